@@ -1,0 +1,242 @@
+"""The compiled, immutable `Checker`: loads packs once, then runs the stages for every text.
+
+    from phrasecheck import Checker
+    checker = Checker.load("bank-counter")
+    checker.check("不归我管，找别人去").to_dict()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from . import __version__
+from .errors import LexiconError
+from .judge import JudgeContext, judge
+from .lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from .match import CompiledPattern, Matcher
+from .normalize import Normalizer
+from .patterns import parse_pattern
+from .results import UtteranceResult, Violation
+from .rules import CompiledRule
+from .score import score_utterance
+from .suggest import is_whole, rewrite
+
+ROLES = ("agent", "customer")
+_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "checker.py")
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    pack: Path
+    rule: str
+    example: str
+    expected: str  # "flag" or "clean"
+    found: tuple[str, ...]  # rule ids that fired
+
+    def __str__(self) -> str:
+        if self.expected == "flag":
+            return f"{self.pack}: rule {self.rule!r}: misses its own flag example {self.example!r}"
+        return (
+            f"{self.pack}: rule {self.rule!r}: fires on its own clean example {self.example!r}"
+            f" (flagged by {', '.join(self.found)})"
+        )
+
+
+class Checker:
+    def __init__(self, packs: Sequence[LoadedPack]):
+        if not packs:
+            raise LexiconError("no lexicon pack given")
+        self.packs = tuple(packs)
+        main = self.packs[-1].pack
+        fillers, variants, quotes, frames, reach, particles = [], {}, [], [], 10, set()
+        scoring = ScoringConfig()
+        for loaded in self.packs:
+            pack = loaded.pack
+            if pack.normalize:
+                fillers += pack.normalize.fillers
+                variants.update(pack.normalize.variants)
+            if pack.judge:
+                quotes += pack.judge.quotes
+                frames += pack.judge.frames
+                reach = pack.judge.frame_reach
+                particles.update(pack.judge.particles)
+            if pack.scoring:
+                scoring = pack.scoring
+        self.scoring = scoring
+        self.normalizer = Normalizer(fillers, variants)
+        self.judging = JudgeContext(
+            tuple(dict.fromkeys(quotes)),
+            tuple(CompiledPattern(parse_pattern(f), self.normalizer, phonetic=False) for f in dict.fromkeys(frames)),
+            reach,
+            frozenset(particles),
+        )
+        self.rules: tuple[CompiledRule, ...] = tuple(
+            self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
+        )
+        self.rule_home = {c.id: loaded.path for loaded in self.packs for c in self.rules if c.pack == loaded.pack.pack}
+        self.courtesy: tuple[Courtesy, ...] = tuple(c for loaded in self.packs for c in loaded.pack.courtesy)
+        self._matcher = Matcher()
+        for index, compiled in enumerate(self.rules):
+            for pattern in compiled.patterns:
+                self._matcher.add_pattern(index, pattern)
+            fuzzy = compiled.rule.fuzzy
+            if fuzzy:
+                for phrase in compiled.rule.phrases:
+                    folded = self.normalizer.fold(phrase)
+                    if len(folded) >= fuzzy.min_length:
+                        self._matcher.add_fuzzy(index, folded, self.normalizer, fuzzy.threshold)
+        self._matcher.finish()
+        digest = hashlib.sha256("".join(p.digest for p in self.packs).encode()).hexdigest()
+        self.digest = digest
+        self.lexicon = {"pack": main.pack, "version": f"{main.version}+{digest[:8]}"}
+        self._by_id = {c.id: i for i, c in enumerate(self.rules)}
+
+    def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
+        try:
+            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer)
+        except ValueError as error:
+            raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
+
+    # -- loading -------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, packs: str | os.PathLike | Sequence[str | os.PathLike] = "core", verify_examples: bool = True) -> "Checker":
+        """Load packs by name (`"bank-counter"`), list of names, or path to a YAML file.
+
+        Every rule's own examples are run; a rule that misses a `flag` example or fires on a
+        `clean` one stops the load.  A successful verification is remembered per lexicon and
+        engine digest, so an unchanged lexicon starts without re-running its examples.
+        """
+        names = [os.fspath(packs)] if isinstance(packs, (str, os.PathLike)) else [os.fspath(p) for p in packs]
+        checker = cls(load_packs(names))
+        if verify_examples and not _already_verified(checker):
+            failures = checker.test_examples()
+            if failures:
+                extra = f" (and {len(failures) - 1} more; run `phrasecheck lexicon test`)" if len(failures) > 1 else ""
+                raise LexiconError(f"{failures[0]}{extra}")
+            _remember_verified(checker)
+        return checker
+
+    # -- checking ------------------------------------------------------------------------------
+    def check(
+        self,
+        text: str,
+        role: str = "agent",
+        id: str | None = None,
+        disabled_rules: Iterable[str] = (),
+        meta: Mapping[str, Any] | None = None,
+    ) -> UtteranceResult:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        meta = dict(meta or {})
+        if role == "customer":
+            return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta)
+        normalizer = self.normalizer
+        hits = self._matcher.scan(normalizer.phonetic(normalizer.fold(text)))
+        if not hits:
+            return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
+        normalized = normalizer.full(text)
+        candidates = self._matcher.verify(normalized, hits)
+        if disabled_rules:
+            disabled = set(disabled_rules)
+            candidates = [c for c in candidates if self.rules[c.rule].id not in disabled]
+        kept = judge(candidates, normalized, role, self.rules, self.judging)
+        violations = []
+        replacements = []
+        for candidate in kept:
+            rule = self.rules[candidate.rule].rule
+            start, end = normalized.original_span(candidate.start, candidate.end)
+            violations.append(
+                Violation(
+                    rule=rule.id,
+                    category=rule.category,
+                    severity=rule.severity,
+                    start=start,
+                    end=end,
+                    matched=text[start:end],
+                    match_type=candidate.match_type,
+                    confidence=candidate.confidence,
+                    message=rule.why,
+                    suggestions=tuple(rule.suggest),
+                    scenario=rule.scenario,
+                    source=str(rule.source),
+                )
+            )
+            replacements.append((start, end, rule.suggest[0], is_whole(normalized, candidate.start, candidate.end)))
+        score, decision = score_utterance((v.severity for v in violations), self.scoring)
+        return UtteranceResult(
+            id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta
+        )
+
+    def check_many(self, items: Iterable[str | Mapping[str, Any]]) -> Iterator[UtteranceResult]:
+        """Stream results for texts or `{"text", "role"?, "id"?}` mappings, in input order."""
+        for item in items:
+            if isinstance(item, str):
+                yield self.check(item)
+            else:
+                meta = {k: v for k, v in item.items() if k not in ("text", "role", "id")}
+                yield self.check(item["text"], item.get("role", "agent"), item.get("id"), meta=meta)
+
+    # -- rule examples -------------------------------------------------------------------------
+    def test_examples(self, rule_ids: Iterable[str] | None = None) -> list[ExampleFailure]:
+        wanted = set(rule_ids) if rule_ids is not None else None
+        failures = []
+        for compiled in self.rules:
+            rule = compiled.rule
+            if wanted is not None and rule.id not in wanted:
+                continue
+            home = self.rule_home[rule.id]
+            for example in rule.examples.flag:
+                fired = self._fired_before_overlaps(example)
+                if rule.id not in fired:
+                    failures.append(ExampleFailure(home, rule.id, example, "flag", fired))
+            for example in rule.examples.clean:
+                fired = tuple(v.rule for v in self.check(example).violations)
+                if fired:
+                    failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
+        return failures
+
+    def _fired_before_overlaps(self, text: str) -> tuple[str, ...]:
+        """Rules that judge a text as a violation, before overlapping hits are reduced to one:
+        a rule's own example counts even where a more specific rule wins the span."""
+        normalized = self.normalizer.full(text)
+        candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon))
+        kept = judge(candidates, normalized, "agent", self.rules, self.judging, resolve_overlaps=False)
+        return tuple(self.rules[c.rule].id for c in kept)
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        if rule_id not in self._by_id:
+            raise LexiconError(f"unknown rule {rule_id!r} in pack {self.lexicon['pack']!r}")
+        return self.rules[self._by_id[rule_id]]
+
+
+def _verification_marker(checker: Checker) -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    engine = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in _ENGINE_FILES:
+        try:
+            engine.update((here / name).read_bytes())
+        except OSError:
+            return None
+    key = hashlib.sha256((checker.digest + engine.hexdigest()).encode()).hexdigest()[:32]
+    return Path(base) / "phrasecheck" / "verified" / key
+
+
+def _already_verified(checker: Checker) -> bool:
+    marker = _verification_marker(checker)
+    return marker is not None and marker.exists()
+
+
+def _remember_verified(checker: Checker) -> None:
+    marker = _verification_marker(checker)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only cache only costs a re-verification next time

@@ -1,0 +1,306 @@
+"""Lexicon packs: the YAML schema, validation and `extends` resolution.
+
+A pack is data only.  Validation errors are reported as one line naming the file, the rule id and
+the field, so a rule author can fix a pack without reading Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import LexiconError
+from .patterns import PatternSyntaxError, parse_pattern
+
+Severity = Literal["info", "warning", "error", "critical"]
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+Role = Literal["agent", "customer"]
+_RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_BUNDLED = Path(__file__).resolve().parent.parent / "lexicons"
+_INSTALLED = Path(__file__).resolve().parent / "_lexicons"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """Where in the seed standards a rule or phrase comes from."""
+
+    seed: str = Field(pattern=r"^\d{3}$")
+    line: str = Field(pattern=r"^\d+(?:[-/]\d+)*$")
+    note: str | None = None
+
+    def __str__(self) -> str:
+        return f"seed {self.seed}, line {self.line}"
+
+
+def _check_pattern(source: str) -> str:
+    try:
+        parse_pattern(source)
+    except PatternSyntaxError as error:
+        raise ValueError(f"bad pattern {source!r}: {error}") from None
+    return source
+
+
+class Unless(_Strict):
+    """Context that makes a hit fine.  `hit`: the context overlaps or touches the hit; `clause`,
+    `sentence`, `utterance`: it occurs anywhere in that stretch of the text."""
+
+    pattern: str
+    scope: Literal["hit", "clause", "sentence", "utterance"] = "hit"
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        return _check_pattern(value)
+
+
+class Fuzzy(_Strict):
+    threshold: float = Field(88.0, ge=60, le=100)
+    min_length: int = Field(6, ge=4)
+
+
+class Examples(_Strict):
+    flag: list[str] = Field(min_length=1)
+    clean: list[str] = Field(min_length=1)
+
+
+class Rule(_Strict):
+    id: str
+    pair: str | None = None
+    category: str
+    severity: Severity
+    scenario: str
+    phrases: list[str] = []
+    patterns: list[str] = []
+    unless: list[Unless] = []
+    whole_utterance: bool | float = False
+    boundary: Literal["token", "none"] = "token"
+    phonetic: bool = True
+    fuzzy: Fuzzy | None = None
+    roles: list[Role] = ["agent"]
+    why: str
+    suggest: list[str] = Field(min_length=1)
+    source: Source
+    examples: Examples
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, value: str) -> str:
+        if not _RULE_ID.match(value):
+            raise ValueError(f"rule id {value!r} must be kebab-case (a-z, 0-9, '-')")
+        return value
+
+    @field_validator("unless", mode="before")
+    @classmethod
+    def _bare_unless(cls, value):
+        return [{"pattern": v} if isinstance(v, str) else v for v in (value or [])]
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        return [_check_pattern(v) for v in value]
+
+    @field_validator("whole_utterance")
+    @classmethod
+    def _coverage(cls, value: bool | float) -> bool | float:
+        if not isinstance(value, bool) and not 0 < value <= 1:
+            raise ValueError("whole_utterance is true/false or a coverage between 0 and 1")
+        return value
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> "Rule":
+        if not self.phrases and not self.patterns:
+            raise ValueError("a rule needs `phrases` or `patterns`")
+        return self
+
+    @property
+    def coverage(self) -> float | None:
+        if self.whole_utterance is False:
+            return None
+        return 0.6 if self.whole_utterance is True else float(self.whole_utterance)
+
+
+CourtesyKind = Literal[
+    "civility", "greeting", "ask_need", "waiting", "apology", "thanks", "farewell", "address",
+    "reply_to_thanks", "phone_opening", "hand_over", "reminder", "consent",
+]
+
+
+class Courtesy(_Strict):
+    """Recommended lines that have no banned counterpart; must-say rules draw on them."""
+
+    id: str
+    kind: CourtesyKind
+    phrases: list[str] = Field(min_length=1)
+    setting: str | None = None
+    source: Source
+
+
+class NormalizeConfig(_Strict):
+    fillers: list[str] = []
+    variants: dict[str, str] = {}
+
+    @field_validator("fillers")
+    @classmethod
+    def _single(cls, value: list[str]) -> list[str]:
+        for v in value:
+            if len(v) != 1:
+                raise ValueError(f"filler {v!r} must be a single character")
+        return value
+
+
+class JudgeConfig(_Strict):
+    """Pack-wide judging: quotation and reported speech are not the agent's own words, and
+    sentence-final particles that jieba glues onto a hit's last word do not make it cut a word."""
+
+    quotes: list[str] = []  # pairs of opening+closing characters, e.g. "“”"
+    frames: list[str] = []  # patterns that introduce reported speech
+    frame_reach: int = Field(10, ge=0, le=40)
+    particles: str = ""
+
+    @field_validator("frames")
+    @classmethod
+    def _frames(cls, value: list[str]) -> list[str]:
+        return [_check_pattern(v) for v in value]
+
+    @field_validator("quotes")
+    @classmethod
+    def _pairs(cls, value: list[str]) -> list[str]:
+        for v in value:
+            if len(v) != 2:
+                raise ValueError(f"quote pair {v!r} must be exactly an opening and a closing character")
+        return value
+
+
+class ScoringConfig(_Strict):
+    deductions: dict[Severity, int] = {"info": 0, "warning": 1, "error": 2, "critical": 100}
+    block_at: Severity = "error"
+    warn_at: Severity = "warning"
+
+
+class Pack(_Strict):
+    pack: str
+    title: str
+    version: str
+    description: str = ""
+    setting: str | None = None
+    extends: list[str] = []
+    source: Source | None = None
+    normalize: NormalizeConfig | None = None
+    judge: JudgeConfig | None = None
+    scoring: ScoringConfig | None = None
+    rules: list[Rule] = []
+    courtesy: list[Courtesy] = []
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    pack: Pack
+    path: Path
+    digest: str
+
+
+def search_path() -> list[Path]:
+    """Directories searched for `NAME.yaml`: $PHRASECHECK_LEXICONS first, then the bundled packs."""
+    extra = [Path(p) for p in os.environ.get("PHRASECHECK_LEXICONS", "").split(os.pathsep) if p]
+    return extra + [p for p in (_BUNDLED, _INSTALLED) if p.is_dir()]
+
+
+def available_packs() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for directory in reversed(search_path()):
+        for path in sorted(directory.glob("*.yaml")):
+            found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def resolve(name_or_path: str) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml"):
+        if not candidate.is_file():
+            raise LexiconError(f"{name_or_path}: no such lexicon file")
+        return candidate
+    packs = available_packs()
+    if name_or_path not in packs:
+        known = ", ".join(packs) or "none"
+        raise LexiconError(f"unknown pack {name_or_path!r} (known packs: {known})")
+    return packs[name_or_path]
+
+
+def _describe(error: ValidationError, data: dict) -> str:
+    first = error.errors()[0]
+    location = list(first["loc"])
+    where = ""
+    if len(location) >= 2 and location[0] in ("rules", "courtesy") and isinstance(location[1], int):
+        items = data.get(location[0]) or []
+        item = items[location[1]] if location[1] < len(items) else {}
+        ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
+        where = f"{location[0][:-1] if location[0] == 'rules' else 'courtesy'} {ident!r}: "
+        location = location[2:]
+    field = ".".join(str(p) for p in location) or "(pack)"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}{field}: {message}"
+
+
+def read_pack(path: Path) -> LoadedPack:
+    try:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise LexiconError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise LexiconError(f"{path}{where}: invalid YAML: {problem}") from None
+    except OSError as error:
+        raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping with `pack`, `title`, `version` and `rules`")
+    try:
+        pack = Pack.model_validate(data)
+    except ValidationError as error:
+        raise LexiconError(f"{path}: {_describe(error, data)}") from None
+    if pack.pack != path.stem and path.parent in search_path():
+        raise LexiconError(f"{path}: pack name {pack.pack!r} does not match the file name {path.stem!r}")
+    return LoadedPack(pack, path, hashlib.sha256(raw).hexdigest())
+
+
+def load_packs(names: list[str]) -> list[LoadedPack]:
+    """Packs in dependency order (every pack after the packs it extends), each once."""
+    ordered: list[LoadedPack] = []
+    seen: dict[Path, LoadedPack] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        path = resolve(name).resolve()
+        if path in seen:
+            return
+        if str(path) in trail:
+            raise LexiconError(f"{path}: `extends` forms a cycle ({' → '.join(Path(t).stem for t in trail)})")
+        loaded = read_pack(path)
+        for parent in loaded.pack.extends:
+            try:
+                visit(parent, trail + (str(path),))
+            except LexiconError as error:
+                raise LexiconError(f"{path}: extends {parent!r}: {error}") from None
+        seen[path] = loaded
+        ordered.append(loaded)
+
+    for name in names:
+        visit(name, ())
+    rule_homes: dict[str, Path] = {}
+    for loaded in ordered:
+        for rule in loaded.pack.rules:
+            if rule.id in rule_homes:
+                raise LexiconError(f"{loaded.path}: rule {rule.id!r} is already defined in {rule_homes[rule.id]}")
+            rule_homes[rule.id] = loaded.path
+    return ordered

@@ -1,0 +1,280 @@
+"""Stage 2: find candidate matches with one Aho–Corasick pass, then verify them.
+
+Every phrase and every pattern's *anchor* element (its longest required element) goes into one
+automaton keyed by phonetic class, so exact spellings and ASR homophones are found by the same
+scan.  A hit is then verified against the folded text: identical characters make an `exact` (or
+`pattern`) match, a bounded number of differing-but-homophone characters a `phonetic` one.  The
+other elements of a pattern are looked for next to the anchor with plain `str.find`, within their
+gap bounds.  Long phrases of rules that ask for it are also verified by edit-distance alignment
+(`fuzzy`), triggered by the phrase's three-character shingles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import ahocorasick
+from rapidfuzz import fuzz
+
+from .normalize import NO_BREAK, NormalizedText, Normalizer
+from .patterns import ElementSpec
+
+SHINGLE = 3
+
+
+def phonetic_allowance(length: int) -> int:
+    """How many characters of a literal may differ (as homophones) and still count."""
+    if length < 3:
+        return 0
+    return 1 if length < 7 else 2
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    norm: str
+    keys: tuple[str, ...]  # phonetic keys over the characters' alternative readings
+    allowance: int
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    alternatives: tuple[Alternative, ...]
+    optional: bool
+    gap_before: int
+    break_before: bool
+    break_after: bool
+
+    @property
+    def shortest(self) -> int:
+        return min(len(a.norm) for a in self.alternatives)
+
+
+@dataclass(frozen=True, slots=True)
+class PatternMatch:
+    start: int
+    end: int
+    spans: tuple[tuple[int, int], ...]  # one (start, end) per matched element
+    mismatches: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    rule: int  # index into the checker's rule list
+    start: int
+    end: int
+    spans: tuple[tuple[int, int], ...]
+    match_type: str  # exact | pattern | phonetic | fuzzy
+    confidence: float
+
+
+class CompiledPattern:
+    """A parsed pattern bound to a normalizer; knows how to verify itself around an anchor."""
+
+    def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool = True):
+        elements = []
+        for spec in specs:
+            alternatives = []
+            for text in spec.alternatives:
+                norm = normalizer.fold(text)
+                if not norm:
+                    raise ValueError(f"{text!r} is empty once folded (only punctuation or skip characters)")
+                allowance = phonetic_allowance(len(norm)) if phonetic else 0
+                keys = normalizer.phonetic_variants(norm) if phonetic else (normalizer.phonetic(norm),)
+                alternatives.append(Alternative(norm, keys, allowance))
+            elements.append(
+                Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after)
+            )
+        self.elements: tuple[Element, ...] = tuple(elements)
+        required = [i for i, e in enumerate(self.elements) if not e.optional]
+        self.anchor = max(required, key=lambda i: (self.elements[i].shortest, -i))
+        self.is_literal = len(self.elements) == 1
+
+    # -- verification ------------------------------------------------------------------------
+    def match_at(self, text: NormalizedText, alternative: Alternative, start: int) -> PatternMatch | None:
+        """Verify a match whose anchor element is `alternative` at folded offset `start`."""
+        end = start + len(alternative.norm)
+        anchor = self.elements[self.anchor]
+        mismatches = _mismatches(text.norm, start, alternative.norm)
+        if mismatches > alternative.allowance or not _breaks_ok(text, anchor, start, end):
+            return None
+        spans = [(start, end)]
+        # Leftwards from the anchor.
+        cursor = start
+        gap = anchor.gap_before
+        for index in range(self.anchor - 1, -1, -1):
+            element = self.elements[index]
+            found = _find_left(text, element, cursor - gap, cursor)
+            if found is None:
+                if not element.optional:
+                    return None
+                gap += element.gap_before
+                continue
+            spans.insert(0, (found[0], found[1]))
+            mismatches += found[2]
+            cursor, gap = found[0], element.gap_before
+        # Rightwards from the anchor.
+        cursor = end
+        gap = 0
+        for index in range(self.anchor + 1, len(self.elements)):
+            element = self.elements[index]
+            gap += element.gap_before
+            found = _find_right(text, element, cursor, cursor + gap)
+            if found is None:
+                if not element.optional:
+                    return None
+                continue
+            spans.append((found[0], found[1]))
+            mismatches += found[2]
+            cursor, gap = found[1], 0
+        return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches)
+
+    def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
+        """Every match whose anchor lies within [low, high): used for `unless` and mention frames."""
+        high = len(text.phon) if high is None else high
+        matches = []
+        for alternative in self.elements[self.anchor].alternatives:
+            for key in alternative.keys:
+                position = text.phon.find(key, low, high)
+                while position != -1:
+                    found = self.match_at(text, alternative, position)
+                    if found is not None:
+                        matches.append(found)
+                    position = text.phon.find(key, position + 1, high)
+        return matches
+
+
+def _mismatches(norm: str, start: int, literal: str) -> int:
+    return sum(1 for a, b in zip(norm[start : start + len(literal)], literal) if a != b)
+
+
+def _breaks_ok(text: NormalizedText, element: Element, start: int, end: int) -> bool:
+    if element.break_before and text.breaks[start] == NO_BREAK:
+        return False
+    if element.break_after and text.breaks[end] == NO_BREAK:
+        return False
+    return True
+
+
+def _find_right(text: NormalizedText, element: Element, low: int, high: int) -> tuple[int, int, int] | None:
+    """Nearest valid occurrence of the element starting in [low, high]; longest on a tie."""
+    best = None
+    for alternative in element.alternatives:
+        length = len(alternative.norm)
+        for key in alternative.keys:
+            position = text.phon.find(key, low, high + length)
+            while position != -1:
+                mismatches = _mismatches(text.norm, position, alternative.norm)
+                if mismatches <= alternative.allowance and _breaks_ok(text, element, position, position + length):
+                    if best is None or (position, -length) < (best[0], best[0] - best[1]):
+                        best = (position, position + length, mismatches)
+                    break
+                position = text.phon.find(key, position + 1, high + length)
+    return best
+
+
+def _find_left(text: NormalizedText, element: Element, low: int, high: int) -> tuple[int, int, int] | None:
+    """Nearest valid occurrence of the element ending in [low, high]; longest on a tie."""
+    best = None
+    low = max(low, 0)
+    for alternative in element.alternatives:
+        length = len(alternative.norm)
+        for key in alternative.keys:
+            position = text.phon.rfind(key, max(0, low - length), high)
+            while position != -1 and position + length >= low:
+                mismatches = _mismatches(text.norm, position, alternative.norm)
+                if mismatches <= alternative.allowance and _breaks_ok(text, element, position, position + length):
+                    if best is None or (-(position + length), -length) < (-best[1], best[0] - best[1]):
+                        best = (position, position + length, mismatches)
+                    break
+                position = text.phon.rfind(key, max(0, low - length), position + length - 1)
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyPhrase:
+    rule: int
+    phon: str
+    threshold: float
+
+
+class Matcher:
+    """The candidate automaton plus everything needed to verify its hits."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, list[tuple]] = {}
+        self._automaton = ahocorasick.Automaton()
+        self.pattern_count = 0
+
+    def add_pattern(self, rule: int, pattern: CompiledPattern) -> None:
+        self.pattern_count += 1
+        for alternative in pattern.elements[pattern.anchor].alternatives:
+            for key in alternative.keys:
+                self._entries.setdefault(key, []).append(("pattern", rule, pattern, alternative))
+
+    def add_fuzzy(self, rule: int, norm: str, normalizer: Normalizer, threshold: float) -> None:
+        phrase = FuzzyPhrase(rule, normalizer.phonetic(norm), threshold)
+        for offset in range(len(phrase.phon) - SHINGLE + 1):
+            shingle = phrase.phon[offset : offset + SHINGLE]
+            self._entries.setdefault(shingle, []).append(("fuzzy", rule, phrase, offset))
+
+    def finish(self) -> None:
+        for key, values in self._entries.items():
+            self._automaton.add_word(key, tuple(values))
+        if self._entries:
+            self._automaton.make_automaton()
+
+    def scan(self, phon: str) -> list[tuple[int, tuple]]:
+        if not self._entries:
+            return []
+        return list(self._automaton.iter(phon))
+
+    def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]]) -> list[Candidate]:
+        found: dict[tuple[int, int, int], Candidate] = {}
+        fuzzy_done: set[tuple[int, int]] = set()
+        for end_index, values in hits:
+            for kind, rule, payload, extra in values:
+                if kind == "pattern":
+                    pattern, alternative = payload, extra
+                    start = end_index - len(alternative.norm) + 1
+                    match = pattern.match_at(text, alternative, start)
+                    if match is None:
+                        continue
+                    if match.mismatches:
+                        match_type, confidence = "phonetic", round(max(0.5, 0.85 - 0.1 * (match.mismatches - 1)), 2)
+                    elif pattern.is_literal:
+                        match_type, confidence = "exact", 1.0
+                    else:
+                        match_type, confidence = "pattern", 0.95
+                    candidate = Candidate(rule, match.start, match.end, match.spans, match_type, confidence)
+                else:
+                    phrase, offset = payload, extra
+                    anchor = end_index - SHINGLE + 1 - offset
+                    if (id(phrase), anchor) in fuzzy_done:
+                        continue
+                    fuzzy_done.add((id(phrase), anchor))
+                    candidate = _fuzzy_candidate(text, phrase, anchor)
+                    if candidate is None:
+                        continue
+                key = (candidate.rule, candidate.start, candidate.end)
+                previous = found.get(key)
+                if previous is None or candidate.confidence > previous.confidence:
+                    found[key] = candidate
+        return list(found.values())
+
+
+def _fuzzy_candidate(text: NormalizedText, phrase: FuzzyPhrase, anchor: int) -> Candidate | None:
+    length = len(phrase.phon)
+    low = max(0, anchor - length // 2)
+    high = min(len(text.phon), anchor + length + length // 2)
+    window = text.phon[low:high]
+    alignment = fuzz.partial_ratio_alignment(phrase.phon, window, score_cutoff=phrase.threshold)
+    if alignment is None:
+        return None
+    if len(window) >= length:
+        start, end = low + alignment.dest_start, low + alignment.dest_end
+    else:  # partial_ratio aligned the window inside the phrase
+        start, end = low, high
+    if end - start < 0.75 * length:
+        return None
+    return Candidate(phrase.rule, start, end, ((start, end),), "fuzzy", round(alignment.score / 100 * 0.9, 2))

@@ -1,0 +1,177 @@
+"""Stage 1: fold text into a matching form and keep a map back to the original.
+
+Folding is a per-character map (NFKC width folding, lower case, 繁→简, variants, skip characters)
+compiled into a `str.translate` table, followed by shortening runs of one character to two
+(「看看看」→「看看」; a pair is a word, as in 妈妈, and stays).  The common
+path — a text with no candidate at all — therefore runs at C speed; the offset map and clause
+boundaries are only built (`Normalizer.full`) for texts that have a candidate.
+
+A second table maps each folded character to a *phonetic class*: its toneless pinyin with the
+usual ASR and regional confusions merged (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing).  Because
+the map is one character to one character, phonetic matching is an ordinary string search whose
+offsets are the folded text's offsets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+# Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
+# (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
+CLAUSE_MARKS = frozenset("，,、；;：:")
+SENTENCE_MARKS = frozenset("。！？!?.…\n\r")
+NO_BREAK, CLAUSE_BREAK, SENTENCE_BREAK = 0, 1, 2
+
+_REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看看」, but 「妈妈的」 stays
+_BREAK_MARK = "\x00"  # stands for clause punctuation while repeats are collapsed, then removed
+_TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+_EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
+_PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area, never in folded text
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """Folded text plus everything needed to map a folded span back to the original."""
+
+    original: str
+    norm: str
+    phon: str
+    starts: tuple[int, ...]  # original index of the first character behind norm[i]
+    ends: tuple[int, ...]  # original index just after the last character behind norm[i]
+    breaks: bytes  # breaks[i]: boundary level just before norm[i]; breaks[len(norm)] is the end
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.starts[start], self.ends[end - 1]
+
+
+def _skipped(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] in "PSZC" or category in ("Mn", "Me")
+
+
+@lru_cache(maxsize=None)
+def _base_fold_table() -> dict[int, str | None]:
+    """NFKC + lower case + 繁→简 + skip characters, for the BMP and the emoji planes."""
+    import opencc
+
+    table: dict[int, str | None] = {}
+    code_points = [cp for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
+    for low, high in _EXTRA_RANGES:
+        code_points.extend(range(low, high + 1))
+    for cp in code_points:
+        ch = chr(cp)
+        if _skipped(ch):
+            table[cp] = None
+            continue
+        folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if not _skipped(c))
+        if folded != ch:
+            table[cp] = folded or None
+    # 繁→简 one character at a time (OpenCC's phrase tables would change lengths).
+    han = [chr(cp) for cp in range(0x3400, 0xA000)]
+    simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
+    if len(simplified) == len(han):
+        for trad, simp in zip(han, simplified):
+            if simp != trad and len(simp) == 1:
+                table[ord(trad)] = simp
+    return table
+
+
+def _canonical_syllable(syllable: str) -> str:
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    if syllable.startswith("l"):
+        syllable = "n" + syllable[1:]
+    if syllable.endswith("ng") and not syllable.endswith("ong") and len(syllable) > 2:
+        syllable = syllable[:-1]
+    return syllable
+
+
+@lru_cache(maxsize=None)
+def _phonetic_readings() -> dict[int, tuple[str, ...]]:
+    """Every character's toneless readings as phonetic-class characters, default reading first."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    classes: dict[str, str] = {}
+    readings: dict[int, tuple[str, ...]] = {}
+    for cp, pinyins in pinyin_dict.items():
+        codes = []
+        for pinyin in pinyins.split(","):
+            syllable = _canonical_syllable(pinyin.translate(_TONE_MARKS))
+            code = classes.setdefault(syllable, chr(_PHONETIC_BASE + len(classes)))
+            if code not in codes:
+                codes.append(code)
+        readings[cp] = tuple(codes)
+    return readings
+
+
+class Normalizer:
+    """Compiled folding and phonetic tables; immutable and shared by every check."""
+
+    def __init__(self, fillers: Iterable[str] = (), variants: Mapping[str, str] | None = None):
+        table = dict(_base_fold_table())
+        for mark in CLAUSE_MARKS | SENTENCE_MARKS:
+            table[ord(mark)] = _BREAK_MARK  # 「看，看好了」 must not collapse into 「看好了」
+        for source, target in (variants or {}).items():
+            table[ord(source)] = target
+        for filler in fillers:
+            table[ord(filler)] = None
+        self._fold = table
+        self._readings = _phonetic_readings()
+        self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
+
+    def fold(self, text: str) -> str:
+        """The folded form only: what the candidate scan runs on."""
+        return _REPEATS.sub(r"\1\1", text.translate(self._fold)).replace(_BREAK_MARK, "")
+
+    def phonetic(self, folded: str) -> str:
+        return folded.translate(self._phonetic)
+
+    def phonetic_variants(self, folded: str, limit: int = 32) -> tuple[str, ...]:
+        """Phonetic keys of a lexicon literal over its characters' alternative readings."""
+        keys = [""]
+        for ch in folded:
+            codes = self._readings.get(ord(ch), (ch,))
+            if len(keys) * len(codes) > limit:
+                codes = codes[:1]
+            keys = [key + code for key in keys for code in codes]
+        return tuple(dict.fromkeys(keys))
+
+    def full(self, text: str) -> NormalizedText:
+        """Fold `text` keeping offsets and clause boundaries; `norm` equals `fold(text)`."""
+        fold = self._fold
+        out: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        breaks = bytearray([SENTENCE_BREAK])
+        pending = NO_BREAK
+        for index, ch in enumerate(text):
+            mapped = fold.get(ord(ch), ch)
+            if mapped is None:
+                continue
+            if mapped == _BREAK_MARK:
+                pending = max(pending, SENTENCE_BREAK if ch in SENTENCE_MARKS else CLAUSE_BREAK)
+                continue
+            for folded_char in mapped:
+                if len(out) >= 2 and out[-1] == out[-2] == folded_char and pending == NO_BREAK:
+                    ends[-1] = index + 1
+                    continue
+                breaks[-1] = max(breaks[-1], pending)
+                out.append(folded_char)
+                starts.append(index)
+                ends.append(index + 1)
+                breaks.append(NO_BREAK)
+            pending = NO_BREAK
+        breaks[-1] = SENTENCE_BREAK
+        norm = "".join(out)
+        return NormalizedText(
+            original=text,
+            norm=norm,
+            phon=self.phonetic(norm),
+            starts=tuple(starts),
+            ends=tuple(ends),
+            breaks=bytes(breaks),
+        )

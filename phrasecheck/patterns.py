@@ -1,0 +1,90 @@
+"""The rule pattern language: ordered elements with alternatives and bounded gaps.
+
+    [不归我管|不是我管的] … [找别人|找别的部门]      two elements, up to 6 characters apart
+    下一个 $                                         `$`/`^`: a clause boundary after/before
+    [你]? 自己 …3 [去看|看]                          `?` optional element, `…N` gap of at most N
+
+Adjacent elements must touch in the folded text (skip characters are already gone).  The language
+has no repetition and no backtracking beyond "nearest occurrence", so matching is linear in the
+text; a user cannot write a pattern that hangs the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_GAP = 6
+MAX_GAP = 20
+MAX_ALTERNATIVES = 64
+_GAP = re.compile(r"^(?:…|\.\.\.)(\d+)?$")
+
+
+class PatternSyntaxError(ValueError):
+    """A pattern string that cannot be compiled; the message says which part is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ElementSpec:
+    alternatives: tuple[str, ...]
+    optional: bool = False
+    gap_before: int = 0  # most characters allowed between the previous element and this one
+    break_before: bool = False
+    break_after: bool = False
+
+
+def parse_pattern(source: str) -> tuple[ElementSpec, ...]:
+    tokens = source.replace("…", " … ").split()
+    # Re-attach a gap count written as "… 3" or "…3".
+    merged: list[str] = []
+    for token in tokens:
+        if merged and merged[-1] in ("…", "...") and token.isdigit():
+            merged[-1] += token
+        else:
+            merged.append(token)
+
+    elements: list[ElementSpec] = []
+    gap = 0
+    break_pending = False
+    for token in merged:
+        gap_match = _GAP.match(token)
+        if gap_match:
+            if not elements:
+                raise PatternSyntaxError(f"gap {token!r} before the first element")
+            gap = int(gap_match.group(1)) if gap_match.group(1) else DEFAULT_GAP
+            if gap > MAX_GAP:
+                raise PatternSyntaxError(f"gap {token!r} is larger than {MAX_GAP}")
+            continue
+        if token == "^":
+            break_pending = True
+            continue
+        if token == "$":
+            if not elements:
+                raise PatternSyntaxError("'$' before the first element")
+            last = elements[-1]
+            elements[-1] = ElementSpec(last.alternatives, last.optional, last.gap_before, last.break_before, True)
+            continue
+        optional = token.endswith("?")
+        body = token[:-1] if optional else token
+        if body.startswith("["):
+            if not body.endswith("]"):
+                raise PatternSyntaxError(f"unclosed '[' in {token!r}")
+            body = body[1:-1]
+        elif "[" in body or "]" in body or "|" in body:
+            raise PatternSyntaxError(f"alternatives must be written as [a|b]: {token!r}")
+        alternatives = tuple(dict.fromkeys(a for a in body.split("|")))
+        if not alternatives or any(not a for a in alternatives):
+            raise PatternSyntaxError(f"empty alternative in {token!r}")
+        if len(alternatives) > MAX_ALTERNATIVES:
+            raise PatternSyntaxError(f"more than {MAX_ALTERNATIVES} alternatives in one element")
+        elements.append(ElementSpec(alternatives, optional, gap, break_pending, False))
+        gap = 0
+        break_pending = False
+
+    if break_pending:
+        raise PatternSyntaxError("'^' after the last element")
+    if not elements:
+        raise PatternSyntaxError("a pattern needs at least one element")
+    if all(e.optional for e in elements):
+        raise PatternSyntaxError("a pattern needs at least one element that is not optional")
+    return tuple(elements)

@@ -1,0 +1,64 @@
+"""Typed results and their wire form (`phrasecheck/1`), shared by the CLI, JSONL and REST."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "phrasecheck/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    category: str
+    severity: str
+    start: int  # character offsets (Python str indices) into the original text
+    end: int
+    matched: str
+    match_type: str
+    confidence: float
+    message: str
+    suggestions: tuple[str, ...]
+    scenario: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "severity": self.severity,
+            "start": self.start,
+            "end": self.end,
+            "matched": self.matched,
+            "match_type": self.match_type,
+            "confidence": self.confidence,
+            "message": self.message,
+            "suggestions": list(self.suggestions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UtteranceResult:
+    id: str | None
+    role: str
+    text: str
+    scored: bool
+    score: int | None
+    decision: str  # pass | warn | block
+    violations: tuple[Violation, ...]
+    rewrite: str | None
+    lexicon: dict[str, str]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"schema": SCHEMA, "id": self.id, "role": self.role, "scored": self.scored}
+        if self.scored:
+            data["score"] = self.score
+        data["decision"] = self.decision
+        data["violations"] = [v.to_dict() for v in self.violations]
+        data["rewrite"] = self.rewrite
+        data["lexicon"] = dict(self.lexicon)
+        if self.meta:
+            data["meta"] = dict(self.meta)
+        return data

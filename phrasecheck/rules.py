@@ -1,0 +1,36 @@
+"""A lexicon rule compiled against a normalizer: what the match and judge stages work with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import SEVERITY_RANK, Rule
+from .match import CompiledPattern
+from .normalize import Normalizer
+from .patterns import ElementSpec, parse_pattern
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    pack: str
+    depth: int  # position of the pack in `extends` order: later packs are more specific
+    patterns: tuple[CompiledPattern, ...]
+    unless: tuple[tuple[CompiledPattern, str], ...]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.rule.severity]
+
+    @classmethod
+    def compile(cls, rule: Rule, pack: str, depth: int, normalizer: Normalizer) -> "CompiledRule":
+        patterns = [CompiledPattern((ElementSpec((phrase,)),), normalizer, rule.phonetic) for phrase in rule.phrases]
+        patterns += [CompiledPattern(parse_pattern(source), normalizer, rule.phonetic) for source in rule.patterns]
+        unless = tuple(
+            (CompiledPattern(parse_pattern(u.pattern), normalizer, phonetic=False), u.scope) for u in rule.unless
+        )
+        return cls(rule, pack, depth, tuple(patterns), unless)
