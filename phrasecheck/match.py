@@ -275,6 +275,14 @@ def _fuzzy_candidate(text: NormalizedText, phrase: FuzzyPhrase, anchor: int) -> 
         start, end = low + alignment.dest_start, low + alignment.dest_end
     else:  # partial_ratio aligned the window inside the phrase
         start, end = low, high
-    if end - start < 0.75 * length:
+    # partial_ratio compares equal-length windows; an insertion pushes the phrase's last
+    # characters out of its window, so let both edges move a little to the best full alignment.
+    best = (fuzz.ratio(phrase.phon, text.phon[start:end]), end - start, start, end)
+    for new_start in range(max(0, start - 2), start + 3):
+        for new_end in range(max(new_start + 1, end - 2), min(len(text.phon), end + 2) + 1):
+            score = fuzz.ratio(phrase.phon, text.phon[new_start:new_end])
+            best = max(best, (score, new_end - new_start, new_start, new_end))
+    score, _, start, end = best
+    if score < phrase.threshold or end - start < 0.75 * length:
         return None
-    return Candidate(phrase.rule, start, end, ((start, end),), "fuzzy", round(alignment.score / 100 * 0.9, 2))
+    return Candidate(phrase.rule, start, end, ((start, end),), "fuzzy", round(score / 100 * 0.9, 2))

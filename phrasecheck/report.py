@@ -1,0 +1,183 @@
+"""Stage 6: turn results into what people read — terminal explanations and tables, JSON, JSONL,
+CSV and SARIF 2.1.0 for code-review tools."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__
+from .formats import Record
+from .results import UtteranceResult
+
+SEVERITY_STYLE = {"info": "cyan", "warning": "yellow", "error": "red", "critical": "bold white on red"}
+DECISION_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
+CSV_COLUMNS = [
+    "id", "source", "line", "role", "decision", "score", "rule", "category", "severity", "start", "end",
+    "matched", "match_type", "confidence", "suggestion", "rewrite",
+]
+
+
+@dataclass
+class Summary:
+    utterances: int = 0
+    scored: int = 0
+    decisions: Counter = field(default_factory=Counter)
+    rules: Counter = field(default_factory=Counter)
+
+    def add(self, result: UtteranceResult) -> None:
+        self.utterances += 1
+        self.scored += result.scored
+        self.decisions[result.decision] += 1
+        self.rules.update(v.rule for v in result.violations)
+
+    def line(self) -> str:
+        parts = [f"{self.utterances} utterances ({self.scored} scored)"]
+        parts += [f"{self.decisions[d]} {d}" for d in ("block", "warn", "pass")]
+        return ", ".join(parts)
+
+
+def highlighted(result: UtteranceResult) -> Text:
+    text = Text(result.text)
+    for violation in result.violations:
+        text.stylize(f"{SEVERITY_STYLE[violation.severity]} underline", violation.start, violation.end)
+    return text
+
+
+def explain(console: Console, result: UtteranceResult) -> None:
+    """The `phrasecheck check` view: the text with spans marked, why, what to say, the rewrite."""
+    decision = Text(result.decision.upper(), style=DECISION_STYLE[result.decision])
+    if not result.scored:
+        console.print(Text.assemble(decision, "  customer turn: not scored"))
+        return
+    console.print(Text.assemble(decision, f"  score {result.score}  ", highlighted(result)))
+    for violation in result.violations:
+        console.print(
+            Text.assemble(
+                ("  ● ", SEVERITY_STYLE[violation.severity]),
+                (f"{violation.rule}", "bold"),
+                f"  [{violation.severity}] {violation.category}  «{violation.matched}»  ",
+                (f"{violation.match_type} {violation.confidence:.2f}", "dim"),
+            )
+        )
+        console.print(Text(f"    {violation.message}"))
+        for line in violation.suggestions:
+            console.print(Text.assemble("    应说：", (line, "green")))
+        if violation.source:
+            console.print(Text(f"    来源：{violation.source}", style="dim"))
+    if result.rewrite:
+        console.print(Text.assemble("  改写：", (result.rewrite, "bold green")))
+    elif result.scored:
+        console.print(Text("  no banned phrase found", style="green"))
+
+
+def table(console: Console, items: Sequence[tuple[Record, UtteranceResult]], summary: Summary) -> None:
+    grid = Table(show_lines=False, header_style="bold")
+    for column in ("id", "decision", "score", "rule", "matched", "应说 / rewrite"):
+        grid.add_column(column, overflow="fold")
+    for record, result in items:
+        if not result.violations:
+            continue
+        for index, violation in enumerate(result.violations):
+            first = index == 0
+            grid.add_row(
+                record.id if first else "",
+                Text(result.decision, style=DECISION_STYLE[result.decision]) if first else "",
+                str(result.score) if first else "",
+                Text(violation.rule, style=SEVERITY_STYLE[violation.severity]),
+                violation.matched,
+                violation.suggestions[0] if violation.suggestions else "",
+            )
+    if grid.row_count:
+        console.print(grid)
+    console.print(summary.line())
+    if summary.rules:
+        console.print("top rules: " + ", ".join(f"{rule} ×{n}" for rule, n in summary.rules.most_common(5)))
+
+
+def write_csv(out: IO[str], items: Iterable[tuple[Record, UtteranceResult]]) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for record, result in items:
+        base = {
+            "id": record.id, "source": record.source, "line": record.line, "role": result.role,
+            "decision": result.decision, "score": "" if result.score is None else result.score,
+            "rewrite": result.rewrite or "",
+        }
+        if not result.violations:
+            writer.writerow(base)
+        for violation in result.violations:
+            writer.writerow(
+                base
+                | {
+                    "rule": violation.rule, "category": violation.category, "severity": violation.severity,
+                    "start": violation.start, "end": violation.end, "matched": violation.matched,
+                    "match_type": violation.match_type, "confidence": violation.confidence,
+                    "suggestion": violation.suggestions[0] if violation.suggestions else "",
+                }
+            )
+
+
+_SARIF_LEVEL = {"info": "note", "warning": "warning", "error": "error", "critical": "error"}
+
+
+def sarif(items: Iterable[tuple[Record, UtteranceResult]], rules: Sequence) -> dict:
+    """SARIF 2.1.0: one run, one result per violation, located by file and input line."""
+    descriptors = [
+        {
+            "id": compiled.rule.id,
+            "name": compiled.rule.id,
+            "shortDescription": {"text": f"{compiled.rule.category}: {compiled.rule.scenario}"},
+            "fullDescription": {"text": compiled.rule.why},
+            "help": {"text": "应说：" + " / ".join(compiled.rule.suggest)},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[compiled.rule.severity]},
+            "properties": {"category": compiled.rule.category, "severity": compiled.rule.severity,
+                           "pack": compiled.pack, "source": str(compiled.rule.source)},
+        }
+        for compiled in rules
+    ]
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    results = []
+    for record, result in items:
+        for violation in result.violations:
+            results.append(
+                {
+                    "ruleId": violation.rule,
+                    "ruleIndex": index.get(violation.rule, -1),
+                    "level": _SARIF_LEVEL[violation.severity],
+                    "message": {"text": f"«{violation.matched}» {violation.message} 应说：{violation.suggestions[0]}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": record.source},
+                                "region": {"startLine": record.line, "snippet": {"text": result.text}},
+                            },
+                            "logicalLocations": [{"name": record.id, "kind": "utterance"}],
+                        }
+                    ],
+                    "properties": {"id": record.id, "start": violation.start, "end": violation.end,
+                                   "match_type": violation.match_type, "confidence": violation.confidence},
+                }
+            )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "phrasecheck", "version": __version__, "rules": descriptors}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def dump_json(out: IO[str], data) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")

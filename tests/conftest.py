@@ -1,0 +1,53 @@
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from phrasecheck import Checker
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def bank() -> Checker:
+    return Checker.load("bank-counter")
+
+
+@pytest.fixture
+def write_pack(tmp_path):
+    """Write a pack YAML (dedented) into a temp dir and return its path."""
+
+    def write(body: str, name: str = "mini") -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(textwrap.dedent(body), encoding="utf-8")
+        return path
+
+    return write
+
+
+RULE_TEMPLATE = """
+  - id: {id}
+    category: 测试
+    severity: {severity}
+    scenario: 测试
+{body}
+    why: 测试用规则。
+    suggest: ["{suggest}"]
+    source: {{seed: "000", line: "1"}}
+    examples:
+      flag: [{flag}]
+      clean: [{clean}]
+"""
+
+
+@pytest.fixture
+def mini_checker(write_pack):
+    """A one-rule checker: `body` is the rule's matching fields, indented by four spaces."""
+
+    def build(body: str, flag: str, clean: str = "您好", severity: str = "error", extra: str = "", suggest: str = "请您稍候") -> Checker:
+        rule = RULE_TEMPLATE.format(id="test-rule", severity=severity, body=textwrap.indent(textwrap.dedent(body).strip(), "    "),
+                                    flag=flag, clean=clean, suggest=suggest)
+        path = write_pack(f"pack: mini\ntitle: t\nversion: '1'\n{extra}\nrules:{rule}")
+        return Checker.load(str(path), verify_examples=False)
+
+    return build

@@ -1,0 +1,140 @@
+"""Engine behaviour through small one-rule packs: how text must look to match, and what stops it."""
+
+
+def rules_fired(checker, text, role="agent"):
+    return [(v.rule, v.matched, v.match_type) for v in checker.check(text, role=role).violations]
+
+
+def test_exact_phrase_span_points_into_original_text(mini_checker):
+    checker = mini_checker('phrases: ["找别人去"]', flag="找别人去")
+    result = checker.check("这事你找*别 人去吧")
+    (violation,) = result.violations
+    assert result.text[violation.start : violation.end] == "找*别 人去" == violation.matched
+    assert violation.match_type == "exact" and violation.confidence == 1.0
+
+
+def test_traditional_and_full_width_text_matches_simplified_phrase(mini_checker):
+    checker = mini_checker('phrases: ["结账了不能办"]', flag="结账了不能办")
+    assert rules_fired(checker, "結賬了，不能辦！") == [("test-rule", "結賬了，不能辦", "exact")]
+
+
+def test_asr_homophone_is_a_phonetic_match_with_lower_confidence(mini_checker):
+    checker = mini_checker('phrases: ["不归我管找别人去"]', flag="不归我管找别人去")
+    (violation,) = checker.check("这个不鬼我管找别人趣").violations
+    assert violation.match_type == "phonetic" and violation.confidence < 1.0
+    assert violation.matched == "不鬼我管找别人趣"
+
+
+def test_short_literals_never_match_phonetically(mini_checker):
+    checker = mini_checker('phrases: ["你告吧"]', flag="你告吧")
+    assert rules_fired(checker, "你搞吧")  # one homophone in three characters is allowed
+    checker = mini_checker('phrases: ["告吧"]', flag="告吧")
+    assert not rules_fired(checker, "搞吧")  # but not in two
+
+
+def test_pattern_elements_must_respect_their_gap(mini_checker):
+    checker = mini_checker('patterns: ["不归 …4 管 …6 [找别人|问别人]"]', flag="不归我管找别人")
+    assert rules_fired(checker, "这个不归我们窗口管，你找别人")[0][2] == "pattern"
+    assert not rules_fired(checker, "这个不归我们这个营业窗口管，你找别人")  # 8 characters apart
+
+
+def test_clause_boundary_token(mini_checker):
+    checker = mini_checker('patterns: ["下一个 $"]', flag="下一个")
+    assert rules_fired(checker, "好了，下一个！")
+    assert rules_fired(checker, "下一个，后面的过来")
+    assert not rules_fired(checker, "下一个就是您")
+
+
+def test_unless_scopes(mini_checker):
+    body = """
+    phrases: ["在这签个名"]
+    unless:
+      - pattern: "请"
+        scope: sentence
+    """
+    checker = mini_checker(body, flag="在这签个名")
+    assert rules_fired(checker, "好了，在这签个名。")
+    assert not rules_fired(checker, "请在这签个名，谢谢。")
+    assert rules_fired(checker, "请稍等。在这签个名。")  # 请 is in another sentence
+
+
+def test_unless_hit_scope_needs_overlap(mini_checker):
+    body = """
+    patterns: ["下一个"]
+    boundary: none
+    unless: ["下一个 [问题|步骤]"]
+    """
+    checker = mini_checker(body, flag="下一个")
+    assert not rules_fired(checker, "下一个问题是账单")
+    assert rules_fired(checker, "问题解决了，下一个")
+
+
+def test_quoted_or_reported_banned_line_is_not_the_agents_own(mini_checker):
+    extra = """
+judge:
+  quotes: ["“”"]
+  frames: ["您 …4 说"]
+  frame_reach: 8
+"""
+    checker = mini_checker('phrases: ["你告吧"]', flag="你告吧", extra=extra)
+    assert not rules_fired(checker, "您反映的“你告吧”这句话，我们会严肃处理。")
+    assert not rules_fired(checker, "您刚才说柜员讲你告吧，对吗？")
+    assert rules_fired(checker, "我就这样，你告吧。")
+
+
+def test_word_boundaries_stop_hits_inside_words(mini_checker):
+    checker = mini_checker('phrases: ["急什么"]', flag="急什么")
+    assert not rules_fired(checker, "您着急什么时候到账呢")  # 急 belongs to 着急
+    assert rules_fired(checker, "急什么，排队去")
+    unbounded = mini_checker('phrases: ["急什么"]\nboundary: none', flag="急什么")
+    assert rules_fired(unbounded, "您着急什么时候到账呢")
+
+
+def test_particles_may_follow_a_hit_inside_a_jieba_word(mini_checker, write_pack):
+    extra = "judge:\n  particles: 吧"
+    checker = mini_checker('phrases: ["自己去看"]', flag="自己去看", extra=extra)
+    assert rules_fired(checker, "你自己去看吧")
+
+
+def test_whole_utterance_rules_fire_only_on_nearly_the_whole_turn(mini_checker):
+    checker = mini_checker('phrases: ["等着"]\nwhole_utterance: 0.8', flag="等着")
+    assert rules_fired(checker, "等着！")
+    assert not rules_fired(checker, "我们等着系统恢复后再给您办")
+
+
+def test_fuzzy_alignment_catches_small_edits_in_long_phrases(mini_checker):
+    body = 'phrases: ["有意见去给领导反映吧我也解决不了"]\nfuzzy: {threshold: 85}'
+    checker = mini_checker(body, flag="有意见去给领导反映吧我也解决不了")
+    (violation,) = checker.check("有意见就去跟领导反映吧我也解决不了").violations
+    assert violation.match_type == "fuzzy" and 0.5 < violation.confidence < 1.0
+    strict = mini_checker('phrases: ["有意见去给领导反映吧我也解决不了"]', flag="有意见去给领导反映吧我也解决不了")
+    assert not strict.check("有意见就去跟领导反映吧我也解决不了").violations
+
+
+def test_customer_turns_are_not_scored(mini_checker):
+    checker = mini_checker('phrases: ["你告吧"]', flag="你告吧")
+    result = checker.check("你告吧", role="customer")
+    assert result.to_dict()["scored"] is False and result.violations == () and result.decision == "pass"
+    assert "score" not in result.to_dict()
+
+
+def test_disabled_rules_are_skipped(mini_checker):
+    checker = mini_checker('phrases: ["你告吧"]', flag="你告吧")
+    assert checker.check("你告吧", disabled_rules=["test-rule"]).violations == ()
+
+
+def test_severity_drives_score_and_decision(mini_checker):
+    warning = mini_checker('phrases: ["等着"]', flag="等着", severity="warning")
+    result = warning.check("等着")
+    assert (result.score, result.decision) == (99, "warn")
+    critical = mini_checker('phrases: ["滚出去"]', flag="滚出去", severity="critical")
+    result = critical.check("滚出去")
+    assert (result.score, result.decision) == (0, "block")
+    info = mini_checker('phrases: ["啥子"]', flag="啥子", severity="info")
+    assert info.check("你要啥子").decision == "pass"
+
+
+def test_rewrite_replaces_the_span_or_the_whole_line(mini_checker):
+    checker = mini_checker('phrases: ["在这签个名"]', flag="在这签个名", suggest="请您在这里签名!")
+    assert checker.check("在这签个名。").rewrite == "请您在这里签名!"
+    assert checker.check("钱已经点清楚了，回执也打好了，在这签个名。").rewrite == "钱已经点清楚了，回执也打好了，请您在这里签名。"
