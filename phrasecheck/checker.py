@@ -134,11 +134,11 @@ class Checker:
         meta = dict(meta or {})
         if role == "customer":
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta)
-        normalizer = self.normalizer
-        hits = self._matcher.scan(normalizer.phonetic(normalizer.fold(text)))
-        if not hits:
+        draft = self.normalizer.draft(text)
+        hits = self._matcher.scan(draft.phon)
+        if not hits or not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
             return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
-        normalized = normalizer.full(text)
+        normalized = self.normalizer.full(text)
         candidates = self._matcher.verify(normalized, hits)
         if disabled_rules:
             disabled = set(disabled_rules)
@@ -170,6 +170,11 @@ class Checker:
         return UtteranceResult(
             id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta
         )
+
+    def _may_survive(self, candidate, draft) -> bool:
+        """The judge's tests that need no offsets, run before the offsets are built."""
+        coverage = self.rules[candidate.rule].rule.coverage
+        return coverage is None or candidate.end - candidate.start >= coverage * len(draft.norm)
 
     def check_many(self, items: Iterable[str | Mapping[str, Any]]) -> Iterator[UtteranceResult]:
         """Stream results for texts or `{"text", "role"?, "id"?}` mappings, in input order."""

@@ -9,12 +9,12 @@ most severe, most specific one, so one offence is never counted twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Sequence
 
 from .match import Candidate, CompiledPattern
 from .normalize import SENTENCE_BREAK, NormalizedText
 from .rules import CompiledRule
+from .words import tokenizer
 
 
 @dataclass(frozen=True)
@@ -28,31 +28,28 @@ class JudgeContext:
     particles: frozenset[str]
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
+def clause_token_edges(text: NormalizedText, position: int, cache: dict[int, frozenset[int]]) -> frozenset[int]:
+    """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
+    punctuation is gone from the folded text, so each clause is segmented on its own (「看，看完」
+    is not the word 看看); jieba's HMM is off because it glues unknown single characters into
+    pseudo-words (「名快」) that would hide real hits."""
+    low, high = _region(text, min(position, len(text.norm) - 1), min(position + 1, len(text.norm)), 1)
+    if low not in cache:
+        edges = {low, high}
+        for _, start, end in tokenizer().tokenize(text.norm[low:high], HMM=False):
+            edges.add(low + start)
+            edges.add(low + end)
+        cache[low] = frozenset(edges)
+    return cache[low]
 
-    import jieba
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def token_boundaries(text: NormalizedText) -> frozenset[int]:
-    """Word edges, clause by clause, from jieba's dictionary only.  Clause punctuation is gone from
-    the folded text, so each clause is segmented on its own (「看，看完」 is not the word 看看);
-    jieba's HMM is off because it glues unknown single characters into pseudo-words (「名快」)."""
-    norm = text.norm
-    edges = {0, len(norm)}
-    clause_start = 0
-    for position in range(1, len(norm) + 1):
-        if text.breaks[position]:
-            for _, start, end in _jieba().tokenize(norm[clause_start:position], HMM=False):
-                edges.add(clause_start + start)
-                edges.add(clause_start + end)
-            clause_start = position
-    return frozenset(edges)
+def _on_word_edges(text: NormalizedText, candidate: Candidate, particles: frozenset[str], cache) -> bool:
+    start, end = candidate.start, candidate.end
+    if start not in clause_token_edges(text, start, cache):
+        return False
+    if end == len(text.norm) or text.breaks[end]:
+        return True
+    return end in clause_token_edges(text, end - 1, cache) or text.norm[end] in particles
 
 
 def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:
@@ -121,27 +118,22 @@ def judge(
 ) -> list[Candidate]:
     if not candidates:
         return []
-    boundaries = None
+    edges: dict[int, frozenset[int]] = {}
     quotes = quoted_ranges(text.original, context.quote_pairs)
     kept = []
-    for candidate in candidates:
+    for candidate in candidates:  # cheapest tests first
         compiled = rules[candidate.rule]
         rule = compiled.rule
         if role not in rule.roles:
             continue
-        if rule.boundary == "token":
-            if boundaries is None:
-                boundaries = token_boundaries(text)
-            if candidate.start not in boundaries:
-                continue
-            if candidate.end not in boundaries and text.norm[candidate.end] not in context.particles:
-                continue
         coverage = rule.coverage
         if coverage is not None and (candidate.end - candidate.start) < coverage * len(text.norm):
             continue
+        if any(_unless_applies(text, candidate, pattern, scope) for pattern, scope in compiled.unless):
+            continue
         if _is_mention(text, candidate, context, quotes):
             continue
-        if any(_unless_applies(text, candidate, pattern, scope) for pattern, scope in compiled.unless):
+        if rule.boundary == "token" and not _on_word_edges(text, candidate, context.particles, edges):
             continue
         kept.append(candidate)
     return _without_overlaps(kept, rules) if resolve_overlaps else kept

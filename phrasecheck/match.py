@@ -19,15 +19,22 @@ from rapidfuzz import fuzz
 
 from .normalize import NO_BREAK, NormalizedText, Normalizer
 from .patterns import ElementSpec
+from .words import frequency
 
 SHINGLE = 3
 
 
 def phonetic_allowance(length: int) -> int:
-    """How many characters of a literal may differ (as homophones) and still count."""
+    """How many characters of a match may differ (as homophones) and still count."""
     if length < 3:
         return 0
     return 1 if length < 7 else 2
+
+
+def element_allowance(length: int) -> int:
+    """Per element: one homophone in a two-character word is fine *inside a longer pattern*
+    (「电老打出来的怎么会错」); the whole match is then held to `phonetic_allowance`."""
+    return 1 if length == 2 else phonetic_allowance(length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +86,18 @@ class CompiledPattern:
                 norm = normalizer.fold(text)
                 if not norm:
                     raise ValueError(f"{text!r} is empty once folded (only punctuation or skip characters)")
-                allowance = phonetic_allowance(len(norm)) if phonetic else 0
-                keys = normalizer.phonetic_variants(norm) if phonetic else (normalizer.phonetic(norm),)
+                allowance = element_allowance(len(norm)) if phonetic else 0
+                # Alternatives too short for a homophone need only the key of their own spelling.
+                keys = normalizer.phonetic_variants(norm) if allowance else (normalizer.phonetic(norm),)
                 alternatives.append(Alternative(norm, keys, allowance))
             elements.append(
                 Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after)
             )
         self.elements: tuple[Element, ...] = tuple(elements)
         required = [i for i, e in enumerate(self.elements) if not e.optional]
-        self.anchor = max(required, key=lambda i: (self.elements[i].shortest, -i))
+        # Anchor the scan on the rarest required element, so common words (「这」「给您」) do
+        # not send every text down the verification path.
+        self.anchor = min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
 
     # -- verification ------------------------------------------------------------------------
@@ -127,6 +137,10 @@ class CompiledPattern:
             spans.append((found[0], found[1]))
             mismatches += found[2]
             cursor, gap = found[1], 0
+        if mismatches:
+            matched = sum(e - s for s, e in spans)
+            if mismatches > phonetic_allowance(matched) or matched - mismatches < 2:
+                return None
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
@@ -142,6 +156,10 @@ class CompiledPattern:
                         matches.append(found)
                     position = text.phon.find(key, position + 1, high)
         return matches
+
+
+def _commonness(element: Element) -> int:
+    return sum(frequency(a.norm) for a in element.alternatives)
 
 
 def _mismatches(norm: str, start: int, literal: str) -> int:

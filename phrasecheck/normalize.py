@@ -27,7 +27,9 @@ SENTENCE_MARKS = frozenset("。！？!?.…\n\r")
 NO_BREAK, CLAUSE_BREAK, SENTENCE_BREAK = 0, 1, 2
 
 _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看看」, but 「妈妈的」 stays
-_BREAK_MARK = "\x00"  # stands for clause punctuation while repeats are collapsed, then removed
+# Clause and sentence punctuation become these markers while repeats are collapsed (so runs never
+# join across punctuation); their positions give the boundaries, then they are removed.
+_CLAUSE_MARK, _SENTENCE_MARK = "\x00", "\x01"
 _TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
 _PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area, never in folded text
@@ -40,7 +42,7 @@ class NormalizedText:
     original: str
     norm: str
     phon: str
-    starts: tuple[int, ...]  # original index of the first character behind norm[i]
+    starts: tuple[int, ...]  # original index of the first character behind norm[i] (empty in a draft)
     ends: tuple[int, ...]  # original index just after the last character behind norm[i]
     breaks: bytes  # breaks[i]: boundary level just before norm[i]; breaks[len(norm)] is the end
 
@@ -113,8 +115,10 @@ class Normalizer:
 
     def __init__(self, fillers: Iterable[str] = (), variants: Mapping[str, str] | None = None):
         table = dict(_base_fold_table())
-        for mark in CLAUSE_MARKS | SENTENCE_MARKS:
-            table[ord(mark)] = _BREAK_MARK  # 「看，看好了」 must not collapse into 「看好了」
+        for mark in CLAUSE_MARKS:
+            table[ord(mark)] = _CLAUSE_MARK  # 「看，看好了」 must not collapse into 「看好了」
+        for mark in SENTENCE_MARKS:
+            table[ord(mark)] = _SENTENCE_MARK
         for source, target in (variants or {}).items():
             table[ord(source)] = target
         for filler in fillers:
@@ -124,8 +128,25 @@ class Normalizer:
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
 
     def fold(self, text: str) -> str:
-        """The folded form only: what the candidate scan runs on."""
-        return _REPEATS.sub(r"\1\1", text.translate(self._fold)).replace(_BREAK_MARK, "")
+        """The folded form only (lexicon literals are folded with this)."""
+        return _REPEATS.sub(r"\1\1", text.translate(self._fold)).replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
+
+    def draft(self, text: str) -> NormalizedText:
+        """Folded and phonetic text with boundaries but no offset map: the fast path.  Enough to
+        verify candidates; `full` adds the offsets only when a candidate may survive."""
+        marked = _REPEATS.sub(r"\1\1", text.translate(self._fold))
+        folded = marked.replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
+        breaks = bytearray(len(folded) + 1)
+        if len(marked) != len(folded):
+            removed = 0
+            for position, ch in enumerate(marked):
+                if ch == _CLAUSE_MARK or ch == _SENTENCE_MARK:
+                    index = position - removed
+                    level = SENTENCE_BREAK if ch == _SENTENCE_MARK else CLAUSE_BREAK
+                    breaks[index] = max(breaks[index], level)
+                    removed += 1
+        breaks[0] = breaks[-1] = SENTENCE_BREAK
+        return NormalizedText(text, folded, folded.translate(self._phonetic), (), (), bytes(breaks))
 
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
@@ -148,15 +169,17 @@ class Normalizer:
         ends: list[int] = []
         breaks = bytearray([SENTENCE_BREAK])
         pending = NO_BREAK
+        clause_start = 0  # runs are shortened within a clause only, as in `draft`
         for index, ch in enumerate(text):
             mapped = fold.get(ord(ch), ch)
             if mapped is None:
                 continue
-            if mapped == _BREAK_MARK:
-                pending = max(pending, SENTENCE_BREAK if ch in SENTENCE_MARKS else CLAUSE_BREAK)
+            if mapped == _CLAUSE_MARK or mapped == _SENTENCE_MARK:
+                pending = max(pending, SENTENCE_BREAK if mapped == _SENTENCE_MARK else CLAUSE_BREAK)
+                clause_start = len(out)
                 continue
             for folded_char in mapped:
-                if len(out) >= 2 and out[-1] == out[-2] == folded_char and pending == NO_BREAK:
+                if len(out) - clause_start >= 2 and out[-1] == out[-2] == folded_char:
                     ends[-1] = index + 1
                     continue
                 breaks[-1] = max(breaks[-1], pending)

@@ -61,3 +61,9 @@ def test_homophones_share_a_phonetic_key_and_common_confusions_merge():
 def test_heteronyms_give_alternative_keys():
     keys = N.phonetic_variants("会计")
     assert N.phonetic("会记") in keys
+
+
+def test_draft_and_full_agree_on_text_and_boundaries():
+    for text in ["好了，下一个。后面", "看，看看看，看完！", "急~什~么，，没看见我正忙吗？？", "。开头和结尾。", "没有标点"]:
+        draft, full = N.draft(text), N.full(text)
+        assert (draft.norm, draft.phon, draft.breaks) == (full.norm, full.phon, full.breaks), text

@@ -1,0 +1,190 @@
+"""Throughput, latency and memory of `Checker.check` beside flashtext and a bare Aho–Corasick scan.
+
+    pip install -e '.[bench]' && python benchmarks/throughput.py [--pack bank-counter] [--repeat 3]
+
+All three scan the same corpus (the STC-3 helpdesk utterances, every one checked as an agent turn)
+with the same lexicon: flashtext and pyahocorasick get the pack's literal strings (every phrase and
+every pattern alternative), phrasecheck runs everything (normalization, phonetic candidates,
+pattern/fuzzy verification, jieba boundaries, judging, scoring, suggestions).  Ratios are
+measured in this one run on this machine.  The lexicon is then grown 10× and 100× with generated
+phrases to show how each engine scales.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import ahocorasick
+from flashtext import KeywordProcessor
+
+from phrasecheck import Checker
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"
+
+
+def literals(checker: Checker) -> list[str]:
+    found = []
+    for compiled in checker.rules:
+        for pattern in compiled.patterns:
+            for element in pattern.elements:
+                found += [a.norm for a in element.alternatives]
+    return sorted(set(found))
+
+
+def timed(function, texts: list[str], repeat: int) -> dict:
+    """Best-of-`repeat` wall time over the corpus, and per-call latency percentiles."""
+    for text in texts[:200]:
+        function(text)  # warm caches (jieba's dictionary, automata)
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        for text in texts:
+            function(text)
+        best = min(best, time.perf_counter() - start)
+    latencies = []
+    clock = time.perf_counter_ns
+    for text in texts:
+        t0 = clock()
+        function(text)
+        latencies.append(clock() - t0)
+    latencies.sort()
+    return {
+        "utterances_per_s": len(texts) / best,
+        "p50_us": latencies[len(latencies) // 2] / 1000,
+        "p99_us": latencies[int(len(latencies) * 0.99)] / 1000,
+        "mean_us": statistics.fmean(latencies) / 1000,
+    }
+
+
+def baselines(words: list[str]):
+    processor = KeywordProcessor()
+    for word in words:
+        processor.add_keyword(word)
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return processor.extract_keywords, lambda text: list(automaton.iter(text))
+
+
+def grown_checker(pack: str, extra: int, alphabet: str, seed: int = 7) -> tuple[Checker, list[str]]:
+    """The pack plus `extra` generated literal rules (examples unchecked: they are synthetic)."""
+    rng = random.Random(seed)
+    phrases = ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 7))) for _ in range(extra)]
+    body = [f"pack: grown\ntitle: grown\nversion: '0'\nextends: [{pack}]\nrules:"]
+    for start in range(0, len(phrases), 50):
+        chunk = phrases[start : start + 50]
+        body.append(textwrap.dedent(f"""
+          - id: generated-{start}
+            category: generated
+            severity: error
+            scenario: benchmark
+            phrases: {json.dumps(chunk, ensure_ascii=False)}
+            why: generated for the benchmark.
+            suggest: ["请您稍候"]
+            source: {{seed: "000", line: "1"}}
+            examples: {{flag: [{json.dumps(chunk[0], ensure_ascii=False)}], clean: ["您好"]}}
+        """))
+    directory = Path(tempfile.mkdtemp())
+    path = directory / "grown.yaml"
+    path.write_text("".join(body), encoding="utf-8")
+    checker = Checker.load(str(path), verify_examples=False)
+    return checker, literals(checker)
+
+
+def cold_start(pack: str) -> float:
+    code = f"import time;t=time.perf_counter();from phrasecheck import Checker;Checker.load({pack!r}).check('你办啥');print(time.perf_counter()-t)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(output.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", default="bank-counter")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 10×/100× lexicon runs")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON too")
+    args = parser.parse_args(argv)
+
+    if not args.corpus.exists():
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        return 2
+    texts = [json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    characters = sum(map(len, texts))
+    print(f"corpus: {len(texts)} utterances, mean {characters / len(texts):.1f} characters (all checked as agent turns)")
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    checker = Checker.load(args.pack)
+    load_seconds = time.perf_counter() - started
+    first = time.perf_counter()
+    checker.check("你办啥")
+    first_check = time.perf_counter() - first
+    cold = cold_start(args.pack)
+    words = literals(checker)
+    flashtext_extract, ac_scan = baselines(words)
+
+    results = {
+        "phrasecheck": timed(checker.check, texts, args.repeat),
+        "flashtext": timed(flashtext_extract, texts, args.repeat),
+        "pyahocorasick": timed(ac_scan, texts, args.repeat),
+    }
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    flagged = sum(checker.check(t).decision != "pass" for t in texts)
+
+    print(f"pack {args.pack}: {len(checker.rules)} rules, {len(words)} literal strings")
+    print(f"cold start to first result (new process, import + load + check): {cold * 1000:.0f} ms")
+    print(f"  in this process: load {load_seconds * 1000:.0f} ms, first check {first_check * 1000:.0f} ms")
+    print(f"peak RSS of this process: {peak_rss_mb:.0f} MiB (before loading: {rss_before / 1024:.0f} MiB)")
+    print()
+    print(f"{'engine':15s} {'utt/s':>10s} {'p50 µs':>8s} {'p99 µs':>8s} {'vs flashtext':>13s} {'vs AC':>8s}")
+    for name, numbers in results.items():
+        print(
+            f"{name:15s} {numbers['utterances_per_s']:10.0f} {numbers['p50_us']:8.1f} {numbers['p99_us']:8.1f}"
+            f" {numbers['utterances_per_s'] / results['flashtext']['utterances_per_s']:12.2f}×"
+            f" {numbers['utterances_per_s'] / results['pyahocorasick']['utterances_per_s']:7.2f}×"
+        )
+    print(f"(phrasecheck flagged {flagged} of {len(texts)} utterances in this corpus)")
+
+    scaling = {}
+    if not args.no_scaling:
+        alphabet = "".join(sorted({c for t in texts[:2000] for c in t if "\u4e00" <= c <= "\u9fff"}))
+        print()
+        print(f"{'lexicon':>18s} {'phrasecheck utt/s':>18s} {'flashtext utt/s':>16s} {'AC utt/s':>10s} {'pc/flashtext':>13s}")
+        base = len(words)
+        for factor in (1, 10, 100):
+            if factor == 1:
+                grown, grown_words = checker, words
+            else:
+                grown, grown_words = grown_checker(args.pack, base * (factor - 1), alphabet)
+            extract, scan = baselines(grown_words)
+            row = {
+                "phrasecheck": timed(grown.check, texts, 1)["utterances_per_s"],
+                "flashtext": timed(extract, texts, 1)["utterances_per_s"],
+                "pyahocorasick": timed(scan, texts, 1)["utterances_per_s"],
+            }
+            scaling[f"{factor}x"] = {"literals": len(grown_words), **row}
+            print(f"{factor:>4d}× ({len(grown_words):6d} lit.) {row['phrasecheck']:18.0f} {row['flashtext']:16.0f}"
+                  f" {row['pyahocorasick']:10.0f} {row['phrasecheck'] / row['flashtext']:12.2f}×")
+
+    if args.json:
+        print(json.dumps({"engines": results, "scaling": scaling, "cold_start_s": cold,
+                          "peak_rss_mib": peak_rss_mb}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
