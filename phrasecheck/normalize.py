@@ -30,6 +30,7 @@ _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看�
 # Clause and sentence punctuation become these markers while repeats are collapsed (so runs never
 # join across punctuation); their positions give the boundaries, then they are removed.
 _CLAUSE_MARK, _SENTENCE_MARK = "\x00", "\x01"
+_MARKS = re.compile("[\x00\x01]")
 _TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
 _PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area, never in folded text
@@ -137,14 +138,11 @@ class Normalizer:
         marked = _REPEATS.sub(r"\1\1", text.translate(self._fold))
         folded = marked.replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
         breaks = bytearray(len(folded) + 1)
-        if len(marked) != len(folded):
-            removed = 0
-            for position, ch in enumerate(marked):
-                if ch == _CLAUSE_MARK or ch == _SENTENCE_MARK:
-                    index = position - removed
-                    level = SENTENCE_BREAK if ch == _SENTENCE_MARK else CLAUSE_BREAK
-                    breaks[index] = max(breaks[index], level)
-                    removed += 1
+        for removed, mark in enumerate(_MARKS.finditer(marked)):
+            index = mark.start() - removed
+            level = SENTENCE_BREAK if mark.group() == _SENTENCE_MARK else CLAUSE_BREAK
+            if breaks[index] < level:
+                breaks[index] = level
         breaks[0] = breaks[-1] = SENTENCE_BREAK
         return NormalizedText(text, folded, folded.translate(self._phonetic), (), (), bytes(breaks))
 
