@@ -62,7 +62,7 @@ class Checker:
             if pack.judge:
                 quotes += pack.judge.quotes
                 frames += pack.judge.frames
-                reach = pack.judge.frame_reach
+                reach = max(reach, pack.judge.frame_reach)
                 particles.update(pack.judge.particles)
             if pack.scoring:
                 scoring = pack.scoring

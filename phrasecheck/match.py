@@ -116,7 +116,7 @@ class CompiledPattern:
             element = self.elements[index]
             found = _find_left(text, element, cursor - gap, cursor)
             if found is None:
-                if not element.optional:
+                if not element.optional or not _skipped_breaks_ok(text, element, cursor):
                     return None
                 gap += element.gap_before
                 continue
@@ -131,7 +131,7 @@ class CompiledPattern:
             gap += element.gap_before
             found = _find_right(text, element, cursor, cursor + gap)
             if found is None:
-                if not element.optional:
+                if not element.optional or not _skipped_breaks_ok(text, element, cursor):
                     return None
                 continue
             spans.append((found[0], found[1]))
@@ -170,6 +170,13 @@ def _breaks_ok(text: NormalizedText, element: Element, start: int, end: int) -> 
     if element.break_before and text.breaks[start] == NO_BREAK:
         return False
     if element.break_after and text.breaks[end] == NO_BREAK:
+        return False
+    return True
+
+
+def _skipped_breaks_ok(text: NormalizedText, element: Element, position: int) -> bool:
+    """An absent optional element hands its `^`/`$` to the place it would have been."""
+    if (element.break_before or element.break_after) and text.breaks[position] == NO_BREAK:
         return False
     return True
 

@@ -89,3 +89,9 @@ def test_every_shipped_pack_loads_and_passes_its_examples():
         checker = Checker.load(name, verify_examples=False)
         assert checker.test_examples() == [], name
         assert checker.rules or checker.courtesy, name
+
+
+def test_a_pack_extending_core_keeps_the_longest_frame_reach(write_pack, tmp_path, monkeypatch):
+    monkeypatch.setenv("PHRASECHECK_LEXICONS", str(tmp_path))
+    write_pack("pack: narrow\ntitle: t\nversion: '1'\nextends: [core]\njudge:\n  frame_reach: 4\n", name="narrow")
+    assert Checker.load("narrow", verify_examples=False).judging.frame_reach == Checker.load("core").judging.frame_reach

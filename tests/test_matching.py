@@ -138,3 +138,13 @@ def test_rewrite_replaces_the_span_or_the_whole_line(mini_checker):
     checker = mini_checker('phrases: ["在这签个名"]', flag="在这签个名", suggest="请您在这里签名!")
     assert checker.check("在这签个名。").rewrite == "请您在这里签名!"
     assert checker.check("钱已经点清楚了，回执也打好了，在这签个名。").rewrite == "钱已经点清楚了，回执也打好了，请您在这里签名。"
+
+
+def test_boundary_marks_hold_when_their_optional_element_is_absent(mini_checker):
+    checker = mini_checker('patterns: ["^ [我]? 撤了 $"]', flag="撤了")
+    assert rules_fired(checker, "撤了。")
+    assert rules_fired(checker, "我撤了")
+    assert not rules_fired(checker, "订单撤了")
+    trailing = mini_checker('patterns: ["收走 [了]? $"]', flag="收走")
+    assert rules_fired(trailing, "盘子收走了")
+    assert not rules_fired(trailing, "盘子收走好了")
