@@ -36,7 +36,7 @@ _EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and vari
 _PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area, never in folded text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every check, and frozen init costs a setattr per field
 class NormalizedText:
     """Folded text plus everything needed to map a folded span back to the original."""
 

@@ -38,7 +38,7 @@ class Violation:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every check, and frozen init costs a setattr per field
 class UtteranceResult:
     id: str | None
     role: str
