@@ -26,7 +26,7 @@ from .score import score_utterance
 from .suggest import is_whole, rewrite
 
 ROLES = ("agent", "customer")
-_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "checker.py")
+_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "words.py", "checker.py")
 
 
 @dataclass(frozen=True)
