@@ -16,17 +16,20 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from . import __version__
 from .errors import LexiconError
 from .judge import JudgeContext, judge
-from .lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from .conversation import Conversation, Turn
+from .lexicon import ConversationRule, Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from .match import CompiledPattern, Matcher
 from .normalize import Normalizer
 from .patterns import parse_pattern
+from .qa import CompiledConversationRule, ConversationResult, apply_template, evaluate, finding_evidence, utterance_evidence
 from .results import UtteranceResult, Violation
 from .rules import CompiledRule
 from .score import score_utterance
 from .suggest import is_whole, rewrite
+from .template import DEFAULT_TEMPLATE, Template, load_template
 
 ROLES = ("agent", "customer")
-_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "words.py", "checker.py")
+_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,14 @@ class Checker:
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )
-        self.rule_home = {c.id: loaded.path for loaded in self.packs for c in self.rules if c.pack == loaded.pack.pack}
+        self.rule_home = {
+            rule.id: loaded.path for loaded in self.packs for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules)
+        }
         self.courtesy: tuple[Courtesy, ...] = tuple(c for loaded in self.packs for c in loaded.pack.courtesy)
+        self.conversation_rules = tuple(
+            self._compile_conversation_rule(rule, loaded) for loaded in self.packs for rule in loaded.pack.conversation_rules
+        )
+        self._templates: dict[str, Template] = {}
         self._matcher = Matcher()
         for index, compiled in enumerate(self.rules):
             for pattern in compiled.patterns:
@@ -100,6 +109,12 @@ class Checker:
             return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer)
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
+
+    def _compile_conversation_rule(self, rule: ConversationRule, loaded: LoadedPack) -> CompiledConversationRule:
+        try:
+            return CompiledConversationRule.compile(rule, self.courtesy, self.normalizer)
+        except ValueError as error:
+            raise LexiconError(f"{loaded.path}: conversation rule {rule.id!r}: {error}") from None
 
     # -- loading -------------------------------------------------------------------------------
     @classmethod
@@ -185,6 +200,49 @@ class Checker:
                 meta = {k: v for k, v in item.items() if k not in ("text", "role", "id")}
                 yield self.check(item["text"], item.get("role", "agent"), item.get("id"), meta=meta)
 
+    # -- conversations -------------------------------------------------------------------------
+    def template(self, template: str | os.PathLike | Template | None = None) -> Template:
+        """A scoring template by name or path (loaded once per checker), `seed-003` by default."""
+        if isinstance(template, Template):
+            return template
+        key = os.fspath(template or DEFAULT_TEMPLATE)
+        if key not in self._templates:
+            self._templates[key] = load_template(key)
+        return self._templates[key]
+
+    def score_conversation(
+        self,
+        conversation: Conversation | Sequence[Turn | Mapping[str, Any]],
+        template: str | os.PathLike | Template | None = None,
+    ) -> ConversationResult:
+        """Check every turn, run the conversation rules, and score both on the template."""
+        if not isinstance(conversation, Conversation):
+            conversation = Conversation(id="conversation", turns=list(conversation))
+        scoring = self.template(template)
+        results = [
+            self.check(t.text, t.role, str(t.seq) if t.seq is not None else None)
+            if t.role in ROLES
+            else UtteranceResult(None, t.role, t.text, False, None, "pass", (), None, self.lexicon)
+            for t in conversation.turns
+        ]
+        findings = evaluate(self.conversation_rules, conversation, self.normalizer)
+        titles = {c.rule.id: c.rule.title for c in self.conversation_rules}
+        evidence = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]
+        evidence += [finding_evidence(f, titles[f.rule]) for f in findings if f.status == "violated"]
+        evidence.sort(key=lambda e: (e.turn if e.turn is not None else len(results), e.start or 0))
+        score, vetoed, dimensions, deductions = apply_template(scoring, evidence)
+        begins = [t.begin_ms for t in conversation.turns if t.begin_ms is not None]
+        ends = [t.end_ms if t.end_ms is not None else t.begin_ms for t in conversation.turns if t.begin_ms is not None]
+        stats = {
+            "turns": len(results),
+            "agent_turns": sum(t.role == "agent" for t in conversation.turns),
+            "duration_ms": max(ends) - min(begins) if begins else None,
+        }
+        return ConversationResult(
+            conversation, results, findings, deductions, dimensions, score, scoring.grade(score),
+            score >= scoring.pass_mark and not vetoed, vetoed, scoring, self.lexicon, stats,
+        )
+
     # -- rule examples -------------------------------------------------------------------------
     def test_examples(self, rule_ids: Iterable[str] | None = None) -> list[ExampleFailure]:
         wanted = set(rule_ids) if rule_ids is not None else None
@@ -202,6 +260,19 @@ class Checker:
                 fired = tuple(v.rule for v in self.check(example).violations)
                 if fired:
                     failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
+        for compiled in self.conversation_rules:
+            rule = compiled.rule
+            if wanted is not None and rule.id not in wanted:
+                continue
+            home = self.rule_home[rule.id]
+            channel = "call" if "call" in rule.channels else "chat"
+            for expected, examples in (("flag", rule.examples.flag), ("clean", rule.examples.clean)):
+                for turns in examples:
+                    conversation = Conversation(id="example", channel=channel, turns=[Turn(**t.model_dump()) for t in turns])
+                    fired = tuple(f.rule for f in evaluate((compiled,), conversation, self.normalizer) if f.status == "violated")
+                    if (rule.id in fired) != (expected == "flag"):
+                        text = " / ".join(f"{t.role}: {t.text}" for t in turns)
+                        failures.append(ExampleFailure(home, rule.id, text, expected, fired))
         return failures
 
     def _fired_before_overlaps(self, text: str) -> tuple[str, ...]:

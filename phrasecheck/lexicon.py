@@ -42,6 +42,12 @@ class Source(_Strict):
         return f"seed {self.seed}, line {self.line}"
 
 
+def _kebab_id(value: str) -> str:
+    if not _RULE_ID.match(value):
+        raise ValueError(f"rule id {value!r} must be kebab-case (a-z, 0-9, '-')")
+    return value
+
+
 def _check_pattern(source: str) -> str:
     try:
         parse_pattern(source)
@@ -95,9 +101,7 @@ class Rule(_Strict):
     @field_validator("id")
     @classmethod
     def _kebab(cls, value: str) -> str:
-        if not _RULE_ID.match(value):
-            raise ValueError(f"rule id {value!r} must be kebab-case (a-z, 0-9, '-')")
-        return value
+        return _kebab_id(value)
 
     @field_validator("unless", mode="before")
     @classmethod
@@ -143,6 +147,92 @@ class Courtesy(_Strict):
     phrases: list[str] = Field(min_length=1)
     setting: str | None = None
     source: Source
+
+
+ConversationKind = Literal["opening", "closing", "after_wait", "refusal", "unresolved_unknown", "coverage", "address_style"]
+_TURN_LINE = re.compile(r"^(?:\[(\d+):(\d{1,2}(?:\.\d+)?)\]\s*)?(坐席|客服|客户)[:：]\s*(.*)$")
+
+
+class ExampleTurn(_Strict):
+    role: Literal["agent", "customer"]
+    text: str
+    begin_ms: int | None = None
+
+
+def _example_turn(line: str) -> ExampleTurn:
+    """`"[1:05] 坐席: 让您久等了"`: the compact form rule authors write conversation examples in."""
+    found = _TURN_LINE.match(line.strip())
+    if not found:
+        raise ValueError(f"example turn {line!r} must look like '坐席: …' or '[m:ss] 客户: …'")
+    minutes, seconds, speaker, text = found.groups()
+    begin = round((int(minutes) * 60 + float(seconds)) * 1000) if minutes is not None else None
+    return ExampleTurn(role="customer" if speaker == "客户" else "agent", text=text, begin_ms=begin)
+
+
+class ConversationExamples(_Strict):
+    flag: list[list[ExampleTurn]] = Field(min_length=1)
+    clean: list[list[ExampleTurn]] = Field(min_length=1)
+
+    @field_validator("flag", "clean", mode="before")
+    @classmethod
+    def _compact(cls, value):
+        return [[_example_turn(t) if isinstance(t, str) else t for t in turns] for turns in (value or [])]
+
+
+class ConversationRule(_Strict):
+    """A must-say (or must-not-leave-unsaid) rule over a whole conversation.
+
+    `cues` are what satisfies the rule (a greeting, an apology…), as patterns and as courtesy
+    kinds of the packs; `triggers` are what makes the rule apply (a refusal, 不知道).  `require`
+    names slots a triggered turn must fill (apology, reason, alternative).
+    """
+
+    id: str
+    kind: ConversationKind
+    title: str
+    severity: Severity
+    why: str
+    channels: list[Literal["call", "chat"]] = ["call", "chat"]
+    within: int = Field(1, ge=1, le=5)  # opening/closing: agent turns counted from the start/end
+    cues: list[str] = []
+    courtesy: list[CourtesyKind] = []
+    triggers: list[str] = []
+    unless: list[str] = []
+    require: dict[str, list[str]] = {}
+    window: int = Field(0, ge=0, le=3)  # later agent turns that may still fill the slots
+    threshold_ms: int = Field(30_000, ge=0)  # after_wait: silence before an agent turn that needs an apology
+    min_share: float = Field(0.6, gt=0, le=1)  # coverage: share of the cues the agent must use
+    suggest: list[str] = []
+    source: Source
+    examples: ConversationExamples
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, value: str) -> str:
+        return _kebab_id(value)
+
+    @field_validator("cues", "triggers", "unless")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        return [_check_pattern(v) for v in value]
+
+    @field_validator("require")
+    @classmethod
+    def _slots(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {slot: [_check_pattern(v) for v in patterns] for slot, patterns in value.items()}
+
+    @model_validator(mode="after")
+    def _has_what_its_kind_needs(self) -> "ConversationRule":
+        needs = {
+            "opening": ("cues",), "closing": ("cues",), "after_wait": ("cues",), "coverage": ("cues",),
+            "refusal": ("triggers", "require"), "unresolved_unknown": ("triggers", "cues"), "address_style": ("triggers", "cues"),
+        }[self.kind]
+        for name in needs:
+            if name == "cues" and (self.cues or self.courtesy):
+                continue
+            if not getattr(self, name):
+                raise ValueError(f"a {self.kind} rule needs `{name}`" + (" or `courtesy`" if name == "cues" else ""))
+        return self
 
 
 class NormalizeConfig(_Strict):
@@ -200,6 +290,7 @@ class Pack(_Strict):
     scoring: ScoringConfig | None = None
     rules: list[Rule] = []
     courtesy: list[Courtesy] = []
+    conversation_rules: list[ConversationRule] = []
 
 
 @dataclass(frozen=True)
@@ -236,22 +327,26 @@ def resolve(name_or_path: str) -> Path:
     return packs[name_or_path]
 
 
+_LISTS = {"rules": "rule", "courtesy": "courtesy", "conversation_rules": "conversation rule"}
+
+
 def _describe(error: ValidationError, data: dict) -> str:
     first = error.errors()[0]
     location = list(first["loc"])
     where = ""
-    if len(location) >= 2 and location[0] in ("rules", "courtesy") and isinstance(location[1], int):
+    if len(location) >= 2 and location[0] in _LISTS and isinstance(location[1], int):
         items = data.get(location[0]) or []
         item = items[location[1]] if location[1] < len(items) else {}
         ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
-        where = f"{location[0][:-1] if location[0] == 'rules' else 'courtesy'} {ident!r}: "
+        where = f"{_LISTS[location[0]]} {ident!r}: "
         location = location[2:]
     field = ".".join(str(p) for p in location) or "(pack)"
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}{field}: {message}"
 
 
-def read_pack(path: Path) -> LoadedPack:
+def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
+    """A YAML file's bytes and top-level mapping, or a one-line error with file, line and column."""
     try:
         raw = path.read_bytes()
         data = yaml.safe_load(raw.decode("utf-8"))
@@ -265,7 +360,12 @@ def read_pack(path: Path) -> LoadedPack:
     except OSError as error:
         raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
     if not isinstance(data, dict):
-        raise LexiconError(f"{path}: expected a mapping with `pack`, `title`, `version` and `rules`")
+        raise LexiconError(f"{path}: expected a mapping with {expected}")
+    return raw, data
+
+
+def read_pack(path: Path) -> LoadedPack:
+    raw, data = read_yaml_mapping(path, "`pack`, `title`, `version` and `rules`")
     try:
         pack = Pack.model_validate(data)
     except ValidationError as error:
@@ -299,7 +399,7 @@ def load_packs(names: list[str]) -> list[LoadedPack]:
         visit(name, ())
     rule_homes: dict[str, Path] = {}
     for loaded in ordered:
-        for rule in loaded.pack.rules:
+        for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules):
             if rule.id in rule_homes:
                 raise LexiconError(f"{loaded.path}: rule {rule.id!r} is already defined in {rule_homes[rule.id]}")
             rule_homes[rule.id] = loaded.path

@@ -1,0 +1,130 @@
+"""Scoring templates: how a QA team turns evidence into points (YAML, like the packs).
+
+A template has dimensions with point caps that add up to the total; each dimension has items that
+deduct per hit, once per turn or once per conversation; veto items (一票否决) set the total to 0;
+grade bands and a pass mark turn the total into a verdict.  Evidence (an utterance violation or a
+conversation finding) is taken by the first item that matches it, veto items first, so no
+evidence costs points twice.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from .errors import LexiconError
+from .lexicon import Severity, Source, _Strict, read_yaml_mapping, search_path
+
+DEFAULT_TEMPLATE = "seed-003"
+
+
+class Match(_Strict):
+    """Which evidence an item takes: every given field must match (any of its values)."""
+
+    rules: list[str] = []  # rule ids, shell-style wildcards allowed: "counter-*"
+    kinds: list[str] = []  # "utterance" or a conversation rule kind (opening, refusal…)
+    categories: list[str] = []
+    severities: list[Severity] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Match":
+        if not (self.rules or self.kinds or self.categories or self.severities):
+            raise ValueError("`match` needs at least one of rules, kinds, categories, severities")
+        return self
+
+    def accepts(self, rule: str, kind: str, category: str, severity: str) -> bool:
+        return (
+            (not self.rules or any(fnmatch.fnmatchcase(rule, r) for r in self.rules))
+            and (not self.kinds or kind in self.kinds)
+            and (not self.categories or category in self.categories)
+            and (not self.severities or severity in self.severities)
+        )
+
+
+class Item(_Strict):
+    id: str
+    title: str
+    match: Match
+    deduct: int = Field(ge=0)
+    per: Literal["hit", "turn", "conversation"] = "hit"
+    cap: int | None = Field(None, ge=0)
+
+
+class Dimension(_Strict):
+    id: str
+    title: str
+    cap: int = Field(gt=0)
+    items: list[Item] = Field(min_length=1)
+
+
+class Veto(_Strict):
+    id: str
+    title: str
+    match: Match
+
+
+class Grade(_Strict):
+    name: str
+    min: int = Field(ge=0)
+
+
+class Template(_Strict):
+    template: str
+    title: str
+    version: str
+    description: str = ""
+    source: Source | None = None
+    total: int = Field(100, gt=0)
+    pass_mark: int = Field(85, ge=0)
+    grades: list[Grade] = Field(min_length=1)
+    dimensions: list[Dimension] = Field(min_length=1)
+    veto: list[Veto] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Template":
+        caps = sum(d.cap for d in self.dimensions)
+        if caps != self.total:
+            raise ValueError(f"dimension caps add up to {caps}, not the total {self.total}")
+        mins = [g.min for g in self.grades]
+        if mins != sorted(mins, reverse=True) or mins[-1] != 0:
+            raise ValueError("grades must be listed from the highest `min` down to a band with min 0")
+        if self.pass_mark > self.total:
+            raise ValueError(f"pass_mark {self.pass_mark} is above the total {self.total}")
+        ids = [v.id for v in self.veto] + [i.id for d in self.dimensions for i in d.items]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicated)}")
+        return self
+
+    def grade(self, score: int) -> str:
+        return next(g.name for g in self.grades if score >= g.min)
+
+
+def available_templates() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for directory in reversed(search_path()):
+        for path in sorted((directory / "templates").glob("*.yaml")):
+            found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def load_template(name_or_path: str | Path = DEFAULT_TEMPLATE) -> Template:
+    """A template by name (`seed-003`, searched in each lexicon directory's `templates/`) or path."""
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        known = available_templates()
+        if str(name_or_path) not in known:
+            raise LexiconError(f"unknown template {str(name_or_path)!r} (known templates: {', '.join(known) or 'none'})")
+        path = known[str(name_or_path)]
+    if not path.is_file():
+        raise LexiconError(f"{path}: no such template file")
+    _, data = read_yaml_mapping(path, "`template`, `dimensions` and `grades`")
+    try:
+        return Template.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(template)"
+        raise LexiconError(f"{path}: {field}: {first['msg'].removeprefix('Value error, ')}") from None
