@@ -13,7 +13,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import IO, Any, Iterator, Literal
 
 from .errors import InputError
 
@@ -50,7 +50,7 @@ def canonical_role(value: Any, where: str) -> str:
     return role
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode_bytes(data: bytes, name: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -76,21 +76,26 @@ def _sniff(text: str) -> str:
     return "txt"
 
 
+def open_input(path: Path, name: str, expected: str) -> IO[bytes]:
+    """A binary stream of a file, or of standard input when `name` is `<stdin>`; one-line errors."""
+    if name == "<stdin>":
+        return io.BytesIO(sys.stdin.buffer.read())
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, expected {expected}") from None
+    except OSError as error:
+        raise InputError(f"{name}: cannot read ({error.strerror})") from None
+
+
 def read_records(path: str, input_format: InputFormat = "auto") -> Iterator[Record]:
     """Records of one file (`-` is standard input)."""
     name = "<stdin>" if path == "-" else path
-    if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{name}: is a directory, expected a .jsonl, .csv or .txt file") from None
-        except OSError as error:
-            raise InputError(f"{name}: cannot read ({error.strerror})") from None
-    text = _decode(data, name)
+    with open_input(Path(path), name, "a .jsonl, .csv or .txt file") as stream:
+        data = stream.read()
+    text = decode_bytes(data, name)
     if input_format == "auto":
         suffix = Path(path).suffix.lower()
         input_format = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "txt"}.get(suffix) or _sniff(text)
