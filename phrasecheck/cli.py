@@ -147,6 +147,91 @@ def scan(
     raise typer.Exit(2 if errors else 1 if over else 0)
 
 
+class TranscriptFormatOption(str, Enum):
+    auto = "auto"
+    jsonl = "jsonl"
+    csv = "csv"
+    json = "json"
+    txt = "txt"
+    srt = "srt"
+    vtt = "vtt"
+    aliyun = "aliyun"
+    tencent = "tencent"
+    iflytek = "iflytek"
+    wecom = "wecom"
+
+
+class ChannelOption(str, Enum):
+    call = "call"
+    chat = "chat"
+
+
+@app.command()
+def score(
+    paths: List[str] = typer.Argument(..., help="Transcript files or folders (searched recursively)."),
+    pack: str = PackOption,
+    template: Optional[str] = typer.Option(None, "--template", "-t", help="Scoring template name or YAML file (default seed-003)."),
+    out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", help="Folder for conversations.jsonl, agents.csv, rules.csv, report.html."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
+    input_format: TranscriptFormatOption = typer.Option(TranscriptFormatOption.auto, help="Override format detection."),
+    agent_channel: int = typer.Option(0, help="ASR channel or speaker number that is the agent."),
+    channel: Optional[ChannelOption] = typer.Option(None, help="Treat every conversation as a phone call or a chat."),
+    html_detail: int = typer.Option(300, help="Conversations shown in full in report.html (the lowest scores and every veto)."),
+    fail_under: Optional[int] = typer.Option(None, help="Exit 1 when any conversation scores below this."),
+) -> None:
+    """Score call transcripts and chat logs on the 100-point template; write per-agent and per-rule reports."""
+    from .batch import FileError, ScoreJob, default_jobs, read_all, score_stream
+    from .qa_report import QAReport
+
+    checker = _load(pack)
+    try:
+        checker.template(template)
+    except PhrasecheckError as error:
+        raise _fail(str(error)) from None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _fail(f"{out}: cannot create the output folder ({error.strerror})") from None
+    workers = jobs if jobs > 0 else default_jobs()
+    report = QAReport(detail_limit=html_detail)
+    errors: list[FileError] = []
+
+    def failed(error: FileError) -> None:
+        errors.append(error)
+        report.add_error(error.source, error.message)
+
+    conversations = read_all(paths, input_format.value, agent_channel, channel.value if channel else None, on_error=failed)
+    below = False
+    progress = _progress()
+    with progress, open(out / "conversations.jsonl", "w", encoding="utf-8") as jsonl:
+        task = progress.add_task("scoring", total=None)
+        for result in score_stream(conversations, ScoreJob((pack,), template), workers):
+            jsonl.write(json.dumps(result, ensure_ascii=False) + "\n")
+            report.add(result)
+            below = below or (fail_under is not None and result["score"] < fail_under)
+            progress.update(task, advance=1)
+    written = report.write(out)
+    console = Console(stderr=True, highlight=False)
+    console.print(report.summary_line())
+    for name in ("conversations.jsonl", *[p.name for p in written.values()]):
+        console.print(f"  {out / name}")
+    for error in errors:
+        typer.echo(f"phrasecheck: error: {error.message}", err=True)
+    if errors:
+        typer.echo(f"phrasecheck: {len(errors)} file(s) could not be read; every other conversation was scored", err=True)
+    raise typer.Exit(2 if errors else 1 if below else 0)
+
+
+def _progress():
+    """A progress bar on an interactive terminal; nothing in CI or when stderr is a file."""
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    quiet = not console.is_terminal or bool(os.environ.get("CI"))
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("conversations"),
+                    TimeElapsedColumn(), console=console, disable=quiet, transient=True)
+
+
 @lexicon_app.command("list")
 def lexicon_list(pack: Optional[str] = typer.Option(None, "--pack", "-p", help="List this pack's rules.")) -> None:
     """Installed packs, or the rules of one pack."""
@@ -230,7 +315,7 @@ def lexicon_test(packs: Optional[List[str]] = typer.Argument(None, help="Packs t
     examples = 0
     for name in names:
         checker = _load(name, verify=False)
-        for compiled in checker.rules:
+        for compiled in (*checker.rules, *checker.conversation_rules):
             examples += len(compiled.rule.examples.flag) + len(compiled.rule.examples.clean)
         for failure in checker.test_examples():
             key = (failure.pack, failure.rule, failure.example, failure.expected)
@@ -238,7 +323,7 @@ def lexicon_test(packs: Optional[List[str]] = typer.Argument(None, help="Packs t
                 seen.add(key)
                 failures += 1
                 typer.echo(f"FAIL {failure}")
-        typer.echo(f"{name}: {len(checker.rules)} rules checked")
+        typer.echo(f"{name}: {len(checker.rules)} rules and {len(checker.conversation_rules)} conversation rules checked")
     typer.echo(f"{failures} failing example(s)" if failures else f"all examples pass ({examples} example runs)")
     raise typer.Exit(1 if failures else 0)
 
@@ -250,6 +335,26 @@ def lexicon_validate(packs: List[str] = typer.Argument(..., help="Pack names or 
         checker = _load(name, verify=False)
         typer.echo(f"ok {name}: {len(checker.rules)} rules, {len(checker.courtesy)} courtesy entries "
                    f"({', '.join(p.pack.pack for p in checker.packs)})")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (each compiles its own packs)."),
+    pack: str = PackOption,
+    reload_lexicons: bool = typer.Option(True, help="Recompile a pack when its YAML files change (a broken edit keeps the old rules)."),
+    access_log: bool = typer.Option(True, help="Log one line per request (method, path, status; never the body)."),
+) -> None:
+    """Run the REST service (POST /v1/check …, the page at /, OpenAPI at /docs); needs `pip install 'phrasecheck[api]'`."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise _fail("the REST service needs its extras: pip install 'phrasecheck[api]'") from None
+    # Workers import the app by name and build it from the environment, so the options travel there.
+    os.environ["PHRASECHECK_PACK"] = pack
+    os.environ["PHRASECHECK_RELOAD_LEXICONS"] = "1" if reload_lexicons else "0"
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, access_log=access_log)
 
 
 if __name__ == "__main__":  # pragma: no cover
