@@ -1,26 +1,31 @@
-"""Scoring many conversations: stream them from files, score on every core, keep order.
+"""Scoring many conversations: stream them from files, score on every core, keep input order.
 
-The parent process reads and parses (one conversation at a time), worker processes score batches,
-and results come back in input order.  At most a few batches per worker are in flight, so memory
-stays flat however large the input is.  A file that cannot be read ends only that file: what it
-yielded before the bad line is scored, and the error is reported with the file and line.
+With several workers, a small file is one task (the worker parses and scores it); a large file
+is parsed here, one conversation at a time, and scored in batches.  Results come back in input
+order and at most a few tasks per worker are in flight, so memory stays flat however large the
+input is.  A file that cannot be read ends only that file: what it yielded before the bad line is
+scored, and the error is reported with the file and line.
 """
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .checker import Checker
-from .conversation import Conversation
+from .conversation import Channel, Conversation
 from .errors import InputError
+from .template import Template
 from .transcripts import TranscriptFormat, conversation_files, read_conversations
 
-BATCH = 32  # conversations per task: large enough to amortise pickling, small enough to stream
+BATCH = 32  # conversations per task from a large file: amortises pickling, still streams
+SMALL_FILE = 4 * 2**20  # bytes: a file this small is parsed and scored whole by one worker
 
 
 @dataclass(frozen=True)
@@ -30,78 +35,132 @@ class FileError:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How to read the transcripts (the `score` command's input options)."""
+
+    input_format: TranscriptFormat = "auto"
+    agent_channel: int = 0
+    channel: Channel | None = None
+
+    def conversations(self, path: Path) -> Iterator[Conversation]:
+        return read_conversations(path, self.input_format, self.agent_channel, self.channel)
+
+
+@dataclass(frozen=True)
 class ScoreJob:
-    """What every worker needs to build its own checker."""
+    """What a spawned worker needs to build its own checker (forked workers inherit it)."""
 
     packs: tuple[str, ...]
     template: str | None
+    reading: Reading = Reading()
 
 
-def read_all(
-    paths: Sequence[str],
-    input_format: TranscriptFormat = "auto",
-    agent_channel: int = 0,
-    channel: str | None = None,
-    on_error: Callable[[FileError], None] = lambda error: None,
-    on_file: Callable[[Path], None] = lambda path: None,
-) -> Iterator[Conversation]:
-    """Conversations of every file under `paths`, reporting each unreadable file and going on."""
+_checker: Checker | None = None
+_template: Template | None = None
+_reading = Reading()
+
+
+def _start_worker(job: ScoreJob, checker: Checker | None = None) -> None:
+    global _checker, _template, _reading
+    _checker = checker or Checker.load(list(job.packs))
+    _template = _checker.template(job.template)
+    _reading = job.reading
+    for rule in _checker.rules[:1]:
+        _checker.check(rule.rule.examples.flag[0])  # loads jieba's dictionary now, once, before forking
+
+
+def _score(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
+    assert _checker is not None, "worker started without a checker"
+    return [_checker.score_conversation(c, _template).to_dict() for c in conversations]
+
+
+def _lines(results: list[dict[str, Any]]) -> list[bytes]:
+    """Results as JSON lines, made in the worker: bytes cross the process boundary far more cheaply
+    than nested dicts, and the parent needs the line anyway."""
+    return [json_line(r) for r in results]
+
+
+def _score_lines(conversations: Sequence[Conversation]) -> list[bytes]:
+    return _lines(_score(conversations))
+
+
+def json_line(result: dict[str, Any]) -> bytes:
+    return (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _score_file(path: Path) -> tuple[list[bytes], FileError | None]:
+    results: list[bytes] = []
     try:
-        files = list(conversation_files(paths))
+        for conversation in _reading.conversations(path):
+            results.extend(_score_lines((conversation,)))
     except InputError as error:
-        on_error(FileError(str(error).split(":", 1)[0], str(error)))
-        return
-    for path in files:
+        return results, FileError(str(path), str(error))
+    return results, None
+
+
+def _files(paths: Sequence[str], on_error: Callable[[FileError], None]) -> Iterator[Path]:
+    for given in paths:
         try:
-            yield from read_conversations(path, input_format, agent_channel, channel)
+            yield from conversation_files([given])
         except InputError as error:
-            on_error(FileError(str(path), str(error)))
-        on_file(path)
+            on_error(FileError(given, str(error)))
 
 
-_worker_checker: Checker | None = None
-_worker_template: str | None = None
+def _parsed(path: Path, on_error: Callable[[FileError], None]) -> Iterator[Conversation]:
+    try:
+        yield from _reading.conversations(path)
+    except InputError as error:
+        on_error(FileError(str(path), str(error)))
 
 
-def _start_worker(job: ScoreJob) -> None:
-    global _worker_checker, _worker_template
-    _worker_checker = Checker.load(list(job.packs))
-    _worker_template = job.template
-
-
-def _score_batch(batch: list[Conversation]) -> list[dict[str, Any]]:
-    assert _worker_checker is not None, "worker started without a checker"
-    return [_worker_checker.score_conversation(c, _worker_template).to_dict() for c in batch]
-
-
-def _batches(conversations: Iterable[Conversation], size: int) -> Iterator[list[Conversation]]:
-    batch: list[Conversation] = []
-    for conversation in conversations:
-        batch.append(conversation)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def score_stream(conversations: Iterable[Conversation], job: ScoreJob, jobs: int = 1) -> Iterator[dict[str, Any]]:
-    """Conversation results (wire dicts) in input order, scored by `jobs` processes."""
+def score_paths(
+    paths: Sequence[str],
+    job: ScoreJob,
+    jobs: int = 1,
+    checker: Checker | None = None,
+    on_error: Callable[[FileError], None] = lambda error: None,
+) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """Every conversation's result under `paths`, in input order: the wire dict and its JSON line."""
+    _start_worker(job, checker)  # a broken lexicon or template fails here, before any work
     if jobs <= 1:
-        checker = Checker.load(list(job.packs))
-        template = checker.template(job.template)
-        for conversation in conversations:
-            yield checker.score_conversation(conversation, template).to_dict()
+        for path in _files(paths, on_error):
+            for conversation in _parsed(path, on_error):
+                for result in _score((conversation,)):
+                    yield result, json_line(result)
         return
-    Checker.load(list(job.packs))  # a broken lexicon fails here, once, not in every worker
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,)) as pool:
-        pending: deque[Future] = deque()
-        for batch in _batches(conversations, BATCH):
-            pending.append(pool.submit(_score_batch, batch))
+    if "fork" in multiprocessing.get_all_start_methods():
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,))
+    pending: deque[Future] = deque()
+
+    def finished() -> Iterator[tuple[dict[str, Any], bytes]]:
+        outcome = pending.popleft().result()
+        lines, error = outcome if isinstance(outcome, tuple) else (outcome, None)  # a whole file carries its error
+        for line in lines:
+            yield json.loads(line), line
+        if error is not None:
+            on_error(error)
+
+    with pool:
+        for path in _files(paths, on_error):
+            if str(path) != "-" and path.stat().st_size <= SMALL_FILE:
+                pending.append(pool.submit(_score_file, path))
+            else:
+                batch: list[Conversation] = []
+                for conversation in _parsed(path, on_error):
+                    batch.append(conversation)
+                    if len(batch) == BATCH:
+                        pending.append(pool.submit(_score_lines, batch))
+                        batch = []
+                        while len(pending) >= 2 * jobs:
+                            yield from finished()
+                if batch:
+                    pending.append(pool.submit(_score_lines, batch))
             while len(pending) >= 2 * jobs:
-                yield from pending.popleft().result()
+                yield from finished()
         while pending:
-            yield from pending.popleft().result()
+            yield from finished()
 
 
 def default_jobs() -> int:

@@ -180,7 +180,7 @@ def score(
     fail_under: Optional[int] = typer.Option(None, help="Exit 1 when any conversation scores below this."),
 ) -> None:
     """Score call transcripts and chat logs on the 100-point template; write per-agent and per-rule reports."""
-    from .batch import FileError, ScoreJob, default_jobs, read_all, score_stream
+    from .batch import FileError, Reading, ScoreJob, default_jobs, score_paths
     from .qa_report import QAReport
 
     checker = _load(pack)
@@ -200,21 +200,20 @@ def score(
         errors.append(error)
         report.add_error(error.source, error.message)
 
-    conversations = read_all(paths, input_format.value, agent_channel, channel.value if channel else None, on_error=failed)
+    job = ScoreJob((pack,), template, Reading(input_format.value, agent_channel, channel.value if channel else None))
     below = False
     progress = _progress()
-    with progress, open(out / "conversations.jsonl", "w", encoding="utf-8") as jsonl:
+    with progress, open(out / "conversations.jsonl", "wb") as jsonl:
         task = progress.add_task("scoring", total=None)
-        for result in score_stream(conversations, ScoreJob((pack,), template), workers):
-            jsonl.write(json.dumps(result, ensure_ascii=False) + "\n")
+        for result, line in score_paths(paths, job, workers, checker, on_error=failed):
+            jsonl.write(line)
             report.add(result)
             below = below or (fail_under is not None and result["score"] < fail_under)
             progress.update(task, advance=1)
     written = report.write(out)
-    console = Console(stderr=True, highlight=False)
-    console.print(report.summary_line())
+    typer.echo(report.summary_line(), err=True)
     for name in ("conversations.jsonl", *[p.name for p in written.values()]):
-        console.print(f"  {out / name}")
+        typer.echo(f"  {out / name}", err=True)
     for error in errors:
         typer.echo(f"phrasecheck: error: {error.message}", err=True)
     if errors:
