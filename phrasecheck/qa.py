@@ -105,11 +105,17 @@ class ConversationResult:
             "template": {"id": self.template.template, "title": self.template.title, "pass_mark": self.template.pass_mark},
             "lexicon": dict(self.lexicon),
             "dimensions": self.dimensions,
-            "deductions": [d.to_dict() for d in self.deductions],
-            "findings": [f.to_dict() for f in self.findings],
+            "deductions": [self._with_seq(d.to_dict()) for d in self.deductions],
+            "findings": [self._with_seq(f.to_dict()) for f in self.findings],
             "turns": [_turn_dict(i, turn, result) for i, (turn, result) in enumerate(zip(c.turns, self.turns))],
             "stats": self.stats,
         }
+
+    def _with_seq(self, evidence: dict[str, Any]) -> dict[str, Any]:
+        """The turn's own `seq` beside its index, so evidence can be found in the source file too."""
+        turn = evidence["turn"]
+        evidence["seq"] = self.conversation.turns[turn].seq if turn is not None else None
+        return evidence
 
 
 def _turn_dict(index: int, turn: Turn, result: UtteranceResult) -> dict[str, Any]:

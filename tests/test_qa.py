@@ -79,7 +79,7 @@ def test_a_rude_call_loses_the_points_the_template_sets(bank):
 def test_every_deduction_points_at_its_turn_span_and_time(bank):
     result = bank.score_conversation(RUDE_CALL).to_dict()
     language = next(d for d in result["deductions"] if d["item"] == "forbidden-language")
-    assert language["turn"] == 2
+    assert language["turn"] == 2 and language["seq"] is None  # these turns carry no seq
     text = RUDE_CALL.turns[2].text
     assert text[language["start"]:language["end"]] == language["matched"]
     assert "不归我管" in language["matched"]
@@ -142,6 +142,13 @@ def test_turns_keep_their_utterance_results_and_customers_are_not_scored(bank):
     assert turns[2]["decision"] == "block" and "不归我管" in turns[2]["violations"][0]["matched"]
     assert turns[2]["text"] == "不归我管，找别人去" and turns[2]["begin_ms"] == 44000
     assert result["stats"] == {"turns": 5, "agent_turns": 3, "duration_ms": 51000}
+
+
+def test_evidence_carries_the_source_seq_as_well_as_the_index(bank):
+    turns = [Turn(role="agent", text="您好，请问办理什么业务？", seq=11), Turn(role="agent", text="办不了", seq=12)]
+    result = bank.score_conversation(Conversation(id="s", channel="chat", turns=turns)).to_dict()
+    refusal = next(d for d in result["deductions"] if d["rule"] == "conv-refusal-incomplete")
+    assert (refusal["turn"], refusal["seq"]) == (1, 12)
 
 
 def test_a_plain_list_of_turns_can_be_scored(bank):
