@@ -149,11 +149,14 @@ class Checker:
         meta = dict(meta or {})
         if role == "customer":
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta)
-        draft = self.normalizer.draft(text)
-        hits = self._matcher.scan(draft.phon)
-        if not hits or not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
+        skim = self.normalizer.skim(text)
+        hits = self._matcher.scan(skim.phon)
+        if not hits:
             return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
-        normalized = self.normalizer.full(text)
+        draft = self.normalizer.draft(skim)
+        if not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
+            return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
+        normalized = self.normalizer.with_offsets(draft)
         candidates = self._matcher.verify(normalized, hits)
         if disabled_rules:
             disabled = set(disabled_rules)

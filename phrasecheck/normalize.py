@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
@@ -31,6 +31,7 @@ _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看�
 # join across punctuation); their positions give the boundaries, then they are removed.
 _CLAUSE_MARK, _SENTENCE_MARK = "\x00", "\x01"
 _MARKS = re.compile("[\x00\x01]")
+_MARKS_AND_RUNS = re.compile("[\x00\x01]|(.)\\1\\1+", re.S)  # marks first: a run of marks is marks
 _TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
 _PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area, never in folded text
@@ -46,9 +47,18 @@ class NormalizedText:
     starts: tuple[int, ...]  # original index of the first character behind norm[i] (empty in a draft)
     ends: tuple[int, ...]  # original index just after the last character behind norm[i]
     breaks: bytes  # breaks[i]: boundary level just before norm[i]; breaks[len(norm)] is the end
+    translated: str = ""  # the text through the fold table, boundary marks in, runs not yet shortened
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
+
+
+class Skim(NamedTuple):
+    original: str
+    translated: str
+    marked: str  # runs shortened, boundary marks still in
+    folded: str
+    phon: str
 
 
 def _skipped(ch: str) -> bool:
@@ -81,6 +91,18 @@ def _base_fold_table() -> dict[int, str | None]:
             if simp != trad and len(simp) == 1:
                 table[ord(trad)] = simp
     return table
+
+
+def _char_class(code_points: Iterable[int]) -> re.Pattern[str]:
+    """One compiled character class for a set of code points, as ranges."""
+    ranges: list[list[int]] = []
+    for cp in sorted(code_points):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{body}]" if body else "(?!)")
 
 
 def _canonical_syllable(syllable: str) -> str:
@@ -125,6 +147,8 @@ class Normalizer:
         for filler in fillers:
             table[ord(filler)] = None
         self._fold = table
+        self._dropped = _char_class(cp for cp, v in table.items() if v is None)
+        self._widened = _char_class(cp for cp, v in table.items() if v is not None and len(v) > 1)
         self._readings = _phonetic_readings()
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
 
@@ -132,19 +156,25 @@ class Normalizer:
         """The folded form only (lexicon literals are folded with this)."""
         return _REPEATS.sub(r"\1\1", text.translate(self._fold)).replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
 
-    def draft(self, text: str) -> NormalizedText:
-        """Folded and phonetic text with boundaries but no offset map: the fast path.  Enough to
-        verify candidates; `full` adds the offsets only when a candidate may survive."""
-        marked = _REPEATS.sub(r"\1\1", text.translate(self._fold))
+    def skim(self, text: str) -> Skim:
+        """The phonetic key and what leads to it: all that a message with no candidate needs."""
+        translated = text.translate(self._fold)
+        marked = _REPEATS.sub(r"\1\1", translated)
         folded = marked.replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
-        breaks = bytearray(len(folded) + 1)
-        for removed, mark in enumerate(_MARKS.finditer(marked)):
+        return Skim(text, translated, marked, folded, folded.translate(self._phonetic))
+
+    def draft(self, text: str | Skim) -> NormalizedText:
+        """Folded and phonetic text with boundaries but no offset map.  Enough to verify
+        candidates; `with_offsets` adds the offsets only when a candidate may survive."""
+        skim = text if isinstance(text, Skim) else self.skim(text)
+        breaks = bytearray(len(skim.folded) + 1)
+        for removed, mark in enumerate(_MARKS.finditer(skim.marked)):
             index = mark.start() - removed
             level = SENTENCE_BREAK if mark.group() == _SENTENCE_MARK else CLAUSE_BREAK
             if breaks[index] < level:
                 breaks[index] = level
         breaks[0] = breaks[-1] = SENTENCE_BREAK
-        return NormalizedText(text, folded, folded.translate(self._phonetic), (), (), bytes(breaks))
+        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), bytes(breaks), skim.translated)
 
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
@@ -161,6 +191,43 @@ class Normalizer:
 
     def full(self, text: str) -> NormalizedText:
         """Fold `text` keeping offsets and clause boundaries; `norm` equals `fold(text)`."""
+        return self.with_offsets(self.draft(text))
+
+    def with_offsets(self, draft: NormalizedText) -> NormalizedText:
+        """A draft with its offset map: which original characters each folded character stands for.
+
+        Slices between boundary marks and repeat runs are mapped whole, so a 500-character
+        message costs tens of microseconds; only a text with a character that folds to several
+        (㎏ → kg) takes the character-by-character way.
+        """
+        text, translated = draft.original, draft.translated
+        if self._widened.search(text):
+            return self._full_by_character(text)
+        if len(translated) == len(text):
+            origin: Sequence[int] = range(len(text))
+        else:
+            origin = []
+            kept_from = 0
+            for dropped in self._dropped.finditer(text):
+                origin.extend(range(kept_from, dropped.start()))
+                kept_from = dropped.end()
+            origin.extend(range(kept_from, len(text)))
+        starts: list[int] = []
+        ends: list[int] = []
+        position = 0
+        for found in _MARKS_AND_RUNS.finditer(translated):
+            begin, end = found.span()
+            starts.extend(origin[position:begin])
+            if found.group(1) is not None:  # 3+ of a character → 2, the second standing for the rest
+                starts.extend((origin[begin], origin[begin + 1]))
+                ends.extend(i + 1 for i in starts[len(ends) : -1])
+                ends.append(origin[end - 1] + 1)
+            position = end
+        starts.extend(origin[position:])
+        ends.extend(i + 1 for i in starts[len(ends) :])
+        return NormalizedText(text, draft.norm, draft.phon, tuple(starts), tuple(ends), draft.breaks, translated)
+
+    def _full_by_character(self, text: str) -> NormalizedText:
         fold = self._fold
         out: list[str] = []
         starts: list[int] = []
@@ -195,4 +262,5 @@ class Normalizer:
             starts=tuple(starts),
             ends=tuple(ends),
             breaks=bytes(breaks),
+            translated=text.translate(fold),
         )
