@@ -353,7 +353,11 @@ def serve(
     # Workers import the app by name and build it from the environment, so the options travel there.
     os.environ["PHRASECHECK_PACK"] = pack
     os.environ["PHRASECHECK_RELOAD_LEXICONS"] = "1" if reload_lexicons else "0"
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, access_log=access_log)
+    from uvicorn.config import LOGGING_CONFIG
+
+    loggers = {**LOGGING_CONFIG["loggers"], "phrasecheck": {"handlers": ["default"], "level": "INFO", "propagate": False}}
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, access_log=access_log,
+                log_config={**LOGGING_CONFIG, "loggers": loggers})  # pack reloads and their errors beside uvicorn's lines
 
 
 if __name__ == "__main__":  # pragma: no cover
