@@ -653,6 +653,13 @@ def create_app(default_pack: str | None = None, settings: Settings | None = None
         """The trivial endpoint: the framework's own cost, the baseline `benchmarks/load.py` compares `/v1/check` with."""
         return _json({"status": "ok"})
 
+    @app.post("/v1/ping", tags=["meta"])
+    async def ping_with_body(request: Request) -> Response:
+        """The trivial endpoint for POSTs: reads the body and answers, no parsing and no check, so
+        `/v1/check` can be compared with a request that carries the same bytes."""
+        await request.body()
+        return _json({"status": "ok"})
+
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> Response:
         """The process is alive."""

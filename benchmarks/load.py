@@ -4,7 +4,8 @@
 
 Starts `phrasecheck serve` (uvicorn, 1 worker, no access log) on a free loopback port, then
 1. drives each endpoint with `wrk -t1 -cN -dDs --latency` (wrk and the server get one core each):
-   the trivial `GET /v1/ping` (the framework's own cost) and `POST /v1/check` with realistic agent
+   the trivial `GET /v1/ping` (the framework's own cost) and `POST /v1/ping` (the same plus
+   reading a request body of the short message's size), and `POST /v1/check` with realistic agent
    replies of 60 and ~500 characters, clean and with a violation, plus a customer turn (the whole
    endpoint without the engine's work, which customer turns skip); reports requests/s, latency
    p50/p99/p99.9 and each case's requests/s as a share of ping's in the same run;
@@ -45,6 +46,7 @@ LONG_VIOLATION = LONG.format(middle="急什么，没看见我正忙吗？手机�
 
 CASES = [  # label, method, path, JSON body
     ("GET /v1/ping (trivial)", "GET", "/v1/ping", None),
+    (f"POST /v1/ping (trivial, {len(SHORT)}-char body)", "POST", "/v1/ping", {"text": SHORT}),
     (f"check {len(SHORT)} chars, role=customer (no engine)", "POST", "/v1/check", {"text": SHORT, "role": "customer"}),
     (f"check {len(SHORT)} chars, clean", "POST", "/v1/check", {"text": SHORT}),
     (f"check {len(LONG_CLEAN)} chars, clean", "POST", "/v1/check", {"text": LONG_CLEAN}),
@@ -149,17 +151,18 @@ def main() -> None:
                 run_wrk(base + path, method, body, 2, args.connections, Path(tmp))  # warm-up
                 rows.append((label, run_wrk(base + path, method, body, args.duration, args.connections, Path(tmp))))
         for label, _, path, body in CASES:
-            if body is not None:
+            if path == "/v1/check":
                 timings.append((label, server_timing(base, body, args.samples)))
     finally:
         server.terminate()
         server.wait(timeout=10)
 
-    trivial = rows[0][1]["rps"]
+    trivial, trivial_post = rows[0][1]["rps"], rows[1][1]["rps"]
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, pack {args.pack}, 1 uvicorn worker, {os.cpu_count()} cores shared with wrk")
-    print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'vs ping':>8} {'errors':>7}")
+    print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'vs GET':>7} {'vs POST':>8} {'errors':>7}")
     for label, r in rows:
-        print(f"{label:44} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['p999_ms']:9.2f} {r['rps'] / trivial:8.2f} {r['errors']:7d}")
+        print(f"{label:44} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['p999_ms']:9.2f}"
+              f" {r['rps'] / trivial:7.2f} {r['rps'] / trivial_post:8.2f} {r['errors']:7d}")
     print(f"\nserver-side check time (Server-Timing, {args.samples} sequential requests each)")
     print(f"{'message':44} {'decision':>8} {'p50 µs':>8} {'p99 µs':>8} {'p99.9 µs':>9}")
     for label, t in timings:

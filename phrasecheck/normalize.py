@@ -53,6 +53,21 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
+_BMP = 0x10000
+_BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
+_DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
+_KEEP = object()
+
+
+def _flat(folded: object) -> str | None:
+    """A fold-table value as one character of the flat table; None keeps the character."""
+    if folded is _KEEP:
+        return None
+    if folded is None:
+        return _DROPPED
+    return folded if len(folded) == 1 else None  # several characters: texts with one use the dict
+
+
 class Skim(NamedTuple):
     original: str
     translated: str
@@ -151,6 +166,11 @@ class Normalizer:
         self._widened = _char_class(cp for cp, v in table.items() if v is not None and len(v) > 1)
         self._readings = _phonetic_readings()
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
+        # The same tables as flat strings over the BMP, indexed by code point: a string lookup
+        # touches one contiguous array, where a dict lookup chases scattered objects, which is what
+        # a check costs between requests, when the CPU cache holds something else.
+        self._fold_flat = "".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP))
+        self._phonetic_flat = "".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP))
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
@@ -158,10 +178,16 @@ class Normalizer:
 
     def skim(self, text: str) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs."""
-        translated = text.translate(self._fold)
+        flat = not _BEYOND_BMP.search(text) and not self._widened.search(text)
+        if flat:
+            translated = text.translate(self._fold_flat)
+            if _DROPPED in translated:
+                translated = translated.replace(_DROPPED, "")
+        else:
+            translated = text.translate(self._fold)
         marked = _REPEATS.sub(r"\1\1", translated)
         folded = marked.replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
-        return Skim(text, translated, marked, folded, folded.translate(self._phonetic))
+        return Skim(text, translated, marked, folded, folded.translate(self._phonetic_flat if flat else self._phonetic))
 
     def draft(self, text: str | Skim) -> NormalizedText:
         """Folded and phonetic text with boundaries but no offset map.  Enough to verify
