@@ -345,7 +345,7 @@ def serve(
     reload_lexicons: bool = typer.Option(True, help="Recompile a pack when its YAML files change (a broken edit keeps the old rules)."),
     access_log: bool = typer.Option(True, help="Log one line per request (method, path, status; never the body)."),
 ) -> None:
-    """Run the REST service (POST /v1/check …, the page at /, OpenAPI at /docs); needs `pip install 'phrasecheck[api]'`."""
+    """Run the REST service (POST /v1/check …, the page at /, OpenAPI at /docs); needs `pip install 'phrasecheck\\[api]'`."""
     try:
         import uvicorn
     except ImportError:
