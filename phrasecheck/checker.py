@@ -55,13 +55,15 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, quotes, frames, reach, particles = [], {}, [], [], 10, set()
+        fillers, variants, dialect, quotes, frames, reach, particles = [], {}, {}, [], [], 10, set()
         scoring = ScoringConfig()
         for loaded in self.packs:
             pack = loaded.pack
             if pack.normalize:
                 fillers += pack.normalize.fillers
                 variants.update(pack.normalize.variants)
+                for word, forms in pack.normalize.dialect.items():
+                    dialect[word] = [*dialect.get(word, []), *forms]
             if pack.judge:
                 quotes += pack.judge.quotes
                 frames += pack.judge.frames
@@ -70,7 +72,7 @@ class Checker:
             if pack.scoring:
                 scoring = pack.scoring
         self.scoring = scoring
-        self.normalizer = Normalizer(fillers, variants)
+        self.normalizer = Normalizer(fillers, variants, dialect)
         self.judging = JudgeContext(
             tuple(dict.fromkeys(quotes)),
             tuple(CompiledPattern(parse_pattern(f), self.normalizer, phonetic=False) for f in dict.fromkeys(frames)),

@@ -238,6 +238,7 @@ class ConversationRule(_Strict):
 class NormalizeConfig(_Strict):
     fillers: list[str] = []
     variants: dict[str, str] = {}
+    dialect: dict[str, list[str]] = {}  # standard word → regional forms every rule literal also matches
 
     @field_validator("fillers")
     @classmethod

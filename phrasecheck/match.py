@@ -90,6 +90,10 @@ class CompiledPattern:
                 # Alternatives too short for a homophone need only the key of their own spelling.
                 keys = normalizer.phonetic_variants(norm) if allowance else (normalizer.phonetic(norm),)
                 alternatives.append(Alternative(norm, keys, allowance))
+                if phonetic:  # rule literals also in regional speech, spelled exactly (no homophones of dialect)
+                    for form in normalizer.spoken_forms(text)[1:]:
+                        folded = normalizer.fold(form)
+                        alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
             elements.append(
                 Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after)
             )

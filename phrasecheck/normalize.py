@@ -14,6 +14,8 @@ offsets are the folded text's offsets.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -151,7 +153,8 @@ def _phonetic_readings() -> dict[int, tuple[str, ...]]:
 class Normalizer:
     """Compiled folding and phonetic tables; immutable and shared by every check."""
 
-    def __init__(self, fillers: Iterable[str] = (), variants: Mapping[str, str] | None = None):
+    def __init__(self, fillers: Iterable[str] = (), variants: Mapping[str, str] | None = None,
+                 dialect: Mapping[str, Sequence[str]] | None = None):
         table = dict(_base_fold_table())
         for mark in CLAUSE_MARKS:
             table[ord(mark)] = _CLAUSE_MARK  # 「看，看好了」 must not collapse into 「看好了」
@@ -162,6 +165,8 @@ class Normalizer:
         for filler in fillers:
             table[ord(filler)] = None
         self._fold = table
+        self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms}
+        self._dialect_words = sorted(self._dialect, key=len, reverse=True)
         self._dropped = _char_class(cp for cp, v in table.items() if v is None)
         self._widened = _char_class(cp for cp, v in table.items() if v is not None and len(v) > 1)
         self._readings = _phonetic_readings()
@@ -204,6 +209,33 @@ class Normalizer:
 
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
+
+    def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
+        """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.
+
+        Words are replaced longest first; when every combination would exceed `limit`, each word
+        keeps its first regional form only, and failing that, one word is replaced at a time.
+        """
+        pieces: list[tuple[str, ...]] = []
+        position = 0
+        while position < len(literal):
+            word = next((w for w in self._dialect_words if literal.startswith(w, position)), None)
+            if word is None:
+                pieces.append((literal[position],))
+                position += 1
+            else:
+                pieces.append((word, *self._dialect[word]))
+                position += len(word)
+        if all(len(options) == 1 for options in pieces):
+            return (literal,)
+        for narrowed in (pieces, [options[:2] for options in pieces]):
+            if math.prod(len(options) for options in narrowed) <= limit:
+                return tuple(dict.fromkeys("".join(combo) for combo in itertools.product(*narrowed)))
+        forms = [literal]
+        for index, options in enumerate(pieces):
+            for form in options[1:]:
+                forms.append("".join(p[0] for p in pieces[:index]) + form + "".join(p[0] for p in pieces[index + 1 :]))
+        return tuple(dict.fromkeys(forms))[:limit]
 
     def phonetic_variants(self, folded: str, limit: int = 32) -> tuple[str, ...]:
         """Phonetic keys of a lexicon literal over its characters' alternative readings."""

@@ -148,3 +148,18 @@ def test_boundary_marks_hold_when_their_optional_element_is_absent(mini_checker)
     trailing = mini_checker('patterns: ["收走 [了]? $"]', flag="收走")
     assert rules_fired(trailing, "盘子收走了")
     assert not rules_fired(trailing, "盘子收走好了")
+
+
+def test_regional_words_declared_in_the_pack_match_every_rule_literal(mini_checker):
+    checker = mini_checker('phrases: ["你找别人去"]', flag="你找别人去", clean="侬好",
+                           extra="normalize:\n  dialect: {你: [侬], 找: [揾], 别人: [第个]}")
+    for text in ("侬揾第个去", "你揾别人去", "侬找第个去"):
+        violation = checker.check(text).violations[0]
+        assert (violation.matched, violation.match_type) == (text, "exact")
+
+
+def test_regional_forms_are_spelled_exactly_not_by_sound(mini_checker):
+    checker = mini_checker('phrases: ["你找别人去"]', flag="你找别人去",
+                           extra="normalize:\n  dialect: {找: [揾]}")
+    assert checker.check("你揾别人去").violations
+    assert not checker.check("你温别人去").violations  # sounds like 揾, but is not the word
