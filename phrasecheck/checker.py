@@ -153,7 +153,7 @@ class Checker:
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta)
         skim = self.normalizer.skim(text)
         hits = self._matcher.scan(skim.phon)
-        if not hits:
+        if not hits or not self._matcher.plausible(skim.folded, hits):
             return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
         draft = self.normalizer.draft(skim)
         if not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):

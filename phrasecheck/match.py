@@ -258,6 +258,18 @@ class Matcher:
             return []
         return list(self._automaton.iter(phon))
 
+    def plausible(self, folded: str, hits: Iterable[tuple[int, tuple]]) -> bool:
+        """Whether any hit survives the first test of verification, its anchor's spelling, which
+        needs no boundaries or offsets: 「这个」 shares 「咋个」's phonetic key but not its letters."""
+        for end_index, values in hits:
+            for kind, _, _, extra in values:
+                if kind != "pattern":
+                    return True
+                start = end_index - len(extra.norm) + 1
+                if _mismatches(folded, start, extra.norm) <= extra.allowance:
+                    return True
+        return False
+
     def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]]) -> list[Candidate]:
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()
