@@ -11,6 +11,7 @@ gap bounds.  Long phrases of rules that ask for it are also verified by edit-dis
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -22,6 +23,7 @@ from .patterns import ElementSpec
 from .words import frequency
 
 SHINGLE = 3
+LONG_PHRASE_SHINGLES = 8
 
 
 def phonetic_allowance(length: int) -> int:
@@ -226,6 +228,13 @@ class FuzzyPhrase:
     phon: str
     threshold: float
 
+    @property
+    def min_hits(self) -> int:
+        """Shingles that must be seen before aligning: one shared trigram (「有什么」) is everyday
+        speech, while a garbled long phrase keeps many of its shingles (ASR errors are mostly
+        homophones, and shingles are phonetic)."""
+        return 2 if len(self.phon) - SHINGLE + 1 >= LONG_PHRASE_SHINGLES else 1
+
 
 class Matcher:
     """The candidate automaton plus everything needed to verify its hits."""
@@ -261,10 +270,13 @@ class Matcher:
     def plausible(self, folded: str, hits: Iterable[tuple[int, tuple]]) -> bool:
         """Whether any hit survives the first test of verification, its anchor's spelling, which
         needs no boundaries or offsets: 「这个」 shares 「咋个」's phonetic key but not its letters."""
+        seen = _fuzzy_hits(hits)
         for end_index, values in hits:
-            for kind, _, _, extra in values:
+            for kind, _, payload, extra in values:
                 if kind != "pattern":
-                    return True
+                    if seen[id(payload)] >= payload.min_hits:
+                        return True
+                    continue
                 start = end_index - len(extra.norm) + 1
                 if _mismatches(folded, start, extra.norm) <= extra.allowance:
                     return True
@@ -273,6 +285,8 @@ class Matcher:
     def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]]) -> list[Candidate]:
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()
+        hits = list(hits)
+        seen = _fuzzy_hits(hits)
         for end_index, values in hits:
             for kind, rule, payload, extra in values:
                 if kind == "pattern":
@@ -290,6 +304,8 @@ class Matcher:
                     candidate = Candidate(rule, match.start, match.end, match.spans, match_type, confidence)
                 else:
                     phrase, offset = payload, extra
+                    if seen[id(phrase)] < phrase.min_hits:
+                        continue
                     anchor = end_index - SHINGLE + 1 - offset
                     if (id(phrase), anchor) in fuzzy_done:
                         continue
@@ -302,6 +318,11 @@ class Matcher:
                 if previous is None or candidate.confidence > previous.confidence:
                     found[key] = candidate
         return list(found.values())
+
+
+def _fuzzy_hits(hits: Iterable[tuple[int, tuple]]) -> Counter[int]:
+    """Shingle hits per fuzzy phrase (by identity) in one text."""
+    return Counter(id(payload) for _, values in hits for kind, _, payload, _ in values if kind == "fuzzy")
 
 
 def _fuzzy_candidate(text: NormalizedText, phrase: FuzzyPhrase, anchor: int) -> Candidate | None:
