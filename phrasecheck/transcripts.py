@@ -94,6 +94,16 @@ _KINDS: dict[str, Channel] = {
 _CONV_KEYS = ("conv_id", "conversation_id", "session_id")
 _TURNS_KEYS = ("turns", "utterances", "messages")
 _TEXT_KEYS = ("text", "content", "words")
+# Column names of Chinese QA and call-centre exports, read as the canonical ones.
+_HEADER_ALIASES = {
+    "会话id": "conv_id", "会话编号": "conv_id", "通话id": "conv_id", "通话编号": "conv_id", "录音id": "conv_id",
+    "录音编号": "conv_id", "序号": "seq", "句序": "seq", "角色": "role", "说话人角色": "role", "发言角色": "role",
+    "坐席工号": "agent_id", "工号": "agent_id", "坐席id": "agent_id", "客服工号": "agent_id",
+    "坐席姓名": "agent_name", "坐席名称": "agent_name", "客服姓名": "agent_name",
+    "内容": "text", "文本": "text", "对话内容": "text", "消息内容": "text", "识别文本": "text",
+    "开始时间": "begin", "结束时间": "end", "开始时间(ms)": "begin_ms", "结束时间(ms)": "end_ms",
+    "渠道": "call_type", "通话类型": "call_type",
+}
 _BEGIN_KEYS = ("begin_ms", "start_ms", "begin", "start", "timestamp", "ts", "time")
 _END_KEYS = ("end_ms", "end")
 _MS_KEYS = frozenset({"begin_ms", "start_ms", "end_ms"})  # named in ms: a fraction is still ms
@@ -325,7 +335,7 @@ def _detect(head: str, suffix: str, name: str) -> str:
             return "json"
         kind = _classify(value) if isinstance(value, dict) else "json"
         return "jsonl" if kind == "json" else kind if kind == "wecom" else "json"
-    if {"text", "content"} & {cell.strip(' "').lower() for cell in re.split(r"[,\t]", first)}:
+    if {"text", "content"} & {_HEADER_ALIASES.get(c, c) for c in (cell.strip(' "').lower() for cell in re.split(r"[,\t]", first))}:
         return "csv"
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
@@ -575,7 +585,8 @@ def _csv(lines: Iterable[tuple[int, str]], src: _Source) -> Iterator[Conversatio
         except csv.Error as error:
             raise InputError(f"{src.name}:{reader.line_num}: malformed CSV ({error})") from None
 
-    header = [cell.strip().lower() for cell in next_row() or []]
+    header = [(name := cell.strip().lower().replace("（", "(").replace("）", ")")) and _HEADER_ALIASES.get(name, name)
+              for cell in next_row() or []]
     missing = [need for need, names in (("role", {"role", "channel"}), ("text", {"text", "content"}))
                if not names & set(header)]
     if missing:

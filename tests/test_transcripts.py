@@ -414,3 +414,15 @@ def test_format_errors_for_wrong_shapes(tmp_path):
         list(read_conversations(write(tmp_path, "t.json", json.dumps(failed, ensure_ascii=False))))
     with pytest.raises(InputError, match=r"Result line 1: expected"):
         list(read_conversations(write(tmp_path, "r.json", '{"Data": {"Status": 2, "Result": "hello"}}'), "tencent"))
+
+
+def test_chinese_column_names_of_a_gbk_export_are_read_as_the_canonical_ones(tmp_path):
+    path = tmp_path / "质检导出.csv"
+    rows = ("会话ID,序号,角色,坐席工号,坐席姓名,内容,开始时间,结束时间\n"
+            "q1,1,坐席,8001,张丽,您好，电力客服中心,00:00:00.000,00:00:02.500\n"
+            "q1,2,客户,,,我家停电了,00:00:03.000,00:00:04.000\n")
+    path.write_bytes(rows.encode("gbk"))
+    [conversation] = read_conversations(path)
+    assert (conversation.id, conversation.agent_id, conversation.agent_name) == ("q1", "8001", "张丽")
+    assert [(t.role, t.text, t.begin_ms, t.end_ms) for t in conversation.turns] == [
+        ("agent", "您好，电力客服中心", 0, 2500), ("customer", "我家停电了", 3000, 4000)]
