@@ -23,6 +23,7 @@ from .errors import InputError, PhrasecheckError
 from .formats import read_records
 from .lexicon import SEVERITY_RANK, available_packs, load_packs
 from .report import SEVERITY_STYLE, Summary, dump_json, explain, highlighted, sarif, table, write_csv
+from .transcripts import FORMATS as TRANSCRIPT_FORMATS
 
 app = typer.Typer(
     help="Service-language linter for Chinese customer service: banned phrases, standard lines, scores.",
@@ -147,18 +148,7 @@ def scan(
     raise typer.Exit(2 if errors else 1 if over else 0)
 
 
-class TranscriptFormatOption(str, Enum):
-    auto = "auto"
-    jsonl = "jsonl"
-    csv = "csv"
-    json = "json"
-    txt = "txt"
-    srt = "srt"
-    vtt = "vtt"
-    aliyun = "aliyun"
-    tencent = "tencent"
-    iflytek = "iflytek"
-    wecom = "wecom"
+TranscriptFormatOption = Enum("TranscriptFormatOption", {name: name for name in TRANSCRIPT_FORMATS}, type=str)
 
 
 class ChannelOption(str, Enum):

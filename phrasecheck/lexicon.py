@@ -307,12 +307,17 @@ def search_path() -> list[Path]:
     return extra + [p for p in (_BUNDLED, _INSTALLED) if p.is_dir()]
 
 
-def available_packs() -> dict[str, Path]:
+def yaml_files(folder: str = "") -> dict[str, Path]:
+    """`NAME.yaml` files in `folder` of every search-path directory; earlier directories win."""
     found: dict[str, Path] = {}
     for directory in reversed(search_path()):
-        for path in sorted(directory.glob("*.yaml")):
+        for path in sorted((directory / folder).glob("*.yaml")):
             found[path.stem] = path
     return dict(sorted(found.items()))
+
+
+def available_packs() -> dict[str, Path]:
+    return yaml_files()
 
 
 def resolve(name_or_path: str) -> Path:

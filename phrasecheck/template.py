@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from .errors import LexiconError
-from .lexicon import Severity, Source, _Strict, read_yaml_mapping, search_path
+from .lexicon import Severity, Source, _Strict, read_yaml_mapping, yaml_files
 
 DEFAULT_TEMPLATE = "seed-003"
 
@@ -104,11 +104,7 @@ class Template(_Strict):
 
 
 def available_templates() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for directory in reversed(search_path()):
-        for path in sorted((directory / "templates").glob("*.yaml")):
-            found[path.stem] = path
-    return dict(sorted(found.items()))
+    return yaml_files("templates")
 
 
 def load_template(name_or_path: str | Path = DEFAULT_TEMPLATE) -> Template:

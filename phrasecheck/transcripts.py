@@ -319,6 +319,12 @@ def _embedded_json(value: Any, where: str) -> Any:
 # --- detection -----------------------------------------------------------------------------------
 
 
+def _column(cell: str) -> str:
+    """A CSV header cell as the canonical column it names (`会话ID` → `conv_id`, `Text` → `text`)."""
+    name = cell.strip(' "').lower().replace("（", "(").replace("）", ")")
+    return _HEADER_ALIASES.get(name, name)
+
+
 def _detect(head: str, suffix: str, name: str) -> str:
     lines = [line.strip() for line in itertools.islice((l for l in head.splitlines() if l.strip()), 3)]
     first = lines[0]
@@ -335,7 +341,7 @@ def _detect(head: str, suffix: str, name: str) -> str:
             return "json"
         kind = _classify(value) if isinstance(value, dict) else "json"
         return "jsonl" if kind == "json" else kind if kind == "wecom" else "json"
-    if {"text", "content"} & {_HEADER_ALIASES.get(c, c) for c in (cell.strip(' "').lower() for cell in re.split(r"[,\t]", first))}:
+    if {"text", "content"} & {_column(cell) for cell in re.split(r"[,\t]", first)}:
         return "csv"
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
@@ -585,8 +591,7 @@ def _csv(lines: Iterable[tuple[int, str]], src: _Source) -> Iterator[Conversatio
         except csv.Error as error:
             raise InputError(f"{src.name}:{reader.line_num}: malformed CSV ({error})") from None
 
-    header = [(name := cell.strip().lower().replace("（", "(").replace("）", ")")) and _HEADER_ALIASES.get(name, name)
-              for cell in next_row() or []]
+    header = [_column(cell) for cell in next_row() or []]
     missing = [need for need, names in (("role", {"role", "channel"}), ("text", {"text", "content"}))
                if not names & set(header)]
     if missing:
