@@ -26,17 +26,23 @@ def devset_report(checker: Checker, path: Path, show: bool) -> dict:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     tp = fp = fn = tn = standard_hits = 0
     per_kind: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    per_category: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     mistakes = []
     for row in rows:
         result = checker.check(row["text"], role=row["role"])
         flagged = result.decision != "pass"
         expected = row["expect"] == "flag"
         per_kind[row["kind"]]["n"] += 1
+        if expected and row.get("category"):
+            per_category[row["category"]]["n"] += 1
+            per_category[row["category"]]["ok"] += flagged
         if flagged and expected:
             tp += 1
             per_kind[row["kind"]]["ok"] += 1
             suggestions = {s for v in result.violations for s in v.suggestions}
-            if row.get("standard") in suggestions:
+            if row.get("standard") is None:
+                standard_hits += 1  # nothing to expect: counted as found
+            elif row["standard"] in suggestions:
                 standard_hits += 1
             elif show:
                 mistakes.append(("STANDARD", row, result))
@@ -55,10 +61,13 @@ def devset_report(checker: Checker, path: Path, show: bool) -> dict:
     print(f"  precision {precision:.3f}  recall {recall:.3f}  standard line suggested for {standard_hits}/{tp} true flags")
     for kind, counts in sorted(per_kind.items()):
         print(f"  {kind:15s} {counts['ok']:3d}/{counts['n']:3d} correct")
+    for category, counts in sorted(per_category.items()):
+        print(f"  category {category:6s} {counts['ok']:3d}/{counts['n']:3d} flagged")
     if show:
         for label, row, result in mistakes:
             rules = ",".join(f"{v.rule}:{v.match_type}" for v in result.violations) or "-"
-            print(f"  {label:8s} {row['id']} {row['kind']:13s} {row['pair'] or '':4s} {row['text']}  -> {rules}")
+            label_of = row.get("pair") or row.get("category") or ""
+            print(f"  {label:8s} {row['id']} {row['kind']:13s} {label_of:4s} {row['text']}  -> {rules}")
     return {"precision": precision, "recall": recall, "standard": standard_hits / tp if tp else 1.0}
 
 
@@ -88,12 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devset", type=Path, default=DEVSET)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--show", action="store_true", help="list every devset mistake")
+    parser.add_argument("--no-corpus", action="store_true", help="skip the STC-3 corpus")
     args = parser.parse_args(argv)
     checker = Checker.load(args.pack)
     if args.devset.exists():
         devset_report(checker, args.devset, args.show)
     else:
         print(f"devset not found at {args.devset}", file=sys.stderr)
+    if args.no_corpus:
+        return 0
     if args.corpus.exists():
         corpus_report(checker, args.corpus)
     else:

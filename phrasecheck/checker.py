@@ -15,15 +15,14 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from . import __version__
 from .errors import LexiconError
-from .judge import JudgeContext, judge
+from .judge import Decision, JudgeContext, covers_sentence, judge
 from .conversation import Conversation, Turn
 from .lexicon import ConversationRule, Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
-from .match import CompiledPattern, Matcher
+from .match import CompiledPattern, Failure, Matcher
 from .normalize import Normalizer
-from .patterns import parse_pattern
 from .qa import CompiledConversationRule, ConversationResult, apply_template, evaluate, finding_evidence, utterance_evidence
-from .results import UtteranceResult, Violation
-from .rules import CompiledRule
+from .results import TraceEntry, UtteranceResult, Violation
+from .rules import CompiledRule, expand
 from .score import score_utterance
 from .suggest import is_whole, rewrite
 from .template import DEFAULT_TEMPLATE, Template, load_template
@@ -56,9 +55,12 @@ class Checker:
         self.packs = tuple(packs)
         main = self.packs[-1].pack
         fillers, variants, dialect, quotes, frames, reach, particles = [], {}, {}, [], [], 10, set()
+        classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         for loaded in self.packs:
             pack = loaded.pack
+            for name, words in pack.classes.items():
+                classes[name] = list(dict.fromkeys([*classes.get(name, []), *words]))
             if pack.normalize:
                 fillers += pack.normalize.fillers
                 variants.update(pack.normalize.variants)
@@ -72,13 +74,16 @@ class Checker:
             if pack.scoring:
                 scoring = pack.scoring
         self.scoring = scoring
+        self.classes = {name: tuple(words) for name, words in classes.items()}
         self.normalizer = Normalizer(fillers, variants, dialect)
-        self.judging = JudgeContext(
-            tuple(dict.fromkeys(quotes)),
-            tuple(CompiledPattern(parse_pattern(f), self.normalizer, phonetic=False) for f in dict.fromkeys(frames)),
-            reach,
-            frozenset(particles),
-        )
+        try:
+            frame_patterns = tuple(
+                CompiledPattern(expand(f, self.classes, "judge.frames"), self.normalizer, phonetic=False)
+                for f in dict.fromkeys(frames)
+            )
+        except ValueError as error:
+            raise LexiconError(f"{self.packs[-1].path}: {error}") from None
+        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles))
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )
@@ -108,13 +113,13 @@ class Checker:
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
-            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer)
+            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes)
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
 
     def _compile_conversation_rule(self, rule: ConversationRule, loaded: LoadedPack) -> CompiledConversationRule:
         try:
-            return CompiledConversationRule.compile(rule, self.courtesy, self.normalizer)
+            return CompiledConversationRule.compile(rule, self.courtesy, self.normalizer, self.classes)
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: conversation rule {rule.id!r}: {error}") from None
 
@@ -145,25 +150,35 @@ class Checker:
         id: str | None = None,
         disabled_rules: Iterable[str] = (),
         meta: Mapping[str, Any] | None = None,
+        explain: bool = False,
     ) -> UtteranceResult:
+        """Check one message.  With `explain`, the result's `trace` lists every candidate the
+        matcher found and the stage that kept or dropped it (slower: no fast path)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         meta = dict(meta or {})
         if role == "customer":
-            return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta)
-        skim = self.normalizer.skim(text)
-        hits = self._matcher.scan(skim.phon)
-        if not hits or not self._matcher.plausible(skim.folded, hits):
-            return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
-        draft = self.normalizer.draft(skim)
-        if not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
-            return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
-        normalized = self.normalizer.with_offsets(draft)
-        candidates = self._matcher.verify(normalized, hits)
+            trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None
+            return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta, trace)
+        if explain:
+            normalized = self.normalizer.full(text)
+            hits = self._matcher.scan(normalized.phon)
+        else:
+            skim = self.normalizer.skim(text)
+            hits = self._matcher.scan(skim.phon)
+            if not hits or not self._matcher.plausible(skim.folded, hits):
+                return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
+            draft = self.normalizer.draft(skim)
+            if not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
+                return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
+            normalized = self.normalizer.with_offsets(draft)
+        failures: list[Failure] | None = [] if explain else None
+        decisions: list[Decision] | None = [] if explain else None
+        candidates = self._matcher.verify(normalized, hits, failures)
         if disabled_rules:
             disabled = set(disabled_rules)
             candidates = [c for c in candidates if self.rules[c.rule].id not in disabled]
-        kept = judge(candidates, normalized, role, self.rules, self.judging)
+        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions)
         violations = []
         replacements = []
         for candidate in kept:
@@ -187,14 +202,29 @@ class Checker:
             )
             replacements.append((start, end, rule.suggest[0], is_whole(normalized, candidate.start, candidate.end)))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
+        trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(
-            id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta
+            id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta, trace
         )
+
+    def _trace(self, normalized, failures: list[Failure], decisions: list[Decision]) -> tuple[TraceEntry, ...]:
+        entries = []
+        for failure in failures:
+            start, end = normalized.original_span(failure.start, max(failure.end, failure.start + 1))
+            entries.append(TraceEntry(self.rules[failure.rule].id, start, end, normalized.original[start:end],
+                                      "verify", False, failure.reason))
+        for decision in decisions:
+            candidate = decision.candidate
+            start, end = normalized.original_span(candidate.start, candidate.end)
+            entries.append(TraceEntry(self.rules[candidate.rule].id, start, end, normalized.original[start:end],
+                                      decision.stage, decision.kept, decision.reason, candidate.match_type))
+        unique = dict.fromkeys(entries)  # several anchor spellings can fail at one place the same way
+        return tuple(sorted(unique, key=lambda e: (e.start, not e.kept, e.rule)))
 
     def _may_survive(self, candidate, draft) -> bool:
         """The judge's tests that need no offsets, run before the offsets are built."""
         coverage = self.rules[candidate.rule].rule.coverage
-        return coverage is None or candidate.end - candidate.start >= coverage * len(draft.norm)
+        return coverage is None or covers_sentence(draft, candidate.start, candidate.end, coverage)
 
     def check_many(self, items: Iterable[str | Mapping[str, Any]]) -> Iterator[UtteranceResult]:
         """Stream results for texts or `{"text", "role"?, "id"?}` mappings, in input order."""

@@ -86,13 +86,14 @@ def check(
     role: str = typer.Option("agent", help="agent or customer (customer turns are not scored)."),
     as_json: bool = typer.Option(False, "--json", help="Print the phrasecheck/1 JSON result."),
     fail_on: FailOn = typer.Option(FailOn.warning, help="Exit 1 when a violation is at least this severe."),
+    explain_trace: bool = typer.Option(False, "--explain", help="Also list every candidate and the stage that kept or dropped it."),
 ) -> None:
     """Check one message: highlighted spans, why, the standard line and a rewrite."""
     if text == "-":
         text = sys.stdin.read().strip()
     checker = _load(pack)
     try:
-        result = checker.check(text, role=role)
+        result = checker.check(text, role=role, explain=explain_trace)
     except ValueError as error:
         raise _fail(str(error)) from None
     if as_json:

@@ -1,20 +1,26 @@
 """Stage 3: decide which verified candidates are real violations.
 
-A candidate survives when the rule applies to the speaker's role, the hit does not cut through a
-word (jieba), it is not a quotation or reported speech, no `unless` context applies, and — for
-`whole_utterance` rules — it covers most of the turn.  Overlapping survivors are reduced to the
-most severe, most specific one, so one offence is never counted twice.
+A candidate survives when the rule applies to the speaker's role, it covers enough of its
+sentence (`whole_utterance`), no `unless` context applies, it is not a quotation or reported
+speech, and it does not cut through a word (jieba).  Every guard looks at the clause or sentence
+that holds the hit, never at the whole message by default: a 您 three sentences away does not make
+a curt line polite.  Overlapping survivors are reduced to the most severe, most specific one, so
+one offence is never counted twice.  With a trace, each decision is recorded with its reason.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
 from .match import Candidate, CompiledPattern
-from .normalize import SENTENCE_BREAK, NormalizedText
+from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
 from .rules import CompiledRule
 from .words import tokenizer
+
+UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
+LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
 
 
 @dataclass(frozen=True)
@@ -28,31 +34,78 @@ class JudgeContext:
     particles: frozenset[str]
 
 
-def clause_token_edges(text: NormalizedText, position: int, cache: dict[int, frozenset[int]]) -> frozenset[int]:
-    """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
-    punctuation is gone from the folded text, so each clause is segmented on its own (「看，看完」
-    is not the word 看看); jieba's HMM is off because it glues unknown single characters into
-    pseudo-words (「名快」) that would hide real hits."""
-    low, high = _region(text, min(position, len(text.norm) - 1), min(position + 1, len(text.norm)), 1)
-    if low not in cache:
-        edges = {low, high}
-        for _, start, end in tokenizer().tokenize(text.norm[low:high], HMM=False):
-            edges.add(low + start)
-            edges.add(low + end)
-        cache[low] = frozenset(edges)
-    return cache[low]
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the judge did with one candidate, for the explain trace."""
+
+    candidate: Candidate
+    kept: bool
+    stage: str  # role | coverage | unless | quotation | frame | word_edge | overlap | kept
+    reason: str
 
 
-def _on_word_edges(text: NormalizedText, candidate: Candidate, particles: frozenset[str], cache) -> bool:
+class Regions:
+    """Clause and sentence edges of one text, computed once and shared by every candidate."""
+
+    def __init__(self, text: NormalizedText):
+        self.text = text
+        self.length = len(text.norm)
+        breaks = text.breaks
+        self._edges = {
+            level: [i for i in range(1, self.length) if breaks[i] >= level] for level in (CLAUSE_BREAK, SENTENCE_BREAK)
+        }
+        self._tokens: dict[int, frozenset[int]] = {}
+
+    def around(self, start: int, end: int, level: int) -> tuple[int, int]:
+        """The clause or sentence holding [start, end): from the last edge at or before `start`
+        to the first edge at or after `end` (a hit spanning an edge spans both stretches)."""
+        edges = self._edges[level]
+        before = bisect_right(edges, start) - 1
+        after = bisect_left(edges, max(end, start + 1))
+        return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
+
+    def clause_after(self, position: int) -> tuple[int, int]:
+        """The clause that starts at or runs through `position`."""
+        return self.around(position, position + 1, CLAUSE_BREAK)
+
+    def token_edges(self, position: int) -> frozenset[int]:
+        """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
+        punctuation is gone from the folded text, so each clause is segmented on its own (「看，看完」
+        is not the word 看看); jieba's HMM is off because it glues unknown single characters into
+        pseudo-words (「名快」) that would hide real hits."""
+        low, high = self.around(min(position, self.length - 1), min(position + 1, self.length), CLAUSE_BREAK)
+        if low not in self._tokens:
+            edges = {low, high}
+            for _, start, end in tokenizer().tokenize(self.text.norm[low:high], HMM=False):
+                edges.add(low + start)
+                edges.add(low + end)
+            self._tokens[low] = frozenset(edges)
+        return self._tokens[low]
+
+
+def _word_edge_problem(regions: Regions, candidate: Candidate, particles: frozenset[str]) -> str | None:
+    """Why the hit cuts through a word, or None.  The start must be a word edge (「着急什么」 holds
+    no 急什么).  The end may also fall inside a dictionary word that *begins* with the hit's last
+    element of two or more characters: the element was said and the dictionary merely glued more
+    to it (「白痴客户」, 「神经病人」), unlike 「下一个月」, whose word 一个月 starts inside 下一个."""
+    text = regions.text
     start, end = candidate.start, candidate.end
-    if start not in clause_token_edges(text, start, cache):
-        return False
-    if end == len(text.norm) or text.breaks[end]:
-        return True
-    return end in clause_token_edges(text, end - 1, cache) or text.norm[end] in particles
+    if start not in regions.token_edges(start):
+        return f"starts inside a word at {text.norm[max(0, start - 2):start + 2]!r}"
+    if end == regions.length or text.breaks[end] or text.norm[end] in particles:
+        return None
+    edges = regions.token_edges(end - 1)
+    if end in edges:
+        return None
+    last_start = candidate.spans[-1][0]
+    word_start = max(e for e in edges if e < end)
+    if word_start == last_start and end - last_start >= 2:
+        return None
+    return f"ends inside a word at {text.norm[max(0, end - 2):end + 2]!r}"
 
 
 def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:
+    """Original-text ranges inside quotation marks; an unclosed quote runs to the end."""
     ranges = []
     for pair in pairs:
         opening, closing = pair[0], pair[1]
@@ -60,52 +113,42 @@ def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:
         while position != -1:
             close = text.find(closing, position + 1)
             if close == -1:
-                ranges.append((position + 1, len(text)))  # unclosed quote runs to the end
+                ranges.append((position + 1, len(text)))
                 break
             ranges.append((position + 1, close))
             position = text.find(opening, close + 1)
     return ranges
 
 
-def _region(text: NormalizedText, start: int, end: int, level: int) -> tuple[int, int]:
-    """The clause (level 1) or sentence (level 2) around [start, end)."""
-    low = start
-    while low > 0 and text.breaks[low] < level:
-        low -= 1
-    high = end
-    while high < len(text.norm) and text.breaks[high] < level:
-        high += 1
-    return low, high
-
-
-def _unless_applies(text: NormalizedText, candidate: Candidate, pattern: CompiledPattern, scope: str) -> bool:
-    start, end = candidate.start, candidate.end
+def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str) -> str | None:
+    text, start, end = regions.text, candidate.start, candidate.end
     if scope == "hit":
-        reach = 12
-        for match in pattern.search(text, max(0, start - reach), min(len(text.norm), end + reach)):
-            if match.start <= end and match.end >= start:
-                return True
-        return False
-    if scope == "utterance":
-        low, high = 0, len(text.norm)
+        low, high = max(0, start - UNLESS_HIT_REACH), min(regions.length, end + UNLESS_HIT_REACH)
+        found = [m for m in pattern.search(text, low, high) if m.start <= end and m.end >= start]
     else:
-        low, high = _region(text, start, end, 1 if scope == "clause" else SENTENCE_BREAK)
-    return any(low <= m.start and m.end <= high for m in pattern.search(text, low, high))
+        low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, LEVELS[scope])
+        found = [m for m in pattern.search(text, low, high) if low <= m.start and m.end <= high]
+    if not found:
+        return None
+    return f"unless ({scope}): {text.norm[found[0].start:found[0].end]!r}"
 
 
-def _is_mention(text: NormalizedText, candidate: Candidate, context: JudgeContext, quotes) -> bool:
-    original_start, original_end = text.original_span(candidate.start, candidate.end)
-    for low, high in quotes:
-        if low <= original_start < high:
-            return True
-    start = candidate.start
+def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext) -> str | None:
+    """Reported speech covers the clause the frame ends in (「您说柜员讲结账了不能办」), or the
+    next clause when the frame closes its own (「您刚才说：不归我管…」); never the agent's own
+    clauses after it (「您说得对，可这事不归我管」)."""
+    text, start = regions.text, candidate.start
     window_low = max(0, start - context.frame_reach - 8)
     for frame in context.frames:
         for match in frame.search(text, window_low, start):
-            if match.end <= start and start - match.end <= context.frame_reach:
-                if all(text.breaks[i] != SENTENCE_BREAK for i in range(match.end, start + 1)):
-                    return True
-    return False
+            if match.end > start or start - match.end > context.frame_reach:
+                continue
+            low, high = regions.clause_after(match.end - 1)
+            if high == match.end and high < regions.length and text.breaks[high] < SENTENCE_BREAK:
+                low, high = regions.clause_after(high)
+            if start < high:
+                return f"reported speech after {text.norm[match.start:match.end]!r}"
+    return None
 
 
 def judge(
@@ -115,28 +158,73 @@ def judge(
     rules: Sequence[CompiledRule],
     context: JudgeContext,
     resolve_overlaps: bool = True,
+    trace: list[Decision] | None = None,
 ) -> list[Candidate]:
     if not candidates:
         return []
-    edges: dict[int, frozenset[int]] = {}
+    regions = Regions(text)
     quotes = quoted_ranges(text.original, context.quote_pairs)
     kept = []
     for candidate in candidates:  # cheapest tests first
-        compiled = rules[candidate.rule]
-        rule = compiled.rule
-        if role not in rule.roles:
-            continue
-        coverage = rule.coverage
-        if coverage is not None and (candidate.end - candidate.start) < coverage * len(text.norm):
-            continue
-        if any(_unless_applies(text, candidate, pattern, scope) for pattern, scope in compiled.unless):
-            continue
-        if _is_mention(text, candidate, context, quotes):
-            continue
-        if rule.boundary == "token" and not _on_word_edges(text, candidate, context.particles, edges):
-            continue
-        kept.append(candidate)
-    return _without_overlaps(kept, rules) if resolve_overlaps else kept
+        stage, reason = _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)
+        if trace is not None:
+            trace.append(Decision(candidate, stage is None, stage or "kept", reason or "every guard passed"))
+        if stage is None:
+            kept.append(candidate)
+    if not resolve_overlaps:
+        return kept
+    chosen = _without_overlaps(kept, rules)
+    if trace is not None:
+        for candidate in kept:
+            if candidate not in chosen:
+                winner = next(c for c in chosen if c.start < candidate.end and candidate.start < c.end)
+                index = next(i for i, d in enumerate(trace) if d.candidate is candidate)
+                why = ("a longer or surer hit of the same rule covers it" if winner.rule == candidate.rule
+                       else f"overlaps {rules[winner.rule].id}, which is more severe or more specific")
+                trace[index] = Decision(candidate, False, "overlap", why)
+    return chosen
+
+
+def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes):
+    rule = compiled.rule
+    if role not in rule.roles:
+        return "role", f"the rule applies to {', '.join(rule.roles)}, not {role}"
+    coverage = rule.coverage
+    if coverage is not None:
+        low, high = regions.around(candidate.start, candidate.end, SENTENCE_BREAK)
+        share = (candidate.end - candidate.start) / max(1, high - low)
+        if share < coverage:
+            return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
+    for pattern, scope in compiled.unless:
+        reason = _unless_problem(regions, candidate, pattern, scope)
+        if reason:
+            return "unless", reason
+    original_start, _ = regions.text.original_span(candidate.start, candidate.end)
+    if any(low <= original_start < high for low, high in quotes):
+        return "quotation", "inside quotation marks"
+    reason = _frame_problem(regions, candidate, context)
+    if reason:
+        return "frame", reason
+    if rule.boundary == "token":
+        reason = _word_edge_problem(regions, candidate, context.particles)
+        if reason:
+            return "word_edge", reason
+    return None, None
+
+
+def covers_sentence(text: NormalizedText, start: int, end: int, share: float) -> bool:
+    """Whether [start, end) is at least `share` of the sentence holding it (draft texts too)."""
+    return (end - start) >= share * (_sentence_length(text, start, end))
+
+
+def _sentence_length(text: NormalizedText, start: int, end: int) -> int:
+    low = start
+    while low > 0 and text.breaks[low] < SENTENCE_BREAK:
+        low -= 1
+    high = max(end, start + 1)
+    while high < len(text.norm) and text.breaks[high] < SENTENCE_BREAK:
+        high += 1
+    return max(1, high - low)
 
 
 def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
@@ -149,4 +237,3 @@ def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]
         if all(candidate.end <= other.start or candidate.start >= other.end for other in chosen):
             chosen.append(candidate)
     return sorted(chosen, key=lambda c: c.start)
-

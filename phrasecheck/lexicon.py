@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import LexiconError
-from .patterns import PatternSyntaxError, parse_pattern
+from .patterns import MAX_CLASS_WORDS, PatternSyntaxError, parse_pattern
 
 Severity = Literal["info", "warning", "error", "critical"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
@@ -278,6 +278,20 @@ class ScoringConfig(_Strict):
     warn_at: Severity = "warning"
 
 
+_CLASS_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _word_classes(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    for name, words in value.items():
+        if not _CLASS_NAME.match(name):
+            raise ValueError(f"word class name {name!r} must be lower case a-z, 0-9 and _")
+        if not words or any(not isinstance(w, str) or not w.strip() or any(c in w for c in "[]|{}") for w in words):
+            raise ValueError(f"word class {name!r} needs a list of plain words (no brackets, bars or braces)")
+        if len(words) > MAX_CLASS_WORDS:
+            raise ValueError(f"word class {name!r} has more than {MAX_CLASS_WORDS} words")
+    return value
+
+
 class Pack(_Strict):
     pack: str
     title: str
@@ -289,9 +303,16 @@ class Pack(_Strict):
     normalize: NormalizeConfig | None = None
     judge: JudgeConfig | None = None
     scoring: ScoringConfig | None = None
+    # Word classes that patterns name as {class}; a pack that extends another adds words to its classes.
+    classes: dict[str, list[str]] = {}
     rules: list[Rule] = []
     courtesy: list[Courtesy] = []
     conversation_rules: list[ConversationRule] = []
+
+    @field_validator("classes")
+    @classmethod
+    def _classes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _word_classes(value)
 
 
 @dataclass(frozen=True)

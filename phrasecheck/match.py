@@ -77,6 +77,16 @@ class Candidate:
     confidence: float
 
 
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An anchor hit that verification rejected (for the explain trace)."""
+
+    rule: int
+    start: int
+    end: int
+    reason: str
+
+
 class CompiledPattern:
     """A parsed pattern bound to a normalizer; knows how to verify itself around an anchor."""
 
@@ -107,13 +117,17 @@ class CompiledPattern:
         self.is_literal = len(self.elements) == 1
 
     # -- verification ------------------------------------------------------------------------
-    def match_at(self, text: NormalizedText, alternative: Alternative, start: int) -> PatternMatch | None:
-        """Verify a match whose anchor element is `alternative` at folded offset `start`."""
+    def match_at(self, text: NormalizedText, alternative: Alternative, start: int,
+                 reasons: list[str] | None = None) -> PatternMatch | None:
+        """Verify a match whose anchor element is `alternative` at folded offset `start`; with
+        `reasons`, say why a failed one failed (the explain trace)."""
         end = start + len(alternative.norm)
         anchor = self.elements[self.anchor]
         mismatches = _mismatches(text.norm, start, alternative.norm)
-        if mismatches > alternative.allowance or not _breaks_ok(text, anchor, start, end):
-            return None
+        if mismatches > alternative.allowance:
+            return _fail(reasons, f"{text.norm[start:end]!r} sounds like {alternative.norm!r} but differs in {mismatches} characters")
+        if not _breaks_ok(text, anchor, start, end):
+            return _fail(reasons, f"{alternative.norm!r} is not at the clause edge the pattern's ^/$ asks for")
         spans = [(start, end)]
         # Leftwards from the anchor.
         cursor = start
@@ -123,7 +137,7 @@ class CompiledPattern:
             found = _find_left(text, element, cursor - gap, cursor)
             if found is None:
                 if not element.optional or not _skipped_breaks_ok(text, element, cursor):
-                    return None
+                    return _fail(reasons, _missing(element, index, "before", gap))
                 gap += element.gap_before
                 continue
             spans.insert(0, (found[0], found[1]))
@@ -138,7 +152,7 @@ class CompiledPattern:
             found = _find_right(text, element, cursor, cursor + gap)
             if found is None:
                 if not element.optional or not _skipped_breaks_ok(text, element, cursor):
-                    return None
+                    return _fail(reasons, _missing(element, index, "after", gap))
                 continue
             spans.append((found[0], found[1]))
             mismatches += found[2]
@@ -146,7 +160,7 @@ class CompiledPattern:
         if mismatches:
             matched = sum(e - s for s, e in spans)
             if mismatches > phonetic_allowance(matched) or matched - mismatches < 2:
-                return None
+                return _fail(reasons, f"{mismatches} homophone(s) in {matched} characters is more than allowed")
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
@@ -162,6 +176,18 @@ class CompiledPattern:
                         matches.append(found)
                     position = text.phon.find(key, position + 1, high)
         return matches
+
+
+def _fail(reasons: list[str] | None, reason: str) -> None:
+    if reasons is not None:
+        reasons.append(reason)
+    return None
+
+
+def _missing(element: Element, index: int, side: str, gap: int) -> str:
+    words = "|".join(a.norm for a in element.alternatives[:6]) + ("|…" if len(element.alternatives) > 6 else "")
+    where = f"within {gap} characters {side}" if gap else f"right {side}"
+    return f"element {index + 1} [{words}] not found {where} the anchor"
 
 
 def _commonness(element: Element) -> int:
@@ -282,7 +308,9 @@ class Matcher:
                     return True
         return False
 
-    def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]]) -> list[Candidate]:
+    def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]],
+               failures: list[Failure] | None = None) -> list[Candidate]:
+        """Candidates that pass verification; with `failures`, the anchor hits that did not, and why."""
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()
         hits = list(hits)
@@ -292,8 +320,11 @@ class Matcher:
                 if kind == "pattern":
                     pattern, alternative = payload, extra
                     start = end_index - len(alternative.norm) + 1
-                    match = pattern.match_at(text, alternative, start)
+                    reasons: list[str] | None = [] if failures is not None else None
+                    match = pattern.match_at(text, alternative, start, reasons)
                     if match is None:
+                        if failures is not None:
+                            failures.append(Failure(rule, start, start + len(alternative.norm), reasons[0]))
                         continue
                     if match.mismatches:
                         match_type, confidence = "phonetic", round(max(0.5, 0.85 - 0.1 * (match.mismatches - 1)), 2)
@@ -312,6 +343,9 @@ class Matcher:
                     fuzzy_done.add((id(phrase), anchor))
                     candidate = _fuzzy_candidate(text, phrase, anchor)
                     if candidate is None:
+                        if failures is not None:
+                            failures.append(Failure(rule, max(0, anchor), min(len(text.norm), anchor + len(phrase.phon)),
+                                                    f"fuzzy alignment below {phrase.threshold:g}"))
                         continue
                 key = (candidate.rule, candidate.start, candidate.end)
                 previous = found.get(key)

@@ -3,6 +3,10 @@
     [不归我管|不是我管的] … [找别人|找别的部门]      two elements, up to 6 characters apart
     下一个 $                                         `$`/`^`: a clause boundary after/before
     [你]? 自己 …3 [去看|看]                          `?` optional element, `…N` gap of at most N
+    {second_person} …2 {insult}                      `{name}`: every word of a pack's word class
+
+Word classes (`classes:` in a pack) keep category vocabulary in one place: a class edit widens
+every pattern that names it, in `[a|{name}]` alternatives too.
 
 Adjacent elements must touch in the folded text (skip characters are already gone).  The language
 has no repetition and no backtracking beyond "nearest occurrence", so matching is linear in the
@@ -13,11 +17,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 DEFAULT_GAP = 6
 MAX_GAP = 20
-MAX_ALTERNATIVES = 64
+MAX_ALTERNATIVES = 64  # written out in one element; a word class may hold more
+MAX_CLASS_WORDS = 2000
 _GAP = re.compile(r"^(?:…|\.\.\.)(\d+)?$")
+_CLASS_REF = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
 
 
 class PatternSyntaxError(ValueError):
@@ -33,7 +40,14 @@ class ElementSpec:
     break_after: bool = False
 
 
-def parse_pattern(source: str) -> tuple[ElementSpec, ...]:
+def class_names(source: str) -> set[str]:
+    """The word classes a pattern refers to."""
+    return set(re.findall(r"\{([a-z][a-z0-9_]*)\}", source))
+
+
+def parse_pattern(source: str, classes: Mapping[str, Sequence[str]] | None = None) -> tuple[ElementSpec, ...]:
+    """Parse `source`; `{name}` references are expanded from `classes`, or only checked for form
+    when `classes` is None (a pack validated on its own, before the packs it extends are known)."""
     tokens = source.replace("…", " … ").split()
     # Re-attach a gap count written as "… 3" or "…3".
     merged: list[str] = []
@@ -72,11 +86,12 @@ def parse_pattern(source: str) -> tuple[ElementSpec, ...]:
             body = body[1:-1]
         elif "[" in body or "]" in body or "|" in body:
             raise PatternSyntaxError(f"alternatives must be written as [a|b]: {token!r}")
-        alternatives = tuple(dict.fromkeys(a for a in body.split("|")))
-        if not alternatives or any(not a for a in alternatives):
+        written = body.split("|")
+        if not written or any(not a for a in written):
             raise PatternSyntaxError(f"empty alternative in {token!r}")
-        if len(alternatives) > MAX_ALTERNATIVES:
+        if len(written) > MAX_ALTERNATIVES:
             raise PatternSyntaxError(f"more than {MAX_ALTERNATIVES} alternatives in one element")
+        alternatives = tuple(dict.fromkeys(_expand(written, classes, token)))
         elements.append(ElementSpec(alternatives, optional, gap, break_pending, False))
         gap = 0
         break_pending = False
@@ -88,3 +103,21 @@ def parse_pattern(source: str) -> tuple[ElementSpec, ...]:
     if all(e.optional for e in elements):
         raise PatternSyntaxError("a pattern needs at least one element that is not optional")
     return tuple(elements)
+
+
+def _expand(written: Sequence[str], classes: Mapping[str, Sequence[str]] | None, token: str) -> list[str]:
+    words: list[str] = []
+    for alternative in written:
+        reference = _CLASS_REF.match(alternative)
+        if reference is None:
+            if "{" in alternative or "}" in alternative:
+                raise PatternSyntaxError(f"a word class is written {{name}} (a-z, 0-9, _): {token!r}")
+            words.append(alternative)
+        elif classes is None:
+            words.append(alternative)  # form checked; expanded once the pack's classes are known
+        elif reference.group(1) not in classes:
+            known = ", ".join(sorted(classes)) or "none"
+            raise PatternSyntaxError(f"unknown word class {alternative} (known: {known})")
+        else:
+            words.extend(classes[reference.group(1)])
+    return words

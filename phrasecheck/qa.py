@@ -10,13 +10,13 @@ input lacks (timestamps, whether it was a call) is reported as skipped, never si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .conversation import Conversation, Turn
 from .lexicon import ConversationRule, Courtesy
 from .match import CompiledPattern
 from .normalize import NormalizedText, Normalizer
-from .patterns import parse_pattern
+from .rules import expand
 from .results import SCHEMA, UtteranceResult
 from .template import Template
 
@@ -138,9 +138,9 @@ class _Cues:
     """Patterns searched in a turn's folded text (no phonetic matching: cues are what the agent
     should say, and a homophone of 您好 is not a greeting)."""
 
-    def __init__(self, sources: Sequence[str], normalizer: Normalizer):
+    def __init__(self, sources: Sequence[str], normalizer: Normalizer, classes: Mapping[str, Sequence[str]], field: str):
         self.sources = tuple(dict.fromkeys(sources))
-        self.patterns = tuple(CompiledPattern(parse_pattern(s), normalizer, phonetic=False) for s in self.sources)
+        self.patterns = tuple(CompiledPattern(expand(s, classes, field), normalizer, phonetic=False) for s in self.sources)
 
     def spans(self, text: NormalizedText) -> list[tuple[int, int]]:
         return sorted((m.start, m.end) for p in self.patterns for m in p.search(text))
@@ -162,21 +162,22 @@ class CompiledConversationRule:
     suggestions: tuple[str, ...]
 
     @classmethod
-    def compile(cls, rule: ConversationRule, courtesy: Sequence[Courtesy], normalizer: Normalizer) -> "CompiledConversationRule":
+    def compile(cls, rule: ConversationRule, courtesy: Sequence[Courtesy], normalizer: Normalizer,
+                classes: Mapping[str, Sequence[str]]) -> "CompiledConversationRule":
         courtesy_lines = [p for c in courtesy if c.kind in rule.courtesy for p in c.phrases]
         return cls(
             rule,
-            _Cues([*rule.cues, *(_literal(p) for p in courtesy_lines)], normalizer),
-            _Cues(rule.triggers, normalizer),
-            _Cues(rule.unless, normalizer),
-            tuple((slot, _Cues(patterns, normalizer)) for slot, patterns in rule.require.items()),
+            _Cues([*rule.cues, *(_literal(p) for p in courtesy_lines)], normalizer, classes, "cues"),
+            _Cues(rule.triggers, normalizer, classes, "triggers"),
+            _Cues(rule.unless, normalizer, classes, "unless"),
+            tuple((slot, _Cues(patterns, normalizer, classes, f"require.{slot}")) for slot, patterns in rule.require.items()),
             tuple(rule.suggest or dict.fromkeys(courtesy_lines))[:3],
         )
 
 
 def _literal(phrase: str) -> str:
     """A courtesy line as a one-element pattern: its punctuation is folded away anyway."""
-    return "".join(ch for ch in phrase if not ch.isspace() and ch not in "[]|?…^$")
+    return "".join(ch for ch in phrase if not ch.isspace() and ch not in "[]{}|?…^$")
 
 
 class _View:

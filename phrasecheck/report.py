@@ -76,6 +76,23 @@ def explain(console: Console, result: UtteranceResult) -> None:
         console.print(Text.assemble("  改写：", (result.rewrite, "bold green")))
     elif result.scored:
         console.print(Text("  no banned phrase found", style="green"))
+    if result.trace is not None:
+        trace_table(console, result)
+
+
+def trace_table(console: Console, result: UtteranceResult) -> None:
+    """The explain trace: every candidate, the stage that kept or dropped it, and why."""
+    if not result.trace:
+        console.print(Text("  explain: the matcher found no candidate (no rule's anchor occurs in the text)", style="dim"))
+        return
+    grid = Table(title="explain", show_lines=False, expand=False)
+    for column in ("rule", "span", "matched", "stage", "why"):
+        grid.add_column(column, overflow="fold")
+    for entry in result.trace:
+        style = "green" if entry.kept else "dim"
+        grid.add_row(entry.rule, f"{entry.start}-{entry.end}", entry.matched,
+                     Text("kept" if entry.kept else f"dropped: {entry.stage}", style=style), entry.reason)
+    console.print(grid)
 
 
 def table(console: Console, items: Sequence[tuple[Record, UtteranceResult]], summary: Summary) -> None:

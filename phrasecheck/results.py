@@ -38,6 +38,25 @@ class Violation:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """One candidate of the explain trace: where the matcher found it and which stage kept or
+    dropped it, and why."""
+
+    rule: str
+    start: int  # original offsets, like a violation's
+    end: int
+    matched: str
+    stage: str  # verify | role | coverage | unless | quotation | frame | word_edge | overlap | kept
+    kept: bool
+    reason: str
+    match_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "start": self.start, "end": self.end, "matched": self.matched,
+                "match_type": self.match_type, "stage": self.stage, "kept": self.kept, "reason": self.reason}
+
+
 @dataclass(slots=True)  # not frozen: built for every check, and frozen init costs a setattr per field
 class UtteranceResult:
     id: str | None
@@ -50,6 +69,7 @@ class UtteranceResult:
     rewrite: str | None
     lexicon: dict[str, str]
     meta: dict[str, Any] = field(default_factory=dict)
+    trace: tuple[TraceEntry, ...] | None = None  # only when asked for (`explain=True`)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"schema": SCHEMA, "id": self.id, "role": self.role, "scored": self.scored}
@@ -61,4 +81,6 @@ class UtteranceResult:
         data["lexicon"] = dict(self.lexicon)
         if self.meta:
             data["meta"] = dict(self.meta)
+        if self.trace is not None:
+            data["explain"] = [entry.to_dict() for entry in self.trace]
         return data

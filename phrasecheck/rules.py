@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 from .lexicon import SEVERITY_RANK, Rule
 from .match import CompiledPattern
 from .normalize import Normalizer
-from .patterns import ElementSpec, parse_pattern
+from .patterns import ElementSpec, PatternSyntaxError, parse_pattern
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,19 @@ class CompiledRule:
         return SEVERITY_RANK[self.rule.severity]
 
     @classmethod
-    def compile(cls, rule: Rule, pack: str, depth: int, normalizer: Normalizer) -> "CompiledRule":
+    def compile(cls, rule: Rule, pack: str, depth: int, normalizer: Normalizer,
+                classes: Mapping[str, Sequence[str]]) -> "CompiledRule":
         patterns = [CompiledPattern((ElementSpec((phrase,)),), normalizer, rule.phonetic) for phrase in rule.phrases]
-        patterns += [CompiledPattern(parse_pattern(source), normalizer, rule.phonetic) for source in rule.patterns]
+        patterns += [CompiledPattern(expand(source, classes, "patterns"), normalizer, rule.phonetic) for source in rule.patterns]
         unless = tuple(
-            (CompiledPattern(parse_pattern(u.pattern), normalizer, phonetic=False), u.scope) for u in rule.unless
+            (CompiledPattern(expand(u.pattern, classes, "unless"), normalizer, phonetic=False), u.scope) for u in rule.unless
         )
         return cls(rule, pack, depth, tuple(patterns), unless)
+
+
+def expand(source: str, classes: Mapping[str, Sequence[str]], field: str) -> tuple[ElementSpec, ...]:
+    """A pattern with its word classes filled in; an unknown class names the field and pattern."""
+    try:
+        return parse_pattern(source, classes)
+    except PatternSyntaxError as error:
+        raise PatternSyntaxError(f"{field}: {source!r}: {error}") from None
