@@ -64,6 +64,12 @@ class Regions:
         after = bisect_left(edges, max(end, start + 1))
         return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
 
+    def crosses(self, start: int, end: int, level: int) -> bool:
+        """Whether a clause or sentence edge lies strictly inside [start, end)."""
+        edges = self._edges[level]
+        index = bisect_right(edges, start)
+        return index < len(edges) and edges[index] < end
+
     def clause_after(self, position: int) -> tuple[int, int]:
         """The clause that starts at or runs through `position`."""
         return self.around(position, position + 1, CLAUSE_BREAK)
@@ -122,9 +128,11 @@ def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:
 
 def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str) -> str | None:
     text, start, end = regions.text, candidate.start, candidate.end
-    if scope == "hit":
-        low, high = max(0, start - UNLESS_HIT_REACH), min(regions.length, end + UNLESS_HIT_REACH)
-        found = [m for m in pattern.search(text, low, high) if m.start <= end and m.end >= start]
+    if scope == "hit":  # touching the hit, and never across the sentence that holds it
+        low, high = regions.around(start, end, SENTENCE_BREAK)
+        low, high = max(low, start - UNLESS_HIT_REACH), min(high, end + UNLESS_HIT_REACH)
+        found = [m for m in pattern.search(text, low, high)
+                 if m.start <= end and m.end >= start and low <= m.start and m.end <= high]
     else:
         low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, LEVELS[scope])
         found = [m for m in pattern.search(text, low, high) if low <= m.start and m.end <= high]
@@ -143,6 +151,8 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
         for match in frame.search(text, window_low, start):
             if match.end > start or start - match.end > context.frame_reach:
                 continue
+            if regions.crosses(match.start, match.end, SENTENCE_BREAK):
+                continue  # 「…通知您。回单…」 is no frame: its words lie in two sentences
             low, high = regions.clause_after(match.end - 1)
             if high == match.end and high < regions.length and text.breaks[high] < SENTENCE_BREAK:
                 low, high = regions.clause_after(high)
