@@ -1,0 +1,123 @@
+"""Guards are judged where the hit stands, word classes are pack data, and the explain trace says
+why a line was or was not flagged."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from phrasecheck import Checker, LexiconError
+from phrasecheck.cli import app
+
+
+def rules_fired(checker, text):
+    return [v.rule for v in checker.check(text).violations]
+
+
+def test_a_polite_sentence_elsewhere_does_not_excuse_a_curt_line(bank):
+    curt = "在这签个名。"
+    assert rules_fired(bank, curt) == ["counter-sign-here"]
+    message = "您好，请您核对一下存单上的金额和日期，确认无误后我们就办理。" + curt + "谢谢您的耐心。"
+    assert "counter-sign-here" in rules_fired(bank, message)
+    # …while 请/您 in the hit's own clause still makes it the standard line.
+    assert rules_fired(bank, "请您在这里签名。") == []
+
+
+def test_coverage_is_measured_against_the_sentence_not_the_message(bank):
+    assert rules_fired(bank, "不清楚。") == ["excuse-dont-know"]
+    long_message = "您好，感谢您的来电，关于您咨询的分期手续费，我们的标准是每期百分之零点六。不清楚。祝您生活愉快！"
+    assert "excuse-dont-know" in rules_fired(bank, long_message)
+    assert rules_fired(bank, "这个条款我也不清楚具体怎么算，我帮您问一下同事。") == []
+
+
+def test_reported_speech_covers_only_the_reported_clause(bank):
+    assert rules_fired(bank, "您刚才说柜员回您一句不归我管找别人去，这是我们的问题。") == []
+    own_words = rules_fired(bank, "您说得对，可这事不归我管，找别人去。")
+    assert "counter-not-my-job-find-others" in own_words
+    # A frame's words in two sentences are no frame: 「…通知您。回单…」.
+    assert "counter-find-it-yourself" in rules_fired(bank, "办好了会短信通知您。回单你自己翻吧。")
+
+
+def test_word_edge_keeps_an_element_the_dictionary_extends_but_not_one_it_starts_inside(bank):
+    assert "insult-person" in rules_fired(bank, "你这个白痴客户，听不懂人话吗？")
+    assert rules_fired(bank, "下一个月我们会推出新的理财产品。") == []
+    assert rules_fired(bank, "您焦急什么我们都理解，我马上帮您加急。") == []
+
+
+def test_category_families_catch_new_wording_without_flagging_polite_lines(bank):
+    flagged = {
+        "你是不是蠢猪啊，按钮那么大都看不见": "insult-person",
+        "再在群里造谣，我们就告你诽谤。": "threaten-customer",
+        "就您这点积分，还想换冰箱？": "mock-customer",
+        "还不是你自己把快递单号填错了。": "blame-customer",
+        "电池鼓包去找厂商，别找我们。": "deflect-go-elsewhere",
+        "我都说了三遍了，你到底听没听懂？": "impatience-hurry",
+        "不补，没得商量。": "refuse-flatly",
+        "你别瞎说，我们从来没收过这笔钱。": "argue-with-customer",
+    }
+    for text, rule in flagged.items():
+        assert rule in rules_fired(bank, text), text
+    for text in [
+        "不好意思让您久等了，我再给您讲一遍流程。",
+        "这款冰箱积分不够兑换，我帮您看看有没有其他合适的礼品。",
+        "这不怪您，快递单号系统里确实录错了。",
+        "电池鼓包属于质量问题，我帮您联系厂商售后，请您稍等。",
+    ]:
+        assert rules_fired(bank, text) == [], text
+
+
+PACK_WITH_CLASS = """
+pack: mini
+title: t
+version: '1'
+classes:
+  fruit: [苹果, 香蕉]
+rules:
+  - id: no-fruit-talk
+    category: 测试
+    severity: error
+    scenario: 测试
+    patterns: ["[卖|买] {fruit}"]
+    why: 测试。
+    suggest: ["请您稍候"]
+    source: {seed: "000", line: "1"}
+    examples: {flag: [我们卖苹果], clean: [我们卖梨]}
+"""
+
+
+def test_one_class_edit_widens_every_rule_that_uses_it(write_pack):
+    path = write_pack(PACK_WITH_CLASS)
+    checker = Checker.load(str(path), verify_examples=False)
+    assert rules_fired(checker, "这里买香蕉") == ["no-fruit-talk"]
+    assert rules_fired(checker, "这里买芒果") == []
+    wider = write_pack(PACK_WITH_CLASS.replace("[苹果, 香蕉]", "[苹果, 香蕉, 芒果]"))
+    assert rules_fired(Checker.load(str(wider), verify_examples=False), "这里买芒果") == ["no-fruit-talk"]
+
+
+def test_an_unknown_class_names_the_file_rule_and_field(write_pack):
+    path = write_pack(PACK_WITH_CLASS.replace("{fruit}", "{fruits}"))
+    with pytest.raises(LexiconError) as error:
+        Checker.load(str(path), verify_examples=False)
+    message = str(error.value)
+    assert "mini.yaml" in message and "no-fruit-talk" in message and "patterns" in message and "{fruits}" in message
+
+
+def test_explain_names_the_guard_that_dropped_each_candidate(bank):
+    result = bank.check("您好，请您在这里签名。", explain=True)
+    assert result.decision == "pass"
+    dropped = [e for e in result.trace if e.rule == "counter-sign-here"]
+    assert dropped and all(not e.kept for e in dropped)
+    assert any(e.stage == "unless" and "请" in e.reason for e in dropped)
+    flagged = bank.check("下一个！", explain=True)
+    assert any(e.kept and e.rule == "counter-next-one" for e in flagged.trace)
+    assert "explain" not in bank.check("下一个！").to_dict()  # only when asked for
+
+
+def test_explain_on_the_command_line_and_in_json():
+    runner = CliRunner(env={"COLUMNS": "240"})
+    shown = runner.invoke(app, ["check", "--pack", "bank-counter", "--explain", "您刚才说不归我管找别人去，是吗？"])
+    assert shown.exit_code == 0
+    assert "dropped: frame" in shown.output and "counter-not-my-job-find-others" in shown.output
+    as_json = runner.invoke(app, ["check", "--pack", "bank-counter", "--explain", "--json", "下一个！"])
+    data = json.loads(as_json.output)
+    assert any(entry["kept"] and entry["stage"] == "kept" for entry in data["explain"])
