@@ -23,6 +23,7 @@ from .normalize import Normalizer
 from .qa import CompiledConversationRule, ConversationResult, apply_template, evaluate, finding_evidence, utterance_evidence
 from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, expand
+from .vocabulary import canonical_role
 from .score import score_utterance
 from .suggest import is_whole, rewrite
 from .template import DEFAULT_TEMPLATE, Template, load_template
@@ -155,7 +156,7 @@ class Checker:
         """Check one message.  With `explain`, the result's `trace` lists every candidate the
         matcher found and the stage that kept or dropped it (slower: no fast path)."""
         if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+            role = canonical_role(role, "role")  # 客户, 坐席, 0, 1…: the words every reader accepts
         meta = dict(meta or {})
         if role == "customer":
             trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None

@@ -94,7 +94,7 @@ def check(
     checker = _load(pack)
     try:
         result = checker.check(text, role=role, explain=explain_trace)
-    except ValueError as error:
+    except PhrasecheckError as error:
         raise _fail(str(error)) from None
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

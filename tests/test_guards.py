@@ -6,7 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from phrasecheck import Checker, LexiconError
+from phrasecheck import Checker, LexiconError, PhrasecheckError
 from phrasecheck.cli import app
 
 
@@ -121,3 +121,12 @@ def test_explain_on_the_command_line_and_in_json():
     as_json = runner.invoke(app, ["check", "--pack", "bank-counter", "--explain", "--json", "下一个！"])
     data = json.loads(as_json.output)
     assert any(entry["kept"] and entry["stage"] == "kept" for entry in data["explain"])
+
+
+def test_role_words_are_understood_by_the_python_api(bank):
+    assert not bank.check("你办啥", role="客户").scored
+    assert bank.check("你办啥", role="坐席").decision == "block"
+    results = list(bank.check_many([{"id": "7", "role": "客户", "text": "你办啥"}, {"role": "1", "text": "你办啥"}]))
+    assert [r.role for r in results] == ["customer", "agent"]
+    with pytest.raises(PhrasecheckError, match="unknown role 'boss'"):
+        bank.check("你好", role="boss")
