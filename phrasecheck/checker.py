@@ -25,7 +25,7 @@ from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, expand
 from .vocabulary import canonical_role
 from .score import score_utterance
-from .suggest import is_whole, rewrite
+from .suggest import replacement, rewrite
 from .template import DEFAULT_TEMPLATE, Template, load_template
 
 ROLES = ("agent", "customer")
@@ -201,7 +201,7 @@ class Checker:
                     source=str(rule.source),
                 )
             )
-            replacements.append((start, end, rule.suggest[0], is_whole(normalized, candidate.start, candidate.end)))
+            replacements.append(replacement(normalized, candidate.start, candidate.end, rule.suggest[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(

@@ -1,34 +1,60 @@
-"""Stage 5: the standard line for each violation and the rewritten utterance."""
+"""Stage 5: the standard line for each violation and the rewritten utterance.
+
+A rewrite must read as Chinese.  When the offending words are most of their clause (「可这事不归我管，
+找别人去」), the clause goes, not only the words, so no fragment such as 「可这事」 dangles before the
+standard line; when they are most of the message, the standard line is the rewrite.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
-from .normalize import NormalizedText
+from .normalize import NO_BREAK, NormalizedText
 
-WHOLE_UTTERANCE = 0.6  # a hit covering this share of the turn is the turn: suggest the whole line
+WHOLE = 0.6  # a hit covering this share of its clauses (or of the message) replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
 
 
-def is_whole(text: NormalizedText, start: int, end: int) -> bool:
-    return (end - start) >= WHOLE_UTTERANCE * max(1, len(text.norm))
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    start: int  # original offsets of what the standard line replaces
+    end: int
+    line: str
+    whole: bool  # the offence is the message: the rewrite is the standard line alone
 
 
-def rewrite(text: NormalizedText, replacements: Sequence[tuple[int, int, str, bool]]) -> str | None:
-    """Replace each offending span (original offsets) with its standard line.
+def replacement(text: NormalizedText, start: int, end: int, line: str) -> Replacement:
+    """What to replace for a hit at folded [start, end): its clauses, or just the words."""
+    low = start
+    while low > 0 and text.breaks[low] == NO_BREAK:
+        low -= 1
+    high = end
+    while high < len(text.norm) and text.breaks[high] == NO_BREAK:
+        high += 1
+    if end - start >= WHOLE * (high - low):
+        start, end = low, high
+    whole = (end - start) >= WHOLE * max(1, len(text.norm))
+    original_start, original_end = text.original_span(start, end)
+    return Replacement(original_start, original_end, line, whole)
 
-    `replacements` holds (start, end, standard line, whole) per violation; when one violation is
-    the whole utterance, the standard line itself is the rewrite.
-    """
+
+def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | None:
+    """Replace each offending stretch with its standard line (right to left, so offsets hold)."""
     if not replacements:
         return None
-    for start, end, line, whole in replacements:
-        if whole:
-            return line
+    for item in replacements:
+        if item.whole:
+            return item.line
     result = text.original
-    for start, end, line, _ in sorted(replacements, reverse=True):
-        following = result[end : end + 1]
+    taken = len(result) + 1
+    for item in sorted(replacements, key=lambda r: r.start, reverse=True):
+        if item.end > taken:  # two hits in one clause: the later replacement already covers it
+            continue
+        line = item.line
+        following = result[item.end : item.end + 1]
         if following and following in _TRAILING:
             line = line.rstrip(_TRAILING)
-        result = result[:start] + line + result[end:]
+        result = result[: item.start] + line + result[item.end :]
+        taken = item.start
     return result

@@ -140,6 +140,11 @@ def test_rewrite_replaces_the_span_or_the_whole_line(mini_checker):
     assert checker.check("钱已经点清楚了，回执也打好了，在这签个名。").rewrite == "钱已经点清楚了，回执也打好了，请您在这里签名。"
 
 
+def test_rewrite_replaces_the_clause_so_no_fragment_dangles(bank):
+    result = bank.check("您好，感谢您耐心等待。这个呀不归我管，找别人去。祝您生活愉快！")
+    assert result.rewrite == "您好，感谢您耐心等待。请您到××柜台(部门)办理。祝您生活愉快！"
+
+
 def test_boundary_marks_hold_when_their_optional_element_is_absent(mini_checker):
     checker = mini_checker('patterns: ["^ [我]? 撤了 $"]', flag="撤了")
     assert rules_fired(checker, "撤了。")
