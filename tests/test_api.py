@@ -90,10 +90,11 @@ def test_context_is_accepted_and_validated(client):
 
 
 def test_another_pack_can_be_chosen_per_request(client):
-    core = client.post("/v1/check", json={"text": "你办啥", "pack": "core"}).json()
-    bank = client.post("/v1/check", json={"text": "你办啥"}).json()
-    assert core["lexicon"]["pack"] == "core" and "counter-what-do-you-want" not in [v["rule"] for v in core["violations"]]
-    assert [v["rule"] for v in bank["violations"]] == ["counter-what-do-you-want"]
+    # 「款不对，不能办」 is a bank counter's banned line (B08): only the bank pack knows it.
+    core = client.post("/v1/check", json={"text": "款不对，不能办", "pack": "core"}).json()
+    bank = client.post("/v1/check", json={"text": "款不对，不能办"}).json()
+    assert core["lexicon"]["pack"] == "core" and core["violations"] == []
+    assert [v["rule"] for v in bank["violations"]] == ["counter-money-wrong-cannot-do"]
 
 
 def test_batch_keeps_the_order_and_each_items_own_settings(client):
@@ -101,7 +102,7 @@ def test_batch_keeps_the_order_and_each_items_own_settings(client):
         {"id": "a", "text": POLITE},
         {"id": "b", "text": DEFLECT},
         {"id": "c", "text": DEFLECT, "role": "customer"},
-        {"id": "d", "text": "你办啥", "pack": "core"},
+        {"id": "d", "text": "款不对，不能办", "pack": "core"},
     ]
     response = client.post("/v1/check/batch", json={"items": items, "pack": "bank-counter"})
     assert response.status_code == 200
