@@ -81,18 +81,24 @@ def explain(console: Console, result: UtteranceResult) -> None:
 
 
 def trace_table(console: Console, result: UtteranceResult) -> None:
-    """The explain trace: every candidate, the stage that kept or dropped it, and why."""
+    """The explain trace, one candidate a line: rule, span, what matched, the stage that kept or
+    dropped it, and why (plain lines, so a pipe or a log keeps them whole)."""
     if not result.trace:
         console.print(Text("  explain: the matcher found no candidate (no rule's anchor occurs in the text)", style="dim"))
         return
-    grid = Table(title="explain", show_lines=False, expand=False)
-    for column in ("rule", "span", "matched", "stage", "why"):
-        grid.add_column(column, overflow="fold")
-    for entry in result.trace:
-        style = "green" if entry.kept else "dim"
-        grid.add_row(entry.rule, f"{entry.start}-{entry.end}", entry.matched,
-                     Text("kept" if entry.kept else f"dropped: {entry.stage}", style=style), entry.reason)
-    console.print(grid)
+    rows = [(e.rule, f"{e.start}-{e.end}", e.matched, "kept" if e.kept else f"dropped: {e.stage}", e.reason, e.kept)
+            for e in result.trace]
+    widths = [max(_columns(row[i]) for row in rows) for i in range(4)]
+    console.print(Text("  " + "  ".join(h.ljust(w) for h, w in zip(("rule", "span", "matched", "stage"), widths)) + "  why"),
+                  soft_wrap=True)
+    for *cells, reason, kept in rows:
+        line = "  " + "  ".join(c + " " * (w - _columns(c)) for c, w in zip(cells, widths)) + "  " + reason
+        console.print(Text(line, style="green" if kept else "dim"), soft_wrap=True)
+
+
+def _columns(cell: str) -> int:
+    """Terminal columns: a CJK character takes two."""
+    return len(cell) + sum(1 for ch in cell if ord(ch) >= 0x2E80)
 
 
 def table(console: Console, items: Sequence[tuple[Record, UtteranceResult]], summary: Summary) -> None:
