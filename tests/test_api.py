@@ -14,7 +14,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from api import models
 from api.app import Settings, create_app
+from api.errors import ErrorOut
+from api.settings import SettingsError
 from phrasecheck import Checker
 from phrasecheck.lexicon import available_packs
 
@@ -161,6 +164,22 @@ def test_health_readiness_docs_and_page(client):
     assert "does not use them yet" in schema["components"]["schemas"]["CheckRequest"]["properties"]["context"]["description"]
 
 
+def test_answers_match_the_documented_response_models(client):
+    """The OpenAPI document's response models (strict: no undocumented field) against real answers."""
+    check = client.post("/v1/check", json={"text": DEFLECT, "id": "x"}).json()
+    assert models.CheckResult.model_validate(check).violations[0].rule == "counter-not-my-job-find-others"
+    models.CheckResult.model_validate(client.post("/v1/check", json={"text": DEFLECT, "role": "customer"}).json())
+    models.BatchResult.model_validate(client.post("/v1/check/batch", json={"items": [{"text": DEFLECT}, {"text": POLITE}]}).json())
+    turns = [{"role": "customer", "text": "在吗", "begin_ms": 0}, {"role": "agent", "text": DEFLECT, "begin_ms": 90_000}]
+    scored = models.ConversationResultOut.model_validate(client.post("/v1/conversations/score", json={"id": "c", "turns": turns}).json())
+    assert scored.deductions and scored.findings
+    models.PacksOut.model_validate(client.get("/v1/packs").json())
+    models.RulesOut.model_validate(client.get("/v1/rules").json())
+    models.ReadyOut.model_validate(client.get("/readyz").json())
+    models.StatusOut.model_validate(client.get("/healthz").json())
+    ErrorOut.model_validate(client.post("/v1/check", json={}).json())
+
+
 # -- conversations ----------------------------------------------------------------------------------
 @pytest.mark.skipif(not hasattr(Checker, "score_conversation"), reason="Checker.score_conversation (phrasecheck/qa.py) has not landed yet")
 def test_a_conversation_is_scored(client):
@@ -274,6 +293,23 @@ def test_settings_come_from_the_environment(monkeypatch):
         Settings.from_env()
 
 
+def test_settings_are_validated_once_with_errors_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("PHRASECHECK_LOG_TEXT", "maybe")
+    monkeypatch.setenv("PHRASECHECK_MAX_TEXT_CHARS", "0")
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env()
+    message = str(raised.value)
+    assert "$PHRASECHECK_LOG_TEXT='maybe'" in message and "$PHRASECHECK_MAX_TEXT_CHARS='0'" in message
+    assert "greater than or equal to 1" in message
+    monkeypatch.setenv("PHRASECHECK_LOG_TEXT", "off")
+    monkeypatch.setenv("PHRASECHECK_MAX_TEXT_CHARS", " 300 ")
+    assert (Settings.from_env().log_text, Settings.from_env().max_text_chars) == (False, 300)
+    with pytest.raises(ValueError, match="max_batch"):
+        Settings(max_batch=0)
+    with pytest.raises(ValueError, match="frozen"):
+        QUIET.pack = "retail"
+
+
 # -- lexicon reload -----------------------------------------------------------------------------------
 PACK = """\
 pack: shop-test
@@ -334,6 +370,7 @@ def test_a_broken_lexicon_never_replaces_a_working_one(lexicons: Path, caplog, c
     lexicons.write_text(pack("2", "去别家吧"), encoding="utf-8")
     response = client.post("/v1/admin/reload", params={"pack": "shop-test"})
     assert response.status_code == 200 and response.json()["packs"][0]["serving"].startswith("2+")
+    models.ReloadOut.model_validate(response.json())
     assert rules_fired(client, NEW_LINE) == ["shop-take-it-or-leave-it"]
     assert "shop-take-it-or-leave-it" not in rules_fired(client, OLD_LINE)  # core may still object to it
     assert client.get("/readyz").json()["packs"]["shop-test"]["reload_error"] is None
@@ -370,7 +407,7 @@ def test_an_unexpected_error_is_a_500_that_never_logs_the_text(client, caplog, m
     def explode(text, *args, **kwargs):
         raise RuntimeError(f"could not check {text!r}")
 
-    loaded = client.app.state.packs.get("bank-counter")
+    loaded = client.app.state.service.packs.get("bank-counter")
     monkeypatch.setattr(loaded.checker, "check", explode)
     error = assert_error(client.post("/v1/check", json={"text": secret}), 500, "internal_error")
     assert secret not in json.dumps(error, ensure_ascii=False)
