@@ -8,7 +8,7 @@
 - `reload`: compiled packs cached per pack, the file watcher, reload that keeps a working checker;
 - `deps`: what routes ask FastAPI for (settings, packs, a validated JSON body);
 - `models`: request and response models, the OpenAPI document;
-- `routes/`: one router per area (check, conversations, lexicon, admin, health, page).
+- `routes/`: one router per area (check, conversations, lexicon, admin, health, page, docs).
 
 Design choices, each for the agent's chat tool waiting on `/v1/check` before a message is sent:
 the check runs inline in `async def` handlers; results go out as `orjson` bytes of `to_dict()`;
@@ -31,7 +31,7 @@ from .deps import Service, document_bodies
 from .guard import Guard
 from .models import BatchRequest, CheckRequest, ScoreRequest
 from .reload import Packs, running
-from .routes import ROUTERS, page
+from .routes import ROUTERS, docs, page
 from .settings import Settings
 
 
@@ -59,6 +59,8 @@ def create_app(default_pack: str | None = None, settings: Settings | None = None
         description="Service-language linter for Chinese customer service: banned phrases, standard lines, scores. "
                     "Errors are always `{\"error\": {\"code\", \"message\", \"detail\"?}}`.",
         lifespan=_lifespan,
+        docs_url=None,  # served by `routes.docs` from the installed assets, not a CDN
+        redoc_url=None,
     )
     app.state.service = Service(settings, Packs(settings.pack))
     app.add_middleware(Guard, settings=settings)
@@ -66,5 +68,6 @@ def create_app(default_pack: str | None = None, settings: Settings | None = None
     for router in ROUTERS:
         _include(app, router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS), name="docs-assets")
     document_bodies(app, (CheckRequest, BatchRequest, ScoreRequest))
     return app

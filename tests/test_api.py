@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -162,6 +163,19 @@ def test_health_readiness_docs_and_page(client):
     check = schema["paths"]["/v1/check"]["post"]
     assert check["requestBody"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/CheckRequest"
     assert "does not use them yet" in schema["components"]["schemas"]["CheckRequest"]["properties"]["context"]["description"]
+
+
+def test_the_docs_pages_load_everything_from_the_service(client):
+    """Offline docs without a browser (tests/test_page.py renders them with every other host blocked)."""
+    for path, assets in (("/docs", {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"}), ("/redoc", {"redoc.standalone.js", "favicon.png"})):
+        page = client.get(path)
+        assert page.status_code == 200 and "//" not in re.sub(r"<!--.*?-->", "", page.text, flags=re.S), path
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        linked = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+        assert {url.rsplit("/", 1)[1] for url in linked} == assets
+        for url in linked:
+            assert client.get(url).status_code == 200, url
+    assert client.get("/docs-assets/swagger-ui-bundle.js").headers["content-type"].startswith(("application/javascript", "text/javascript"))
 
 
 def test_answers_match_the_documented_response_models(client):

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import admin, check, conversations, health, lexicon, page
+from . import admin, check, conversations, docs, health, lexicon, page
 
-ROUTERS = (check.router, conversations.router, lexicon.router, admin.router, health.router, page.router)
+ROUTERS = (check.router, conversations.router, lexicon.router, admin.router, health.router, page.router, docs.router)
