@@ -77,7 +77,12 @@ def invalid(errors: list[dict[str, Any]], body: bytes = b"") -> ApiError:
             return ApiError(400, "invalid_utf8", f"request body is not valid UTF-8 ({error.reason} at byte {error.start})")
         reason = (broken.get("ctx") or {}).get("error", "JSON decode error")
         return ApiError(400, "invalid_json", f"request body is not valid JSON: {reason}")
-    detail = [{"loc": _where(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors]
+    detail = []
+    for e in errors:
+        entry = {"loc": _where(e["loc"]), "message": e["msg"], "type": e["type"]}
+        if "accepted" in (e.get("ctx") or {}):  # our own errors (an unknown role word) list what would do
+            entry["accepted"] = e["ctx"]["accepted"]
+        detail.append(entry)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return ApiError(422, "invalid_request", f"{detail[0]['loc']}: {detail[0]['message']}{more}", detail)
 

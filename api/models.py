@@ -9,14 +9,48 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from phrasecheck import Conversation
+from phrasecheck.conversation import Turn
+from phrasecheck.errors import InputError
+from phrasecheck.vocabulary import canonical_role, vocabulary
 
 _STRICT = ConfigDict(extra="forbid")
 _OUT = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+# -- role words: the table the CLI and the readers use (phrasecheck/data/vocabulary.yaml) ----------
+def role_words(allowed: tuple[str, ...]) -> dict[str, list[str]]:
+    """Every accepted spelling per role, canonical word first."""
+    table = vocabulary()
+    return {role: [role, *[w for w in table.spellings(role) if w != role]] for role in allowed}
+
+
+def _role_word(allowed: tuple[str, ...]) -> tuple[Any, str]:
+    """A `str` type that takes any role word (客户, 坐席, 0, 1, Agent…) and holds the canonical
+    role, and the sentence that documents it; an unknown word is a 422 naming the field and
+    listing the accepted words."""
+    accepted = role_words(allowed)
+    listing = "; ".join(f"{role}: {', '.join(words)}" for role, words in accepted.items())
+
+    def canonical(value: Any) -> str:
+        if value in allowed:  # the canonical word itself: no lookup
+            return value
+        try:
+            return canonical_role(value, "role", allowed)
+        except InputError:
+            raise PydanticCustomError("unknown_role", "unknown role {role} (accepted words, case-insensitive: {listing})",
+                                      {"role": repr(value), "listing": listing, "accepted": accepted}) from None
+
+    schema = {"type": "string", "enum": [w for words in accepted.values() for w in words]}
+    described = f"Any role word the command line takes, case-insensitive ({listing}); read as the canonical role."
+    return Annotated[str, BeforeValidator(canonical), WithJsonSchema(schema)], described
+
+
+CheckRole, CHECK_ROLE_WORDS = _role_word(("agent", "customer"))
+TurnRoleWord, TURN_ROLE_WORDS = _role_word(("agent", "customer", "bot", "system"))
 Role = Literal["agent", "customer"]
 
 
@@ -28,9 +62,11 @@ class ContextTurn(BaseModel):
 
 
 class CheckRequest(BaseModel):
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "这个业务不归我管，找别人去", "role": "坐席", "pack": "bank-counter", "id": "msg-1"}]})
     text: str = Field(description="The message the agent is about to send.")
-    role: Role = Field("agent", description="Customer messages are not scored (`scored: false`).")
+    role: CheckRole = Field("agent", description=f"Who says it. {CHECK_ROLE_WORDS} Customer messages are not scored (`scored: false`).",
+                            examples=["agent", "坐席", "客户", "1", "0"])
     pack: str | None = Field(None, description="Lexicon pack name (see `GET /v1/packs`); the server's default otherwise.")
     context: list[ContextTurn] = Field(
         [], description="Previous turns, oldest first. Accepted and validated; the utterance check does not use them yet.")
@@ -44,9 +80,16 @@ class BatchRequest(BaseModel):
     pack: str | None = Field(None, description="Pack for items that name none.")
 
 
+class ScoreTurn(Turn):
+    """A turn whose `role` may be any role word (`客户`, `坐席`, `0`, `1`…), as in transcript files."""
+
+    role: TurnRoleWord = Field(description=f"Who speaks. {TURN_ROLE_WORDS}", examples=["agent", "客户", "坐席", "bot"])
+
+
 class ScoreRequest(Conversation):
     """A conversation (`phrasecheck.conversation.Conversation`) plus how to score it."""
 
+    turns: list[ScoreTurn] = Field(min_length=1, description="Turns in the order they were said.")
     pack: str | None = Field(None, description="Lexicon pack name; the server's default otherwise.")
     template: str | None = Field(None, description="Scoring template name (default `seed-003`).")
 
@@ -80,7 +123,7 @@ class CheckResult(BaseModel):
     model_config = _OUT
     schema_: Literal["phrasecheck/1"] = Field(alias="schema")
     id: str | None
-    role: Role
+    role: Role = Field(description="The canonical role, whichever word the request used.")
     scored: bool
     score: int | None = Field(None, description="Absent when `scored` is false.")
     decision: Decision

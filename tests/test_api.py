@@ -93,6 +93,49 @@ def test_context_is_accepted_and_validated(client):
     assert error["detail"][0]["loc"] == "context[0].role"
 
 
+# -- role words: the CLI's table (phrasecheck/data/vocabulary.yaml) -------------------------------------
+@pytest.mark.parametrize("word, role", [("坐席", "agent"), ("客服", "agent"), ("1", "agent"), (1, "agent"), (" Agent ", "agent"),
+                                        ("客户", "customer"), ("顾客", "customer"), ("0", "customer"), ("CUSTOMER", "customer")])
+def test_check_takes_the_role_words_of_the_command_line(client, word, role):
+    result = client.post("/v1/check", json={"text": DEFLECT, "role": word}).json()
+    assert result["role"] == role and result["scored"] is (role == "agent")
+    assert result["decision"] == ("block" if role == "agent" else "pass")
+
+
+def test_batch_and_conversation_turns_take_role_words(client):
+    items = [{"id": "a", "text": DEFLECT, "role": "坐席"}, {"id": "b", "text": DEFLECT, "role": "客户"}]
+    results = client.post("/v1/check/batch", json={"items": items}).json()["results"]
+    assert [(r["role"], r["decision"]) for r in results] == [("agent", "block"), ("customer", "pass")]
+    turns = [{"role": "客户", "text": "我的转账怎么还没到？"}, {"role": "坐席", "text": DEFLECT}, {"role": "机器人", "text": "请稍候"}]
+    result = client.post("/v1/conversations/score", json={"id": "c-9", "turns": turns}).json()
+    assert [t["role"] for t in result["turns"]] == ["customer", "agent", "bot"]
+    assert "counter-not-my-job-find-others" in [v["rule"] for v in result["turns"][1]["violations"]]
+
+
+@pytest.mark.parametrize("path, body, where", [
+    ("/v1/check", {"text": POLITE, "role": "老板"}, "role"),
+    ("/v1/check/batch", {"items": [{"text": POLITE}, {"text": POLITE, "role": "老板"}]}, "items[1].role"),
+    ("/v1/conversations/score", {"id": "c", "turns": [{"role": "agent", "text": POLITE}, {"role": "老板", "text": "x"}]}, "turns[1].role"),
+])
+def test_an_unknown_role_word_names_the_field_and_the_accepted_words(client, path, body, where):
+    error = assert_error(client.post(path, json=body), 422, "invalid_request")
+    [problem] = error["detail"]
+    assert (problem["loc"], problem["type"]) == (where, "unknown_role")
+    assert error["message"].startswith(f"{where}: unknown role '老板'")
+    for word in ("agent", "坐席", "1", "customer", "客户", "0"):
+        assert word in error["message"]
+    assert problem["accepted"]["agent"][0] == "agent" and "客户" in problem["accepted"]["customer"]
+    assert ("bot" in problem["accepted"]) is path.startswith("/v1/conversations")
+
+
+def test_the_schema_lists_the_role_words(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    role = schemas["CheckRequest"]["properties"]["role"]
+    assert {"agent", "客服", "坐席", "1", "customer", "客户", "顾客", "0"} <= set(role["enum"]) and "bot" not in role["enum"]
+    assert "case-insensitive" in role["description"] and "坐席" in role["examples"]
+    assert {"bot", "机器人", "系统"} <= set(schemas["ScoreTurn"]["properties"]["role"]["enum"])
+
+
 def test_another_pack_can_be_chosen_per_request(client):
     core = client.post("/v1/check", json={"text": "你办啥", "pack": "core"}).json()
     bank = client.post("/v1/check", json={"text": "你办啥"}).json()

@@ -41,6 +41,7 @@ def _check(loaded: Loaded, item: CheckRequest, settings: Settings) -> dict[str, 
 async def check(request: Request) -> Response:
     """Check one message before it is sent: decision, score, spans, the standard line, a rewrite.
 
+    `role` takes the same words as the command line (agent/客服/坐席/1, customer/客户/顾客/0…).
     `Server-Timing: check;dur=…` gives the server time of the check itself in milliseconds."""
     service, body = service_of(request), await json_body(request, CheckRequest)
     service.require_text_fits(body.text, "text")

@@ -20,7 +20,9 @@ router = APIRouter(tags=["check"])
              openapi_extra=request_body(ScoreRequest))
 async def score_conversation(request: Request, service: ServiceDep) -> Response:
     """Score a whole call or chat on a template (default `seed-003`): every turn checked, the
-    conversation rules (greeting, farewell, apology after a wait…), deductions, grade, pass/fail."""
+    conversation rules (greeting, farewell, apology after a wait…), deductions, grade, pass/fail.
+
+    A turn's `role` takes the same words as transcript files and the command line (客户, 坐席, 0, 1…)."""
     body = await json_body(request, ScoreRequest)
     for index, turn in enumerate(body.turns):
         service.require_text_fits(turn.text, f"turns[{index}].text", index)
