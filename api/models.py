@@ -55,21 +55,16 @@ Role = Literal["agent", "customer"]
 
 
 # -- requests --------------------------------------------------------------------------------------
-class ContextTurn(BaseModel):
-    model_config = _STRICT
-    role: Literal["agent", "customer", "bot", "system"]
-    text: str
-
-
 class CheckRequest(BaseModel):
+    """One message to check.  It is judged on its own: conversation rules (greeting, farewell,
+    apology after a wait) need the whole conversation, `POST /v1/conversations/score`."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"text": "这个业务不归我管，找别人去", "role": "坐席", "pack": "bank-counter", "id": "msg-1"}]})
     text: str = Field(description="The message the agent is about to send.")
     role: CheckRole = Field("agent", description=f"Who says it. {CHECK_ROLE_WORDS} Customer messages are not scored (`scored: false`).",
                             examples=["agent", "坐席", "客户", "1", "0"])
     pack: str | None = Field(None, description="Lexicon pack name (see `GET /v1/packs`); the server's default otherwise.")
-    context: list[ContextTurn] = Field(
-        [], description="Previous turns, oldest first. Accepted and validated; the utterance check does not use them yet.")
     disabled_rules: list[str] = Field([], description="Rule ids not to apply to this message (see `GET /v1/rules`).")
     id: str | None = Field(None, description="Echoed back in the result.")
 

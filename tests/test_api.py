@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from api import models
-from api.app import Settings, create_app
 from api.errors import ErrorOut
 from api.settings import SettingsError
+from api.app import Settings, create_app
 from phrasecheck import Checker
 from phrasecheck.lexicon import available_packs
 
@@ -86,11 +86,14 @@ def test_an_unknown_disabled_rule_is_named(client):
     assert "no-such-rule" in error["message"]
 
 
-def test_context_is_accepted_and_validated(client):
+def test_context_is_no_longer_accepted(client):
+    """`context` was accepted and ignored; it is gone from the schema, and a client still sending
+    it hears so instead of believing the previous turns were read."""
     context = [{"role": "customer", "text": "我想办信用卡"}, {"role": "agent", "text": "好的"}]
-    assert client.post("/v1/check", json={"text": POLITE, "context": context}).status_code == 200
-    error = assert_error(client.post("/v1/check", json={"text": POLITE, "context": [{"role": "boss", "text": "x"}]}), 422, "invalid_request")
-    assert error["detail"][0]["loc"] == "context[0].role"
+    error = assert_error(client.post("/v1/check", json={"text": POLITE, "context": context}), 422, "invalid_request")
+    assert error["detail"][0]["loc"] == "context" and error["detail"][0]["type"] == "extra_forbidden"
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["CheckRequest"]
+    assert "context" not in schema["properties"] and schema["additionalProperties"] is False
 
 
 # -- role words: the CLI's table (phrasecheck/data/vocabulary.yaml) -------------------------------------
@@ -205,7 +208,6 @@ def test_health_readiness_docs_and_page(client):
     schema = client.get("/openapi.json").json()
     check = schema["paths"]["/v1/check"]["post"]
     assert check["requestBody"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/CheckRequest"
-    assert "does not use them yet" in schema["components"]["schemas"]["CheckRequest"]["properties"]["context"]["description"]
 
 
 def test_the_docs_pages_load_everything_from_the_service(client):
