@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from api import models
+from api.errors import ErrorOut
+from api.settings import SettingsError
 from api.app import Settings, create_app
 from phrasecheck import Checker
 from phrasecheck.lexicon import available_packs
@@ -82,11 +86,57 @@ def test_an_unknown_disabled_rule_is_named(client):
     assert "no-such-rule" in error["message"]
 
 
-def test_context_is_accepted_and_validated(client):
+def test_context_is_no_longer_accepted(client):
+    """`context` was accepted and ignored; it is gone from the schema, and a client still sending
+    it hears so instead of believing the previous turns were read."""
     context = [{"role": "customer", "text": "我想办信用卡"}, {"role": "agent", "text": "好的"}]
-    assert client.post("/v1/check", json={"text": POLITE, "context": context}).status_code == 200
-    error = assert_error(client.post("/v1/check", json={"text": POLITE, "context": [{"role": "boss", "text": "x"}]}), 422, "invalid_request")
-    assert error["detail"][0]["loc"] == "context[0].role"
+    error = assert_error(client.post("/v1/check", json={"text": POLITE, "context": context}), 422, "invalid_request")
+    assert error["detail"][0]["loc"] == "context" and error["detail"][0]["type"] == "extra_forbidden"
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["CheckRequest"]
+    assert "context" not in schema["properties"] and schema["additionalProperties"] is False
+
+
+# -- role words: the CLI's table (phrasecheck/data/vocabulary.yaml) -------------------------------------
+@pytest.mark.parametrize("word, role", [("坐席", "agent"), ("客服", "agent"), ("1", "agent"), (1, "agent"), (" Agent ", "agent"),
+                                        ("客户", "customer"), ("顾客", "customer"), ("0", "customer"), ("CUSTOMER", "customer")])
+def test_check_takes_the_role_words_of_the_command_line(client, word, role):
+    result = client.post("/v1/check", json={"text": DEFLECT, "role": word}).json()
+    assert result["role"] == role and result["scored"] is (role == "agent")
+    assert result["decision"] == ("block" if role == "agent" else "pass")
+
+
+def test_batch_and_conversation_turns_take_role_words(client):
+    items = [{"id": "a", "text": DEFLECT, "role": "坐席"}, {"id": "b", "text": DEFLECT, "role": "客户"}]
+    results = client.post("/v1/check/batch", json={"items": items}).json()["results"]
+    assert [(r["role"], r["decision"]) for r in results] == [("agent", "block"), ("customer", "pass")]
+    turns = [{"role": "客户", "text": "我的转账怎么还没到？"}, {"role": "坐席", "text": DEFLECT}, {"role": "机器人", "text": "请稍候"}]
+    result = client.post("/v1/conversations/score", json={"id": "c-9", "turns": turns}).json()
+    assert [t["role"] for t in result["turns"]] == ["customer", "agent", "bot"]
+    assert "counter-not-my-job-find-others" in [v["rule"] for v in result["turns"][1]["violations"]]
+
+
+@pytest.mark.parametrize("path, body, where", [
+    ("/v1/check", {"text": POLITE, "role": "老板"}, "role"),
+    ("/v1/check/batch", {"items": [{"text": POLITE}, {"text": POLITE, "role": "老板"}]}, "items[1].role"),
+    ("/v1/conversations/score", {"id": "c", "turns": [{"role": "agent", "text": POLITE}, {"role": "老板", "text": "x"}]}, "turns[1].role"),
+])
+def test_an_unknown_role_word_names_the_field_and_the_accepted_words(client, path, body, where):
+    error = assert_error(client.post(path, json=body), 422, "invalid_request")
+    [problem] = error["detail"]
+    assert (problem["loc"], problem["type"]) == (where, "unknown_role")
+    assert error["message"].startswith(f"{where}: unknown role '老板'")
+    for word in ("agent", "坐席", "1", "customer", "客户", "0"):
+        assert word in error["message"]
+    assert problem["accepted"]["agent"][0] == "agent" and "客户" in problem["accepted"]["customer"]
+    assert ("bot" in problem["accepted"]) is path.startswith("/v1/conversations")
+
+
+def test_the_schema_lists_the_role_words(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    role = schemas["CheckRequest"]["properties"]["role"]
+    assert {"agent", "客服", "坐席", "1", "customer", "客户", "顾客", "0"} <= set(role["enum"]) and "bot" not in role["enum"]
+    assert "case-insensitive" in role["description"] and "坐席" in role["examples"]
+    assert {"bot", "机器人", "系统"} <= set(schemas["ScoreTurn"]["properties"]["role"]["enum"])
 
 
 def test_another_pack_can_be_chosen_per_request(client):
@@ -159,7 +209,35 @@ def test_health_readiness_docs_and_page(client):
     schema = client.get("/openapi.json").json()
     check = schema["paths"]["/v1/check"]["post"]
     assert check["requestBody"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/CheckRequest"
-    assert "does not use them yet" in schema["components"]["schemas"]["CheckRequest"]["properties"]["context"]["description"]
+
+
+def test_the_docs_pages_load_everything_from_the_service(client):
+    """Offline docs without a browser (tests/test_page.py renders them with every other host blocked)."""
+    for path, assets in (("/docs", {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"}), ("/redoc", {"redoc.standalone.js", "favicon.png"})):
+        page = client.get(path)
+        assert page.status_code == 200 and "//" not in re.sub(r"<!--.*?-->", "", page.text, flags=re.S), path
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        linked = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+        assert {url.rsplit("/", 1)[1] for url in linked} == assets
+        for url in linked:
+            assert client.get(url).status_code == 200, url
+    assert client.get("/docs-assets/swagger-ui-bundle.js").headers["content-type"].startswith(("application/javascript", "text/javascript"))
+
+
+def test_answers_match_the_documented_response_models(client):
+    """The OpenAPI document's response models (strict: no undocumented field) against real answers."""
+    check = client.post("/v1/check", json={"text": DEFLECT, "id": "x"}).json()
+    assert models.CheckResult.model_validate(check).violations[0].rule == "counter-not-my-job-find-others"
+    models.CheckResult.model_validate(client.post("/v1/check", json={"text": DEFLECT, "role": "customer"}).json())
+    models.BatchResult.model_validate(client.post("/v1/check/batch", json={"items": [{"text": DEFLECT}, {"text": POLITE}]}).json())
+    turns = [{"role": "customer", "text": "在吗", "begin_ms": 0}, {"role": "agent", "text": DEFLECT, "begin_ms": 90_000}]
+    scored = models.ConversationResultOut.model_validate(client.post("/v1/conversations/score", json={"id": "c", "turns": turns}).json())
+    assert scored.deductions and scored.findings
+    models.PacksOut.model_validate(client.get("/v1/packs").json())
+    models.RulesOut.model_validate(client.get("/v1/rules").json())
+    models.ReadyOut.model_validate(client.get("/readyz").json())
+    models.StatusOut.model_validate(client.get("/healthz").json())
+    ErrorOut.model_validate(client.post("/v1/check", json={}).json())
 
 
 # -- conversations ----------------------------------------------------------------------------------
@@ -275,6 +353,23 @@ def test_settings_come_from_the_environment(monkeypatch):
         Settings.from_env()
 
 
+def test_settings_are_validated_once_with_errors_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("PHRASECHECK_LOG_TEXT", "maybe")
+    monkeypatch.setenv("PHRASECHECK_MAX_TEXT_CHARS", "0")
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env()
+    message = str(raised.value)
+    assert "$PHRASECHECK_LOG_TEXT='maybe'" in message and "$PHRASECHECK_MAX_TEXT_CHARS='0'" in message
+    assert "greater than or equal to 1" in message
+    monkeypatch.setenv("PHRASECHECK_LOG_TEXT", "off")
+    monkeypatch.setenv("PHRASECHECK_MAX_TEXT_CHARS", " 300 ")
+    assert (Settings.from_env().log_text, Settings.from_env().max_text_chars) == (False, 300)
+    with pytest.raises(ValueError, match="max_batch"):
+        Settings(max_batch=0)
+    with pytest.raises(ValueError, match="frozen"):
+        QUIET.pack = "retail"
+
+
 # -- lexicon reload -----------------------------------------------------------------------------------
 PACK = """\
 pack: shop-test
@@ -335,6 +430,7 @@ def test_a_broken_lexicon_never_replaces_a_working_one(lexicons: Path, caplog, c
     lexicons.write_text(pack("2", "去别家吧"), encoding="utf-8")
     response = client.post("/v1/admin/reload", params={"pack": "shop-test"})
     assert response.status_code == 200 and response.json()["packs"][0]["serving"].startswith("2+")
+    models.ReloadOut.model_validate(response.json())
     assert rules_fired(client, NEW_LINE) == ["shop-take-it-or-leave-it"]
     assert "shop-take-it-or-leave-it" not in rules_fired(client, OLD_LINE)  # core may still object to it
     assert client.get("/readyz").json()["packs"]["shop-test"]["reload_error"] is None
@@ -371,7 +467,7 @@ def test_an_unexpected_error_is_a_500_that_never_logs_the_text(client, caplog, m
     def explode(text, *args, **kwargs):
         raise RuntimeError(f"could not check {text!r}")
 
-    loaded = client.app.state.packs.get("bank-counter")
+    loaded = client.app.state.service.packs.get("bank-counter")
     monkeypatch.setattr(loaded.checker, "check", explode)
     error = assert_error(client.post("/v1/check", json={"text": secret}), 500, "internal_error")
     assert secret not in json.dumps(error, ensure_ascii=False)

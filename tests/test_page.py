@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -39,14 +40,20 @@ def base_url():
 
 
 @pytest.fixture(scope="module")
-def page(base_url):
+def browser():
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1000, "height": 820}, permissions=["clipboard-read", "clipboard-write"])
-        page = context.new_page()
-        page.goto(base_url + "/")
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1000, "height": 820}, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(base_url + "/")
+    yield page
+    context.close()
 
 
 def test_a_banned_line_is_highlighted_with_why_and_the_standard_line(page):
@@ -92,3 +99,48 @@ def test_customer_messages_are_not_scored(page):
     expect(page.locator("#score")).to_have_text("客户消息不评分")
     expect(page.locator("#highlighted mark")).to_have_count(0)
     page.select_option("#role", "agent")
+
+
+# -- the API docs, offline ----------------------------------------------------------------------------
+@pytest.fixture
+def offline(browser):
+    """A page that reaches nothing but 127.0.0.1: any other request is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    elsewhere: list[str] = []
+
+    def only_loopback(route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    yield page, elsewhere
+    context.close()
+
+
+def test_swagger_ui_renders_the_operations_without_a_cdn(offline, base_url):
+    page, elsewhere = offline
+    page.goto(base_url + "/docs")
+    check = page.locator(".opblock-post .opblock-summary-path[data-path='/v1/check']")
+    playwright.expect(check).to_be_visible(timeout=20_000)
+    playwright.expect(page.locator(".opblock-get .opblock-summary-path[data-path='/v1/packs']")).to_be_visible()
+    playwright.expect(page.locator(".info .title")).to_contain_text("phrasecheck")
+    check.click()  # the request body's example comes from the schema: role words and all
+    playwright.expect(page.locator("#operations-check-check_v1_check_post .body-param__example")).to_contain_text("坐席")
+    page.screenshot(path="/tmp/docs-swagger.png")
+    assert elsewhere == []
+
+
+def test_redoc_renders_without_a_cdn(offline, base_url):
+    page, elsewhere = offline
+    page.goto(base_url + "/redoc")
+    playwright.expect(page.locator(".api-info h1")).to_contain_text("phrasecheck", timeout=20_000)
+    operation = page.locator("[data-section-id='tag/check/operation/check_v1_check_post']")
+    playwright.expect(operation).to_be_attached()
+    playwright.expect(operation.locator("h2")).to_have_text("Check")
+    playwright.expect(page.get_by_text("/v1/conversations/score").first).to_be_attached()
+    page.screenshot(path="/tmp/docs-redoc.png")
+    assert elsewhere == []
