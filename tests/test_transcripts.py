@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck.errors import InputError
-from phrasecheck.transcripts import conversation_files, parse_time_ms, read_conversations
+from phrasecheck.readers import conversation_files, parse_time_ms, read_conversations
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 BAD = DATA / "bad"
