@@ -22,7 +22,7 @@ from .checker import Checker
 from .errors import InputError, PhrasecheckError
 from .lexicon import SEVERITY_RANK, available_packs, load_packs
 from .readers import FORMATS, read_utterances
-from .report import SEVERITY_STYLE, Summary, dump_json, explain, highlighted, sarif, table, write_csv
+from .report import SEVERITY_STYLE, Checked, Summary, dump_json, explain, highlighted, sarif, table, write_csv
 
 app = typer.Typer(
     help="Service-language linter for Chinese customer service: banned phrases, standard lines, scores.",
@@ -125,11 +125,11 @@ def scan(
                         out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
                         out.flush()
                     else:
-                        collected.append((record, result))
+                        collected.append(Checked(record, result))
             except InputError as error:
                 errors.append(str(error))
         if output_format is OutputFormat.json:
-            dump_json(out, [result.to_dict() for _, result in collected])
+            dump_json(out, [item.result.to_dict() for item in collected])
         elif output_format is OutputFormat.csv:
             write_csv(out, collected)
         elif output_format is OutputFormat.sarif:

@@ -68,7 +68,8 @@ def test_scan_csv_reads_the_same_columns_and_writes_csv(tmp_path):
     source.write_text("id,role,text\nr1,agent,结账了，不能办\nr2,agent,请您稍候\n", encoding="utf-8")
     result = run("scan", str(source), "-p", "bank-counter", "-f", "csv")
     assert result.exit_code == 1
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.startswith("\ufeff")  # a UTF-8 BOM, like score's CSVs, so Excel shows the Chinese
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert [(r["id"], r["decision"], r["rule"]) for r in rows] == [
         ("r1", "block", "counter-closed-accounts-cannot-do"), ("r2", "pass", "")]
 
