@@ -126,7 +126,8 @@ def load_json(text: str, name: str, first_line: int = 1) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        truncated = error.pos >= len(text.rstrip())
+        # JSON strings hold no raw line ends, so a string left open ran into the end of the text
+        truncated = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
         reason = ("it ends inside a JSON value: truncated?" if truncated
                   else f"{error.msg.removesuffix(' at')} at column {error.colno}")
         raise InputError(f"{name}:{first_line + error.lineno - 1}: invalid JSON ({reason})") from None
