@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from phrasecheck.errors import InputError
-from phrasecheck.readers import conversation_files, parse_time_ms, read_conversations
+from phrasecheck.readers import FORMATS, conversation_files, parse_time_ms, read_conversations
+from phrasecheck.readers.htmltext import html_to_text
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 BAD = DATA / "bad"
@@ -262,7 +263,8 @@ def test_wecom_json_list_reads_like_jsonl(tmp_path):
     ("calls.jsonl", "jsonl"), ("calls.csv", "csv"), ("calls-gbk.csv", "csv"), ("chats.json", "json"),
     ("call.txt", "txt"), ("call.srt", "srt"), ("call.vtt", "vtt"), ("aliyun.json", "aliyun"),
     ("aliyun-camel.json", "aliyun"), ("tencent.json", "tencent"), ("tencent-result-string.json", "tencent"),
-    ("iflytek.json", "iflytek"), ("wecom.jsonl", "wecom"),
+    ("iflytek.json", "iflytek"), ("wecom.jsonl", "wecom"), ("zendesk.json", "zendesk"),
+    ("zendesk-qa.json", "zendesk"), ("intercom.json", "intercom"), ("freshdesk.json", "freshdesk"),
 ])
 def test_auto_detection_matches_the_explicit_format(tmp_path, name, fmt):
     explicit = read(name, input_format=fmt)
@@ -426,3 +428,92 @@ def test_chinese_column_names_of_a_gbk_export_are_read_as_the_canonical_ones(tmp
     assert (conversation.id, conversation.agent_id, conversation.agent_name) == ("q1", "8001", "张丽")
     assert [(t.role, t.text, t.begin_ms, t.end_ms) for t in conversation.turns] == [
         ("agent", "您好，电力客服中心", 0, 2500), ("customer", "我家停电了", 3000, 4000)]
+
+
+# --- chat exports: Zendesk, Intercom, Freshdesk ------------------------------------------------------
+
+
+def texts(conversation):
+    return [turn.text for turn in conversation.turns]
+
+
+def test_zendesk_comments_roles_from_users_notes_and_calls_dropped():
+    (ticket,) = read("zendesk.json")
+    assert ticket.channel == "chat" and ticket.id == "zendesk"  # the comments endpoint does not name the ticket
+    assert roles(ticket) == ["customer", "agent", "customer", "agent", "agent"]  # end-user / agent / admin
+    assert all("内部备注" not in text for text in texts(ticket))  # public: false is an internal note
+    assert all("Outbound call" not in text for text in texts(ticket))  # a VoiceComment is no message
+    assert ticket.turns[0].text.startswith("你好，我上周在官网买的电动牙刷")  # the description comes first
+    # html_body as plain text: paragraphs and <br> are lines, &nbsp; a space, the quoted mail left out
+    assert ticket.turns[1].text == "您好，张女士：\n非常抱歉给您带来不便。请您提供一下订单号，我这边为您办理换货。"
+    assert ticket.turns[2].text == "订单号是 20240428-8812。能不能快一点？"
+    assert ticket.turns[3].text == "换货单已经提交了。\n物流快慢不归我管，你找快递去。"
+    assert "单号 SF1400236687，预计明天送达" in ticket.turns[4].text
+    assert [t.speaker for t in ticket.turns[3:]] == ["王磊", "赵敏"] and ticket.agent_id == "411200871"
+    assert begins(ticket)[:2] == [0, 935000]  # created_at, from the first comment
+
+
+def test_zendesk_comments_without_their_users_name_the_comment(tmp_path):
+    doc = json.loads((DATA / "zendesk.json").read_text(encoding="utf-8"))
+    del doc["users"]
+    with pytest.raises(InputError, match=r"z\.json: comments\[0\]: author 381920012 is not among the users: "
+                                         r"expected .*include=users"):
+        list(read_conversations(write(tmp_path, "z.json", json.dumps(doc, ensure_ascii=False))))
+
+
+def test_zendesk_qa_import_authors_and_markup():
+    points, invoice = read("zendesk-qa.json")
+    assert (points.id, invoice.id) == ("ZQA-58213", "ZQA-58214")
+    assert roles(points) == ["customer", "agent", "customer", "agent"]  # authorIsNotClient
+    assert points.agent_id == "liu.yang@example.cn" and points.agent_name == "刘洋"  # the assignee
+    assert points.turns[1].text == "您好，陈先生！\n积分一般在消费后 24 小时内到账，请您耐心等待。"
+    assert points.turns[2].text == "**急**，明天就要用积分兑换了。\n能不能帮我查一下？"  # markdown keeps its lines
+    assert all(t.begin_ms is None for t in points.turns)  # the import shape has no times
+
+
+def test_intercom_parts_notes_dropped_bot_told_apart_and_html_read():
+    (chat,) = read("intercom.json")
+    assert chat.id == "183947720001" and chat.channel == "chat"
+    assert roles(chat) == ["customer", "bot", "customer", "agent", "customer", "agent"]
+    assert chat.turns[0].text == "你好，我的会员卡绑定不了手机号。"  # the source message opens it
+    assert chat.turns[1].speaker == "Fin"  # from_ai_agent: the bot, though it answers like an agent
+    assert chat.turns[2].text == "提示“手机号已被占用”。"  # &ldquo; &rdquo;
+    assert all("旧账户上，先解绑" not in text for text in texts(chat))  # the note
+    assert chat.turns[3].text == ("您好，李女士，我是客服小陈，让您久等了。\n这个手机号绑定在您的另一个旧账户上，"
+                                  "我已经为您解绑，\n请您重新绑定试试。")
+    assert chat.turns[5].text.startswith("不客气")  # a close part that carries a message
+    assert chat.agent_id == "7302214" and chat.agent_name == "陈晓"
+    assert begins(chat) == [0, 6000, 40000, 200000, 580000, 660000]  # Unix seconds, from the first
+
+
+def test_freshdesk_private_notes_dropped_and_quoted_mail_left_out():
+    (ticket,) = read("freshdesk.json")
+    assert ticket.id == "20417" and ticket.channel == "chat"
+    assert roles(ticket) == ["customer", "agent", "customer", "agent", "agent"]  # incoming true / false
+    assert all("已派单给张师傅" not in text for text in texts(ticket))  # private: true
+    assert ticket.turns[1].text == "王先生您好：\n非常抱歉给您带来不便，我们已为您安排师傅明天上午上门检修。"
+    assert ticket.turns[2].text == "明天上午我不在家，能改到下午吗？"  # its <blockquote> left out
+    assert ticket.turns[3].text == "改不了，你自己想办法吧。" and ticket.turns[3].agent_id == "48000302"
+    assert begins(ticket) == [0, 2400000, 4200000, 5400000, 7500000]
+
+
+def test_freshdesk_ticket_with_conversations_opens_with_the_description(tmp_path):
+    ticket = {"id": 88, "subject": "退款", "description": "<div>我要退款，订单 7731。</div>", "requester_id": 5,
+              "created_at": "2024-05-06T01:00:00Z",
+              "conversations": [{"id": 1, "body": "<p>您好，已为您提交退款。</p>", "incoming": False, "private": False,
+                                 "user_id": 9, "ticket_id": 88, "created_at": "2024-05-06T01:05:00Z"}]}
+    (conversation,) = read_conversations(write(tmp_path, "t.json", json.dumps(ticket, ensure_ascii=False)))
+    assert conversation.id == "88" and conversation.meta == {"subject": "退款"}
+    assert [(t.role, t.text, t.begin_ms) for t in conversation.turns] == [
+        ("customer", "我要退款，订单 7731。", 0), ("agent", "您好，已为您提交退款。", 300000)]
+
+
+def test_html_bodies_become_the_text_the_customer_read():
+    assert html_to_text("<p>请您&nbsp;稍等</p><script>x()</script><p>谢谢<br/>再见</p>") == "请您 稍等\n谢谢\n再见"
+    assert html_to_text('<div>好的</div><div class="gmail_quote">On Mon <div>旧邮件</div> wrote</div>') == "好的"
+    assert html_to_text("<p>a &lt;b&gt; &amp; c</p>") == "a <b> & c"
+
+
+def test_every_format_is_registered_once():
+    assert FORMATS[0] == "auto" and len(set(FORMATS)) == len(FORMATS)
+    assert {"zendesk", "intercom", "freshdesk", "jsonl", "csv", "txt", "srt", "vtt", "wecom"} <= set(FORMATS)

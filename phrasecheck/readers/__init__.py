@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 from ..conversation import Channel, Conversation
 from ..errors import InputError
 # The formats register in this order, which is the order of FORMATS and of detection ties.
-from . import canonical, text, subtitles, aliyun, tencent, iflytek, wecom  # noqa: F401,I001
+from . import canonical, text, subtitles, aliyun, tencent, iflytek, wecom, zendesk, intercom, freshdesk  # noqa: F401,I001
 from .registry import Reader, classify, detect, expected, formats, reader, register
 from .source import Input, Options, Position
 from .transcript import Record, Transcript
