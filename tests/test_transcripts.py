@@ -1,12 +1,13 @@
 """Transcript formats → Conversation: each sample read the way a QA reviewer would check it by hand."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from phrasecheck.errors import InputError
-from phrasecheck.readers import FORMATS, conversation_files, parse_time_ms, read_conversations
+from phrasecheck.readers import FORMATS, conversation_files, parse_time_ms, read_conversations, read_utterances
 from phrasecheck.readers.htmltext import html_to_text
 
 DATA = Path(__file__).parent / "data" / "transcripts"
@@ -517,3 +518,70 @@ def test_html_bodies_become_the_text_the_customer_read():
 def test_every_format_is_registered_once():
     assert FORMATS[0] == "auto" and len(set(FORMATS)) == len(FORMATS)
     assert {"zendesk", "intercom", "freshdesk", "jsonl", "csv", "txt", "srt", "vtt", "wecom"} <= set(FORMATS)
+
+
+# --- scan's reading: the same utterances -------------------------------------------------------------
+
+SAMPLES = sorted(path.name for path in DATA.iterdir() if path.is_file())
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_scan_reads_the_utterances_score_reads(name):
+    scored = [(turn.text, turn.role) for conversation in read(name) for turn in conversation.turns]
+    scanned = [(record.text, record.role) for record in read_utterances(DATA / name)]
+    assert scanned and scanned == scored
+
+
+def test_utterance_ids_sources_and_positions():
+    records = list(read_utterances(DATA / "calls.jsonl"))
+    assert [r.id for r in records[:3]] == ["c1001:1", "c1001:2", "c1001:3"]
+    assert records[0].source == str(DATA / "calls.jsonl") and records[0].line == 1
+    assert records[0].meta["agent_id"] == "a42" and records[0].meta["conv_id"] == "c1001"
+    line = (DATA / "calls.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    column = records[0].position.column
+    assert line[column - 1:column - 1 + len(records[0].text)] == records[0].text
+    # a JSON document has no lines for its turns: they are found in the file
+    first = next(iter(read_utterances(DATA / "chats.json")))
+    assert (first.id, first.line) == ("w3001:1", 8)
+    # subtitles: the cue's text line, after its number and timing
+    cues = list(read_utterances(DATA / "call.srt"))
+    assert (cues[0].id, cues[0].position.line, cues[0].position.column) == ("call.srt:1", 3, 4)
+
+
+def test_scan_replies_without_conversations(tmp_path):
+    path = write(tmp_path, "lib.jsonl", '{"id": "r1", "text": "您好"}\n{"role": "客户", "text": "在吗", "tag": "x"}\n')
+    first, second = read_utterances(path)
+    assert (first.id, first.role, first.meta) == ("r1", "agent", {})  # no role: the agent's reply
+    assert (second.id, second.role, second.meta) == ("lib.jsonl:2", "customer", {"tag": "x"})
+    with pytest.raises(InputError, match="missing role"):  # score needs the role
+        list(read_conversations(path))
+    plain = write(tmp_path, "canned.txt", "您好，请问有什么可以帮您？\n\n  请您稍等。\n")
+    assert [(r.id, r.role, r.text) for r in read_utterances(plain)] == [
+        ("canned.txt:1", "agent", "您好，请问有什么可以帮您？"), ("canned.txt:3", "agent", "请您稍等。")]
+    # a CSV of replies needs only a text column
+    csv_path = write(tmp_path, "lib.csv", "id,text\n7,您好\n")
+    assert [(r.id, r.role) for r in read_utterances(csv_path)] == [("7", "agent")]
+
+
+def test_scan_keeps_what_was_read_of_a_conversation_cut_by_a_bad_line(tmp_path):
+    path = write(tmp_path, "half.jsonl", '{"conv_id":"h1","role":"agent","text":"您好"}\n{"conv_id":"h1","role":"cus')
+    got = []
+    with pytest.raises(InputError, match=r"half\.jsonl:2: invalid JSON"):
+        for record in read_utterances(path):
+            got.append(record)
+    assert [(r.id, r.text) for r in got] == [("h1:1", "您好")]  # score withholds the half call; scan keeps the line
+    got = []
+    with pytest.raises(InputError, match=r"unknown-role\.jsonl:3: unknown role"):
+        for record in read_utterances(BAD / "unknown-role.jsonl"):
+            got.append(record)
+    assert [r.id for r in got] == ["r1:1", "r1:2"]
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("truncated.json", "truncated.json:14: invalid JSON (it ends inside a JSON value: truncated?)"),
+    ("utf16.csv", "utf16.csv:1: NUL bytes"), ("latin1.txt", "latin1.txt:2: cannot decode the file"),
+    ("empty.jsonl", "empty.jsonl: empty file, expected JSONL, CSV"),
+])
+def test_scan_refuses_what_score_refuses(name, reason):
+    with pytest.raises(InputError, match=re.escape(reason)):
+        list(read_utterances(BAD / name))
