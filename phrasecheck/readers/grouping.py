@@ -68,22 +68,28 @@ def _plan(keys: tuple[str, ...]) -> tuple[dict[str, tuple[str, ...]], tuple[str,
 class Fields:
     """An utterance item's columns, each found under whichever of its names has a value."""
 
-    __slots__ = ("item", "keys", "other")
+    __slots__ = ("item", "keys", "other", "chosen")
 
     def __init__(self, item: dict[str, Any]) -> None:
         self.item = item
         self.keys, self.other = _plan(tuple(item))
+        self.chosen = {}  # canonical column → the first of its keys with a value (CSV writes an absent one as "")
+        for canonical, keys in self.keys.items():
+            for key in keys:
+                if item[key] is not None and item[key] != "":
+                    self.chosen[canonical] = key
+                    break
 
     def key(self, canonical: str, blank: bool = False) -> str | None:
-        """The key holding the column's value (CSV writes an absent value as ""); with `blank`, one
-        that is there but empty when none has a value."""
-        keys = self.keys.get(canonical, ())
-        found = next((key for key in keys if self.item[key] not in (None, "")), None)
-        return keys[0] if found is None and blank and keys else found
+        """The key holding the column's value; with `blank`, one that is there but empty when none has a value."""
+        found = self.chosen.get(canonical)
+        if found is None and blank and canonical in self.keys:
+            return self.keys[canonical][0]
+        return found
 
     def get(self, canonical: str) -> Any:
-        key = self.key(canonical)
-        return None if key is None else self.item[key]
+        found = self.chosen.get(canonical)
+        return None if found is None else self.item[found]
 
     def time(self, canonical: str, where: str) -> tuple[Any, int | None]:
         """(the value as written, ms) of begin or end: the _ms column first, then any time form."""
@@ -100,10 +106,9 @@ class Fields:
         return meta
 
 
-def add_utterance(transcript: Transcript, value: Any, where: str, line: int | None) -> None:
+def add_utterance(transcript: Transcript, fields: Fields, where: str, line: int | None) -> None:
     """One canonical utterance as a turn of `transcript`."""
-    item = obj(value, where, 'an utterance with "role" and "text"')
-    fields = Fields(item)
+    item = fields.item
     text_key = fields.key("text", blank=True)  # a blank or null text is read, then dropped
     if text_key is None:
         raise InputError(f'{where}: expected a "text" field')
@@ -158,7 +163,7 @@ def grouped(items: Iterable[Item], data: Input, channel: Channel | None = None) 
                 raise InputError(f"{item.where}: conversation {conv_id or data.stem} continues at {at} after other "
                                  "conversations; group lines by conv_id")
             draft = Transcript(data, conv_id, channel)
-        add_utterance(draft, value, item.where, item.line)
+        add_utterance(draft, fields, item.where, item.line)
     if draft is not None:
         yield draft
 
@@ -175,5 +180,6 @@ def _whole(fields: Fields, key: str, conv_id: str | None, where: str, data: Inpu
     if not isinstance(turns, list):
         raise InputError(f"{where} {key}: expected a list of turns, found {type(turns).__name__}")
     for index, turn in enumerate(turns):
-        add_utterance(transcript, turn, f"{where} {key}[{index}]", None)
+        at = f"{where} {key}[{index}]"
+        add_utterance(transcript, Fields(obj(turn, at, 'an utterance with "role" and "text"')), at, None)
     return transcript
