@@ -220,17 +220,16 @@ def _descriptor(compiled) -> dict:
 def _regions(record: Record, start: int, end: int, matched: str, text: str) -> dict:
     """The violation's region (with columns when known) and the utterance around it."""
     line = record.line
-    span = record.position.of(start, end) if record.position is not None else None
+    span = record.position.span(start, end) if record.position is not None else None
     if line is None:
         return {}
     if span is None:
         return {"region": {"startLine": line, "snippet": {"text": text}}}
-    start_column, end_column, offset, length = span
     return {
-        "region": {"startLine": line, "startColumn": start_column, "endLine": line, "endColumn": end_column,
-                   "charOffset": offset, "charLength": length, "snippet": {"text": matched}},
-        "contextRegion": {"startLine": line, "startColumn": start_column - start,
-                          "endColumn": start_column - start + len(text), "snippet": {"text": text}},
+        "region": {"startLine": line, "startColumn": span.start_column, "endLine": line, "endColumn": span.end_column,
+                   "charOffset": span.offset, "charLength": span.length, "snippet": {"text": matched}},
+        "contextRegion": {"startLine": line, "startColumn": span.start_column - start,
+                          "endColumn": span.start_column - start + len(text), "snippet": {"text": text}},
     }
 
 

@@ -16,10 +16,13 @@ import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
 from ..conversation import Channel, TurnRole
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .transcript import Transcript
 
 HEAD_BYTES = 64 * 1024  # enough lines to detect the format and the encoding
 _CONV_ID_TEXT = re.compile(r'"(?:conv_id|conversation_id|session_id)"\s*:\s*"?([^",}\s]+)')
@@ -55,6 +58,17 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A stretch of an utterance's text in its file: 1-based columns (the end one past the last
+    character, as SARIF counts) and the character offset and length from the start of the file."""
+
+    start_column: int
+    end_column: int
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """Where an utterance's text stands in its file: the line, and when the text stands there as
     it is (not escaped, not joined from several lines) the 1-based column and the character
@@ -64,12 +78,11 @@ class Position:
     column: int | None = None
     offset: int | None = None
 
-    def of(self, start: int, end: int) -> tuple[int, int, int, int] | None:
-        """(startColumn, endColumn, charOffset, charLength) of text[start:end]; None when the
-        column is unknown."""
+    def span(self, start: int, end: int) -> Span | None:
+        """Where text[start:end] stands; None when the column is unknown."""
         if self.column is None or self.offset is None:
             return None
-        return self.column + start, self.column + end, self.offset + start, end - start
+        return Span(self.column + start, self.column + end, self.offset + start, end - start)
 
 
 class LineError(InputError):
@@ -160,7 +173,7 @@ class Input:
     _lines: dict[int, Line] = field(default_factory=dict)  # streamed lines remembered
     _starts: list[int] = field(default_factory=list)  # offsets of the lines of the whole text
     _cursor: int = 0
-    unfinished: dict[int, Any] = field(default_factory=dict)  # Transcripts being read, by id()
+    unfinished: dict[int, "Transcript"] = field(default_factory=dict)  # transcripts being read, by id()
 
     @classmethod
     def open(cls, path: str | Path, options: Options, formats: str, what: str, remember: bool = False) -> "Input":
