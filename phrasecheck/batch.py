@@ -22,7 +22,7 @@ from .checker import Checker
 from .conversation import Channel, Conversation
 from .errors import InputError
 from .template import Template
-from .transcripts import TranscriptFormat, conversation_files, read_conversations
+from .readers import conversation_files, read_conversations
 
 BATCH = 32  # conversations per task from a large file: amortises pickling, still streams
 SMALL_FILE = 4 * 2**20  # bytes: a file this small is parsed and scored whole by one worker
@@ -38,7 +38,7 @@ class FileError:
 class Reading:
     """How to read the transcripts (the `score` command's input options)."""
 
-    input_format: TranscriptFormat = "auto"
+    input_format: str = "auto"  # a name of readers.FORMATS
     agent_channel: int = 0
     channel: Channel | None = None
 

@@ -29,6 +29,7 @@ from .suggest import replacement, rewrite
 from .template import DEFAULT_TEMPLATE, Template, load_template
 
 ROLES = ("agent", "customer")
+UNSCORED_ROLES = ("bot", "system")  # transcript turns no agent said
 _ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
 
 
@@ -227,6 +228,14 @@ class Checker:
         coverage = self.rules[candidate.rule].rule.coverage
         return coverage is None or covers_sentence(draft, candidate.start, candidate.end, coverage)
 
+    def check_turn(self, text: str, role: str, id: str | None = None,
+                   meta: Mapping[str, Any] | None = None) -> UtteranceResult:
+        """A turn of a transcript: agent and customer turns are checked as `check` does; bot and
+        system turns come back unscored (no agent said them)."""
+        if role in UNSCORED_ROLES:
+            return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, dict(meta or {}))
+        return self.check(text, role, id, meta=meta)
+
     def check_many(self, items: Iterable[str | Mapping[str, Any]]) -> Iterator[UtteranceResult]:
         """Stream results for texts or `{"text", "role"?, "id"?}` mappings, in input order."""
         for item in items:
@@ -255,12 +264,7 @@ class Checker:
         if not isinstance(conversation, Conversation):
             conversation = Conversation(id="conversation", turns=list(conversation))
         scoring = self.template(template)
-        results = [
-            self.check(t.text, t.role, str(t.seq) if t.seq is not None else None)
-            if t.role in ROLES
-            else UtteranceResult(None, t.role, t.text, False, None, "pass", (), None, self.lexicon)
-            for t in conversation.turns
-        ]
+        results = [self.check_turn(t.text, t.role, str(t.seq) if t.seq is not None else None) for t in conversation.turns]
         findings = evaluate(self.conversation_rules, conversation, self.normalizer)
         titles = {c.rule.id: c.rule.title for c in self.conversation_rules}
         evidence = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]

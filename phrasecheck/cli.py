@@ -20,10 +20,9 @@ from rich.text import Text
 
 from .checker import Checker
 from .errors import InputError, PhrasecheckError
-from .formats import read_records
 from .lexicon import SEVERITY_RANK, available_packs, load_packs
-from .report import SEVERITY_STYLE, Summary, dump_json, explain, highlighted, sarif, table, write_csv
-from .transcripts import FORMATS as TRANSCRIPT_FORMATS
+from .readers import FORMATS, read_utterances
+from .report import SEVERITY_STYLE, Checked, Summary, dump_json, explain, highlighted, sarif, table, write_csv
 
 app = typer.Typer(
     help="Service-language linter for Chinese customer service: banned phrases, standard lines, scores.",
@@ -54,11 +53,7 @@ class OutputFormat(str, Enum):
     sarif = "sarif"
 
 
-class InputFormatOption(str, Enum):
-    auto = "auto"
-    jsonl = "jsonl"
-    csv = "csv"
-    txt = "txt"
+InputFormatOption = Enum("InputFormatOption", {name: name for name in FORMATS}, type=str)  # the readers' registry
 
 
 def _fail(message: str) -> typer.Exit:
@@ -105,14 +100,14 @@ def check(
 
 @app.command()
 def scan(
-    files: List[str] = typer.Argument(..., help="JSONL, CSV or TXT files ('-' for standard input)."),
+    files: List[str] = typer.Argument(..., help="Exports, transcripts or reply libraries in any input format ('-' for standard input)."),
     pack: str = PackOption,
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
     input_format: InputFormatOption = typer.Option(InputFormatOption.auto, help="Override format detection."),
     fail_on: FailOn = typer.Option(FailOn.warning, help="Exit 1 when a violation is at least this severe."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
 ) -> None:
-    """Lint exports and canned-reply libraries: one result per input line, in input order."""
+    """Lint exports, transcripts and canned-reply libraries: one result per utterance, in input order."""
     checker = _load(pack)
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     summary = Summary()
@@ -122,19 +117,19 @@ def scan(
     try:
         for path in files:
             try:
-                for record in read_records(path, input_format.value):
-                    result = checker.check(record.text, record.role, record.id, meta=record.meta)
+                for record in read_utterances(path, input_format.value):
+                    result = checker.check_turn(record.text, record.role, record.id, meta=record.meta)
                     summary.add(result)
                     over = over or _over_threshold(result, fail_on)
                     if output_format is OutputFormat.jsonl:
                         out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
                         out.flush()
                     else:
-                        collected.append((record, result))
+                        collected.append(Checked(record, result))
             except InputError as error:
                 errors.append(str(error))
         if output_format is OutputFormat.json:
-            dump_json(out, [result.to_dict() for _, result in collected])
+            dump_json(out, [item.result.to_dict() for item in collected])
         elif output_format is OutputFormat.csv:
             write_csv(out, collected)
         elif output_format is OutputFormat.sarif:
@@ -149,9 +144,6 @@ def scan(
     raise typer.Exit(2 if errors else 1 if over else 0)
 
 
-TranscriptFormatOption = Enum("TranscriptFormatOption", {name: name for name in TRANSCRIPT_FORMATS}, type=str)
-
-
 class ChannelOption(str, Enum):
     call = "call"
     chat = "chat"
@@ -164,7 +156,7 @@ def score(
     template: Optional[str] = typer.Option(None, "--template", "-t", help="Scoring template name or YAML file (default seed-003)."),
     out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", help="Folder for conversations.jsonl, agents.csv, rules.csv, report.html."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: one per core)."),
-    input_format: TranscriptFormatOption = typer.Option(TranscriptFormatOption.auto, help="Override format detection."),
+    input_format: InputFormatOption = typer.Option(InputFormatOption.auto, help="Override format detection."),
     agent_channel: int = typer.Option(0, help="ASR channel or speaker number that is the agent."),
     channel: Optional[ChannelOption] = typer.Option(None, help="Treat every conversation as a phone call or a chat."),
     html_detail: int = typer.Option(300, help="Conversations shown in full in report.html (the lowest scores and every veto)."),

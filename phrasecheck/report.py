@@ -14,15 +14,24 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__
-from .formats import Record
+from .readers import Record
 from .results import UtteranceResult
 
 SEVERITY_STYLE = {"info": "cyan", "warning": "yellow", "error": "red", "critical": "bold white on red"}
 DECISION_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
+RULE_HELP_URI = "phrasecheck://lexicon/show/{rule}"  # `phrasecheck lexicon show RULE` documents the rule
 CSV_COLUMNS = [
     "id", "source", "line", "role", "decision", "score", "rule", "category", "severity", "start", "end",
     "matched", "match_type", "confidence", "suggestion", "rewrite",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One utterance `scan` read and its result."""
+
+    record: Record
+    result: UtteranceResult
 
 
 @dataclass
@@ -101,11 +110,12 @@ def _columns(cell: str) -> int:
     return len(cell) + sum(1 for ch in cell if ord(ch) >= 0x2E80)
 
 
-def table(console: Console, items: Sequence[tuple[Record, UtteranceResult]], summary: Summary) -> None:
+def table(console: Console, items: Sequence[Checked], summary: Summary) -> None:
     grid = Table(show_lines=False, header_style="bold")
     for column in ("id", "decision", "score", "rule", "matched", "应说 / rewrite"):
         grid.add_column(column, overflow="fold")
-    for record, result in items:
+    for item in items:
+        record, result = item.record, item.result
         if not result.violations:
             continue
         for index, violation in enumerate(result.violations):
@@ -125,13 +135,16 @@ def table(console: Console, items: Sequence[tuple[Record, UtteranceResult]], sum
         console.print("top rules: " + ", ".join(f"{rule} ×{n}" for rule, n in summary.rules.most_common(5)))
 
 
-def write_csv(out: IO[str], items: Iterable[tuple[Record, UtteranceResult]]) -> None:
+def write_csv(out: IO[str], items: Iterable[Checked]) -> None:
+    """One row per violation (one for a clean utterance), with a UTF-8 BOM so Excel shows the Chinese."""
+    out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for record, result in items:
+    for item in items:
+        record, result = item.record, item.result
         base = {
-            "id": record.id, "source": record.source, "line": record.line, "role": result.role,
-            "decision": result.decision, "score": "" if result.score is None else result.score,
+            "id": record.id, "source": record.source, "line": "" if record.line is None else record.line,
+            "role": result.role, "decision": result.decision, "score": "" if result.score is None else result.score,
             "rewrite": result.rewrite or "",
         }
         if not result.violations:
@@ -151,24 +164,14 @@ def write_csv(out: IO[str], items: Iterable[tuple[Record, UtteranceResult]]) -> 
 _SARIF_LEVEL = {"info": "note", "warning": "warning", "error": "error", "critical": "error"}
 
 
-def sarif(items: Iterable[tuple[Record, UtteranceResult]], rules: Sequence) -> dict:
-    """SARIF 2.1.0: one run, one result per violation, located by file and input line."""
-    descriptors = [
-        {
-            "id": compiled.rule.id,
-            "name": compiled.rule.id,
-            "shortDescription": {"text": f"{compiled.rule.category}: {compiled.rule.scenario}"},
-            "fullDescription": {"text": compiled.rule.why},
-            "help": {"text": "应说：" + " / ".join(compiled.rule.suggest)},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[compiled.rule.severity]},
-            "properties": {"category": compiled.rule.category, "severity": compiled.rule.severity,
-                           "pack": compiled.pack, "source": str(compiled.rule.source)},
-        }
-        for compiled in rules
-    ]
+def sarif(items: Iterable[Checked], rules: Sequence) -> dict:
+    """SARIF 2.1.0: one run, one result per violation, located by file, line and (where the text
+    stands in its line as it is) columns and character offsets, counted in code points."""
+    descriptors = [_descriptor(compiled) for compiled in rules]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
-    for record, result in items:
+    for item in items:
+        record, result = item.record, item.result
         for violation in result.violations:
             results.append(
                 {
@@ -180,7 +183,7 @@ def sarif(items: Iterable[tuple[Record, UtteranceResult]], rules: Sequence) -> d
                         {
                             "physicalLocation": {
                                 "artifactLocation": {"uri": record.source},
-                                "region": {"startLine": record.line, "snippet": {"text": result.text}},
+                                **_regions(record, violation.start, violation.end, violation.matched, result.text),
                             },
                             "logicalLocations": [{"name": record.id, "kind": "utterance"}],
                         }
@@ -195,9 +198,44 @@ def sarif(items: Iterable[tuple[Record, UtteranceResult]], rules: Sequence) -> d
         "runs": [
             {
                 "tool": {"driver": {"name": "phrasecheck", "version": __version__, "rules": descriptors}},
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],
+    }
+
+
+def _descriptor(compiled) -> dict:
+    """A rule's SARIF metadata: what it flags, why, where it is documented, what to say instead."""
+    rule = compiled.rule
+    say = " / ".join(rule.suggest)
+    return {
+        "id": rule.id,
+        "name": rule.id,
+        "shortDescription": {"text": f"{rule.category}: {rule.scenario}"},
+        "fullDescription": {"text": rule.why},
+        "helpUri": RULE_HELP_URI.format(rule=rule.id),
+        "help": {"text": f"应说：{say}（phrasecheck lexicon show {rule.id}）",
+                 "markdown": f"**应说**：{say}\n\n`phrasecheck lexicon show {rule.id}` documents the rule."},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {"category": rule.category, "severity": rule.severity, "pack": compiled.pack,
+                       "source": str(rule.source)},
+    }
+
+
+def _regions(record: Record, start: int, end: int, matched: str, text: str) -> dict:
+    """The violation's region (with columns when known) and the utterance around it."""
+    line = record.line
+    span = record.position.span(start, end) if record.position is not None else None
+    if line is None:
+        return {}
+    if span is None:
+        return {"region": {"startLine": line, "snippet": {"text": text}}}
+    return {
+        "region": {"startLine": line, "startColumn": span.start_column, "endLine": line, "endColumn": span.end_column,
+                   "charOffset": span.offset, "charLength": span.length, "snippet": {"text": matched}},
+        "contextRegion": {"startLine": line, "startColumn": span.start_column - start,
+                          "endColumn": span.start_column - start + len(text), "snippet": {"text": text}},
     }
 
 

@@ -23,6 +23,8 @@ class Vocabulary:
     roles: dict[str, str]  # spelling (lower case) → agent | customer | bot | system
     channels: dict[str, str]  # spelling → call | chat
     columns: dict[str, str]  # export column name → canonical column
+    authors: dict[str, dict[str, str]]  # chat export → its word (or userid prefix) for an author → role
+    column_order: dict[str, tuple[str, ...]]  # canonical column → its names, canonical first
 
     def role_help(self, allowed: Iterable[str]) -> str:
         """`agent/客服/坐席/1, customer/客户/顾客/0`: what an error message offers."""
@@ -30,6 +32,10 @@ class Vocabulary:
 
     def spellings(self, role: str) -> list[str]:
         return [word for word, canonical in self.roles.items() if canonical == role]
+
+    def column_names(self, column: str) -> tuple[str, ...]:
+        """Every name of a canonical column, the canonical one first, then in the file's order."""
+        return self.column_order.get(column, (column,))
 
 
 def _inverted(table: dict[str, list[Any]]) -> dict[str, str]:
@@ -39,7 +45,9 @@ def _inverted(table: dict[str, list[Any]]) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     data = yaml.safe_load(_FILE.read_text(encoding="utf-8"))
-    return Vocabulary(_inverted(data["roles"]), _inverted(data["channels"]), _inverted(data["columns"]))
+    authors = {export: _inverted(table) for export, table in (data.get("authors") or {}).items()}
+    order = {column: (column, *(str(name).strip().lower() for name in names)) for column, names in data["columns"].items()}
+    return Vocabulary(_inverted(data["roles"]), _inverted(data["channels"]), _inverted(data["columns"]), authors, order)
 
 
 def canonical_role(value: Any, where: str, allowed: tuple[str, ...] = ("agent", "customer")) -> str:

@@ -96,3 +96,22 @@ def test_a_missing_path_or_broken_template_is_a_usage_error(tmp_path):
     broken.write_text("template: x\n", encoding="utf-8")
     result = runner.invoke(app, ["score", str(tmp_path), "--template", str(broken), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "t.yaml" in result.output
+
+
+def test_score_reads_chat_exports_without_their_internal_notes(tmp_path):
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "transcripts"
+    files = [str(data / name) for name in ("zendesk.json", "zendesk-qa.json", "intercom.json", "freshdesk.json")]
+    result = runner.invoke(app, ["score", *files, "--pack", "bank-counter", "--out", str(tmp_path), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in (tmp_path / "conversations.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_id = {line["id"]: line for line in lines}
+    assert set(by_id) == {"zendesk", "ZQA-58213", "ZQA-58214", "183947720001", "20417"}
+    assert all(line["channel"] == "chat" for line in lines)
+    assert any("不归我管" in (d["matched"] or "") for d in by_id["zendesk"]["deductions"])
+    assert any("你自己想办法" in (d["matched"] or "") for d in by_id["20417"]["deductions"])
+    assert by_id["20417"]["agent_id"] == "48000302" and by_id["183947720001"]["agent_id"] == "7302214"
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for note in ("内部备注", "已派单给张师傅", "先解绑再让她重绑"):  # internal notes never reach the report
+        assert note not in html and all(note not in t["text"] for line in lines for t in line["turns"])

@@ -1,12 +1,14 @@
 """Transcript formats → Conversation: each sample read the way a QA reviewer would check it by hand."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from phrasecheck.errors import InputError
-from phrasecheck.transcripts import conversation_files, parse_time_ms, read_conversations
+from phrasecheck.readers import FORMATS, conversation_files, parse_time_ms, read_conversations, read_utterances
+from phrasecheck.readers.htmltext import html_to_text
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 BAD = DATA / "bad"
@@ -262,7 +264,8 @@ def test_wecom_json_list_reads_like_jsonl(tmp_path):
     ("calls.jsonl", "jsonl"), ("calls.csv", "csv"), ("calls-gbk.csv", "csv"), ("chats.json", "json"),
     ("call.txt", "txt"), ("call.srt", "srt"), ("call.vtt", "vtt"), ("aliyun.json", "aliyun"),
     ("aliyun-camel.json", "aliyun"), ("tencent.json", "tencent"), ("tencent-result-string.json", "tencent"),
-    ("iflytek.json", "iflytek"), ("wecom.jsonl", "wecom"),
+    ("iflytek.json", "iflytek"), ("wecom.jsonl", "wecom"), ("zendesk.json", "zendesk"),
+    ("zendesk-qa.json", "zendesk"), ("intercom.json", "intercom"), ("freshdesk.json", "freshdesk"),
 ])
 def test_auto_detection_matches_the_explicit_format(tmp_path, name, fmt):
     explicit = read(name, input_format=fmt)
@@ -426,3 +429,159 @@ def test_chinese_column_names_of_a_gbk_export_are_read_as_the_canonical_ones(tmp
     assert (conversation.id, conversation.agent_id, conversation.agent_name) == ("q1", "8001", "张丽")
     assert [(t.role, t.text, t.begin_ms, t.end_ms) for t in conversation.turns] == [
         ("agent", "您好，电力客服中心", 0, 2500), ("customer", "我家停电了", 3000, 4000)]
+
+
+# --- chat exports: Zendesk, Intercom, Freshdesk ------------------------------------------------------
+
+
+def texts(conversation):
+    return [turn.text for turn in conversation.turns]
+
+
+def test_zendesk_comments_roles_from_users_notes_and_calls_dropped():
+    (ticket,) = read("zendesk.json")
+    assert ticket.channel == "chat" and ticket.id == "zendesk"  # the comments endpoint does not name the ticket
+    assert roles(ticket) == ["customer", "agent", "customer", "agent", "agent"]  # end-user / agent / admin
+    assert all("内部备注" not in text for text in texts(ticket))  # public: false is an internal note
+    assert all("Outbound call" not in text for text in texts(ticket))  # a VoiceComment is no message
+    assert ticket.turns[0].text.startswith("你好，我上周在官网买的电动牙刷")  # the description comes first
+    # html_body as plain text: paragraphs and <br> are lines, &nbsp; a space, the quoted mail left out
+    assert ticket.turns[1].text == "您好，张女士：\n非常抱歉给您带来不便。请您提供一下订单号，我这边为您办理换货。"
+    assert ticket.turns[2].text == "订单号是 20240428-8812。能不能快一点？"
+    assert ticket.turns[3].text == "换货单已经提交了。\n物流快慢不归我管，你找快递去。"
+    assert "单号 SF1400236687，预计明天送达" in ticket.turns[4].text
+    assert [t.speaker for t in ticket.turns[3:]] == ["王磊", "赵敏"] and ticket.agent_id == "411200871"
+    assert begins(ticket)[:2] == [0, 935000]  # created_at, from the first comment
+
+
+def test_zendesk_comments_without_their_users_name_the_comment(tmp_path):
+    doc = json.loads((DATA / "zendesk.json").read_text(encoding="utf-8"))
+    del doc["users"]
+    with pytest.raises(InputError, match=r"z\.json: comments\[0\]: author 381920012 is not among the users: "
+                                         r"expected .*include=users"):
+        list(read_conversations(write(tmp_path, "z.json", json.dumps(doc, ensure_ascii=False))))
+
+
+def test_zendesk_qa_import_authors_and_markup():
+    points, invoice = read("zendesk-qa.json")
+    assert (points.id, invoice.id) == ("ZQA-58213", "ZQA-58214")
+    assert roles(points) == ["customer", "agent", "customer", "agent"]  # authorIsNotClient
+    assert points.agent_id == "liu.yang@example.cn" and points.agent_name == "刘洋"  # the assignee
+    assert points.turns[1].text == "您好，陈先生！\n积分一般在消费后 24 小时内到账，请您耐心等待。"
+    assert points.turns[2].text == "**急**，明天就要用积分兑换了。\n能不能帮我查一下？"  # markdown keeps its lines
+    assert all(t.begin_ms is None for t in points.turns)  # the import shape has no times
+
+
+def test_intercom_parts_notes_dropped_bot_told_apart_and_html_read():
+    (chat,) = read("intercom.json")
+    assert chat.id == "183947720001" and chat.channel == "chat"
+    assert roles(chat) == ["customer", "bot", "customer", "agent", "customer", "agent"]
+    assert chat.turns[0].text == "你好，我的会员卡绑定不了手机号。"  # the source message opens it
+    assert chat.turns[1].speaker == "Fin"  # from_ai_agent: the bot, though it answers like an agent
+    assert chat.turns[2].text == "提示“手机号已被占用”。"  # &ldquo; &rdquo;
+    assert all("旧账户上，先解绑" not in text for text in texts(chat))  # the note
+    assert chat.turns[3].text == ("您好，李女士，我是客服小陈，让您久等了。\n这个手机号绑定在您的另一个旧账户上，"
+                                  "我已经为您解绑，\n请您重新绑定试试。")
+    assert chat.turns[5].text.startswith("不客气")  # a close part that carries a message
+    assert chat.agent_id == "7302214" and chat.agent_name == "陈晓"
+    assert begins(chat) == [0, 6000, 40000, 200000, 580000, 660000]  # Unix seconds, from the first
+
+
+def test_freshdesk_private_notes_dropped_and_quoted_mail_left_out():
+    (ticket,) = read("freshdesk.json")
+    assert ticket.id == "20417" and ticket.channel == "chat"
+    assert roles(ticket) == ["customer", "agent", "customer", "agent", "agent"]  # incoming true / false
+    assert all("已派单给张师傅" not in text for text in texts(ticket))  # private: true
+    assert ticket.turns[1].text == "王先生您好：\n非常抱歉给您带来不便，我们已为您安排师傅明天上午上门检修。"
+    assert ticket.turns[2].text == "明天上午我不在家，能改到下午吗？"  # its <blockquote> left out
+    assert ticket.turns[3].text == "改不了，你自己想办法吧。" and ticket.turns[3].agent_id == "48000302"
+    assert begins(ticket) == [0, 2400000, 4200000, 5400000, 7500000]
+
+
+def test_freshdesk_ticket_with_conversations_opens_with_the_description(tmp_path):
+    ticket = {"id": 88, "subject": "退款", "description": "<div>我要退款，订单 7731。</div>", "requester_id": 5,
+              "created_at": "2024-05-06T01:00:00Z",
+              "conversations": [{"id": 1, "body": "<p>您好，已为您提交退款。</p>", "incoming": False, "private": False,
+                                 "user_id": 9, "ticket_id": 88, "created_at": "2024-05-06T01:05:00Z"}]}
+    (conversation,) = read_conversations(write(tmp_path, "t.json", json.dumps(ticket, ensure_ascii=False)))
+    assert conversation.id == "88" and conversation.meta == {"subject": "退款"}
+    assert [(t.role, t.text, t.begin_ms) for t in conversation.turns] == [
+        ("customer", "我要退款，订单 7731。", 0), ("agent", "您好，已为您提交退款。", 300000)]
+
+
+def test_html_bodies_become_the_text_the_customer_read():
+    assert html_to_text("<p>请您&nbsp;稍等</p><script>x()</script><p>谢谢<br/>再见</p>") == "请您 稍等\n谢谢\n再见"
+    assert html_to_text('<div>好的</div><div class="gmail_quote">On Mon <div>旧邮件</div> wrote</div>') == "好的"
+    assert html_to_text("<p>a &lt;b&gt; &amp; c</p>") == "a <b> & c"
+
+
+def test_every_format_is_registered_once():
+    assert FORMATS[0] == "auto" and len(set(FORMATS)) == len(FORMATS)
+    assert {"zendesk", "intercom", "freshdesk", "jsonl", "csv", "txt", "srt", "vtt", "wecom"} <= set(FORMATS)
+
+
+# --- scan's reading: the same utterances -------------------------------------------------------------
+
+SAMPLES = sorted(path.name for path in DATA.iterdir() if path.is_file())
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_scan_reads_the_utterances_score_reads(name):
+    scored = [(turn.text, turn.role) for conversation in read(name) for turn in conversation.turns]
+    scanned = [(record.text, record.role) for record in read_utterances(DATA / name)]
+    assert scanned and scanned == scored
+
+
+def test_utterance_ids_sources_and_positions():
+    records = list(read_utterances(DATA / "calls.jsonl"))
+    assert [r.id for r in records[:3]] == ["c1001:1", "c1001:2", "c1001:3"]
+    assert records[0].source == str(DATA / "calls.jsonl") and records[0].line == 1
+    assert records[0].meta["agent_id"] == "a42" and records[0].meta["conv_id"] == "c1001"
+    line = (DATA / "calls.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    column = records[0].position.column
+    assert line[column - 1:column - 1 + len(records[0].text)] == records[0].text
+    # a JSON document has no lines for its turns: they are found in the file
+    first = next(iter(read_utterances(DATA / "chats.json")))
+    assert (first.id, first.line) == ("w3001:1", 8)
+    # subtitles: the cue's text line, after its number and timing
+    cues = list(read_utterances(DATA / "call.srt"))
+    assert (cues[0].id, cues[0].position.line, cues[0].position.column) == ("call.srt:1", 3, 4)
+
+
+def test_scan_replies_without_conversations(tmp_path):
+    path = write(tmp_path, "lib.jsonl", '{"id": "r1", "text": "您好"}\n{"role": "客户", "text": "在吗", "tag": "x"}\n')
+    first, second = read_utterances(path)
+    assert (first.id, first.role, first.meta) == ("r1", "agent", {})  # no role: the agent's reply
+    assert (second.id, second.role, second.meta) == ("lib.jsonl:2", "customer", {"tag": "x"})
+    with pytest.raises(InputError, match="missing role"):  # score needs the role
+        list(read_conversations(path))
+    plain = write(tmp_path, "canned.txt", "您好，请问有什么可以帮您？\n\n  请您稍等。\n")
+    assert [(r.id, r.role, r.text) for r in read_utterances(plain)] == [
+        ("canned.txt:1", "agent", "您好，请问有什么可以帮您？"), ("canned.txt:3", "agent", "请您稍等。")]
+    # a CSV of replies needs only a text column
+    csv_path = write(tmp_path, "lib.csv", "id,text\n7,您好\n")
+    assert [(r.id, r.role) for r in read_utterances(csv_path)] == [("7", "agent")]
+
+
+def test_scan_keeps_what_was_read_of_a_conversation_cut_by_a_bad_line(tmp_path):
+    path = write(tmp_path, "half.jsonl", '{"conv_id":"h1","role":"agent","text":"您好"}\n{"conv_id":"h1","role":"cus')
+    got = []
+    with pytest.raises(InputError, match=r"half\.jsonl:2: invalid JSON"):
+        for record in read_utterances(path):
+            got.append(record)
+    assert [(r.id, r.text) for r in got] == [("h1:1", "您好")]  # score withholds the half call; scan keeps the line
+    got = []
+    with pytest.raises(InputError, match=r"unknown-role\.jsonl:3: unknown role"):
+        for record in read_utterances(BAD / "unknown-role.jsonl"):
+            got.append(record)
+    assert [r.id for r in got] == ["r1:1", "r1:2"]
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("truncated.json", "truncated.json:14: invalid JSON (it ends inside a JSON value: truncated?)"),
+    ("utf16.csv", "utf16.csv:1: NUL bytes"), ("latin1.txt", "latin1.txt:2: cannot decode the file"),
+    ("empty.jsonl", "empty.jsonl: empty file, expected JSONL, CSV"),
+])
+def test_scan_refuses_what_score_refuses(name, reason):
+    with pytest.raises(InputError, match=re.escape(reason)):
+        list(read_utterances(BAD / name))
