@@ -94,9 +94,8 @@ def _base_fold_table() -> dict[int, str | None]:
         code_points.extend(range(low, high + 1))
     for cp in code_points:
         ch = chr(cp)
-        if _skipped(ch):
-            table[cp] = None
-            continue
+        # NFKC first: a symbol that stands for letters or Han (Ⓐ ⒜ ™ ㊣ ⼈) folds to them; only
+        # what is nothing but skip characters after NFKC is dropped.
         folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if not _skipped(c))
         if folded != ch:
             table[cp] = folded or None

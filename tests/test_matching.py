@@ -163,3 +163,8 @@ def test_regional_forms_are_spelled_exactly_not_by_sound(mini_checker):
                            extra="normalize:\n  dialect: {找: [揾]}")
     assert checker.check("你揾别人去").violations
     assert not checker.check("你温别人去").violations  # sounds like 揾, but is not the word
+
+
+def test_circled_letters_spell_a_banned_word(mini_checker):
+    checker = mini_checker('phrases: ["傻b"]', flag="傻b")
+    assert rules_fired(checker, "你个傻Ⓑ") == [("test-rule", "傻Ⓑ", "exact")]

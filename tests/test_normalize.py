@@ -67,3 +67,11 @@ def test_draft_and_full_agree_on_text_and_boundaries():
     for text in ["好了，下一个。后面", "看，看看看，看完！", "急~什~么，，没看见我正忙吗？？", "。开头和结尾。", "没有标点"]:
         draft, full = N.draft(text), N.full(text)
         assert (draft.norm, draft.phon, draft.breaks) == (full.norm, full.phon, full.breaks), text
+
+
+def test_enclosed_and_circled_letters_fold_to_plain_letters():
+    norm, pieces = spans("Ⓐⓑ⒞ Ｄ")
+    assert norm == "abcd"
+    assert pieces == ["Ⓐ", "ⓑ", "⒞", "Ｄ"]
+    assert N.fold("①号窗口") == "1号窗口"
+    assert N.fold("请稍等★☆→") == "请稍等"  # symbols that are nothing but symbols still go
