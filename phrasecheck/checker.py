@@ -29,7 +29,8 @@ from .suggest import is_whole, rewrite
 from .template import DEFAULT_TEMPLATE, Template, load_template
 
 ROLES = ("agent", "customer")
-_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
+_ENGINE_FILES = ("normalize.py", "latin.py", "hant.py", "data/t2s_secondary.txt", "patterns.py", "match.py", "judge.py",
+                 "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,14 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, quotes, frames, reach, particles = [], {}, {}, [], [], 10, set()
+        fillers, variants, dialect, initials, quotes, frames, reach, particles = [], {}, {}, {}, [], [], 10, set()
         scoring = ScoringConfig()
         for loaded in self.packs:
             pack = loaded.pack
             if pack.normalize:
                 fillers += pack.normalize.fillers
                 variants.update(pack.normalize.variants)
+                initials.update(pack.normalize.initials)
                 for word, forms in pack.normalize.dialect.items():
                     dialect[word] = [*dialect.get(word, []), *forms]
             if pack.judge:
@@ -72,7 +74,7 @@ class Checker:
             if pack.scoring:
                 scoring = pack.scoring
         self.scoring = scoring
-        self.normalizer = Normalizer(fillers, variants, dialect)
+        self.normalizer = Normalizer(fillers, variants, dialect, initials)
         self.judging = JudgeContext(
             tuple(dict.fromkeys(quotes)),
             tuple(CompiledPattern(parse_pattern(f), self.normalizer, phonetic=False) for f in dict.fromkeys(frames)),

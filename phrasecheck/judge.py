@@ -43,13 +43,24 @@ def clause_token_edges(text: NormalizedText, position: int, cache: dict[int, fro
     return cache[low]
 
 
+def _latin_edge(text: NormalizedText, position: int) -> bool:
+    """Whether `position` is at the edge of a Latin run, converted (sb → 傻逼) or not, or inside a
+    run of one repeated letter: 「傻bbb」 folds to 「傻bb」, where jieba sees no edge after 「傻b」."""
+    if position in text.edges:
+        return True
+    before, after = text.norm[position - 1 : position], text.norm[position : position + 1]
+    return (before.isascii() and before.isalpha()) != (after.isascii() and after.isalpha()) or (
+        before == after and before.isascii() and before.isalpha()
+    )
+
+
 def _on_word_edges(text: NormalizedText, candidate: Candidate, particles: frozenset[str], cache) -> bool:
     start, end = candidate.start, candidate.end
-    if start not in clause_token_edges(text, start, cache):
+    if start not in clause_token_edges(text, start, cache) and not _latin_edge(text, start):
         return False
     if end == len(text.norm) or text.breaks[end]:
         return True
-    return end in clause_token_edges(text, end - 1, cache) or text.norm[end] in particles
+    return end in clause_token_edges(text, end - 1, cache) or text.norm[end] in particles or _latin_edge(text, end)
 
 
 def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:
