@@ -30,7 +30,8 @@ from .template import DEFAULT_TEMPLATE, Template, load_template
 
 ROLES = ("agent", "customer")
 UNSCORED_ROLES = ("bot", "system")  # transcript turns no agent said
-_ENGINE_FILES = ("normalize.py", "patterns.py", "match.py", "judge.py", "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
+_ENGINE_FILES = ("normalize.py", "latin.py", "hant.py", "data/t2s_secondary.txt", "patterns.py", "match.py", "judge.py",
+                 "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, quotes, frames, reach, particles = [], {}, {}, [], [], 10, set()
+        fillers, variants, dialect, initials, quotes, frames, reach, particles = [], {}, {}, {}, [], [], 10, set()
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         for loaded in self.packs:
@@ -66,6 +67,7 @@ class Checker:
             if pack.normalize:
                 fillers += pack.normalize.fillers
                 variants.update(pack.normalize.variants)
+                initials.update(pack.normalize.initials)
                 for word, forms in pack.normalize.dialect.items():
                     dialect[word] = [*dialect.get(word, []), *forms]
             if pack.judge:
@@ -77,7 +79,7 @@ class Checker:
                 scoring = pack.scoring
         self.scoring = scoring
         self.classes = {name: tuple(words) for name, words in classes.items()}
-        self.normalizer = Normalizer(fillers, variants, dialect)
+        self.normalizer = Normalizer(fillers, variants, dialect, initials)
         try:
             frame_patterns = tuple(
                 CompiledPattern(expand(f, self.classes, "judge.frames"), self.normalizer, phonetic=False)

@@ -96,9 +96,9 @@ def _word_edge_problem(regions: Regions, candidate: Candidate, particles: frozen
     to it (「白痴客户」, 「神经病人」), unlike 「下一个月」, whose word 一个月 starts inside 下一个."""
     text = regions.text
     start, end = candidate.start, candidate.end
-    if start not in regions.token_edges(start):
+    if start not in regions.token_edges(start) and not _latin_edge(text, start):
         return f"starts inside a word at {text.norm[max(0, start - 2):start + 2]!r}"
-    if end == regions.length or text.breaks[end] or text.norm[end] in particles:
+    if end == regions.length or text.breaks[end] or text.norm[end] in particles or _latin_edge(text, end):
         return None
     edges = regions.token_edges(end - 1)
     if end in edges:
@@ -108,6 +108,17 @@ def _word_edge_problem(regions: Regions, candidate: Candidate, particles: frozen
     if word_start == last_start and end - last_start >= 2:
         return None
     return f"ends inside a word at {text.norm[max(0, end - 2):end + 2]!r}"
+
+
+def _latin_edge(text: NormalizedText, position: int) -> bool:
+    """Whether `position` is at the edge of a Latin run, converted (sb → 傻逼) or not, or inside a
+    run of one repeated letter: 「傻bbb」 folds to 「傻bb」, where jieba sees no edge after 「傻b」."""
+    if position in text.edges:
+        return True
+    before, after = text.norm[position - 1 : position], text.norm[position : position + 1]
+    return (before.isascii() and before.isalpha()) != (after.isascii() and after.isalpha()) or (
+        before == after and before.isascii() and before.isalpha()
+    )
 
 
 def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:

@@ -239,6 +239,7 @@ class NormalizeConfig(_Strict):
     fillers: list[str] = []
     variants: dict[str, str] = {}
     dialect: dict[str, list[str]] = {}  # standard word → regional forms every rule literal also matches
+    initials: dict[str, str] = {}  # chat initials → the words they stand for (sb → 傻逼)
 
     @field_validator("fillers")
     @classmethod
@@ -247,6 +248,16 @@ class NormalizeConfig(_Strict):
             if len(v) != 1:
                 raise ValueError(f"filler {v!r} must be a single character")
         return value
+
+    @field_validator("initials")
+    @classmethod
+    def _letters(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, words in value.items():
+            if not (len(key) >= 2 and key.isascii() and key.isalpha()):
+                raise ValueError(f"initials {key!r} must be two or more Latin letters")
+            if not words:
+                raise ValueError(f"initials {key!r} stand for nothing")
+        return {key.lower(): words for key, words in value.items()}
 
 
 class JudgeConfig(_Strict):

@@ -18,7 +18,9 @@ from typing import Iterable, Sequence
 import ahocorasick
 from rapidfuzz import fuzz
 
-from .normalize import NO_BREAK, NormalizedText, Normalizer
+from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
+
+_PLACEHOLDER_LOW, _PLACEHOLDER_HIGH = "\ue000", "\uefff"  # PLACEHOLDERS, compared inline in the hot loop
 from .patterns import ElementSpec
 from .words import frequency
 
@@ -65,6 +67,7 @@ class PatternMatch:
     end: int
     spans: tuple[tuple[int, int], ...]  # one (start, end) per matched element
     mismatches: int
+    placeholders: int  # positions matched by a syllable typed in Latin letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +160,12 @@ class CompiledPattern:
             spans.append((found[0], found[1]))
             mismatches += found[2]
             cursor, gap = found[1], 0
-        if mismatches:
+        placeholders = sum(len(PLACEHOLDERS.findall(text.norm, s, e)) for s, e in spans) if text.rewrite else 0
+        if mismatches or placeholders:  # at least two characters as the literal spells them
             matched = sum(e - s for s, e in spans)
-            if mismatches > phonetic_allowance(matched) or matched - mismatches < 2:
+            if mismatches > phonetic_allowance(matched) or matched - mismatches - placeholders < 2:
                 return _fail(reasons, f"{mismatches} homophone(s) in {matched} characters is more than allowed")
-        return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches)
+        return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
         """Every match whose anchor lies within [low, high): used for `unless` and mention frames."""
@@ -195,7 +199,8 @@ def _commonness(element: Element) -> int:
 
 
 def _mismatches(norm: str, start: int, literal: str) -> int:
-    return sum(1 for a, b in zip(norm[start : start + len(literal)], literal) if a != b)
+    """Characters that differ from the literal's; a placeholder does not (its key matched)."""
+    return sum(1 for a, b in zip(norm[start : start + len(literal)], literal) if a != b and not _PLACEHOLDER_LOW <= a <= _PLACEHOLDER_HIGH)
 
 
 def _breaks_ok(text: NormalizedText, element: Element, start: int, end: int) -> bool:
@@ -326,8 +331,9 @@ class Matcher:
                         if failures is not None:
                             failures.append(Failure(rule, start, start + len(alternative.norm), reasons[0]))
                         continue
-                    if match.mismatches:
-                        match_type, confidence = "phonetic", round(max(0.5, 0.85 - 0.1 * (match.mismatches - 1)), 2)
+                    guessed = match.mismatches + match.placeholders
+                    if guessed:
+                        match_type, confidence = "phonetic", round(max(0.5, 0.85 - 0.1 * (guessed - 1)), 2)
                     elif pattern.is_literal:
                         match_type, confidence = "exact", 1.0
                     else:

@@ -10,6 +10,10 @@ A second table maps each folded character to a *phonetic class*: its toneless pi
 usual ASR and regional confusions merged (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing).  Because
 the map is one character to one character, phonetic matching is an ordinary string search whose
 offsets are the folded text's offsets.
+
+What a per-character table cannot do happens before it, only for texts that need it: words
+converted 繁→简 as words (`hant`), and Latin runs that are pinyin or chat initials converted
+(`latin`).  Such a text is folded from its `Rewrite`, whose spans lead back to the original.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping, NamedTuple, Sequence
+
+from . import hant
+from .latin import TONE_MARKS, LatinRuns, Rewrite
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
@@ -34,9 +41,12 @@ _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看�
 _CLAUSE_MARK, _SENTENCE_MARK = "\x00", "\x01"
 _MARKS = re.compile("[\x00\x01]")
 _MARKS_AND_RUNS = re.compile("[\x00\x01]|(.)\\1\\1+", re.S)  # marks first: a run of marks is marks
-_TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
-_PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area, never in folded text
+_PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area
+# A class character in folded text is a *placeholder*: a pinyin syllable typed in Latin letters,
+# which matches any character of its class.  Input characters in this range are dropped.
+_PLACEHOLDER_RANGE = range(_PHONETIC_BASE, _PHONETIC_BASE + 0x1000)
+PLACEHOLDERS = re.compile("[\ue000-\uefff]")
 
 
 @dataclass(slots=True)  # not frozen: built for every check, and frozen init costs a setattr per field
@@ -50,13 +60,17 @@ class NormalizedText:
     ends: tuple[int, ...]  # original index just after the last character behind norm[i]
     breaks: bytes  # breaks[i]: boundary level just before norm[i]; breaks[len(norm)] is the end
     translated: str = ""  # the text through the fold table, boundary marks in, runs not yet shortened
+    rewrite: Rewrite | None = None
+    edges: frozenset[int] = frozenset()  # positions in norm where a converted Latin run starts or ends
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
 
 
 _BMP = 0x10000
-_BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
+_BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
+# Starts with a character class, so re skips to the next letter in C instead of trying every position.
+_ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
 _KEEP = object()
 
@@ -76,6 +90,7 @@ class Skim(NamedTuple):
     marked: str  # runs shortened, boundary marks still in
     folded: str
     phon: str
+    rewrite: Rewrite | None = None
 
 
 def _skipped(ch: str) -> bool:
@@ -86,39 +101,30 @@ def _skipped(ch: str) -> bool:
 @lru_cache(maxsize=None)
 def _base_fold_table() -> dict[int, str | None]:
     """NFKC + lower case + 繁→简 + skip characters, for the BMP and the emoji planes."""
-    import opencc
-
     table: dict[int, str | None] = {}
     code_points = [cp for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
     for low, high in _EXTRA_RANGES:
         code_points.extend(range(low, high + 1))
     for cp in code_points:
         ch = chr(cp)
-        if _skipped(ch):
-            table[cp] = None
-            continue
+        # NFKC first: a symbol that stands for letters or Han (Ⓐ ⒜ ™ ㊣ ⼈) folds to them; only
+        # what is nothing but skip characters after NFKC is dropped.
         folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if not _skipped(c))
         if folded != ch:
             table[cp] = folded or None
-    # 繁→简 one character at a time (OpenCC's phrase tables would change lengths).
-    han = [chr(cp) for cp in range(0x3400, 0xA000)]
-    simplified = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
-    if len(simplified) == len(han):
-        for trad, simp in zip(han, simplified):
-            if simp != trad and len(simp) == 1:
-                table[ord(trad)] = simp
+    table.update(hant.by_character())
     return table
 
 
-def _char_class(code_points: Iterable[int]) -> re.Pattern[str]:
-    """One compiled character class for a set of code points, as ranges."""
+def _char_class(code_points: Iterable[int], extra: str = "") -> re.Pattern[str]:
+    """One compiled character class for a set of code points, as ranges, plus `extra` ranges."""
     ranges: list[list[int]] = []
     for cp in sorted(code_points):
         if ranges and cp == ranges[-1][1] + 1:
             ranges[-1][1] = cp
         else:
             ranges.append([cp, cp])
-    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + extra
     return re.compile(f"[{body}]" if body else "(?!)")
 
 
@@ -133,8 +139,9 @@ def _canonical_syllable(syllable: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _phonetic_readings() -> dict[int, tuple[str, ...]]:
-    """Every character's toneless readings as phonetic-class characters, default reading first."""
+def _phonetic_tables() -> tuple[dict[str, str], dict[int, tuple[str, ...]]]:
+    """Each canonical syllable's class character, and every character's toneless readings as
+    class characters, default reading first."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     classes: dict[str, str] = {}
@@ -142,20 +149,23 @@ def _phonetic_readings() -> dict[int, tuple[str, ...]]:
     for cp, pinyins in pinyin_dict.items():
         codes = []
         for pinyin in pinyins.split(","):
-            syllable = _canonical_syllable(pinyin.translate(_TONE_MARKS))
+            syllable = _canonical_syllable(pinyin.translate(TONE_MARKS))
             code = classes.setdefault(syllable, chr(_PHONETIC_BASE + len(classes)))
             if code not in codes:
                 codes.append(code)
         readings[cp] = tuple(codes)
-    return readings
+    assert PLACEHOLDERS.fullmatch(chr(_PHONETIC_BASE + len(classes) - 1))
+    return classes, readings
 
 
 class Normalizer:
     """Compiled folding and phonetic tables; immutable and shared by every check."""
 
     def __init__(self, fillers: Iterable[str] = (), variants: Mapping[str, str] | None = None,
-                 dialect: Mapping[str, Sequence[str]] | None = None):
+                 dialect: Mapping[str, Sequence[str]] | None = None, initials: Mapping[str, str] | None = None):
         table = dict(_base_fold_table())
+        for cp in _PLACEHOLDER_RANGE:
+            del table[cp]  # placeholders fold to themselves; `_rewrite` drops any in the input
         for mark in CLAUSE_MARKS:
             table[ord(mark)] = _CLAUSE_MARK  # 「看，看好了」 must not collapse into 「看好了」
         for mark in SENTENCE_MARKS:
@@ -168,8 +178,23 @@ class Normalizer:
         self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms}
         self._dialect_words = sorted(self._dialect, key=len, reverse=True)
         self._dropped = _char_class(cp for cp, v in table.items() if v is None)
-        self._widened = _char_class(cp for cp, v in table.items() if v is not None and len(v) > 1)
-        self._readings = _phonetic_readings()
+        widened = [cp for cp, v in table.items() if v is not None and len(v) > 1]
+        self._widened = _char_class(widened)
+        letters = [cp for cp, v in table.items() if v and len(v) == 1 and "a" <= v <= "z"] + list(range(97, 123))
+        letter = _char_class(letters).pattern
+        runs = re.compile(f"({letter}{letter}+)|{PLACEHOLDERS.pattern}")  # one letter never converts
+        self._hant = _char_class(hant.triggers())
+        classes, self._readings = _phonetic_tables()
+        self._latin = LatinRuns(table, initials or {}, lambda syllable: classes[_canonical_syllable(syllable)], runs)
+        # The classes searched in every text take all of the planes beyond the BMP as one range:
+        # listing their few letters and widened characters would make re test each one per character.
+        rare = {*hant.triggers(), *_PLACEHOLDER_RANGE, *(cp for cp in widened + letters if 127 < cp < _BMP)}
+        self._not_flat = _char_class((cp for cp in widened if cp < _BMP), _BEYOND_BMP)
+        # Characters a text with letters seldom has, letters other than ASCII among them: one search
+        # rules them all out, and the runs left to look at are ASCII.
+        self._rare = _char_class(rare, _BEYOND_BMP)
+        # One search tells a plain text (the flat table does it all) from one that needs more.
+        self._special = _char_class(rare, "A-Za-z" + _BEYOND_BMP)
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
         # The same tables as flat strings over the BMP, indexed by code point: a string lookup
         # touches one contiguous array, where a dict lookup chases scattered objects, which is what
@@ -179,20 +204,38 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        return _REPEATS.sub(r"\1\1", text.translate(self._fold)).replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
+        rewrite = self._rewrite(text, 0, self._rare.search(text))
+        source = rewrite.text if rewrite else text
+        return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
 
     def skim(self, text: str) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs."""
-        flat = not _BEYOND_BMP.search(text) and not self._widened.search(text)
+        rewrite, source, flat = None, text, True
+        special = self._special.search(text)
+        if special:  # nothing before this character needs more than the flat table
+            first = special.start()
+            rare = self._rare.search(text, first)
+            if rare or self._latin.any_convert(_ASCII_RUNS.findall(text, first)):
+                rewrite = self._rewrite(text, first, rare)
+                source = rewrite.text if rewrite else text
+            flat = not (rare and self._not_flat.search(source, first))
         if flat:
-            translated = text.translate(self._fold_flat)
+            translated = source.translate(self._fold_flat)
             if _DROPPED in translated:
                 translated = translated.replace(_DROPPED, "")
         else:
-            translated = text.translate(self._fold)
+            translated = source.translate(self._fold)
         marked = _REPEATS.sub(r"\1\1", translated)
         folded = marked.replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
-        return Skim(text, translated, marked, folded, folded.translate(self._phonetic_flat if flat else self._phonetic))
+        phon = folded.translate(self._phonetic_flat if flat else self._phonetic)
+        return Skim(text, translated, marked, folded, phon, rewrite)
+
+    def _rewrite(self, text: str, first: int, rare: re.Match[str] | None) -> Rewrite | None:
+        """Word-level 繁→简 and Latin runs converted (see `latin`), or None when neither applies.
+        `first`: where the first letter or rare character is; `rare`: the first rare one."""
+        source = hant.by_word(text) if rare and self._hant.search(text, rare.start()) else text
+        rewrite = self._latin.rewrite(source, first)
+        return rewrite or (Rewrite(source, None, frozenset()) if source != text else None)
 
     def draft(self, text: str | Skim) -> NormalizedText:
         """Folded and phonetic text with boundaries but no offset map.  Enough to verify
@@ -205,7 +248,7 @@ class Normalizer:
             if breaks[index] < level:
                 breaks[index] = level
         breaks[0] = breaks[-1] = SENTENCE_BREAK
-        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), bytes(breaks), skim.translated)
+        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), bytes(breaks), skim.translated, skim.rewrite)
 
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
@@ -256,9 +299,26 @@ class Normalizer:
 
         Slices between boundary marks and repeat runs are mapped whole, so a 500-character
         message costs tens of microseconds; only a text with a character that folds to several
-        (㎏ → kg) takes the character-by-character way.
+        (㎏ → kg) takes the character-by-character way.  A rewritten text is mapped to its
+        rewrite, then through the rewrite's spans to the original.
         """
-        text, translated = draft.original, draft.translated
+        rewrite = draft.rewrite
+        if rewrite is None:
+            return self._offsets(draft.original, draft)
+        mapped = self._offsets(rewrite.text, draft)
+        starts, ends = mapped.starts, mapped.ends
+        edges = frozenset(
+            i for i in range(len(mapped.norm) + 1)
+            if (i < len(starts) and starts[i] in rewrite.edges) or (i and ends[i - 1] in rewrite.edges)
+        ) if rewrite.edges else frozenset()
+        if rewrite.spans is not None:
+            starts = tuple(rewrite.spans[i][0] for i in starts)
+            ends = tuple(rewrite.spans[i - 1][1] for i in ends)
+        return NormalizedText(draft.original, mapped.norm, mapped.phon, starts, ends, mapped.breaks, mapped.translated,
+                              rewrite, edges)
+
+    def _offsets(self, text: str, draft: NormalizedText) -> NormalizedText:
+        translated = draft.translated
         if self._widened.search(text):
             return self._full_by_character(text)
         if len(translated) == len(text):

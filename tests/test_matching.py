@@ -1,5 +1,9 @@
 """Engine behaviour through small one-rule packs: how text must look to match, and what stops it."""
 
+import pytest
+
+from phrasecheck.errors import LexiconError
+
 
 def rules_fired(checker, text, role="agent"):
     return [(v.rule, v.matched, v.match_type) for v in checker.check(text, role=role).violations]
@@ -168,3 +172,64 @@ def test_regional_forms_are_spelled_exactly_not_by_sound(mini_checker):
                            extra="normalize:\n  dialect: {找: [揾]}")
     assert checker.check("你揾别人去").violations
     assert not checker.check("你温别人去").violations  # sounds like 揾, but is not the word
+
+
+def test_circled_letters_spell_a_banned_word(mini_checker):
+    checker = mini_checker('phrases: ["傻b"]', flag="傻b")
+    assert rules_fired(checker, "你个傻Ⓑ") == [("test-rule", "傻Ⓑ", "exact")]
+
+
+def test_pinyin_typed_for_a_character_is_a_phonetic_match_spanning_the_letters(mini_checker):
+    checker = mini_checker('phrases: ["不归我管找别人去"]', flag="不归我管找别人去")
+    result = checker.check("这个不gui我管，找别人去")
+    (violation,) = result.violations
+    assert violation.matched == "不gui我管，找别人去" == result.text[violation.start : violation.end]
+    assert violation.match_type == "phonetic" and violation.confidence < 1.0
+    checker = mini_checker('phrases: ["急什么"]', flag="急什么")
+    assert rules_fired(checker, "急shen么，没看见我正忙") == [("test-rule", "急shen么", "phonetic")]
+    checker = mini_checker('phrases: ["找别人去"]', flag="找别人去")
+    assert rules_fired(checker, "你找bie人去吧") == [("test-rule", "找bie人去", "phonetic")]
+
+
+def test_pinyin_alone_never_makes_a_hit(mini_checker):
+    checker = mini_checker('phrases: ["给我滚"]', flag="给我滚")
+    assert rules_fired(checker, "给我gun")  # two characters as spelled, one syllable
+    assert not rules_fired(checker, "给wo gun")  # one character as spelled
+    checker = mini_checker('phrases: ["不归我管"]', flag="不归我管")
+    assert not rules_fired(checker, "bu gui wo guan")
+    assert rules_fired(checker, "不归wo guan")
+
+
+INITIALS = "normalize:\n  initials: {sb: 傻逼, tmd: 他妈的}"
+
+
+def test_chat_initials_match_their_words_and_point_at_the_letters(mini_checker):
+    checker = mini_checker('phrases: ["傻逼"]', flag="傻逼", extra=INITIALS)
+    result = checker.check("你就是个SBBBB！")
+    (violation,) = result.violations
+    assert (violation.matched, violation.match_type) == ("SBBBB", "exact")
+    assert result.text[violation.start : violation.end] == "SBBBB"
+    assert not rules_fired(checker, "订单号SB2024，请查收")  # part of a code
+    checker = mini_checker('phrases: ["他妈的"]', flag="他妈的", extra=INITIALS)
+    assert rules_fired(checker, "你tmd找别人去") == [("test-rule", "tmd", "exact")]
+
+
+def test_initials_in_a_pack_must_be_letters(mini_checker):
+    with pytest.raises(LexiconError, match="initials 's1'"):
+        mini_checker('phrases: ["傻逼"]', flag="傻逼", extra="normalize:\n  initials: {s1: 傻逼}")
+
+
+def test_a_repeated_latin_letter_does_not_hide_a_hit_inside_a_word(mini_checker):
+    checker = mini_checker('phrases: ["傻b"]', flag="傻b")
+    assert rules_fired(checker, "你个傻bbbb") == [("test-rule", "傻b", "exact")]
+
+
+def test_traditional_words_the_character_table_misses_still_match(mini_checker):
+    checker = mini_checker('phrases: ["找借口"]', flag="找借口")
+    assert rules_fired(checker, "別找藉口了") == [("test-rule", "找藉口", "exact")]
+
+
+def test_core_pack_initials_flag_abuse(bank):
+    (violation,) = bank.check("我看你是sb吧").violations
+    assert violation.severity == "critical" and "sb" in violation.matched  # 你是sb吧: insult-person
+    assert not bank.check("您的订单号是SB20240512，请查收").violations

@@ -67,3 +67,60 @@ def test_draft_and_full_agree_on_text_and_boundaries():
     for text in ["好了，下一个。后面", "看，看看看，看完！", "急~什~么，，没看见我正忙吗？？", "。开头和结尾。", "没有标点"]:
         draft, full = N.draft(text), N.full(text)
         assert (draft.norm, draft.phon, draft.breaks) == (full.norm, full.phon, full.breaks), text
+
+
+def test_enclosed_and_circled_letters_fold_to_plain_letters():
+    norm, pieces = spans("Ⓐⓑ⒞ Ｄ")
+    assert norm == "abcd"
+    assert pieces == ["Ⓐ", "ⓑ", "⒞", "Ｄ"]
+    assert N.fold("①号窗口") == "1号窗口"
+    assert N.fold("请稍等★☆→") == "请稍等"  # symbols that are nothing but symbols still go
+
+
+def test_words_the_per_character_table_gets_wrong_convert_as_words():
+    assert N.fold("反覆確認") == "反复确认"
+    assert N.fold("別找藉口，一目瞭然") == "别找借口一目了然"
+    assert N.fold("杯盘狼藉") == "杯盘狼藉"  # 藉 stays where the word keeps it
+    norm, pieces = spans("反覆確認")
+    assert pieces == ["反", "覆", "確", "認"]
+
+
+L = Normalizer(initials={"sb": "傻逼", "tmd": "他妈的", "zz": "智障"})
+
+
+def test_pinyin_runs_fold_to_one_placeholder_per_syllable_of_the_meant_characters_class():
+    folded = L.full("不gui我管，找bie人去")
+    assert folded.phon == L.phonetic("不归我管找别人去")
+    assert [folded.original[s:e] for s, e in zip(folded.starts, folded.ends)] == ["不", "gui", "我", "管", "找", "bie", "人", "去"]
+    assert L.full("bu gui wo guan").phon == L.phonetic("不归我管")  # runs split by spaces, each converted
+    assert L.full("zhaobieren").phon == L.phonetic("找别人")
+
+
+def test_initials_fold_to_their_words_each_standing_for_the_whole_run():
+    norm, pieces = (lambda f: (f.norm, [f.original[s:e] for s, e in zip(f.starts, f.ends)]))(L.full("你是SBBBB吧"))
+    assert norm == "你是傻逼吧"
+    assert pieces == ["你", "是", "SBBBB", "SBBBB", "吧"]
+    assert L.fold("ⓢⓑ") == L.fold("ｓｂ") == "傻逼"
+    assert L.fold("服务真Tmd差") == "服务真他妈的差"
+    assert L.fold("zzz") == "智障" and L.fold("z") == "z"  # a repeated letter counts once, but not fewer than the key
+
+
+def test_latin_that_is_not_pinyin_or_initials_folds_as_before():
+    for text, folded in [("ok好的，APP和VIP", "ok好的app和vip"), ("vivo手机", "vivo手机"),
+                         ("订单号SB1234", "订单号sb1234"), ("请看weibo.com/help", "请看weibocomhelp"),
+                         ("@南小北zZ 你好", "南小北zz你好"), ("Are you kidding me", "areyoukiddingme"),
+                         ("POWER Dance", "powerdance")]:
+        assert L.fold(text) == folded, text
+    assert L.full("ok好的").starts == (0, 1, 2, 3)
+
+
+def test_placeholder_characters_in_the_input_are_dropped():
+    norm, pieces = spans("不归\ue08a我管")
+    assert norm == "不归我管" and pieces == ["不", "归", "我", "管"]
+
+
+def test_fast_fold_equals_full_fold_with_latin_and_traditional_text():
+    for text in ["不gui我管，找bie人去！", "你是sbbbb吧。", "反覆確認ok", "bu gui wo guan", "傻bbbb。看看看", "㎏ buguan 😀"]:
+        draft, full = L.draft(text), L.full(text)
+        assert full.norm == L.fold(text) == draft.norm, text
+        assert (draft.phon, draft.breaks) == (full.phon, full.breaks), text

@@ -1,0 +1,45 @@
+"""繁→简: one character at a time for the fold table, by word for the texts that need it.
+
+Per character, 反覆 stays 反覆 and 瞭解 stays 瞭解; OpenCC's phrase conversion gets them right
+but costs about a microsecond a text, so it runs only on texts with a traditional character.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+_SECONDARY = Path(__file__).resolve().parent / "data" / "t2s_secondary.txt"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
+
+
+@lru_cache(maxsize=None)
+def by_character() -> dict[int, str]:
+    """Each traditional character's simplified one, where that is a single character."""
+    han = [chr(cp) for cp in range(0x3400, 0xA000)]
+    simplified = _t2s()("\n".join(han)).split("\n")
+    if len(simplified) != len(han):
+        return {}
+    return {ord(trad): simp for trad, simp in zip(han, simplified) if simp != trad and len(simp) == 1}
+
+
+@lru_cache(maxsize=None)
+def triggers() -> frozenset[int]:
+    """Characters that make a text worth the word conversion: those the per-character table
+    changes, and traditional forms it leaves alone (覆 瞭 藉…, see scripts/make_t2s_secondary.py)."""
+    lines = _SECONDARY.read_text(encoding="utf-8").splitlines()
+    secondary = "".join(line for line in lines if not line.startswith("#"))
+    return frozenset(by_character()) | frozenset(map(ord, secondary))
+
+
+def by_word(text: str) -> str:
+    """`text` converted word by word, or unchanged when that would change its length (offsets
+    stay one to one)."""
+    converted = _t2s()(text)
+    return converted if len(converted) == len(text) else text

@@ -1,0 +1,172 @@
+"""Latin letters inside Chinese: toneless pinyin typed for a character the agent did not bother to
+select (不gui我管, 找bie人去) and chat initials (sb, tmd).
+
+A maximal run of letters that is wholly pinyin becomes one placeholder per syllable, carrying that
+syllable's phonetic class, so the phonetic scan sees the character that was meant; a run that
+spells a pack's initials becomes their words.  Anything else (ok, APP, vivo, a URL or an order
+number) is left to fold as it always did.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping, NamedTuple
+
+TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+_ALIASES = {"lue": "lve", "nue": "nve"}  # how ü is usually typed after l and n
+_LONGEST = 6  # zhuang, chuang, shuang
+# A run touching these is part of a code, a URL, an address or a number, not of a sentence.
+_CODE = frozenset("_@/\\:#&=%+-~")
+_NAME = 30  # how far back an @name may start
+_REPEATED = re.compile(r"(.)\1+")
+_WORD_BEFORE, _WORD_AFTER = re.compile(r"([A-Za-z]+) +$"), re.compile(r" +([A-Za-z]+)")
+
+_UNKNOWN = object()
+_REMEMBERED = 8192  # runs whose plan is kept
+Piece = tuple[str, int, int]  # a folded character and the original span it stands for
+
+
+@lru_cache(maxsize=None)
+def syllables() -> frozenset[str]:
+    """Every toneless syllable pypinyin knows that has a vowel (m, n, ng, hm are interjections,
+    and as letters far more often units or initials)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found = set(_ALIASES)
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            syllable = reading.translate(TONE_MARKS)
+            if syllable.isascii() and syllable.isalpha() and any(v in syllable for v in "aeiouv"):
+                found.add(syllable)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=8192)
+def segment(run: str) -> tuple[str, ...] | None:
+    """`run` as the fewest pinyin syllables (the longer first syllable on a tie: xian, not xi'an);
+    None when some letters belong to no syllable."""
+    inventory = syllables()
+    best: list[tuple[str, ...] | None] = [None] * len(run) + [()]
+    for i in range(len(run) - 1, -1, -1):
+        for j in range(min(len(run), i + _LONGEST), i, -1):
+            rest = best[j]
+            if rest is not None and run[i:j] in inventory and (best[i] is None or len(rest) + 1 < len(best[i])):
+                best[i] = (run[i:j], *rest)
+    return best[0]
+
+
+def collapse(letters: str) -> str:
+    """sbbbb → sb: a repeated letter is emphasis."""
+    return _REPEATED.sub(r"\1", letters)
+
+
+class Rewrite(NamedTuple):
+    """What is folded instead of the original text: words converted 繁→简, Latin runs converted."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] | None  # original span of each character of `text`; None: 1:1
+    edges: frozenset[int]  # positions in `text` where a converted Latin run starts or ends
+
+
+class LatinRuns:
+    """Converts the letter runs of a text; built once per normalizer."""
+
+    def __init__(self, fold: Mapping[int, str | None], initials: Mapping[str, str], code: Callable[[str], str],
+                 runs: re.Pattern[str]):
+        self._runs = runs  # group 1: a run of letters; otherwise a placeholder character, to drop
+        self._fold = fold
+        self._initials = {collapse(key.lower()): (len(key), words) for key, words in initials.items()}
+        self._code = code  # a syllable's phonetic-class character
+        self._plans: dict[str, tuple[str, tuple[str, ...] | None] | None] = {}
+
+    def any_convert(self, runs: Iterable[str]) -> bool:
+        """Whether any of these runs may convert: the question every text with letters asks, so a
+        plain dict remembers the answers (cheaper than lru_cache, which reorders on every hit)."""
+        plans = self._plans
+        for run in runs:
+            plan = plans.get(run, _UNKNOWN)
+            if plan is _UNKNOWN:
+                if len(plans) >= _REMEMBERED:
+                    plans.clear()
+                plan = plans[run] = self._plan(run)
+            if plan is not None:
+                return True
+        return False
+
+    def rewrite(self, text: str, first: int = 0) -> Rewrite | None:
+        """`text` with its runs from `first` on converted and input placeholders dropped; None
+        when nothing changes."""
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        edges: set[int] = set()
+        position = 0
+        for found in self._runs.finditer(text, first):
+            start, end = found.span()
+            converted = self.convert(text, start, end) if found.group(1) else ()
+            if converted is None:
+                continue
+            pieces.append(text[position:start])
+            spans.extend((i, i + 1) for i in range(position, start))
+            if converted:
+                edges.update((len(spans), len(spans) + len(converted)))
+            pieces.extend(ch for ch, _, _ in converted)
+            spans.extend((low, high) for _, low, high in converted)
+            position = end
+        if not position:
+            return None
+        pieces.append(text[position:])
+        spans.extend((i, i + 1) for i in range(position, len(text)))
+        return Rewrite("".join(pieces), tuple(spans), frozenset(edges))
+
+    def _plan(self, run: str) -> tuple[str, tuple[str, ...] | None] | None:
+        """What a run of these letters becomes wherever it is not code or English: its initials'
+        words (and no syllables), or a placeholder per syllable (and the syllables); None when it
+        stays letters, as most runs do (ok, APP, vivo)."""
+        letters = run.translate(self._fold)
+        initials = self._initials.get(collapse(letters))
+        if initials is not None and len(letters) >= initials[0]:
+            return initials[1], None
+        # Typed pinyin is lower case: Dance, MINI and OTA are English.
+        found = segment(letters) if len(letters) > 1 and run.islower() else None
+        if found is None:
+            return None
+        return "".join(self._code(_ALIASES.get(syllable, syllable)) for syllable in found), found
+
+    def convert(self, text: str, start: int, end: int) -> tuple[Piece, ...] | None:
+        """The folded characters that stand for the letter run text[start:end], or None to keep it."""
+        run = text[start:end]
+        plan = self._plans[run] if run in self._plans else self._plan(run)
+        if plan is None or _is_code(text, start, end):
+            return None
+        chars, syllables = plan
+        if syllables is None:  # initials: every character of the words stands for the whole run
+            return tuple((ch, start, end) for ch in chars)
+        if _next_to_english(text, start, end):
+            return None
+        pieces = []
+        for code, syllable in zip(chars, syllables):
+            pieces.append((code, start, start + len(syllable)))
+            start += len(syllable)
+        return tuple(pieces)
+
+
+def _next_to_english(text: str, start: int, end: int) -> bool:
+    """Whether a neighbouring word, across spaces only, is not pinyin (make sure, safe mode)."""
+    before = _WORD_BEFORE.search(text, max(0, start - _NAME), start)
+    after = _WORD_AFTER.match(text, end)
+    return any(word and segment(word.group(1).lower()) is None for word in (before, after))
+
+
+def _is_code(text: str, start: int, end: int) -> bool:
+    """Whether the run is part of a code, URL, number or @name (@南小北zZ) rather than of prose."""
+    before = text[start - 1] if start else " "
+    after = text[end : end + 2]
+    if before in _CODE or before == "." or before.isdigit():
+        return True
+    if after and (after[0] in _CODE or after[0].isdigit() or (after[0] == "." and after[1:].isalnum())):
+        return True
+    low, position = max(0, start - _NAME), start - 1
+    while position >= low and (text[position].isalnum() or text[position] in "_-"):
+        position -= 1
+    return position >= low and text[position] == "@"
