@@ -25,6 +25,7 @@ from .patterns import ElementSpec
 from .words import frequency
 
 SHINGLE = 3
+FULL_PINYIN = 4  # syllables a phrase needs to match when every character of it is typed in pinyin
 LONG_PHRASE_SHINGLES = 8
 
 
@@ -161,10 +162,14 @@ class CompiledPattern:
             mismatches += found[2]
             cursor, gap = found[1], 0
         placeholders = sum(len(PLACEHOLDERS.findall(text.norm, s, e)) for s, e in spans) if text.rewrite else 0
-        if mismatches or placeholders:  # at least two characters as the literal spells them
+        if mismatches or placeholders:
             matched = sum(e - s for s, e in spans)
-            if mismatches > phonetic_allowance(matched) or matched - mismatches - placeholders < 2:
+            if mismatches > phonetic_allowance(matched):
                 return _fail(reasons, f"{mismatches} homophone(s) in {matched} characters is more than allowed")
+            # Two characters spelled as the literal spells them, or a phrase of four or more typed
+            # wholly in pinyin (bu gui wo guan): one or two syllables alone (gun, sha) are too common.
+            if matched - mismatches - placeholders < 2 and (mismatches or matched < FULL_PINYIN):
+                return _fail(reasons, f"only {matched - mismatches - placeholders} of {matched} characters as written")
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
