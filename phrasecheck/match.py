@@ -56,10 +56,32 @@ class Element:
     gap_before: int
     break_before: bool
     break_after: bool
+    # An element with many spellings (a word class, regional forms) is looked for with its own
+    # small automaton, one C-level pass over the gap window instead of a find per spelling.
+    index: ahocorasick.Automaton | None = None
+    longest: int = 0
 
     @property
     def shortest(self) -> int:
         return min(len(a.norm) for a in self.alternatives)
+
+
+INDEXED_KEYS = 8  # more keys than this: search the element with an automaton
+
+
+def _element(alternatives: Sequence[Alternative], spec: ElementSpec) -> Element:
+    by_key: dict[str, list[Alternative]] = {}
+    for alternative in alternatives:
+        for key in alternative.keys:
+            by_key.setdefault(key, []).append(alternative)
+    index = None
+    if len(by_key) > INDEXED_KEYS:
+        index = ahocorasick.Automaton()
+        for key, spelled in by_key.items():
+            index.add_word(key, (len(key), tuple(spelled)))
+        index.make_automaton()
+    longest = max(len(a.norm) for a in alternatives)
+    return Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after, index, longest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +132,7 @@ class CompiledPattern:
                     for form in normalizer.spoken_forms(text)[1:]:
                         folded = normalizer.fold(form)
                         alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
-            elements.append(
-                Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after)
-            )
+            elements.append(_element(alternatives, spec))
         self.elements: tuple[Element, ...] = tuple(elements)
         required = [i for i, e in enumerate(self.elements) if not e.optional]
         # Anchor the scan on the rarest required element, so common words (「这」「给您」) do
@@ -225,6 +245,8 @@ def _skipped_breaks_ok(text: NormalizedText, element: Element, position: int) ->
 
 def _find_right(text: NormalizedText, element: Element, low: int, high: int) -> tuple[int, int, int] | None:
     """Nearest valid occurrence of the element starting in [low, high]; longest on a tie."""
+    if element.index is not None:
+        return _find_indexed(text, element, low, high, right=True)
     best = None
     for alternative in element.alternatives:
         length = len(alternative.norm)
@@ -242,8 +264,10 @@ def _find_right(text: NormalizedText, element: Element, low: int, high: int) -> 
 
 def _find_left(text: NormalizedText, element: Element, low: int, high: int) -> tuple[int, int, int] | None:
     """Nearest valid occurrence of the element ending in [low, high]; longest on a tie."""
-    best = None
     low = max(low, 0)
+    if element.index is not None:
+        return _find_indexed(text, element, low, high, right=False)
+    best = None
     for alternative in element.alternatives:
         length = len(alternative.norm)
         for key in alternative.keys:
@@ -256,6 +280,31 @@ def _find_left(text: NormalizedText, element: Element, low: int, high: int) -> t
                     break
                 position = text.phon.rfind(key, max(0, low - length), position + length - 1)
     return best
+
+
+def _find_indexed(text: NormalizedText, element: Element, low: int, high: int, right: bool) -> tuple[int, int, int] | None:
+    """`_find_right` (starting in [low, high]) or `_find_left` (ending in [low, high]) through the
+    element's automaton: the same nearest, longest-on-a-tie occurrence."""
+    if right:
+        window_low, window_high = low, min(len(text.phon), high + element.longest)
+    else:
+        window_low, window_high = max(0, low - element.longest), min(len(text.phon), high)
+    if window_high <= window_low:
+        return None
+    best = None
+    for end_index, (length, spelled) in element.index.iter(text.phon, window_low, window_high):
+        position = end_index - length + 1
+        edge = position if right else position + length
+        if not low <= edge <= high:
+            continue
+        for alternative in spelled:
+            mismatches = _mismatches(text.norm, position, alternative.norm)
+            if mismatches <= alternative.allowance and _breaks_ok(text, element, position, position + length):
+                rank = (position, -length) if right else (-(position + length), -length)
+                if best is None or rank < best[0]:
+                    best = (rank, (position, position + length, mismatches))
+                break
+    return best[1] if best else None
 
 
 @dataclass(frozen=True, slots=True)
