@@ -53,25 +53,28 @@ class ScoreJob:
     packs: tuple[str, ...]
     template: str | None
     reading: Reading = Reading()
+    disabled_rules: frozenset[str] = frozenset()  # `--ignore` / `--select`: these rules neither fire nor count
 
 
 _checker: Checker | None = None
 _template: Template | None = None
 _reading = Reading()
+_disabled: frozenset[str] = frozenset()
 
 
 def _start_worker(job: ScoreJob, checker: Checker | None = None) -> None:
-    global _checker, _template, _reading
+    global _checker, _template, _reading, _disabled
     _checker = checker or Checker.load(list(job.packs))
     _template = _checker.template(job.template)
     _reading = job.reading
+    _disabled = job.disabled_rules
     for rule in _checker.rules[:1]:
         _checker.check(rule.rule.examples.flag[0])  # loads jieba's dictionary now, once, before forking
 
 
 def _score(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
     assert _checker is not None, "worker started without a checker"
-    return [_checker.score_conversation(c, _template).to_dict() for c in conversations]
+    return [_checker.score_conversation(c, _template, _disabled).to_dict() for c in conversations]
 
 
 def _lines(results: list[dict[str, Any]]) -> list[bytes]:

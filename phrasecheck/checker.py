@@ -231,12 +231,12 @@ class Checker:
         return coverage is None or covers_sentence(draft, candidate.start, candidate.end, coverage)
 
     def check_turn(self, text: str, role: str, id: str | None = None,
-                   meta: Mapping[str, Any] | None = None) -> UtteranceResult:
+                   meta: Mapping[str, Any] | None = None, disabled_rules: Iterable[str] = ()) -> UtteranceResult:
         """A turn of a transcript: agent and customer turns are checked as `check` does; bot and
         system turns come back unscored (no agent said them)."""
         if role in UNSCORED_ROLES:
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, dict(meta or {}))
-        return self.check(text, role, id, meta=meta)
+        return self.check(text, role, id, disabled_rules, meta=meta)
 
     def check_many(self, items: Iterable[str | Mapping[str, Any]]) -> Iterator[UtteranceResult]:
         """Stream results for texts or `{"text", "role"?, "id"?}` mappings, in input order."""
@@ -261,13 +261,18 @@ class Checker:
         self,
         conversation: Conversation | Sequence[Turn | Mapping[str, Any]],
         template: str | os.PathLike | Template | None = None,
+        disabled_rules: Iterable[str] = (),
     ) -> ConversationResult:
-        """Check every turn, run the conversation rules, and score both on the template."""
+        """Check every turn, run the conversation rules, and score both on the template.
+        `disabled_rules` (phrase or conversation rule ids) neither fire nor count."""
         if not isinstance(conversation, Conversation):
             conversation = Conversation(id="conversation", turns=list(conversation))
         scoring = self.template(template)
-        results = [self.check_turn(t.text, t.role, str(t.seq) if t.seq is not None else None) for t in conversation.turns]
-        findings = evaluate(self.conversation_rules, conversation, self.normalizer)
+        disabled = frozenset(disabled_rules)
+        results = [self.check_turn(t.text, t.role, str(t.seq) if t.seq is not None else None, disabled_rules=disabled)
+                   for t in conversation.turns]
+        rules = tuple(c for c in self.conversation_rules if c.rule.id not in disabled)
+        findings = evaluate(rules, conversation, self.normalizer)
         titles = {c.rule.id: c.rule.title for c in self.conversation_rules}
         evidence = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]
         evidence += [finding_evidence(f, titles[f.rule]) for f in findings if f.status == "violated"]

@@ -110,7 +110,8 @@ def _columns(cell: str) -> int:
     return len(cell) + sum(1 for ch in cell if ord(ch) >= 0x2E80)
 
 
-def table(console: Console, items: Sequence[Checked], summary: Summary) -> None:
+def table(console: Console, items: Sequence[Checked], summary: Summary | None) -> None:
+    """The violations, one row each, then the summary (none with `--quiet`)."""
     grid = Table(show_lines=False, header_style="bold")
     for column in ("id", "decision", "score", "rule", "matched", "应说 / rewrite"):
         grid.add_column(column, overflow="fold")
@@ -130,6 +131,8 @@ def table(console: Console, items: Sequence[Checked], summary: Summary) -> None:
             )
     if grid.row_count:
         console.print(grid)
+    if summary is None:
+        return
     console.print(summary.line())
     if summary.rules:
         console.print("top rules: " + ", ".join(f"{rule} ×{n}" for rule, n in summary.rules.most_common(5)))

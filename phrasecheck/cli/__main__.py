@@ -1,0 +1,5 @@
+"""`python -m phrasecheck.cli`, as the benchmarks run it."""
+
+from . import main
+
+main()

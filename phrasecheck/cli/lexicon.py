@@ -1,0 +1,135 @@
+"""`phrasecheck lexicon list | show | test | validate`."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..checker import Checker
+from ..errors import PhrasecheckError
+from ..lexicon import available_packs, load_packs
+from ..report import SEVERITY_STYLE, highlighted
+from .app import app
+from .base import Command, Group, console, fail, load, settings
+
+lexicon_app = typer.Typer(cls=Group, help="List, show, test and validate lexicon packs.", no_args_is_help=True,
+                          rich_markup_mode=None)
+app.add_typer(lexicon_app, name="lexicon")
+
+
+def command(name: str, **kwargs):
+    return lexicon_app.command(name, cls=Command, **kwargs)
+
+
+@command("list")
+def lexicon_list(ctx: typer.Context,
+                 pack: Optional[str] = typer.Option(None, "--pack", "-p", metavar="PACK", help="List this pack's rules.")) -> None:
+    """Installed packs, or the rules of one pack."""
+    out = console(ctx)
+    if pack is None:
+        grid = Table(header_style="bold")
+        for column in ("pack", "title", "version", "extends", "rules", "courtesy"):
+            grid.add_column(column)
+        for name, path in available_packs().items():
+            try:
+                loaded = load_packs([str(path)])[-1].pack
+            except PhrasecheckError as error:
+                grid.add_row(name, Text(f"error: {error}", style="red"), "", "", "", "")
+                continue
+            grid.add_row(name, loaded.title, loaded.version, ", ".join(loaded.extends) or "-",
+                         str(len(loaded.rules)), str(len(loaded.courtesy)))
+        out.print(grid)
+        return
+    checker = load(pack, verify=False)
+    grid = Table(header_style="bold")
+    for column in ("rule", "pair", "severity", "category", "pack", "scenario"):
+        grid.add_column(column, overflow="fold")
+    for compiled in checker.rules:
+        rule = compiled.rule
+        grid.add_row(rule.id, rule.pair or "", Text(rule.severity, style=SEVERITY_STYLE[rule.severity]),
+                     rule.category, compiled.pack, rule.scenario)
+    out.print(grid)
+
+
+@command("show", short_help="One rule documented: what, why, an example, what to say.")
+def lexicon_show(ctx: typer.Context,
+                 rule_id: str = typer.Argument(..., metavar="RULE", help="Rule id, e.g. counter-next-one."),
+                 pack: Optional[str] = typer.Option(None, "--pack", "-p", metavar="PACK", help="Look only in this pack.")) -> None:
+    """One rule documented: what it flags, why, an example, what to say instead, the source."""
+    names = [pack] if pack else list(available_packs())
+    for name in names:
+        checker = load(name, verify=False)
+        try:
+            compiled = checker.rule(rule_id)
+        except PhrasecheckError:
+            continue
+        rule = compiled.rule
+        out = console(ctx)
+        title = f"{rule.id}" + (f" ({rule.pair})" if rule.pair else "")
+        out.print(Text(title, style="bold"), Text(f"  {rule.severity} · {rule.category} · pack {compiled.pack}", style="dim"))
+        out.print(Text("\nWhat it does", style="bold"))
+        out.print(f"Flags agent lines in the scenario 「{rule.scenario}」 that match:")
+        for phrase in rule.phrases:
+            out.print(Text(f"  「{phrase}」"))
+        for pattern in rule.patterns:
+            out.print(Text(f"  {pattern}", style="cyan"))
+        if rule.unless:
+            out.print("Not when:")
+            for unless in rule.unless:
+                out.print(Text(f"  {unless.pattern}  (within the {unless.scope})", style="dim"))
+        out.print(Text("\nWhy is this bad?", style="bold"))
+        out.print(rule.why)
+        out.print(Text("\nExample", style="bold"))
+        for example in rule.examples.flag:
+            out.print(explain_line(checker, example))
+        out.print(Text("\nUse instead", style="bold"))
+        for line in rule.suggest:
+            out.print(Text(f"  {line}", style="green"))
+        out.print(Text("\nFine", style="bold"))
+        for example in rule.examples.clean:
+            out.print(Text(f"  {example}"))
+        out.print(Text(f"\nSource: {rule.source}" + (f" ({rule.source.note})" if rule.source.note else ""), style="dim"))
+        return
+    raise fail(f"unknown rule {rule_id!r}" + (f" in pack {pack!r}" if pack else " in any installed pack"))
+
+
+def explain_line(checker: Checker, example: str) -> Text:
+    return Text.assemble("  ", highlighted(checker.check(example)))
+
+
+@command("test")
+def lexicon_test(ctx: typer.Context,
+                 packs: Optional[List[str]] = typer.Argument(None, metavar="PACK", help="Packs to test (default: all).")) -> None:
+    """Run every rule's own flag and clean examples."""
+    quiet = settings(ctx).quiet
+    names = packs or list(available_packs())
+    seen = set()
+    failures = 0
+    examples = 0
+    for name in names:
+        checker = load(name, verify=False)
+        for compiled in (*checker.rules, *checker.conversation_rules):
+            examples += len(compiled.rule.examples.flag) + len(compiled.rule.examples.clean)
+        for failure in checker.test_examples():
+            key = (failure.pack, failure.rule, failure.example, failure.expected)
+            if key not in seen:
+                seen.add(key)
+                failures += 1
+                typer.echo(f"FAIL {failure}")
+        if not quiet:
+            typer.echo(f"{name}: {len(checker.rules)} rules and {len(checker.conversation_rules)} conversation rules checked")
+    if not quiet:
+        typer.echo(f"{failures} failing example(s)" if failures else f"all examples pass ({examples} example runs)")
+    raise typer.Exit(1 if failures else 0)
+
+
+@command("validate")
+def lexicon_validate(packs: List[str] = typer.Argument(..., metavar="PACK", help="Pack names or YAML files.")) -> None:
+    """Check schema, patterns and `extends` without running examples."""
+    for name in packs:
+        checker = load(name, verify=False)
+        typer.echo(f"ok {name}: {len(checker.rules)} rules, {len(checker.courtesy)} courtesy entries "
+                   f"({', '.join(p.pack.pack for p in checker.packs)})")
