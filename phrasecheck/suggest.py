@@ -2,7 +2,7 @@
 
 A rewrite must read as Chinese.  When the offending words are most of their clause (「可这事不归我管，
 找别人去」), the clause goes, not only the words, so no fragment such as 「可这事」 dangles before the
-standard line; when they are most of the message, the standard line is the rewrite.
+standard line; when those clauses are the whole message, the standard line is the rewrite.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Sequence
 
 from .normalize import NO_BREAK, NormalizedText
 
-WHOLE = 0.6  # a hit covering this share of its clauses (or of the message) replaces them whole
+WHOLE = 0.6  # a hit covering this share of its clauses replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
 
 
@@ -25,18 +25,24 @@ class Replacement:
 
 
 def replacement(text: NormalizedText, start: int, end: int, line: str) -> Replacement:
-    """What to replace for a hit at folded [start, end): its clauses, or just the words."""
+    """What to replace for a hit at folded [start, end): its clauses, or just the words.  A space
+    in a chat message separates as a comma would (「好的 在这签个名」 keeps 「好的」)."""
     low = start
-    while low > 0 and text.breaks[low] == NO_BREAK:
+    while low > 0 and text.breaks[low] == NO_BREAK and not _spaced(text, low):
         low -= 1
     high = end
-    while high < len(text.norm) and text.breaks[high] == NO_BREAK:
+    while high < len(text.norm) and text.breaks[high] == NO_BREAK and not _spaced(text, high):
         high += 1
     if end - start >= WHOLE * (high - low):
         start, end = low, high
-    whole = (end - start) >= WHOLE * max(1, len(text.norm))
+    whole = start == 0 and end == len(text.norm)
     original_start, original_end = text.original_span(start, end)
     return Replacement(original_start, original_end, line, whole)
+
+
+def _spaced(text: NormalizedText, position: int) -> bool:
+    """Whether the original has white space between folded characters position-1 and position."""
+    return any(ch.isspace() for ch in text.original[text.ends[position - 1] : text.starts[position]])
 
 
 def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | None:

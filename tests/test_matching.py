@@ -147,6 +147,8 @@ def test_rewrite_replaces_the_span_or_the_whole_line(mini_checker):
 def test_rewrite_replaces_the_clause_so_no_fragment_dangles(bank):
     result = bank.check("您好，感谢您耐心等待。这个呀不归我管，找别人去。祝您生活愉快！")
     assert result.rewrite == "您好，感谢您耐心等待。请您到××柜台(部门)办理。祝您生活愉快！"
+    assert bank.check("好的 在这签个名").rewrite == "好的 请您在这里签名!"  # a space separates like a comma
+    assert bank.check("您说得对，可这事不归我管，找别人去").rewrite == "您说得对，请您到××柜台(部门)办理"
 
 
 def test_boundary_marks_hold_when_their_optional_element_is_absent(mini_checker):
