@@ -2,9 +2,9 @@
 
 __version__ = "0.1.0"
 
-from .checker import Checker  # noqa: E402
+from .qa.checker import Checker  # noqa: E402  (the engine's checker with conversation scoring)
 from .conversation import Conversation, Turn  # noqa: E402
 from .errors import InputError, LexiconError, PhrasecheckError  # noqa: E402
-from .results import SCHEMA, UtteranceResult, Violation  # noqa: E402
+from .engine.results import SCHEMA, UtteranceResult, Violation  # noqa: E402
 
 __all__ = ["Checker", "Conversation", "Turn", "InputError", "LexiconError", "PhrasecheckError", "SCHEMA", "UtteranceResult", "Violation", "__version__"]

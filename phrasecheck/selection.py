@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from .errors import PhrasecheckError
 
 if TYPE_CHECKING:
-    from .checker import Checker
+    from .qa.checker import Checker
 
 _GLOB = frozenset("*?[")
 

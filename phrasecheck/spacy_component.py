@@ -19,7 +19,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .checker import Checker
+from .qa.checker import Checker
 
 SPANS_KEY = "phrasecheck"
 

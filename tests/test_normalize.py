@@ -1,4 +1,4 @@
-from phrasecheck.normalize import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK, Normalizer
+from phrasecheck.engine.normalize import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK, Normalizer
 
 N = Normalizer(fillers="嗯")
 

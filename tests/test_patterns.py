@@ -1,6 +1,6 @@
 import pytest
 
-from phrasecheck.patterns import DEFAULT_GAP, PatternSyntaxError, parse_pattern
+from phrasecheck.lexicon.patterns import DEFAULT_GAP, PatternSyntaxError, parse_pattern
 
 
 def test_elements_alternatives_gaps_and_boundaries():

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from phrasecheck import Checker, Conversation, LexiconError, Turn
-from phrasecheck.template import load_template
+from phrasecheck.qa.template import load_template
 
 
 def agent(text, begin=None, end=None, **extra):

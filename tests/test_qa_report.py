@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from phrasecheck.conversation import Conversation, Turn
-from phrasecheck.qa_report import QAReport, clock, highlight_segments
+from phrasecheck.reports.qa import QAReport, clock, highlight_segments
 
 TEMPLATE = {"id": "seed-003", "title": "服务质量测评", "pass_mark": 85}
 LEXICON = {"pack": "bank-counter", "version": "2026.11.0+test"}
@@ -284,7 +284,7 @@ def test_detail_memory_is_bounded():
 
 
 def test_error_list_is_bounded(monkeypatch):
-    monkeypatch.setattr("phrasecheck.qa_report.ERROR_LIMIT", 3)
+    monkeypatch.setattr("phrasecheck.reports.qa.ERROR_LIMIT", 3)
     report = QAReport()
     for n in range(5):
         report.add_error(f"f{n}.txt", "bad")

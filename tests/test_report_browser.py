@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from phrasecheck.qa_report import QAReport
+from phrasecheck.reports.qa import QAReport
 from test_qa_report import results
 
 CHROMIUM = "/usr/bin/chromium"

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from phrasecheck.template import available_templates
+from phrasecheck.qa.template import available_templates
 
 from ..deps import ServiceDep, json_body, request_body, timed
 from ..errors import ApiError, error_responses

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
-from ..checker import Checker
+from ..qa.checker import Checker
 from ..errors import PhrasecheckError
 
 PIPE_WIDTH = 100_000  # columns for a pipe or a file: long messages and tables come out whole

@@ -8,10 +8,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..checker import Checker
+from ..qa.checker import Checker
 from ..errors import PhrasecheckError
 from ..lexicon import available_packs, load_packs
-from ..report import SEVERITY_STYLE, highlighted
+from ..reports.terminal import SEVERITY_STYLE, highlighted
 from .app import app
 from .base import Command, Group, console, fail, load, settings
 

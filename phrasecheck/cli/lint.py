@@ -11,7 +11,7 @@ import typer
 
 from ..errors import InputError, PhrasecheckError
 from ..readers import read_utterances
-from ..report import Checked, Summary, dump_json, explain, sarif, table, write_csv
+from ..reports.terminal import Checked, Summary, dump_json, explain, sarif, table, write_csv
 from .app import command
 from .base import console, fail, load, settings
 from .options import (FailOn, FailOnOption, IgnoreOption, InputFormat, InputFormatOption, OutputFormat, PackOption,

@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 
 import typer
 
-from ..checker import Checker
+from ..qa.checker import Checker
 from ..config import Key
 from ..lexicon import SEVERITY_RANK
 from ..readers import FORMATS

@@ -35,8 +35,8 @@ def score(
     --select / --ignore apply to phrase and conversation rules alike: a rule switched off neither
     fires nor costs points.
     """
-    from ..batch import FileError, Reading, ScoreJob, default_jobs, score_paths
-    from ..qa_report import QAReport
+    from ..qa.batch import FileError, Reading, ScoreJob, default_jobs, score_paths
+    from ..reports.qa import QAReport
 
     checker = load(pack)
     off = rules_off(ctx, checker, select, ignore)

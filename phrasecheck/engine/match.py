@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
 
 _PLACEHOLDER_LOW, _PLACEHOLDER_HIGH = "\ue000", "\uefff"  # PLACEHOLDERS, compared inline in the hot loop
-from .patterns import ElementSpec
+from ..lexicon.patterns import ElementSpec
 from .words import frequency
 
 SHINGLE = 3

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from .checker import Checker
-from .conversation import Channel, Conversation
-from .errors import InputError
+from ..conversation import Channel, Conversation
+from ..errors import InputError
 from .template import Template
-from .readers import conversation_files, read_conversations
+from ..readers import conversation_files, read_conversations
 
 BATCH = 32  # conversations per task from a large file: amortises pickling, still streams
 SMALL_FILE = 4 * 2**20  # bytes: a file this small is parsed and scored whole by one worker

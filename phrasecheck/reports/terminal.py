@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
-from .readers import Record
-from .results import UtteranceResult
+from .. import __version__
+from ..readers import Record
+from ..engine.results import UtteranceResult
 
 SEVERITY_STYLE = {"info": "cyan", "warning": "yellow", "error": "red", "critical": "bold white on red"}
 DECISION_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}

@@ -1,37 +1,29 @@
-"""Lexicon packs: the YAML schema, validation and `extends` resolution.
+"""The pack schema: what a lexicon YAML file may say, validated field by field.
 
-A pack is data only.  Validation errors are reported as one line naming the file, the rule id and
-the field, so a rule author can fix a pack without reading Python.
+Rules, courtesy lines, conversation rules, word classes and the pack-wide normalize, judge and
+scoring settings; a value that cannot work (a bad pattern, an unknown kind) is refused here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import LexiconError
 from .patterns import MAX_CLASS_WORDS, PatternSyntaxError, parse_pattern
 
 Severity = Literal["info", "warning", "error", "critical"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 Role = Literal["agent", "customer"]
 _RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_BUNDLED = Path(__file__).resolve().parent.parent / "lexicons"
-_INSTALLED = Path(__file__).resolve().parent / "_lexicons"
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(_Strict):
+class Source(StrictModel):
     """Where in the seed standards a rule or phrase comes from."""
 
     seed: str = Field(pattern=r"^\d{3}$")
@@ -56,7 +48,7 @@ def _check_pattern(source: str) -> str:
     return source
 
 
-class Unless(_Strict):
+class Unless(StrictModel):
     """Context that makes a hit fine.  `hit`: the context overlaps or touches the hit; `clause`,
     `sentence`, `utterance`: it occurs anywhere in that stretch of the text."""
 
@@ -69,17 +61,17 @@ class Unless(_Strict):
         return _check_pattern(value)
 
 
-class Fuzzy(_Strict):
+class Fuzzy(StrictModel):
     threshold: float = Field(88.0, ge=60, le=100)
     min_length: int = Field(6, ge=4)
 
 
-class Examples(_Strict):
+class Examples(StrictModel):
     flag: list[str] = Field(min_length=1)
     clean: list[str] = Field(min_length=1)
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     id: str
     pair: str | None = None
     category: str
@@ -139,7 +131,7 @@ CourtesyKind = Literal[
 ]
 
 
-class Courtesy(_Strict):
+class Courtesy(StrictModel):
     """Recommended lines that have no banned counterpart; must-say rules draw on them."""
 
     id: str
@@ -153,7 +145,7 @@ ConversationKind = Literal["opening", "closing", "after_wait", "refusal", "unres
 _TURN_LINE = re.compile(r"^(?:\[(\d+):(\d{1,2}(?:\.\d+)?)\]\s*)?(坐席|客服|客户)[:：]\s*(.*)$")
 
 
-class ExampleTurn(_Strict):
+class ExampleTurn(StrictModel):
     role: Literal["agent", "customer"]
     text: str
     begin_ms: int | None = None
@@ -169,7 +161,7 @@ def _example_turn(line: str) -> ExampleTurn:
     return ExampleTurn(role="customer" if speaker == "客户" else "agent", text=text, begin_ms=begin)
 
 
-class ConversationExamples(_Strict):
+class ConversationExamples(StrictModel):
     flag: list[list[ExampleTurn]] = Field(min_length=1)
     clean: list[list[ExampleTurn]] = Field(min_length=1)
 
@@ -179,7 +171,7 @@ class ConversationExamples(_Strict):
         return [[_example_turn(t) if isinstance(t, str) else t for t in turns] for turns in (value or [])]
 
 
-class ConversationRule(_Strict):
+class ConversationRule(StrictModel):
     """A must-say (or must-not-leave-unsaid) rule over a whole conversation.
 
     `cues` are what satisfies the rule (a greeting, an apology…), as patterns and as courtesy
@@ -235,7 +227,7 @@ class ConversationRule(_Strict):
         return self
 
 
-class NormalizeConfig(_Strict):
+class NormalizeConfig(StrictModel):
     fillers: list[str] = []
     variants: dict[str, str] = {}
     dialect: dict[str, list[str]] = {}  # standard word → regional forms every rule literal also matches
@@ -260,7 +252,7 @@ class NormalizeConfig(_Strict):
         return {key.lower(): words for key, words in value.items()}
 
 
-class JudgeConfig(_Strict):
+class JudgeConfig(StrictModel):
     """Pack-wide judging: quotation and reported speech are not the agent's own words, and
     sentence-final particles that jieba glues onto a hit's last word do not make it cut a word."""
 
@@ -283,7 +275,7 @@ class JudgeConfig(_Strict):
         return value
 
 
-class ScoringConfig(_Strict):
+class ScoringConfig(StrictModel):
     deductions: dict[Severity, int] = {"info": 0, "warning": 1, "error": 2, "critical": 100}
     block_at: Severity = "error"
     warn_at: Severity = "warning"
@@ -303,7 +295,7 @@ def _word_classes(value: dict[str, list[str]]) -> dict[str, list[str]]:
     return value
 
 
-class Pack(_Strict):
+class Pack(StrictModel):
     pack: str
     title: str
     version: str
@@ -324,121 +316,3 @@ class Pack(_Strict):
     @classmethod
     def _classes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         return _word_classes(value)
-
-
-@dataclass(frozen=True)
-class LoadedPack:
-    pack: Pack
-    path: Path
-    digest: str
-
-
-def search_path() -> list[Path]:
-    """Directories searched for `NAME.yaml`: $PHRASECHECK_LEXICONS first, then the bundled packs."""
-    extra = [Path(p) for p in os.environ.get("PHRASECHECK_LEXICONS", "").split(os.pathsep) if p]
-    return extra + [p for p in (_BUNDLED, _INSTALLED) if p.is_dir()]
-
-
-def yaml_files(folder: str = "") -> dict[str, Path]:
-    """`NAME.yaml` files in `folder` of every search-path directory; earlier directories win."""
-    found: dict[str, Path] = {}
-    for directory in reversed(search_path()):
-        for path in sorted((directory / folder).glob("*.yaml")):
-            found[path.stem] = path
-    return dict(sorted(found.items()))
-
-
-def available_packs() -> dict[str, Path]:
-    return yaml_files()
-
-
-def resolve(name_or_path: str) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml"):
-        if not candidate.is_file():
-            raise LexiconError(f"{name_or_path}: no such lexicon file")
-        return candidate
-    packs = available_packs()
-    if name_or_path not in packs:
-        known = ", ".join(packs) or "none"
-        raise LexiconError(f"unknown pack {name_or_path!r} (known packs: {known})")
-    return packs[name_or_path]
-
-
-_LISTS = {"rules": "rule", "courtesy": "courtesy", "conversation_rules": "conversation rule"}
-
-
-def _describe(error: ValidationError, data: dict) -> str:
-    first = error.errors()[0]
-    location = list(first["loc"])
-    where = ""
-    if len(location) >= 2 and location[0] in _LISTS and isinstance(location[1], int):
-        items = data.get(location[0]) or []
-        item = items[location[1]] if location[1] < len(items) else {}
-        ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
-        where = f"{_LISTS[location[0]]} {ident!r}: "
-        location = location[2:]
-    field = ".".join(str(p) for p in location) or "(pack)"
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{where}{field}: {message}"
-
-
-def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
-    """A YAML file's bytes and top-level mapping, or a one-line error with file, line and column."""
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise LexiconError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise LexiconError(f"{path}{where}: invalid YAML: {problem}") from None
-    except OSError as error:
-        raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
-    if not isinstance(data, dict):
-        raise LexiconError(f"{path}: expected a mapping with {expected}")
-    return raw, data
-
-
-def read_pack(path: Path) -> LoadedPack:
-    raw, data = read_yaml_mapping(path, "`pack`, `title`, `version` and `rules`")
-    try:
-        pack = Pack.model_validate(data)
-    except ValidationError as error:
-        raise LexiconError(f"{path}: {_describe(error, data)}") from None
-    if pack.pack != path.stem and path.parent in search_path():
-        raise LexiconError(f"{path}: pack name {pack.pack!r} does not match the file name {path.stem!r}")
-    return LoadedPack(pack, path, hashlib.sha256(raw).hexdigest())
-
-
-def load_packs(names: list[str]) -> list[LoadedPack]:
-    """Packs in dependency order (every pack after the packs it extends), each once."""
-    ordered: list[LoadedPack] = []
-    seen: dict[Path, LoadedPack] = {}
-
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        path = resolve(name).resolve()
-        if path in seen:
-            return
-        if str(path) in trail:
-            raise LexiconError(f"{path}: `extends` forms a cycle ({' → '.join(Path(t).stem for t in trail)})")
-        loaded = read_pack(path)
-        for parent in loaded.pack.extends:
-            try:
-                visit(parent, trail + (str(path),))
-            except LexiconError as error:
-                raise LexiconError(f"{path}: extends {parent!r}: {error}") from None
-        seen[path] = loaded
-        ordered.append(loaded)
-
-    for name in names:
-        visit(name, ())
-    rule_homes: dict[str, Path] = {}
-    for loaded in ordered:
-        for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules):
-            if rule.id in rule_homes:
-                raise LexiconError(f"{loaded.path}: rule {rule.id!r} is already defined in {rule_homes[rule.id]}")
-            rule_homes[rule.id] = loaded.path
-    return ordered

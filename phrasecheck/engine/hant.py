@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-_SECONDARY = Path(__file__).resolve().parent / "data" / "t2s_secondary.txt"
+_SECONDARY = Path(__file__).resolve().parent.parent / "data" / "t2s_secondary.txt"
 
 
 @lru_cache(maxsize=1)

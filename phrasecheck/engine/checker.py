@@ -13,42 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from . import __version__
-from .errors import LexiconError
+from ..errors import LexiconError
 from .judge import Decision, JudgeContext, covers_sentence, judge
-from .conversation import Conversation, Turn
-from .lexicon import ConversationRule, Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .match import CompiledPattern, Failure, Matcher
 from .normalize import Normalizer
-from .qa import CompiledConversationRule, ConversationResult, apply_template, evaluate, finding_evidence, utterance_evidence
 from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, expand
-from .vocabulary import canonical_role
+from ..vocabulary import canonical_role
 from .score import score_utterance
 from .suggest import replacement, rewrite
-from .template import DEFAULT_TEMPLATE, Template, load_template
 
 ROLES = ("agent", "customer")
 UNSCORED_ROLES = ("bot", "system")  # transcript turns no agent said
-_ENGINE_FILES = ("normalize.py", "latin.py", "hant.py", "data/t2s_secondary.txt", "patterns.py", "match.py", "judge.py",
-                 "lexicon.py", "rules.py", "words.py", "checker.py", "qa.py")
-
-
-@dataclass(frozen=True)
-class ExampleFailure:
-    pack: Path
-    rule: str
-    example: str
-    expected: str  # "flag" or "clean"
-    found: tuple[str, ...]  # rule ids that fired
-
-    def __str__(self) -> str:
-        if self.expected == "flag":
-            return f"{self.pack}: rule {self.rule!r}: misses its own flag example {self.example!r}"
-        return (
-            f"{self.pack}: rule {self.rule!r}: fires on its own clean example {self.example!r}"
-            f" (flagged by {', '.join(self.found)})"
-        )
 
 
 class Checker:
@@ -95,10 +73,6 @@ class Checker:
             rule.id: loaded.path for loaded in self.packs for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules)
         }
         self.courtesy: tuple[Courtesy, ...] = tuple(c for loaded in self.packs for c in loaded.pack.courtesy)
-        self.conversation_rules = tuple(
-            self._compile_conversation_rule(rule, loaded) for loaded in self.packs for rule in loaded.pack.conversation_rules
-        )
-        self._templates: dict[str, Template] = {}
         self._matcher = Matcher()
         for index, compiled in enumerate(self.rules):
             for pattern in compiled.patterns:
@@ -121,12 +95,6 @@ class Checker:
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
 
-    def _compile_conversation_rule(self, rule: ConversationRule, loaded: LoadedPack) -> CompiledConversationRule:
-        try:
-            return CompiledConversationRule.compile(rule, self.courtesy, self.normalizer, self.classes)
-        except ValueError as error:
-            raise LexiconError(f"{loaded.path}: conversation rule {rule.id!r}: {error}") from None
-
     # -- loading -------------------------------------------------------------------------------
     @classmethod
     def load(cls, packs: str | os.PathLike | Sequence[str | os.PathLike] = "core", verify_examples: bool = True) -> "Checker":
@@ -138,12 +106,12 @@ class Checker:
         """
         names = [os.fspath(packs)] if isinstance(packs, (str, os.PathLike)) else [os.fspath(p) for p in packs]
         checker = cls(load_packs(names))
-        if verify_examples and not _already_verified(checker):
+        if verify_examples and not already_verified(checker.digest):
             failures = checker.test_examples()
             if failures:
                 extra = f" (and {len(failures) - 1} more; run `phrasecheck lexicon test`)" if len(failures) > 1 else ""
                 raise LexiconError(f"{failures[0]}{extra}")
-            _remember_verified(checker)
+            remember_verified(checker.digest)
         return checker
 
     # -- checking ------------------------------------------------------------------------------
@@ -247,49 +215,6 @@ class Checker:
                 meta = {k: v for k, v in item.items() if k not in ("text", "role", "id")}
                 yield self.check(item["text"], item.get("role", "agent"), item.get("id"), meta=meta)
 
-    # -- conversations -------------------------------------------------------------------------
-    def template(self, template: str | os.PathLike | Template | None = None) -> Template:
-        """A scoring template by name or path (loaded once per checker), `seed-003` by default."""
-        if isinstance(template, Template):
-            return template
-        key = os.fspath(template or DEFAULT_TEMPLATE)
-        if key not in self._templates:
-            self._templates[key] = load_template(key)
-        return self._templates[key]
-
-    def score_conversation(
-        self,
-        conversation: Conversation | Sequence[Turn | Mapping[str, Any]],
-        template: str | os.PathLike | Template | None = None,
-        disabled_rules: Iterable[str] = (),
-    ) -> ConversationResult:
-        """Check every turn, run the conversation rules, and score both on the template.
-        `disabled_rules` (phrase or conversation rule ids) neither fire nor count."""
-        if not isinstance(conversation, Conversation):
-            conversation = Conversation(id="conversation", turns=list(conversation))
-        scoring = self.template(template)
-        disabled = frozenset(disabled_rules)
-        results = [self.check_turn(t.text, t.role, str(t.seq) if t.seq is not None else None, disabled_rules=disabled)
-                   for t in conversation.turns]
-        rules = tuple(c for c in self.conversation_rules if c.rule.id not in disabled)
-        findings = evaluate(rules, conversation, self.normalizer)
-        titles = {c.rule.id: c.rule.title for c in self.conversation_rules}
-        evidence = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]
-        evidence += [finding_evidence(f, titles[f.rule]) for f in findings if f.status == "violated"]
-        evidence.sort(key=lambda e: (e.turn if e.turn is not None else len(results), e.start or 0))
-        score, vetoed, dimensions, deductions = apply_template(scoring, evidence)
-        begins = [t.begin_ms for t in conversation.turns if t.begin_ms is not None]
-        ends = [t.end_ms if t.end_ms is not None else t.begin_ms for t in conversation.turns if t.begin_ms is not None]
-        stats = {
-            "turns": len(results),
-            "agent_turns": sum(t.role == "agent" for t in conversation.turns),
-            "duration_ms": max(ends) - min(begins) if begins else None,
-        }
-        return ConversationResult(
-            conversation, results, findings, deductions, dimensions, score, scoring.grade(score),
-            score >= scoring.pass_mark and not vetoed, vetoed, scoring, self.lexicon, stats,
-        )
-
     # -- rule examples -------------------------------------------------------------------------
     def test_examples(self, rule_ids: Iterable[str] | None = None) -> list[ExampleFailure]:
         wanted = set(rule_ids) if rule_ids is not None else None
@@ -307,19 +232,6 @@ class Checker:
                 fired = tuple(v.rule for v in self.check(example).violations)
                 if fired:
                     failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
-        for compiled in self.conversation_rules:
-            rule = compiled.rule
-            if wanted is not None and rule.id not in wanted:
-                continue
-            home = self.rule_home[rule.id]
-            channel = "call" if "call" in rule.channels else "chat"
-            for expected, examples in (("flag", rule.examples.flag), ("clean", rule.examples.clean)):
-                for turns in examples:
-                    conversation = Conversation(id="example", channel=channel, turns=[Turn(**t.model_dump()) for t in turns])
-                    fired = tuple(f.rule for f in evaluate((compiled,), conversation, self.normalizer) if f.status == "violated")
-                    if (rule.id in fired) != (expected == "flag"):
-                        text = " / ".join(f"{t.role}: {t.text}" for t in turns)
-                        failures.append(ExampleFailure(home, rule.id, text, expected, fired))
         return failures
 
     def _fired_before_overlaps(self, text: str) -> tuple[str, ...]:
@@ -335,31 +247,3 @@ class Checker:
             raise LexiconError(f"unknown rule {rule_id!r} in pack {self.lexicon['pack']!r}")
         return self.rules[self._by_id[rule_id]]
 
-
-def _verification_marker(checker: Checker) -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    engine = hashlib.sha256(__version__.encode())
-    here = Path(__file__).resolve().parent
-    for name in _ENGINE_FILES:
-        try:
-            engine.update((here / name).read_bytes())
-        except OSError:
-            return None
-    key = hashlib.sha256((checker.digest + engine.hexdigest()).encode()).hexdigest()[:32]
-    return Path(base) / "phrasecheck" / "verified" / key
-
-
-def _already_verified(checker: Checker) -> bool:
-    marker = _verification_marker(checker)
-    return marker is not None and marker.exists()
-
-
-def _remember_verified(checker: Checker) -> None:
-    marker = _verification_marker(checker)
-    if marker is None:
-        return
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only cache only costs a re-verification next time

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from .lexicon import SEVERITY_RANK, Rule
+from ..lexicon import SEVERITY_RANK, Rule
 from .match import CompiledPattern
 from .normalize import Normalizer
-from .patterns import ElementSpec, PatternSyntaxError, parse_pattern
+from ..lexicon.patterns import ElementSpec, PatternSyntaxError, parse_pattern
 
 
 @dataclass(frozen=True)

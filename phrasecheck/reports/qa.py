@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from . import __version__
+from .. import __version__
 
 GRADES = ("优秀", "优良", "良好", "合格", "不合格")  # seed 003 bands, best first (CSV/chart column order)
 UNKNOWN_AGENT = "(unknown)"
@@ -282,7 +282,7 @@ _ENV: Environment | None = None
 def _environment() -> Environment:
     global _ENV
     if _ENV is None:
-        _ENV = Environment(loader=PackageLoader("phrasecheck", "templates"), autoescape=True,
+        _ENV = Environment(loader=PackageLoader("phrasecheck.reports", "templates"), autoescape=True,
                            trim_blocks=True, lstrip_blocks=True)
         _ENV.filters["clock"] = clock
     return _ENV

@@ -15,13 +15,14 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from .errors import LexiconError
-from .lexicon import Severity, Source, _Strict, read_yaml_mapping, yaml_files
+from ..errors import LexiconError
+from ..lexicon import Severity, Source, read_yaml_mapping, yaml_files
+from ..lexicon.schema import StrictModel
 
 DEFAULT_TEMPLATE = "seed-003"
 
 
-class Match(_Strict):
+class Match(StrictModel):
     """Which evidence an item takes: every given field must match (any of its values)."""
 
     rules: list[str] = []  # rule ids, shell-style wildcards allowed: "counter-*"
@@ -44,7 +45,7 @@ class Match(_Strict):
         )
 
 
-class Item(_Strict):
+class Item(StrictModel):
     id: str
     title: str
     match: Match
@@ -53,25 +54,25 @@ class Item(_Strict):
     cap: int | None = Field(None, ge=0)
 
 
-class Dimension(_Strict):
+class Dimension(StrictModel):
     id: str
     title: str
     cap: int = Field(gt=0)
     items: list[Item] = Field(min_length=1)
 
 
-class Veto(_Strict):
+class Veto(StrictModel):
     id: str
     title: str
     match: Match
 
 
-class Grade(_Strict):
+class Grade(StrictModel):
     name: str
     min: int = Field(ge=0)
 
 
-class Template(_Strict):
+class Template(StrictModel):
     template: str
     title: str
     version: str

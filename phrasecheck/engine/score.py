@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .lexicon import SEVERITY_RANK, ScoringConfig
+from ..lexicon import SEVERITY_RANK, ScoringConfig
 
 
 def score_utterance(severities: Iterable[str], config: ScoringConfig) -> tuple[int, str]:

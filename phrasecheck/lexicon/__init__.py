@@ -1,0 +1,11 @@
+"""Lexicon packs: the pattern language, the YAML schema, and loading with `extends`."""
+
+from .loading import LoadedPack, available_packs, load_packs, read_pack, read_yaml_mapping, resolve, search_path, yaml_files
+from .patterns import ElementSpec, PatternSyntaxError, parse_pattern
+from .schema import SEVERITY_RANK, ConversationRule, Courtesy, Pack, Rule, ScoringConfig, Severity, Source
+
+__all__ = [
+    "ConversationRule", "Courtesy", "ElementSpec", "LoadedPack", "Pack", "PatternSyntaxError", "Rule", "SEVERITY_RANK",
+    "ScoringConfig", "Severity", "Source", "available_packs", "load_packs", "parse_pattern", "read_pack",
+    "read_yaml_mapping", "resolve", "search_path", "yaml_files",
+]

@@ -1,0 +1,140 @@
+"""Finding packs and loading them: search path, YAML reading, schema errors as one line, `extends`.
+
+A pack is data only.  Validation errors name the file, the rule id and the field, so a rule
+author can fix a pack without reading Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import LexiconError
+from .schema import Pack
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+_BUNDLED = _PACKAGE.parent / "lexicons"  # a source checkout
+_INSTALLED = _PACKAGE / "_lexicons"  # a wheel
+
+
+@dataclass(frozen=True)
+class LoadedPack:
+    pack: Pack
+    path: Path
+    digest: str
+
+
+def search_path() -> list[Path]:
+    """Directories searched for `NAME.yaml`: $PHRASECHECK_LEXICONS first, then the bundled packs."""
+    extra = [Path(p) for p in os.environ.get("PHRASECHECK_LEXICONS", "").split(os.pathsep) if p]
+    return extra + [p for p in (_BUNDLED, _INSTALLED) if p.is_dir()]
+
+
+def yaml_files(folder: str = "") -> dict[str, Path]:
+    """`NAME.yaml` files in `folder` of every search-path directory; earlier directories win."""
+    found: dict[str, Path] = {}
+    for directory in reversed(search_path()):
+        for path in sorted((directory / folder).glob("*.yaml")):
+            found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def available_packs() -> dict[str, Path]:
+    return yaml_files()
+
+
+def resolve(name_or_path: str) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml"):
+        if not candidate.is_file():
+            raise LexiconError(f"{name_or_path}: no such lexicon file")
+        return candidate
+    packs = available_packs()
+    if name_or_path not in packs:
+        known = ", ".join(packs) or "none"
+        raise LexiconError(f"unknown pack {name_or_path!r} (known packs: {known})")
+    return packs[name_or_path]
+
+
+_LISTS = {"rules": "rule", "courtesy": "courtesy", "conversation_rules": "conversation rule"}
+
+
+def _describe(error: ValidationError, data: dict) -> str:
+    first = error.errors()[0]
+    location = list(first["loc"])
+    where = ""
+    if len(location) >= 2 and location[0] in _LISTS and isinstance(location[1], int):
+        items = data.get(location[0]) or []
+        item = items[location[1]] if location[1] < len(items) else {}
+        ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
+        where = f"{_LISTS[location[0]]} {ident!r}: "
+        location = location[2:]
+    field = ".".join(str(p) for p in location) or "(pack)"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}{field}: {message}"
+
+
+def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
+    """A YAML file's bytes and top-level mapping, or a one-line error with file, line and column."""
+    try:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise LexiconError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise LexiconError(f"{path}{where}: invalid YAML: {problem}") from None
+    except OSError as error:
+        raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping with {expected}")
+    return raw, data
+
+
+def read_pack(path: Path) -> LoadedPack:
+    raw, data = read_yaml_mapping(path, "`pack`, `title`, `version` and `rules`")
+    try:
+        pack = Pack.model_validate(data)
+    except ValidationError as error:
+        raise LexiconError(f"{path}: {_describe(error, data)}") from None
+    if pack.pack != path.stem and path.parent in search_path():
+        raise LexiconError(f"{path}: pack name {pack.pack!r} does not match the file name {path.stem!r}")
+    return LoadedPack(pack, path, hashlib.sha256(raw).hexdigest())
+
+
+def load_packs(names: list[str]) -> list[LoadedPack]:
+    """Packs in dependency order (every pack after the packs it extends), each once."""
+    ordered: list[LoadedPack] = []
+    seen: dict[Path, LoadedPack] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        path = resolve(name).resolve()
+        if path in seen:
+            return
+        if str(path) in trail:
+            raise LexiconError(f"{path}: `extends` forms a cycle ({' → '.join(Path(t).stem for t in trail)})")
+        loaded = read_pack(path)
+        for parent in loaded.pack.extends:
+            try:
+                visit(parent, trail + (str(path),))
+            except LexiconError as error:
+                raise LexiconError(f"{path}: extends {parent!r}: {error}") from None
+        seen[path] = loaded
+        ordered.append(loaded)
+
+    for name in names:
+        visit(name, ())
+    rule_homes: dict[str, Path] = {}
+    for loaded in ordered:
+        for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules):
+            if rule.id in rule_homes:
+                raise LexiconError(f"{loaded.path}: rule {rule.id!r} is already defined in {rule_homes[rule.id]}")
+            rule_homes[rule.id] = loaded.path
+    return ordered

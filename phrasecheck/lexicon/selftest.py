@@ -1,0 +1,64 @@
+"""Rules test themselves: a rule that misses its own `flag` example or fires on its own `clean`
+one is a lexicon error.  The engine and the QA layer run the examples; this module holds what
+they report and remembers lexicons that already passed, per lexicon and code digest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# Code whose change can change what an example produces: matching, judging, conversation rules.
+_CODE = ("engine", "lexicon", "qa", "data")
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    pack: Path
+    rule: str
+    example: str
+    expected: str  # "flag" or "clean"
+    found: tuple[str, ...]  # rule ids that fired
+
+    def __str__(self) -> str:
+        if self.expected == "flag":
+            return f"{self.pack}: rule {self.rule!r}: misses its own flag example {self.example!r}"
+        return (
+            f"{self.pack}: rule {self.rule!r}: fires on its own clean example {self.example!r}"
+            f" (flagged by {', '.join(self.found)})"
+        )
+
+
+def _marker(lexicon_digest: str) -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    code = hashlib.sha256(__version__.encode())
+    try:
+        for folder in _CODE:
+            for path in sorted((_PACKAGE / folder).rglob("*")):
+                if path.is_file() and path.suffix in (".py", ".txt", ".yaml"):
+                    code.update(path.relative_to(_PACKAGE).as_posix().encode())
+                    code.update(path.read_bytes())
+    except OSError:
+        return None
+    key = hashlib.sha256((lexicon_digest + code.hexdigest()).encode()).hexdigest()[:32]
+    return Path(base) / "phrasecheck" / "verified" / key
+
+
+def already_verified(lexicon_digest: str) -> bool:
+    marker = _marker(lexicon_digest)
+    return marker is not None and marker.exists()
+
+
+def remember_verified(lexicon_digest: str) -> None:
+    marker = _marker(lexicon_digest)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only cache only costs a re-verification next time

@@ -1,0 +1,1 @@
+"""What people read: terminal explanations and tables, JSON/JSONL, CSV, SARIF and the QA report."""
