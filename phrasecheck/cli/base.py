@@ -7,7 +7,6 @@ Typer's `<str>` / `{text}` type labels.  The root group's options (`--config`, `
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 

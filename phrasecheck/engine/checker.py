@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
 from .judge import Decision, JudgeContext, covers_sentence, judge
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
-from .match import CompiledPattern, Failure, Matcher
+from .match import Failure, Matcher
+from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, expand

@@ -14,7 +14,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
-from .match import Candidate, CompiledPattern
+from .match import Candidate
+from .pattern import CompiledPattern
 from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
 from .rules import CompiledRule
 from .words import tokenizer

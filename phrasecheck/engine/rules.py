@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..lexicon import SEVERITY_RANK, Rule
-from .match import CompiledPattern
+from .pattern import CompiledPattern
 from .normalize import Normalizer
 from ..lexicon.patterns import ElementSpec, PatternSyntaxError, parse_pattern
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ..conversation import Conversation
-from ..engine.match import CompiledPattern
+from ..engine.pattern import CompiledPattern
 from ..engine.normalize import NormalizedText, Normalizer
 from ..engine.rules import expand
 from ..lexicon import ConversationRule, Courtesy

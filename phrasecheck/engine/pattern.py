@@ -1,0 +1,277 @@
+"""One rule pattern bound to a normalizer, verified around an anchor hit.
+
+The anchor element is found by the matcher's automaton; the other elements are looked for next to
+it within their gap bounds, nearest first, in the phonetic text and then checked against the
+folded spelling (a bounded number of homophones).  An element with many spellings (a word class,
+regional forms) is searched with its own small automaton.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import ahocorasick
+
+from ..lexicon.patterns import ElementSpec
+from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
+from .words import frequency
+
+FULL_PINYIN = 4  # syllables a phrase needs to match when every character of it is typed in pinyin
+INDEXED_KEYS = 8  # more keys than this: search the element with an automaton
+_PLACEHOLDER_LOW, _PLACEHOLDER_HIGH = "\ue000", "\uefff"  # PLACEHOLDERS, compared inline in the hot loop
+
+
+def phonetic_allowance(length: int) -> int:
+    """How many characters of a match may differ (as homophones) and still count."""
+    if length < 3:
+        return 0
+    return 1 if length < 7 else 2
+
+
+def element_allowance(length: int) -> int:
+    """Per element: one homophone in a two-character word is fine *inside a longer pattern*
+    (「电老打出来的怎么会错」); the whole match is then held to `phonetic_allowance`."""
+    return 1 if length == 2 else phonetic_allowance(length)
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    norm: str
+    keys: tuple[str, ...]  # phonetic keys over the characters' alternative readings
+    allowance: int
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    alternatives: tuple[Alternative, ...]
+    optional: bool
+    gap_before: int
+    break_before: bool
+    break_after: bool
+    # An element with many spellings (a word class, regional forms) is looked for with its own
+    # small automaton, one C-level pass over the gap window instead of a find per spelling.
+    index: ahocorasick.Automaton | None = None
+    longest: int = 0
+
+    @property
+    def shortest(self) -> int:
+        return min(len(a.norm) for a in self.alternatives)
+
+
+def _element(alternatives: Sequence[Alternative], spec: ElementSpec) -> Element:
+    by_key: dict[str, list[Alternative]] = {}
+    for alternative in alternatives:
+        for key in alternative.keys:
+            by_key.setdefault(key, []).append(alternative)
+    index = None
+    if len(by_key) > INDEXED_KEYS:
+        index = ahocorasick.Automaton()
+        for key, spelled in by_key.items():
+            index.add_word(key, (len(key), tuple(spelled)))
+        index.make_automaton()
+    longest = max(len(a.norm) for a in alternatives)
+    return Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after, index, longest)
+
+
+@dataclass(frozen=True, slots=True)
+class PatternMatch:
+    start: int
+    end: int
+    spans: tuple[tuple[int, int], ...]  # one (start, end) per matched element
+    mismatches: int
+    placeholders: int  # positions matched by a syllable typed in Latin letters
+
+
+class CompiledPattern:
+    """A parsed pattern bound to a normalizer; knows how to verify itself around an anchor."""
+
+    def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool = True):
+        elements = []
+        for spec in specs:
+            alternatives = []
+            for text in spec.alternatives:
+                norm = normalizer.fold(text)
+                if not norm:
+                    raise ValueError(f"{text!r} is empty once folded (only punctuation or skip characters)")
+                allowance = element_allowance(len(norm)) if phonetic else 0
+                # Alternatives too short for a homophone need only the key of their own spelling.
+                keys = normalizer.phonetic_variants(norm) if allowance else (normalizer.phonetic(norm),)
+                alternatives.append(Alternative(norm, keys, allowance))
+                if phonetic:  # rule literals also in regional speech, spelled exactly (no homophones of dialect)
+                    for form in normalizer.spoken_forms(text)[1:]:
+                        folded = normalizer.fold(form)
+                        alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
+            elements.append(_element(alternatives, spec))
+        self.elements: tuple[Element, ...] = tuple(elements)
+        required = [i for i, e in enumerate(self.elements) if not e.optional]
+        # Anchor the scan on the rarest required element, so common words (「这」「给您」) do
+        # not send every text down the verification path.
+        self.anchor = min(required, key=lambda i: (_commonness(self.elements[i]), i))
+        self.is_literal = len(self.elements) == 1
+
+    # -- verification ------------------------------------------------------------------------
+    def match_at(self, text: NormalizedText, alternative: Alternative, start: int,
+                 reasons: list[str] | None = None) -> PatternMatch | None:
+        """Verify a match whose anchor element is `alternative` at folded offset `start`; with
+        `reasons`, say why a failed one failed (the explain trace)."""
+        end = start + len(alternative.norm)
+        anchor = self.elements[self.anchor]
+        mismatches = count_mismatches(text.norm, start, alternative.norm)
+        if mismatches > alternative.allowance:
+            return _fail(reasons, f"{text.norm[start:end]!r} sounds like {alternative.norm!r} but differs in {mismatches} characters")
+        if not _breaks_ok(text, anchor, start, end):
+            return _fail(reasons, f"{alternative.norm!r} is not at the clause edge the pattern's ^/$ asks for")
+        spans = [(start, end)]
+        # Leftwards from the anchor.
+        cursor = start
+        gap = anchor.gap_before
+        for index in range(self.anchor - 1, -1, -1):
+            element = self.elements[index]
+            found = _find_left(text, element, cursor - gap, cursor)
+            if found is None:
+                if not element.optional or not _skipped_breaks_ok(text, element, cursor):
+                    return _fail(reasons, _missing(element, index, "before", gap))
+                gap += element.gap_before
+                continue
+            spans.insert(0, (found[0], found[1]))
+            mismatches += found[2]
+            cursor, gap = found[0], element.gap_before
+        # Rightwards from the anchor.
+        cursor = end
+        gap = 0
+        for index in range(self.anchor + 1, len(self.elements)):
+            element = self.elements[index]
+            gap += element.gap_before
+            found = _find_right(text, element, cursor, cursor + gap)
+            if found is None:
+                if not element.optional or not _skipped_breaks_ok(text, element, cursor):
+                    return _fail(reasons, _missing(element, index, "after", gap))
+                continue
+            spans.append((found[0], found[1]))
+            mismatches += found[2]
+            cursor, gap = found[1], 0
+        placeholders = sum(len(PLACEHOLDERS.findall(text.norm, s, e)) for s, e in spans) if text.rewrite else 0
+        if mismatches or placeholders:
+            matched = sum(e - s for s, e in spans)
+            if mismatches > phonetic_allowance(matched):
+                return _fail(reasons, f"{mismatches} homophone(s) in {matched} characters is more than allowed")
+            # Two characters spelled as the literal spells them, or a phrase of four or more typed
+            # wholly in pinyin (bu gui wo guan): one or two syllables alone (gun, sha) are too common.
+            if matched - mismatches - placeholders < 2 and (mismatches or matched < FULL_PINYIN):
+                return _fail(reasons, f"only {matched - mismatches - placeholders} of {matched} characters as written")
+        return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
+
+    def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
+        """Every match whose anchor lies within [low, high): used for `unless` and mention frames."""
+        high = len(text.phon) if high is None else high
+        matches = []
+        for alternative in self.elements[self.anchor].alternatives:
+            for key in alternative.keys:
+                position = text.phon.find(key, low, high)
+                while position != -1:
+                    found = self.match_at(text, alternative, position)
+                    if found is not None:
+                        matches.append(found)
+                    position = text.phon.find(key, position + 1, high)
+        return matches
+
+
+def _fail(reasons: list[str] | None, reason: str) -> None:
+    if reasons is not None:
+        reasons.append(reason)
+    return None
+
+
+def _missing(element: Element, index: int, side: str, gap: int) -> str:
+    words = "|".join(a.norm for a in element.alternatives[:6]) + ("|…" if len(element.alternatives) > 6 else "")
+    where = f"within {gap} characters {side}" if gap else f"right {side}"
+    return f"element {index + 1} [{words}] not found {where} the anchor"
+
+
+def _commonness(element: Element) -> int:
+    return sum(frequency(a.norm) for a in element.alternatives)
+
+
+def count_mismatches(norm: str, start: int, literal: str) -> int:
+    """Characters that differ from the literal's; a placeholder does not (its key matched)."""
+    return sum(1 for a, b in zip(norm[start : start + len(literal)], literal) if a != b and not _PLACEHOLDER_LOW <= a <= _PLACEHOLDER_HIGH)
+
+
+def _breaks_ok(text: NormalizedText, element: Element, start: int, end: int) -> bool:
+    if element.break_before and text.breaks[start] == NO_BREAK:
+        return False
+    if element.break_after and text.breaks[end] == NO_BREAK:
+        return False
+    return True
+
+
+def _skipped_breaks_ok(text: NormalizedText, element: Element, position: int) -> bool:
+    """An absent optional element hands its `^`/`$` to the place it would have been."""
+    if (element.break_before or element.break_after) and text.breaks[position] == NO_BREAK:
+        return False
+    return True
+
+
+def _find_right(text: NormalizedText, element: Element, low: int, high: int) -> tuple[int, int, int] | None:
+    """Nearest valid occurrence of the element starting in [low, high]; longest on a tie."""
+    if element.index is not None:
+        return _find_indexed(text, element, low, high, right=True)
+    best = None
+    for alternative in element.alternatives:
+        length = len(alternative.norm)
+        for key in alternative.keys:
+            position = text.phon.find(key, low, high + length)
+            while position != -1:
+                mismatches = count_mismatches(text.norm, position, alternative.norm)
+                if mismatches <= alternative.allowance and _breaks_ok(text, element, position, position + length):
+                    if best is None or (position, -length) < (best[0], best[0] - best[1]):
+                        best = (position, position + length, mismatches)
+                    break
+                position = text.phon.find(key, position + 1, high + length)
+    return best
+
+
+def _find_left(text: NormalizedText, element: Element, low: int, high: int) -> tuple[int, int, int] | None:
+    """Nearest valid occurrence of the element ending in [low, high]; longest on a tie."""
+    low = max(low, 0)
+    if element.index is not None:
+        return _find_indexed(text, element, low, high, right=False)
+    best = None
+    for alternative in element.alternatives:
+        length = len(alternative.norm)
+        for key in alternative.keys:
+            position = text.phon.rfind(key, max(0, low - length), high)
+            while position != -1 and position + length >= low:
+                mismatches = count_mismatches(text.norm, position, alternative.norm)
+                if mismatches <= alternative.allowance and _breaks_ok(text, element, position, position + length):
+                    if best is None or (-(position + length), -length) < (-best[1], best[0] - best[1]):
+                        best = (position, position + length, mismatches)
+                    break
+                position = text.phon.rfind(key, max(0, low - length), position + length - 1)
+    return best
+
+
+def _find_indexed(text: NormalizedText, element: Element, low: int, high: int, right: bool) -> tuple[int, int, int] | None:
+    """`_find_right` (starting in [low, high]) or `_find_left` (ending in [low, high]) through the
+    element's automaton: the same nearest, longest-on-a-tie occurrence."""
+    if right:
+        window_low, window_high = low, min(len(text.phon), high + element.longest)
+    else:
+        window_low, window_high = max(0, low - element.longest), min(len(text.phon), high)
+    if window_high <= window_low:
+        return None
+    best = None
+    for end_index, (length, spelled) in element.index.iter(text.phon, window_low, window_high):
+        position = end_index - length + 1
+        edge = position if right else position + length
+        if not low <= edge <= high:
+            continue
+        for alternative in spelled:
+            mismatches = count_mismatches(text.norm, position, alternative.norm)
+            if mismatches <= alternative.allowance and _breaks_ok(text, element, position, position + length):
+                rank = (position, -length) if right else (-(position + length), -length)
+                if best is None or rank < best[0]:
+                    best = (rank, (position, position + length, mismatches))
+                break
+    return best[1] if best else None
