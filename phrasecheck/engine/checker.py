@@ -14,8 +14,11 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from ..errors import LexiconError
 from .judge import Decision, JudgeContext, covers_sentence, judge
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
-from .match import Failure, Matcher
+from .classify import available_models, load_model
+from .match import Candidate, Failure, Matcher
+from .sentences import SentenceClassifier
 from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
@@ -37,6 +40,7 @@ class Checker:
         fillers, variants, dialect, initials, quotes, frames, reach, particles = [], {}, {}, {}, [], [], 10, set()
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
+        classifier, classifier_home = None, None
         for loaded in self.packs:
             pack = loaded.pack
             for name, words in pack.classes.items():
@@ -54,6 +58,8 @@ class Checker:
                 particles.update(pack.judge.particles)
             if pack.scoring:
                 scoring = pack.scoring
+            if pack.classifier:
+                classifier, classifier_home = pack.classifier, loaded.path
         self.scoring = scoring
         self.classes = {name: tuple(words) for name, words in classes.items()}
         self.normalizer = Normalizer(fillers, variants, dialect, initials)
@@ -87,6 +93,20 @@ class Checker:
         self.digest = digest
         self.lexicon = {"pack": main.pack, "version": f"{main.version}+{digest[:8]}"}
         self._by_id = {c.id: i for i, c in enumerate(self.rules)}
+        self.classifier_config = classifier
+        self._classifier = self._sentence_classifier(classifier, classifier_home) if classifier else None
+
+    def _sentence_classifier(self, config: ClassifierConfig, home) -> SentenceClassifier:
+        unknown = [rule for rule in config.rules.values() if rule not in self._by_id]
+        if unknown:
+            raise LexiconError(f"{home}: classifier.rules: unknown rule {unknown[0]!r}")
+        try:
+            model = load_model(config.model, home.parent)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            shipped = ", ".join(available_models()) or "none"
+            raise LexiconError(f"{home}: classifier.model: cannot load {config.model!r} ({error}; shipped models: {shipped})") from None
+        rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
+        return SentenceClassifier(model, config.threshold, rules)
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
@@ -131,16 +151,23 @@ class Checker:
         if role == "customer":
             trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta, trace)
+        model_hits: list[Candidate] = []
         if explain:
             normalized = self.normalizer.full(text)
             hits = self._matcher.scan(normalized.phon)
+            if self._classifier:
+                model_hits = self._classifier.candidates(normalized)
         else:
             skim = self.normalizer.skim(text)
             hits = self._matcher.scan(skim.phon)
-            if not hits or not self._matcher.plausible(skim.folded, hits):
+            if hits and not self._matcher.plausible(skim.folded, hits):
+                hits = []
+            if not hits and self._classifier is None:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
-            if not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
+            if self._classifier:
+                model_hits = self._classifier.candidates(draft)
+            if not model_hits and not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             normalized = self.normalizer.with_offsets(draft)
         failures: list[Failure] | None = [] if explain else None
@@ -149,7 +176,12 @@ class Checker:
         if disabled_rules:
             disabled = set(disabled_rules)
             candidates = [c for c in candidates if self.rules[c.rule].id not in disabled]
+            model_hits = [c for c in model_hits if self.rules[c.rule].id not in disabled]
         kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions)
+        if model_hits:  # the model speaks only for sentences no pattern already flagged
+            unclaimed = [m for m in model_hits if not any(k.start < m.end and m.start < k.end for k in kept)]
+            kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions)],
+                          key=lambda c: c.start)
         violations = []
         replacements = []
         for candidate in kept:
@@ -173,6 +205,8 @@ class Checker:
             )
             replacements.append(replacement(normalized, candidate.start, candidate.end, rule.suggest[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
+        if explain and self._classifier:
+            failures += [Failure(rule, start, end, reason, "model") for start, end, rule, reason in self._classifier.near_misses(normalized)]
         trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(
             id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta, trace
@@ -183,7 +217,7 @@ class Checker:
         for failure in failures:
             start, end = normalized.original_span(failure.start, max(failure.end, failure.start + 1))
             entries.append(TraceEntry(self.rules[failure.rule].id, start, end, normalized.original[start:end],
-                                      "verify", False, failure.reason))
+                                      failure.stage, False, failure.reason))
         for decision in decisions:
             candidate = decision.candidate
             start, end = normalized.original_span(candidate.start, candidate.end)

@@ -30,7 +30,7 @@ class Candidate:
     start: int
     end: int
     spans: tuple[tuple[int, int], ...]
-    match_type: str  # exact | pattern | phonetic | fuzzy
+    match_type: str  # exact | pattern | phonetic | fuzzy | model
     confidence: float
 
 
@@ -42,6 +42,7 @@ class Failure:
     start: int
     end: int
     reason: str
+    stage: str = "verify"  # or "model": a sentence the category model scored below its threshold
 
 
 @dataclass(frozen=True, slots=True)

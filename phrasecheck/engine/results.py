@@ -47,7 +47,7 @@ class TraceEntry:
     start: int  # original offsets, like a violation's
     end: int
     matched: str
-    stage: str  # verify | role | coverage | unless | quotation | frame | word_edge | overlap | kept
+    stage: str  # verify | model | role | coverage | unless | quotation | frame | word_edge | overlap | kept
     kept: bool
     reason: str
     match_type: str | None = None

@@ -281,6 +281,16 @@ class ScoringConfig(StrictModel):
     warn_at: Severity = "warning"
 
 
+class ClassifierConfig(StrictModel):
+    """The statistical second stage: a shipped model (`phrasecheck/data/models/NAME.json`) scores
+    each sentence; at or above `threshold` the sentence is a candidate of the rule its category
+    maps to in `rules`, and that rule's guards, why and standard line apply."""
+
+    model: str  # a shipped model's name, or a .json path relative to the pack (a team's own model)
+    threshold: float = Field(0.97, gt=0.5, lt=1)
+    rules: dict[str, str] = Field(min_length=1)  # category → rule id
+
+
 _CLASS_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -306,6 +316,7 @@ class Pack(StrictModel):
     normalize: NormalizeConfig | None = None
     judge: JudgeConfig | None = None
     scoring: ScoringConfig | None = None
+    classifier: ClassifierConfig | None = None
     # Word classes that patterns name as {class}; a pack that extends another adds words to its classes.
     classes: dict[str, list[str]] = {}
     rules: list[Rule] = []

@@ -1,0 +1,136 @@
+"""Train the category model shipped in phrasecheck/data/models/ (the statistical second stage).
+
+    pip install -e '.[train]'
+    python scripts/train_categories.py [--corpus ../shared/corpora/stc3_weibo_helpdesk_zh/utterances.jsonl]
+
+Positives and hard negatives are the written examples in training/categories/*.jsonl
+({"text", "expect": flag|clean, "category"}) and the bundled packs' own rule examples (a category
+family's flag examples are positives of its category, every rule's clean examples negatives);
+real agent replies (the STC-3 helpdesk corpus, agent side) are negatives.  Texts are folded and split into sentences exactly as the engine does,
+features are the character bigrams and trigrams of a sentence (present or not), and two linear
+models are fitted: violation or not (L1, so few features survive), and which category (on the
+violations only, over the same features).  A fifth of everything is held out to report precision,
+recall and the false-flag rate on real replies at the suggested threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from phrasecheck.engine.normalize import SENTENCE_BREAK
+from phrasecheck.lexicon import available_packs
+from phrasecheck.qa.checker import Checker
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"
+OUT = ROOT / "phrasecheck" / "data" / "models" / "categories.json"
+
+
+def sentences(normalizer, text: str) -> list[str]:
+    draft = normalizer.draft(text)
+    edges = [i for i in range(1, len(draft.norm)) if draft.breaks[i] >= SENTENCE_BREAK]
+    bounds = [0, *edges, len(draft.norm)]
+    return [draft.norm[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength of the violation model")
+    parser.add_argument("--l1", type=float, default=1.0, help="L1 share of the regularisation (1 keeps fewest features)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    checker = Checker.load([str(p) for p in available_packs().values()], verify_examples=False)
+    normalizer = checker.normalizer
+    rng = random.Random(args.seed)
+
+    written = [json.loads(l) for f in sorted((ROOT / "training" / "categories").glob("*.jsonl"))
+               for l in f.read_text(encoding="utf-8").splitlines() if l.strip()]
+    positives = [(normalizer.fold(r["text"]), r["category"]) for r in written if r["expect"] == "flag"]
+    cleans = [s for r in written if r["expect"] == "clean" for s in sentences(normalizer, r["text"])]
+    families = set(checker.classifier_config.rules.values()) if checker.classifier_config else set()
+    for compiled in checker.rules:
+        rule = compiled.rule
+        if rule.id in families:
+            positives += [(normalizer.fold(example), rule.category) for example in rule.examples.flag]
+        cleans += [s for example in rule.examples.clean for s in sentences(normalizer, example)]
+    real = []
+    if args.corpus.exists():
+        for line in args.corpus.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["role"] == "agent":
+                real.extend(sentences(normalizer, row["text"]))
+    else:
+        print(f"corpus not found at {args.corpus}: training without real replies", file=sys.stderr)
+    for items in (positives, cleans, real):
+        rng.shuffle(items)
+
+    def split(items):
+        cut = len(items) // 5
+        return items[cut:], items[:cut]
+
+    pos_train, pos_test = split(positives)
+    clean_train, clean_test = split(cleans)
+    real_train, real_test = split(real)
+
+    texts = [t for t, _ in pos_train] + clean_train + real_train
+    labels = np.array([1] * len(pos_train) + [0] * (len(clean_train) + len(real_train)))
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 3), binary=True, min_df=2)
+    features = vectorizer.fit_transform(texts)
+    violation = LogisticRegression(l1_ratio=args.l1, solver="saga" if 0 < args.l1 < 1 else "liblinear", C=args.c,
+                                   class_weight="balanced", max_iter=3000)
+    violation.fit(features, labels)
+    weights = violation.coef_[0]
+    kept = np.flatnonzero(weights)
+    vocabulary = vectorizer.get_feature_names_out()
+
+    categories = sorted({c for _, c in positives})
+    kind = LogisticRegression(max_iter=3000, C=2.0)
+    pos_features = features[: len(pos_train)][:, kept]
+    kind.fit(pos_features, [c for _, c in pos_train])
+    order = [list(kind.classes_).index(c) for c in categories]
+
+    def probability(batch: list[str]) -> np.ndarray:
+        return violation.predict_proba(vectorizer.transform(batch))[:, 1] if batch else np.array([])
+
+    report = {}
+    p_pos, p_clean, p_real = probability([t for t, _ in pos_test]), probability(clean_test), probability(real_test)
+    for threshold in (0.8, 0.9, 0.95, 0.97, 0.98, 0.99):
+        report[str(threshold)] = {
+            "recall_written": round(float((p_pos >= threshold).mean()), 3) if len(p_pos) else None,
+            "false_flags_written_clean": round(float((p_clean >= threshold).mean()), 4) if len(p_clean) else None,
+            "false_flags_real_sentences": round(float((p_real >= threshold).mean()), 5) if len(p_real) else None,
+        }
+    predicted = kind.predict(vectorizer.transform([t for t, _ in pos_test])[:, kept]) if pos_test else []
+    category_accuracy = float(np.mean([p == c for p, (_, c) in zip(predicted, pos_test)])) if pos_test else None
+
+    model = {
+        "name": "categories",
+        "trained_on": f"{len(written)} written lines in training/categories, {len(real)} sentences of STC-3 agent replies",
+        "categories": categories,
+        "bias": float(violation.intercept_[0]),
+        "category_bias": [float(kind.intercept_[i]) for i in order],
+        "features": {
+            str(vocabulary[j]): [round(float(weights[j]), 4), [round(float(kind.coef_[i][n]), 4) for i in order]]
+            for n, j in enumerate(kept)
+        },
+        "held_out": {"thresholds": report, "category_accuracy": category_accuracy},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    print(f"{len(kept)} features kept of {len(vocabulary)}; wrote {args.out}")
+    print(json.dumps(model["held_out"], ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""The statistical second stage: a model scores sentences, a hit becomes a candidate of its
+category's family rule and meets that rule's guards; patterns keep priority; errors are one line."""
+
+import shutil
+
+import pytest
+
+from phrasecheck import Checker, LexiconError
+
+MODEL = __import__("pathlib").Path(__file__).parent / "data" / "models" / "tiny.json"
+
+PACK = """
+pack: mini
+title: t
+version: '1'
+classifier:
+  model: tiny.json
+  threshold: 0.7
+  rules: {不耐烦: hurry, 讽刺: mock}
+rules:
+  - id: hurry
+    category: 不耐烦
+    severity: error
+    scenario: 测试
+    patterns: ["快点快点"]
+    why: 不耐烦。
+    suggest: ["请您稍候,我马上为您办理。"]
+    source: {seed: "004", line: "371"}
+    examples: {flag: [快点快点], clean: [您好]}
+  - id: mock
+    category: 讽刺
+    severity: error
+    scenario: 测试
+    patterns: ["大聪明"]
+    unless: [{pattern: "[不是]", scope: sentence}]
+    why: 讽刺。
+    suggest: ["您想了解什么?我们随时为您解答。"]
+    source: {seed: "004", line: "16"}
+    examples: {flag: [大聪明], clean: [您好]}
+"""
+
+
+@pytest.fixture
+def checker(tmp_path):
+    shutil.copy(MODEL, tmp_path / "tiny.json")
+    (tmp_path / "mini.yaml").write_text(PACK, encoding="utf-8")
+    return Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+
+
+def test_a_sentence_the_model_scores_high_is_reported_as_its_category_rule(checker):
+    # 可真 (3) + 真行 (2) − 4 = 1 → 0.73 ≥ 0.7; the category weights say 讽刺
+    (violation,) = checker.check("好的。你可真行。再见").violations
+    assert (violation.rule, violation.match_type, violation.matched) == ("mock", "model", "你可真行")
+    assert violation.suggestions == ("您想了解什么?我们随时为您解答。",)
+
+
+def test_below_the_threshold_nothing_is_flagged_and_explain_says_why(checker):
+    result = checker.check("请您快点", explain=True)  # 2.5 − 4 − 4 → far below
+    assert result.violations == ()
+    result = checker.check("你可真", explain=True)  # 3 − 4 = −1 → 0.27: not even a near miss
+    assert result.violations == () and all(e.stage != "model" for e in result.trace)
+    leaning = checker.check("快点磨蹭", explain=True)  # 5.5 − 4 → 0.82 ≥ 0.7: flagged
+    assert [v.rule for v in leaning.violations] == ["hurry"]
+    assert any(e.kept and e.match_type == "model" for e in leaning.trace)
+
+
+def test_the_family_rules_guards_apply_to_model_hits(checker):
+    assert checker.check("你可真行，不是说你").violations == ()  # mock's unless 不是 in the sentence
+    assert checker.check("你可真行。", role="customer").violations == ()
+
+
+def test_a_pattern_hit_keeps_priority_over_the_model_on_its_sentence(checker):
+    (violation,) = checker.check("快点快点磨蹭什么").violations
+    assert violation.match_type != "model" and violation.rule == "hurry"
+
+
+def test_a_classifier_naming_an_unknown_rule_or_model_is_a_one_line_error(tmp_path):
+    shutil.copy(MODEL, tmp_path / "tiny.json")
+    (tmp_path / "mini.yaml").write_text(PACK.replace("讽刺: mock}", "讽刺: mocking}"), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"mini.yaml: classifier.rules: unknown rule 'mocking'"):
+        Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+    (tmp_path / "mini.yaml").write_text(PACK.replace("tiny.json", "missing.json"), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"classifier.model: cannot load 'missing.json'"):
+        Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
