@@ -252,7 +252,10 @@ def _sentence_length(text: NormalizedText, start: int, end: int) -> int:
 def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
     ordered = sorted(
         candidates,
-        key=lambda c: (-rules[c.rule].rank, -rules[c.rule].depth, -(c.end - c.start), -c.confidence, c.start),
+        # Most severe, then the most specific pack, then a rule for an explicit 禁止说 pair (its own
+        # standard line) before a category family, then the longest and surest hit.
+        key=lambda c: (-rules[c.rule].rank, -rules[c.rule].depth, rules[c.rule].rule.pair is None,
+                       -(c.end - c.start), -c.confidence, c.start),
     )
     chosen: list[Candidate] = []
     for candidate in ordered:
