@@ -140,9 +140,9 @@ def test_the_schema_lists_the_role_words(client):
 
 
 def test_another_pack_can_be_chosen_per_request(client):
-    # 「款不对，不能办」 is a bank counter's banned line (B08): only the bank pack knows it.
-    core = client.post("/v1/check", json={"text": "款不对，不能办", "pack": "core"}).json()
-    bank = client.post("/v1/check", json={"text": "款不对，不能办"}).json()
+    # 「钱数对不上，这笔办不成」 is a bank counter's banned line (B08): only the bank pack knows it.
+    core = client.post("/v1/check", json={"text": "钱数对不上，这笔办不成", "pack": "core"}).json()
+    bank = client.post("/v1/check", json={"text": "钱数对不上，这笔办不成"}).json()
     assert core["lexicon"]["pack"] == "core" and core["violations"] == []
     assert [v["rule"] for v in bank["violations"]] == ["counter-money-wrong-cannot-do"]
 
@@ -152,7 +152,7 @@ def test_batch_keeps_the_order_and_each_items_own_settings(client):
         {"id": "a", "text": POLITE},
         {"id": "b", "text": DEFLECT},
         {"id": "c", "text": DEFLECT, "role": "customer"},
-        {"id": "d", "text": "款不对，不能办", "pack": "core"},
+        {"id": "d", "text": "钱数对不上，这笔办不成", "pack": "core"},
     ]
     response = client.post("/v1/check/batch", json={"items": items, "pack": "bank-counter"})
     assert response.status_code == 200
@@ -393,7 +393,7 @@ def pack(version: str, phrase: str, flag: str | None = None) -> str:
     return PACK.format(version=version, phrase=phrase, flag=flag or phrase)
 
 OLD_LINE = "这件衣服爱买不买，随你"
-NEW_LINE = "嫌贵就别看了，去别家吧"
+NEW_LINE = "这款卖完了，去别家吧"
 
 
 def rules_fired(client, text: str) -> list[str]:

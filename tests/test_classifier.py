@@ -13,6 +13,7 @@ PACK = """
 pack: mini
 title: t
 version: '1'
+judge: {quotes: ["“”"], frames: ["[他|她] [说|讲]"]}
 classifier:
   model: tiny.json
   threshold: 0.7
@@ -82,3 +83,9 @@ def test_a_classifier_naming_an_unknown_rule_or_model_is_a_one_line_error(tmp_pa
     (tmp_path / "mini.yaml").write_text(PACK.replace("tiny.json", "missing.json"), encoding="utf-8")
     with pytest.raises(LexiconError, match=r"classifier.model: cannot load 'missing.json'"):
         Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+
+
+def test_a_model_hit_on_a_sentence_that_quotes_or_reports_someone_is_dropped(checker):
+    assert [v.rule for v in checker.check("你可真行。").violations] == ["mock"]
+    assert checker.check("顾客说“你可真行”。").violations == ()  # a quotation
+    assert checker.check("他说你可真行。").violations == ()  # reported speech

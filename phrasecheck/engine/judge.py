@@ -221,9 +221,14 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         reason = _unless_problem(regions, candidate, pattern, scope)
         if reason:
             return "unless", reason
-    original_start, _ = regions.text.original_span(candidate.start, candidate.end)
+    original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
     if any(low <= original_start < high for low, high in quotes):
         return "quotation", "inside quotation marks"
+    if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
+        if any(low < original_end and original_start < high for low, high in quotes):
+            return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
+        if any(frame.search(regions.text, candidate.start, candidate.end) for frame in context.frames):
+            return "frame", "the sentence reports someone's words; the model cannot tell whose words are whose"
     reason = _frame_problem(regions, candidate, context)
     if reason:
         return "frame", reason

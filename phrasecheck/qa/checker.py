@@ -17,7 +17,7 @@ from ..errors import LexiconError
 from ..lexicon import ConversationRule, LoadedPack
 from ..lexicon.selftest import ExampleFailure
 from .rules import CompiledConversationRule, evaluate
-from .scoring import ConversationResult, apply_template, finding_evidence, utterance_evidence
+from .scoring import ConversationResult, apply_template, finding_evidence, one_charge_per_incident, utterance_evidence
 from .template import DEFAULT_TEMPLATE, Template, load_template
 
 
@@ -61,8 +61,9 @@ class Checker(UtteranceChecker):
         rules = tuple(c for c in self.conversation_rules if c.rule.id not in disabled)
         findings = evaluate(rules, conversation, self.normalizer)
         titles = {c.rule.id: c.rule.title for c in self.conversation_rules}
-        evidence = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]
-        evidence += [finding_evidence(f, titles[f.rule]) for f in findings if f.status == "violated"]
+        found = [finding_evidence(f, titles[f.rule]) for f in findings if f.status == "violated"]
+        said = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]
+        evidence = [*one_charge_per_incident(said, found), *found]
         evidence.sort(key=lambda e: (e.turn if e.turn is not None else len(results), e.start or 0))
         score, vetoed, dimensions, deductions = apply_template(scoring, evidence)
         begins = [t.begin_ms for t in conversation.turns if t.begin_ms is not None]

@@ -149,6 +149,15 @@ def utterance_evidence(index: int, turn: Turn, result: UtteranceResult) -> Itera
                        turn.begin_ms, v.message, v.suggestions[0] if v.suggestions else None)
 
 
+def one_charge_per_incident(utterance: list[Evidence], findings: list[Evidence]) -> list[Evidence]:
+    """An utterance violation inside a violated conversation rule's span on the same turn is the
+    same incident (办不了 as a flat refusal and as an incomplete refusal): the conversation rule,
+    which knows the turns around it, charges it once."""
+    claimed = [(f.turn, f.start, f.end) for f in findings if f.turn is not None and f.start is not None]
+    return [e for e in utterance
+            if not any(e.turn == turn and e.start < end and start < e.end for turn, start, end in claimed)]
+
+
 def finding_evidence(finding: Finding, category: str) -> Evidence:
     return Evidence(finding.rule, finding.kind, category, finding.severity, finding.turn, finding.start, finding.end,
                     finding.matched, finding.time_ms, finding.message, finding.suggestions[0] if finding.suggestions else None)
