@@ -106,7 +106,7 @@ class Checker:
             shipped = ", ".join(available_models()) or "none"
             raise LexiconError(f"{home}: classifier.model: cannot load {config.model!r} ({error}; shipped models: {shipped})") from None
         rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
-        return SentenceClassifier(model, config.threshold, rules, config.min_chars)
+        return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars)
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:

@@ -8,10 +8,11 @@ from .normalize import SENTENCE_BREAK, NormalizedText
 
 
 class SentenceClassifier:
-    def __init__(self, model: CategoryModel, threshold: float, rules: dict[str, int], min_chars: int = 4):
+    def __init__(self, model: CategoryModel, threshold: float, rules: dict[str, int], min_chars: int = 4,
+                 max_chars: int = 40):
         self.model = model
         self.threshold = threshold
-        self.min_chars = min_chars
+        self.min_chars, self.max_chars = min_chars, max_chars
         self.rules = rules  # category → index of the rule a hit of that category is reported as
 
     def candidates(self, text: NormalizedText) -> list[Candidate]:
@@ -36,7 +37,7 @@ class SentenceClassifier:
 
 
     def _long_enough(self, text: NormalizedText) -> list[tuple[int, int]]:
-        return [(a, b) for a, b in _sentences(text) if b - a >= self.min_chars]
+        return [(a, b) for a, b in _sentences(text) if self.min_chars <= b - a <= self.max_chars]
 
 
 def _sentences(text: NormalizedText) -> list[tuple[int, int]]:

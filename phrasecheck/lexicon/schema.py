@@ -289,6 +289,7 @@ class ClassifierConfig(StrictModel):
     model: str  # a shipped model's name, or a .json path relative to the pack (a team's own model)
     threshold: float = Field(0.97, gt=0.5, lt=1)
     min_chars: int = Field(4, ge=1, le=40)  # shorter sentences carry too few features: patterns alone judge them
+    max_chars: int = Field(40, ge=4, le=1000)  # longer ones are explanations far more often than insults
     rules: dict[str, str] = Field(min_length=1)  # category → rule id
 
 
