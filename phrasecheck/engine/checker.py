@@ -162,10 +162,11 @@ class Checker:
             hits = self._matcher.scan(skim.phon)
             if hits and not self._matcher.plausible(skim.folded, hits):
                 hits = []
-            if not hits and self._classifier is None:
+            modelled = self._classifier is not None and self._classifier.possible(skim.folded)
+            if not hits and not modelled:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
-            if self._classifier:
+            if modelled:
                 model_hits = self._classifier.candidates(draft)
             if not model_hits and not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)

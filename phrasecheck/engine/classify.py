@@ -48,6 +48,15 @@ class CategoryModel:
         if not self._empty:
             self._automaton.make_automaton()
 
+    def could_reach(self, text: str, threshold: float) -> bool:
+        """Whether any sentence of `text` can score `threshold`: a sentence's score is at most the
+        bias plus the positive weights the whole text holds, so most clean texts stop here, after
+        one pass and before sentences are cut."""
+        if self._empty:
+            return False
+        bound = self.bias + sum(value[0] for _, value in self._automaton.iter(text) if value[0] > 0)
+        return bound >= math.log(threshold / (1 - threshold))
+
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return _sigmoid(self.bias)

@@ -15,6 +15,9 @@ class SentenceClassifier:
         self.min_chars, self.max_chars = min_chars, max_chars
         self.rules = rules  # category → index of the rule a hit of that category is reported as
 
+    def possible(self, folded: str) -> bool:
+        return self.model.could_reach(folded, self.threshold)
+
     def candidates(self, text: NormalizedText) -> list[Candidate]:
         """One candidate per sentence at or above the threshold (folded offsets)."""
         found = []
