@@ -42,11 +42,15 @@ class CategoryModel:
         self.category_bias: tuple[float, ...] = tuple(data["category_bias"])
         self.trained_on: str = data.get("trained_on", "")
         self._automaton = ahocorasick.Automaton()
+        self._positive = ahocorasick.Automaton()  # only what can raise a score: the cheap first pass
         for gram, (weight, per_category) in data["features"].items():
             self._automaton.add_word(gram, (weight, tuple(per_category)))
-        self._empty = not data["features"]
+            if weight > 0:
+                self._positive.add_word(gram, weight)
+        self._empty = not any(weight > 0 for weight, _ in data["features"].values())
         if not self._empty:
             self._automaton.make_automaton()
+            self._positive.make_automaton()
 
     def could_reach(self, text: str, threshold: float) -> bool:
         """Whether any sentence of `text` can score `threshold`: a sentence's score is at most the
@@ -54,8 +58,7 @@ class CategoryModel:
         one pass and before sentences are cut."""
         if self._empty:
             return False
-        bound = self.bias + sum(value[0] for _, value in self._automaton.iter(text) if value[0] > 0)
-        return bound >= math.log(threshold / (1 - threshold))
+        return self.bias + sum(weight for _, weight in self._positive.iter(text)) >= math.log(threshold / (1 - threshold))
 
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
