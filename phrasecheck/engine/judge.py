@@ -18,7 +18,7 @@ from .match import Candidate
 from .pattern import CompiledPattern
 from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
 from .rules import CompiledRule
-from .words import tokenizer
+from .words import word_ends
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
 LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
@@ -82,11 +82,7 @@ class Regions:
         pseudo-words (「名快」) that would hide real hits."""
         low, high = self.around(min(position, self.length - 1), min(position + 1, self.length), CLAUSE_BREAK)
         if low not in self._tokens:
-            edges = {low, high}
-            for _, start, end in tokenizer().tokenize(self.text.norm[low:high], HMM=False):
-                edges.add(low + start)
-                edges.add(low + end)
-            self._tokens[low] = frozenset(edges)
+            self._tokens[low] = frozenset([low, high, *(low + end for end in word_ends(self.text.norm[low:high]))])
         return self._tokens[low]
 
 
