@@ -19,10 +19,10 @@ EXAMPLE_LIST = Path(__file__).resolve().parents[1] / "lexicons" / "examples" / "
 
 TXT_LIST = """\
 # 团队禁语
-爱买不买
+爱咋咋地
 
-你自己看着办   # 推诿
-关我什么事
+自己百度   # 推诿
+问领导去
 #没空
 """
 
@@ -58,59 +58,59 @@ def only(result, rule="house-words"):
 
 def test_txt_list_violation_names_the_entry_and_points_at_the_original_span(tmp_path):
     checker = Checker.load(str(list_pack(tmp_path, TXT_LIST)))
-    text = "好的好的，爱 买 不 买，反正就这价。"
+    text = "好的好的，爱 咋 咋 地，反正就这价。"
     violation = only(checker.check(text))
-    assert violation.entry == "爱买不买"
-    assert (violation.start, violation.end) == (5, 12) and text[violation.start:violation.end] == "爱 买 不 买"
-    assert violation.matched == "爱 买 不 买" and violation.match_type == "exact"
+    assert violation.entry == "爱咋咋地"
+    assert (violation.start, violation.end) == (5, 12) and text[violation.start:violation.end] == "爱 咋 咋 地"
+    assert violation.matched == "爱 咋 咋 地" and violation.match_type == "exact"
     assert violation.category == "禁语" and violation.severity == "error"
     assert violation.source == "words.txt, line 2"
-    assert violation.to_dict()["entry"] == "爱买不买"
+    assert violation.to_dict()["entry"] == "爱咋咋地"
 
 
 def test_csv_list_with_a_suggest_column(tmp_path):
-    content = "词,建议,备注\n爱买不买,请您慢慢挑选。,态度\n\"关我什么事\",,\n"
+    content = "词,建议,备注\n爱咋咋地,请您慢慢挑选。,态度\n\"问领导去\",,\n"
     checker = Checker.load(str(list_pack(tmp_path, content, "words.csv")))
-    result = checker.check("爱买不买")
+    result = checker.check("爱咋咋地")
     violation = only(result)
-    assert (violation.entry, violation.source) == ("爱买不买", "words.csv, line 2")
+    assert (violation.entry, violation.source) == ("爱咋咋地", "words.csv, line 2")
     assert violation.suggestions == ("请您慢慢挑选。",)
     assert result.rewrite == "请您慢慢挑选。"
-    other = only(checker.check("这个关我什么事？"))
-    assert other.entry == "关我什么事" and other.suggestions == () and other.source == "words.csv, line 3"
+    other = only(checker.check("这个问领导去？"))
+    assert other.entry == "问领导去" and other.suggestions == () and other.source == "words.csv, line 3"
 
 
 def test_traditional_width_case_and_spaced_variants_match_the_entry(tmp_path):
-    checker = Checker.load(str(list_pack(tmp_path, "不归我管\nVIP专享\n")))
-    for text, matched in (("這事不歸我管", "不歸我管"), ("这事不*归*我*管", "不*归*我*管"), ("ｖｉｐ专享", "ｖｉｐ专享"),
+    checker = Checker.load(str(list_pack(tmp_path, "问领导去\nVIP专享\n")))
+    for text, matched in (("这个問領導去", "問領導去"), ("这个问*领*导*去", "问*领*导*去"), ("ｖｉｐ专享", "ｖｉｐ专享"),
                           ("vip 专 享", "vip 专 享")):
         violation = only(checker.check(text))
         assert violation.matched == matched, text
-        assert violation.entry in ("不归我管", "VIP专享")
+        assert violation.entry in ("问领导去", "VIP专享")
 
 
 def test_matching_is_exact_unless_the_rule_asks_for_homophones(tmp_path):
-    exact = Checker.load(str(list_pack(tmp_path, "你自己看着办\n")))
-    assert not [v for v in exact.check("你自己看着拌").violations if v.rule == "house-words"]
-    assert only(exact.check("你自己看着办吧")).entry == "你自己看着办"
-    phonetic = Checker.load(str(list_pack(tmp_path, "你自己看着办\n", rule="    phonetic: true\n")))
-    violation = only(phonetic.check("你自己看着拌"))
-    assert violation.match_type == "phonetic" and violation.entry == "你自己看着办"
+    exact = Checker.load(str(list_pack(tmp_path, "问领导去\n")))
+    assert not [v for v in exact.check("你问领倒去").violations if v.rule == "house-words"]
+    assert only(exact.check("你问领导去吧")).entry == "问领导去"
+    phonetic = Checker.load(str(list_pack(tmp_path, "问领导去\n", rule="    phonetic: true\n")))
+    violation = only(phonetic.check("你问领倒去"))
+    assert violation.match_type == "phonetic" and violation.entry == "问领导去"
 
 
 def test_comments_blank_lines_and_duplicates_are_skipped(tmp_path):
-    checker = Checker.load(str(list_pack(tmp_path, TXT_LIST + "愛買不買\n爱买不买\n")))
+    checker = Checker.load(str(list_pack(tmp_path, TXT_LIST + "愛咋咋地\n爱咋咋地\n")))
     words = checker.rule("house-words").words
-    assert words.texts == ("爱买不买", "你自己看着办", "关我什么事")  # 愛買不買 folds to an earlier entry
+    assert words.texts == ("爱咋咋地", "自己百度", "问领导去")  # 愛咋咋地 folds to an earlier entry
     assert words.lines == (2, 4, 5) and words.duplicates == 2
     assert not [v for v in checker.check("团队禁语没空").violations if v.rule == "house-words"]
 
 
 def test_gbk_and_bom_lists_are_read(tmp_path):
-    gbk = Checker.load(str(list_pack(tmp_path, "爱买不买\n".encode("gbk"))))
-    assert only(gbk.check("爱买不买")).entry == "爱买不买"
-    bom = Checker.load(str(list_pack(tmp_path, "\ufeff关我什么事\n".encode("utf-8"))))
-    assert only(bom.check("关我什么事")).entry == "关我什么事"
+    gbk = Checker.load(str(list_pack(tmp_path, "爱咋咋地\n".encode("gbk"))))
+    assert only(gbk.check("爱咋咋地")).entry == "爱咋咋地"
+    bom = Checker.load(str(list_pack(tmp_path, "\ufeff问领导去\n".encode("utf-8"))))
+    assert only(bom.check("问领导去")).entry == "问领导去"
 
 
 @pytest.mark.parametrize(
@@ -191,15 +191,18 @@ def test_lexicon_import_writes_a_pack_that_check_uses(tmp_path, monkeypatch):
     (tmp_path / "words.txt").write_text(EXAMPLE_LIST.read_text(encoding="utf-8"), encoding="utf-8")
     result = run("lexicon", "import", "words.txt", "--category", "禁语", "--severity", "error", "--id", "team-words")
     assert result.exit_code == 0, result.output
-    assert "wrote words.yaml: rule 'team-words' [error] 禁语, 6 entries from words.txt, extends core" in result.output
+    assert "wrote words.yaml: rule 'team-words' [error] 禁语, 7 entries from words.txt, extends core" in result.output
     assert "phrasecheck check --pack words.yaml" in result.output
     assert "phrase_list: {file: words.txt}" in (tmp_path / "words.yaml").read_text(encoding="utf-8")
 
-    checked = run("check", "--pack", "words.yaml", "这个没空，你自己看着办吧")
+    checked = run("check", "--pack", "words.yaml", "这个我现在沒空，問領導去吧")
     assert checked.exit_code == 1
-    assert "team-words" in checked.output and "词表「你自己看着办」" in checked.output and "words.txt, line 5" in checked.output
-    data = json.loads(run("check", "--pack", "words.yaml", "--json", "烦死了").output)
-    assert [(v["rule"], v["entry"], v["matched"]) for v in data["violations"]] == [("team-words", "烦死了", "烦死了")]
+    assert "team-words" in checked.output and "词表「问领导去」" in checked.output and "words.txt, line 9" in checked.output
+    data = json.loads(run("check", "--pack", "words.yaml", "--json", "自 己 百 度").output)
+    assert [(v["rule"], v["entry"], v["matched"]) for v in data["violations"]] == [("team-words", "自己百度", "自 己 百 度")]
+    # Where core's own rule covers the same words, it is reported: it says why and what to say.
+    both = json.loads(run("check", "--pack", "words.yaml", "--json", "关我什么事").output)["violations"]
+    assert [(v["rule"], v["entry"]) for v in both] == [("talk-back", None)]
 
     (tmp_path / "replies.txt").write_text("您好，请问办理什么业务？\n别磨叽了\n", encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(run("scan", "replies.txt", "--pack", "words.yaml", "--format", "csv").output.lstrip("\ufeff"))))

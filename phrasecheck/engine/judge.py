@@ -246,9 +246,11 @@ def _sentence_length(text: NormalizedText, start: int, end: int) -> int:
 
 
 def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
+    """The most severe hit wins; at one severity a rule's own hit before a house-list entry (the
+    rule says why and what to say instead, the list only names the word), then the more specific."""
     ordered = sorted(
         candidates,
-        key=lambda c: (-rules[c.rule].rank, -rules[c.rule].depth, -(c.end - c.start), -c.confidence, c.start),
+        key=lambda c: (-rules[c.rule].rank, c.entry is not None, -rules[c.rule].depth, -(c.end - c.start), -c.confidence, c.start),
     )
     chosen: list[Candidate] = []
     for candidate in ordered:
