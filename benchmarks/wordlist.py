@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "uncached": load_seconds(pack, None, args.loads)}
             checkers[f"core + {name}"] = Checker.load(pack)
     listed = checkers["core + pairs"].rule("house-words").words
-    print(f"lists: {len(listed.texts)} entries each ({listed.duplicates} duplicates after folding dropped); "
+    print(f"lists: {listed.size} entries each ({listed.duplicates} duplicates after folding dropped); "
           f"corpus: {len(texts)} utterances")
     print(f"{'Checker.load, fresh process':32s} {'cache warm s':>13s} {'no cache s':>11s}   (median of {args.loads})")
     for name, numbers in loads.items():

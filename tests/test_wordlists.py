@@ -98,6 +98,18 @@ def test_matching_is_exact_unless_the_rule_asks_for_homophones(tmp_path):
     assert violation.match_type == "phonetic" and violation.entry == "问领导去"
 
 
+def test_regional_forms_only_when_the_list_asks(tmp_path):
+    plain = Checker.load(str(list_pack(tmp_path, "你爱咋咋地\n")))
+    assert not [v for v in plain.check("侬爱咋咋地").violations if v.rule == "house-words"]
+    regional = list_pack(tmp_path, "你爱咋咋地\n")
+    regional.write_text(regional.read_text(encoding="utf-8").replace("{file: words.txt}", "{file: words.txt, regional: true}"),
+                        encoding="utf-8")
+    checker = Checker.load(str(regional))
+    assert only(checker.check("侬爱咋咋地")).entry == "你爱咋咋地"
+    words = checker.rule("house-words").words
+    assert words.size == 1 and len(words.texts) > 1
+
+
 def test_comments_blank_lines_and_duplicates_are_skipped(tmp_path):
     checker = Checker.load(str(list_pack(tmp_path, TXT_LIST + "愛咋咋地\n爱咋咋地\n")))
     words = checker.rule("house-words").words
@@ -239,6 +251,6 @@ def test_a_generated_list_of_thousands_loads_and_matches(tmp_path):
 
     words = house_words(5000, seed=3)
     checker = Checker.load(str(write_pack(tmp_path, words)))
-    assert len(checker.rule("house-words").words.texts) == 5000
+    assert checker.rule("house-words").words.size == 5000
     violation = only(checker.check(f"您好，{words[1234]}。"))
     assert violation.entry == words[1234]

@@ -108,11 +108,12 @@ def lexicon_show(ctx: typer.Context,
 def _show_list(out, compiled) -> None:
     """A house list rule's entries: how many, from where, the first few."""
     words = compiled.words
-    shown = ", ".join(f"「{text}」" for text in words.texts[:LIST_SHOWN])
-    more = f" … ({len(words.texts) - LIST_SHOWN} more)" if len(words.texts) > LIST_SHOWN else ""
+    shown = ", ".join(f"「{text}」" for text in words.texts[:min(LIST_SHOWN, words.size)])
+    more = f" … ({words.size - LIST_SHOWN} more)" if words.size > LIST_SHOWN else ""
     dropped = f", {words.duplicates} duplicate(s) after folding dropped" if words.duplicates else ""
     kind = "homophones too" if compiled.rule.phonetic else "folded exact"
-    out.print(Text(f"  any of {len(words.texts)} entries of {words.words.path.name} ({kind}{dropped}):"))
+    regional = f", {len(words.texts) - words.size} regional forms" if len(words.texts) > words.size else ""
+    out.print(Text(f"  any of {words.size} entries of {words.words.path.name} ({kind}{dropped}{regional}):"))
     out.print(Text(f"  {shown}{more}"))
 
 

@@ -68,7 +68,7 @@ def lexicon_import(
         raise
     words = checker.rule(rule_id).words
     dropped = f", {words.duplicates} duplicate(s) after folding dropped" if words.duplicates else ""
-    typer.echo(f"wrote {out}: rule {rule_id!r} [{severity.value}] {category}, {len(words.texts)} entries from {reference}{dropped}"
+    typer.echo(f"wrote {out}: rule {rule_id!r} [{severity.value}] {category}, {words.size} entries from {reference}{dropped}"
                + (f", extends {', '.join(parents)}" if parents else ""))
     if not settings(ctx).quiet:
         typer.echo(f"use it:  phrasecheck check --pack {out} \"…\"")

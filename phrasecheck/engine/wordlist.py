@@ -46,6 +46,7 @@ class CompiledList:
     suggests: tuple[str | None, ...] | None
     phonetic: bool
     duplicates: int  # entries dropped because an earlier one folds the same
+    size: int  # the list's own entries: the first `size` of `texts`, regional forms after them
 
     def allowance(self, entry: int) -> int:
         return phonetic_allowance(len(self.norms[entry])) if self.phonetic else 0
@@ -110,4 +111,4 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
         units = code_units("\n".join(norms)).split("\x00\n")
         keys = tuple(zip(units if len(units) == len(norms) else map(code_units, norms)))
     return CompiledList(words, tuple(texts), tuple(norms), keys, tuple(lines),
-                        tuple(suggests) if suggests is not None else None, phonetic, len(words.entries) - len(kept))
+                        tuple(suggests) if suggests is not None else None, phonetic, len(words.entries) - len(kept), len(kept))
