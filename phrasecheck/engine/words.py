@@ -64,27 +64,31 @@ def word_ends(text: str) -> list[int]:
 def _dictionary_ends(block: str, offset: int, ends: list[int]) -> None:
     """jieba's maximum-probability route through the block's dictionary words; single Latin
     letters and digits in a row make one word, as jieba's no-HMM cut joins them."""
-    counts, weights = tokenizer().dt.FREQ, _log_weights()
+    counts, known = tokenizer().dt.FREQ, _log_weights()
     size = len(block)
-    route: list[tuple[float, int]] = [(0.0, 0)] * (size + 1)
+    scores = [0.0] * (size + 1)  # best log probability of block[i:]
+    nexts = [0] * (size + 1)  # where the best route's first word from i ends
     for start in range(size - 1, -1, -1):
-        best = None
-        end = start
-        fragment = block[start]
-        found = False
-        while end < size and fragment in counts:
-            if counts[fragment]:
-                found = True
-                option = (_weight(weights, counts, fragment) + route[end + 1][0], end)
-                best = option if best is None or option > best else best
+        best, best_end = None, start + 1
+        end = start + 1
+        while end <= size:
+            fragment = block[start:end]
+            weight = known.get(fragment)
+            if weight is None:  # learn it: dictionary fragments only, so the cache stays bounded
+                if fragment not in counts:
+                    break
+                weight = known[fragment] = _weight(counts, fragment) if counts[fragment] else _PREFIX
+            if weight is not _PREFIX:  # a word, not only the start of longer ones
+                total = weight + scores[end]
+                if best is None or total >= best:  # a tie goes to the longer word, as jieba's max()
+                    best, best_end = total, end
             end += 1
-            fragment = block[start : end + 1]
-        if not found:
-            best = (_weight(weights, counts, block[start]) + route[start + 1][0], start)
-        route[start] = best
+        if best is None:  # no dictionary word starts here: the character alone
+            best = _weight(counts, block[start]) + scores[start + 1]
+        scores[start], nexts[start] = best, best_end
     position, latin = 0, False
     while position < size:
-        after = route[position][1] + 1
+        after = nexts[position]
         single_latin = after - position == 1 and _SINGLE_LATIN.match(block[position]) is not None
         if latin and not single_latin:
             ends.append(offset + position)  # the end of the run of single letters before this word
@@ -96,13 +100,14 @@ def _dictionary_ends(block: str, offset: int, ends: list[int]) -> None:
         ends.append(offset + size)
 
 
+_PREFIX = float("nan")  # in the weight cache: a dictionary fragment that is no word by itself
+
+
 @lru_cache(maxsize=1)
 def _log_weights() -> dict[str, float]:
+    """Each dictionary fragment's log probability, filled as texts use them."""
     return {}
 
 
-def _weight(weights: dict[str, float], counts: dict[str, int], word: str) -> float:
-    weight = weights.get(word)
-    if weight is None:
-        weight = weights[word] = math.log(counts.get(word) or 1) - math.log(tokenizer().dt.total)
-    return weight
+def _weight(counts: dict[str, int], word: str) -> float:
+    return math.log(counts.get(word) or 1) - math.log(tokenizer().dt.total)
