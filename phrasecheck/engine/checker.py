@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
-from .judge import Decision, JudgeContext, covers_sentence, judge
+from .judge import Decision, JudgeContext, Regions, covers_sentence, judge, word_edge_problem
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .match import Failure, Matcher
@@ -166,13 +166,16 @@ class Checker:
             draft = self.normalizer.draft(skim)
             # Verification reads the folded text and its boundaries, which the offsets do not change.
             candidates = self._matcher.verify(draft, hits)
-            if not any(self._may_survive(c, draft) for c in candidates):
+            regions = Regions(draft)
+            if not any(self._may_survive(c, draft, regions) for c in candidates):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             normalized = self.normalizer.with_offsets(draft)
         if disabled_rules:
             disabled = set(disabled_rules)
             candidates = [c for c in candidates if self.rules[c.rule].id not in disabled]
-        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions)
+        if explain or normalized.norm != draft.norm or normalized.breaks != draft.breaks:
+            regions = None  # judged afresh
+        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         violations = []
         replacements = []
         for candidate in kept:
@@ -223,10 +226,16 @@ class Checker:
         unique = dict.fromkeys(entries)  # several anchor spellings can fail at one place the same way
         return tuple(sorted(unique, key=lambda e: (e.start, not e.kept, e.rule)))
 
-    def _may_survive(self, candidate, draft) -> bool:
-        """The judge's tests that need no offsets, run before the offsets are built."""
-        coverage = self.rules[candidate.rule].rule.coverage
-        return coverage is None or covers_sentence(draft, candidate.start, candidate.end, coverage)
+    def _may_survive(self, candidate, draft, regions: Regions) -> bool:
+        """The judge's tests that need no offsets, run before the offsets are built: coverage, and
+        word edges where no Latin run was rewritten (a rewrite's edges come with the offsets)."""
+        rule = self.rules[candidate.rule].rule
+        coverage = rule.coverage
+        if coverage is not None and not covers_sentence(draft, candidate.start, candidate.end, coverage):
+            return False
+        if rule.boundary != "token" or draft.rewrite is not None:
+            return True
+        return word_edge_problem(regions, candidate, self.judging.particles) is None
 
     def warm(self) -> None:
         """Load now what the engine otherwise loads on a first hit (jieba's dictionary, the word-level

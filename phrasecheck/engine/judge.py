@@ -86,7 +86,7 @@ class Regions:
         return self._tokens[low]
 
 
-def _word_edge_problem(regions: Regions, candidate: Candidate, particles: frozenset[str]) -> str | None:
+def word_edge_problem(regions: Regions, candidate: Candidate, particles: frozenset[str]) -> str | None:
     """Why the hit cuts through a word, or None.  The start must be a word edge (「着急什么」 holds
     no 急什么).  The end may also fall inside a dictionary word that *begins* with the hit's last
     element of two or more characters: the element was said and the dictionary merely glued more
@@ -177,10 +177,16 @@ def judge(
     context: JudgeContext,
     resolve_overlaps: bool = True,
     trace: list[Decision] | None = None,
+    regions: Regions | None = None,
 ) -> list[Candidate]:
+    """The candidates that are violations; `regions`, when given, are those of a draft of `text`
+    with the same folded text and boundaries (its word edges already segmented)."""
     if not candidates:
         return []
-    regions = Regions(text)
+    if regions is None:
+        regions = Regions(text)
+    else:
+        regions.text = text  # the same folded text, now with offsets
     quotes = quoted_ranges(text.original, context.quote_pairs)
     kept = []
     for candidate in candidates:  # cheapest tests first
@@ -224,7 +230,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if reason:
         return "frame", reason
     if rule.boundary == "token":
-        reason = _word_edge_problem(regions, candidate, context.particles)
+        reason = word_edge_problem(regions, candidate, context.particles)
         if reason:
             return "word_edge", reason
     return None, None
