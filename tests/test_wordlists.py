@@ -118,6 +118,14 @@ def test_comments_blank_lines_and_duplicates_are_skipped(tmp_path):
     assert not [v for v in checker.check("团队禁语没空").violations if v.rule == "house-words"]
 
 
+def test_a_tab_ends_a_txt_entry_and_a_tsv_list_has_columns(tmp_path):
+    txt = Checker.load(str(list_pack(tmp_path, "爱咋咋地\t态度\n")))
+    assert txt.rule("house-words").words.texts == ("爱咋咋地",)
+    tsv = Checker.load(str(list_pack(tmp_path, "词\t建议\n问领导去\t我来帮您问\n", "words.tsv")))
+    violation = only(tsv.check("问领导去"))
+    assert violation.entry == "问领导去" and violation.suggestions == ("我来帮您问",)
+
+
 def test_gbk_and_bom_lists_are_read(tmp_path):
     gbk = Checker.load(str(list_pack(tmp_path, "爱咋咋地\n".encode("gbk"))))
     assert only(gbk.check("爱咋咋地")).entry == "爱咋咋地"

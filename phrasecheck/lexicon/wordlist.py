@@ -1,8 +1,8 @@
 """House word lists: a team's 禁语 file read into entries, each with the line it came from.
 
 A TXT list has one entry a line (blank lines and `#` comments skipped, also a ` # note` after an
-entry); a CSV list has the entry in its first column, or in the column a header row names, and an
-optional `suggest` column.  UTF-8, UTF-8-BOM and GBK, as every other file the tool reads.  Folding
+entry and what follows a tab); a CSV (or TSV) list has the entry in its first column, or in the
+column a header row names, and an optional `suggest` column.  UTF-8, UTF-8-BOM and GBK, as every other file the tool reads.  Folding
 (and so "is this entry empty?") belongs to the engine; this module only reads.
 """
 
@@ -63,8 +63,8 @@ def read_word_list(rule: str, path: Path) -> WordList:
     except OSError as error:
         raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
     text = decode_text(raw, str(path), error=LexiconError)
-    if path.suffix.lower() == ".csv":
-        entries, lines, suggests = _csv_words(text, path)
+    if path.suffix.lower() in (".csv", ".tsv"):
+        entries, lines, suggests = _csv_words(text, path, "\t" if path.suffix.lower() == ".tsv" else ",")
     else:
         (entries, lines), suggests = _txt_words(text), None
     if not entries:
@@ -82,13 +82,13 @@ def _txt_words(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     stripped = [line.strip() for line in text.split("\n")]
     lines = tuple(number for number, word in enumerate(stripped, 1) if word and word[0] != "#")
     entries = [stripped[number - 1] for number in lines]
-    if any("#" in word for word in entries):
-        entries = [_TRAILING_COMMENT.split(word, 1)[0].rstrip() if "#" in word else word for word in entries]
+    if any("#" in word or "\t" in word for word in entries):  # a note, or a spreadsheet's other columns
+        entries = [_TRAILING_COMMENT.split(word, 1)[0].split("\t", 1)[0].rstrip() for word in entries]
     return tuple(entries), lines
 
 
-def _csv_words(text: str, path: Path) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str | None, ...] | None]:
-    reader = csv.reader(io.StringIO(text))
+def _csv_words(text: str, path: Path, delimiter: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str | None, ...] | None]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         return _rows(reader, path)
     except csv.Error as error:
