@@ -262,3 +262,33 @@ def test_a_generated_list_of_thousands_loads_and_matches(tmp_path):
     assert checker.rule("house-words").words.size == 5000
     violation = only(checker.check(f"您好，{words[1234]}。"))
     assert violation.entry == words[1234]
+
+
+def test_the_service_names_the_entry_and_reloads_an_edited_list(tmp_path, monkeypatch):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.app import Settings, create_app
+
+    monkeypatch.setenv("PHRASECHECK_LEXICONS", str(tmp_path))
+    listed = tmp_path / "words.txt"
+    listed.write_text("爱咋咋地\n", encoding="utf-8")
+    (tmp_path / "house-test.yaml").write_text((LIST_PACK % "words.txt").replace("pack: house", "pack: house-test"),
+                                              encoding="utf-8")
+    with TestClient(create_app("core", Settings(reload_interval=0.05))) as client:
+        def entries(text):
+            response = client.post("/v1/check", json={"text": text, "pack": "house-test"})
+            assert response.status_code == 200, response.text
+            return [v["entry"] for v in response.json()["violations"]]
+
+        assert entries("爱 咋 咋 地") == ["爱咋咋地"]
+        assert entries("问领导去") == []
+        rules = client.get("/v1/rules", params={"pack": "house-test"}).json()["rules"]
+        assert {"id": "house-words", "source": "words.txt", "suggest": [], "examples": {"flag": [], "clean": []}}.items() <= \
+            next(r for r in rules if r["id"] == "house-words").items()
+        listed.write_text("爱咋咋地\n问领导去\n", encoding="utf-8")  # the pack file is unchanged
+        deadline = time.monotonic() + 30
+        while entries("问领导去") != ["问领导去"]:
+            assert time.monotonic() < deadline, "an edited list was not reloaded"
+            time.sleep(0.05)
