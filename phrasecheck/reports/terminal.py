@@ -127,7 +127,7 @@ def table(console: Console, items: Sequence[Checked], summary: Summary | None) -
                 Text(result.decision, style=DECISION_STYLE[result.decision]) if first else "",
                 str(result.score) if first else "",
                 Text(violation.rule, style=SEVERITY_STYLE[violation.severity]),
-                violation.matched,
+                violation.matched + (f" 词表「{violation.entry}」" if violation.entry is not None else ""),
                 violation.suggestions[0] if violation.suggestions else "",
             )
     if grid.row_count:
