@@ -10,6 +10,7 @@ one offence is never counted twice.  With a trace, each decision is recorded wit
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
@@ -22,6 +23,7 @@ from .words import word_ends
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
 LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
+_EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,8 @@ class Regions:
     def __init__(self, text: NormalizedText):
         self.text = text
         self.length = len(text.norm)
-        breaks = text.breaks
-        self._edges = {
-            level: [i for i in range(1, self.length) if breaks[i] >= level] for level in (CLAUSE_BREAK, SENTENCE_BREAK)
-        }
+        breaks = text.breaks  # found by a byte class in C: this runs for every text with a candidate
+        self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
         self._tokens: dict[int, frozenset[int]] = {}
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
