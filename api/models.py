@@ -102,6 +102,7 @@ class ViolationOut(BaseModel):
     start: int = Field(description="Python str offset into the original text.")
     end: int
     matched: str
+    entry: str | None = Field(description="The house word list entry that matched, as the list writes it; null for other rules.")
     match_type: Literal["exact", "pattern", "fuzzy", "phonetic"]
     confidence: float
     message: str

@@ -63,9 +63,10 @@ class Loaded:
     @classmethod
     def compile(cls, name: str) -> "Loaded":
         checker = Checker.load(name)
-        if checker.rules:  # one real check loads what the engine loads lazily (jieba's dictionary)
-            checker.check(checker.rules[0].rule.examples.flag[0])
-        files = tuple((p.path, p.digest) for p in checker.packs)
+        checker.warm()
+        # House word lists are watched like the pack files that name them.
+        files = tuple((p.path, p.digest) for p in checker.packs) + tuple(
+            (w.path, w.digest) for p in checker.packs for w in p.lists.values() if not w.inline)
         return cls(name, checker, frozenset(c.id for c in checker.rules), files,
                    tuple(file_stamp(p) for p, _ in files), time.time())
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 OPENINGS = ["您好，{org}客服中心，工号{id}为您服务。", "您好，很高兴为您服务，请问有什么可以帮您？", "喂，说。", "您好，请讲。"]

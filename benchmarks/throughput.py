@@ -42,6 +42,14 @@ def literals(checker: Checker) -> list[str]:
     return sorted(set(found))
 
 
+def corpus_texts(corpus: Path) -> list[str] | None:
+    """Every utterance's text, or None (said on stderr) when the corpus is not there."""
+    if not corpus.exists():
+        print(f"corpus not found: {corpus}", file=sys.stderr)
+        return None
+    return [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def timed(function, texts: list[str], repeat: int) -> dict:
     """Best-of-`repeat` wall time over the corpus, and per-call latency percentiles."""
     for text in texts[:200]:
@@ -119,10 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON too")
     args = parser.parse_args(argv)
 
-    if not args.corpus.exists():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+    texts = corpus_texts(args.corpus)
+    if texts is None:
         return 2
-    texts = [json.loads(line)["text"] for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     characters = sum(map(len, texts))
     print(f"corpus: {len(texts)} utterances, mean {characters / len(texts):.1f} characters (all checked as agent turns)")
 

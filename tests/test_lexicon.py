@@ -49,7 +49,7 @@ def test_rule_without_examples_or_matchers_is_rejected(write_pack):
     with pytest.raises(LexiconError, match=r"rule 'good-rule': examples: Field required"):
         load(write_pack("pack: mini\ntitle: t\nversion: '1'\nrules:" + no_examples))
     no_match = GOOD_RULE.replace('    phrases: ["你告吧"]\n', "")
-    with pytest.raises(LexiconError, match="needs `phrases` or `patterns`"):
+    with pytest.raises(LexiconError, match="rule 'good-rule': a rule needs `phrases`, `patterns` or `phrase_list`"):
         load(write_pack("pack: mini\ntitle: t\nversion: '1'\nrules:" + no_match))
 
 

@@ -48,7 +48,7 @@ async def list_rules(service: ServiceDep, pack: str | None = Query(None, descrip
     loaded = await service.packs.compiled(pack)
     rules = [{
         "id": r.id, "pack": c.pack, "pair": r.pair, "category": r.category, "severity": r.severity,
-        "scenario": r.scenario, "why": r.why, "suggest": list(r.suggest), "source": str(r.source),
-        "examples": {"flag": list(r.examples.flag), "clean": list(r.examples.clean)},
+        "scenario": r.scenario, "why": r.why, "suggest": list(r.suggest), "source": r.origin,
+        "examples": {"flag": list(r.examples.flag), "clean": list(r.examples.clean)} if r.examples else {"flag": [], "clean": []},
     } for c in loaded.checker.rules for r in (c.rule,)]
     return {"pack": loaded.name, "lexicon": loaded.checker.lexicon, "rules": rules}

@@ -117,7 +117,8 @@ function listViolations(violations) {
     what.textContent = `「${v.matched}」`;
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = `${v.category} · ${v.rule} · ${v.match_type} ${v.confidence.toFixed(2)}`;
+    const entry = v.entry ? ` · 词表「${v.entry}」` : "";  // the house word list entry that matched
+    meta.textContent = `${v.category} · ${v.rule}${entry} · ${v.match_type} ${v.confidence.toFixed(2)}`;
     head.append(tag, what, meta);
     const why = document.createElement("p");
     why.textContent = v.message;

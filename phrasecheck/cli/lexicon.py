@@ -20,6 +20,9 @@ lexicon_app = typer.Typer(cls=Group, help="List, show, test and validate lexicon
 app.add_typer(lexicon_app, name="lexicon")
 
 
+LIST_SHOWN = 12  # entries of a house word list that `lexicon show` prints
+
+
 def command(name: str, **kwargs):
     return lexicon_app.command(name, cls=Command, **kwargs)
 
@@ -74,6 +77,8 @@ def lexicon_show(ctx: typer.Context,
         out.print(f"Flags agent lines in the scenario 「{rule.scenario}」 that match:")
         for phrase in rule.phrases:
             out.print(Text(f"  「{phrase}」"))
+        if compiled.words is not None:
+            _show_list(out, compiled)
         for pattern in rule.patterns:
             out.print(Text(f"  {pattern}", style="cyan"))
         if rule.unless:
@@ -82,18 +87,34 @@ def lexicon_show(ctx: typer.Context,
                 out.print(Text(f"  {unless.pattern}  (within the {unless.scope})", style="dim"))
         out.print(Text("\nWhy is this bad?", style="bold"))
         out.print(rule.why)
-        out.print(Text("\nExample", style="bold"))
-        for example in rule.examples.flag:
-            out.print(explain_line(checker, example))
-        out.print(Text("\nUse instead", style="bold"))
-        for line in rule.suggest:
-            out.print(Text(f"  {line}", style="green"))
-        out.print(Text("\nFine", style="bold"))
-        for example in rule.examples.clean:
-            out.print(Text(f"  {example}"))
-        out.print(Text(f"\nSource: {rule.source}" + (f" ({rule.source.note})" if rule.source.note else ""), style="dim"))
+        if rule.examples:
+            out.print(Text("\nExample", style="bold"))
+            for example in rule.examples.flag:
+                out.print(explain_line(checker, example))
+        if rule.suggest:
+            out.print(Text("\nUse instead", style="bold"))
+            for line in rule.suggest:
+                out.print(Text(f"  {line}", style="green"))
+        if rule.examples:
+            out.print(Text("\nFine", style="bold"))
+            for example in rule.examples.clean:
+                out.print(Text(f"  {example}"))
+        note = f" ({rule.source.note})" if rule.source and rule.source.note else ""
+        out.print(Text(f"\nSource: {rule.origin}{note}", style="dim"))
         return
     raise fail(f"unknown rule {rule_id!r}" + (f" in pack {pack!r}" if pack else " in any installed pack"))
+
+
+def _show_list(out, compiled) -> None:
+    """A house list rule's entries: how many, from where, the first few."""
+    words = compiled.words
+    shown = ", ".join(f"「{text}」" for text in words.texts[:min(LIST_SHOWN, words.size)])
+    more = f" … ({words.size - LIST_SHOWN} more)" if words.size > LIST_SHOWN else ""
+    dropped = f", {words.duplicates} duplicate(s) after folding dropped" if words.duplicates else ""
+    kind = "homophones too" if compiled.rule.phonetic else "folded exact"
+    regional = f", {len(words.texts) - words.size} regional forms" if len(words.texts) > words.size else ""
+    out.print(Text(f"  any of {words.size} entries of {words.words.path.name} ({kind}{dropped}{regional}):"))
+    out.print(Text(f"  {shown}{more}"))
 
 
 def explain_line(checker: Checker, example: str) -> Text:
@@ -112,7 +133,8 @@ def lexicon_test(ctx: typer.Context,
     for name in names:
         checker = load(name, verify=False)
         for compiled in (*checker.rules, *checker.conversation_rules):
-            examples += len(compiled.rule.examples.flag) + len(compiled.rule.examples.clean)
+            if compiled.rule.examples is not None:
+                examples += len(compiled.rule.examples.flag) + len(compiled.rule.examples.clean)
         for failure in checker.test_examples():
             key = (failure.pack, failure.rule, failure.example, failure.expected)
             if key not in seen:

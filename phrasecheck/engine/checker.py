@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
-from .judge import Decision, JudgeContext, covers_sentence, judge
+from .judge import Decision, JudgeContext, Regions, covers_sentence, judge, word_edge_problem
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
@@ -26,9 +28,24 @@ from .rules import CompiledRule, expand
 from ..vocabulary import canonical_role
 from .score import score_utterance
 from .suggest import replacement, rewrite
+from .words import tokenizer
 
 ROLES = ("agent", "customer")
 UNSCORED_ROLES = ("bot", "system")  # transcript turns no agent said
+
+
+@contextmanager
+def _collection_paused():
+    """Compiling builds hundreds of thousands of small tuples and strings (a house list's entries,
+    their automaton values) and no reference cycles; the cyclic collector would otherwise walk
+    every live object over and over meanwhile (a third of a large list's load time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Checker:
@@ -82,6 +99,8 @@ class Checker:
         for index, compiled in enumerate(self.rules):
             for pattern in compiled.patterns:
                 self._matcher.add_pattern(index, pattern)
+            if compiled.words is not None:
+                self._matcher.add_entries(index, compiled.words)
             fuzzy = compiled.rule.fuzzy
             if fuzzy:
                 for phrase in compiled.rule.phrases:
@@ -89,7 +108,9 @@ class Checker:
                     if len(folded) >= fuzzy.min_length:
                         self._matcher.add_fuzzy(index, folded, self.normalizer, fuzzy.threshold)
         self._matcher.finish()
-        digest = hashlib.sha256("".join(p.digest for p in self.packs).encode()).hexdigest()
+        # A house list's file is part of the lexicon: editing it changes the version and re-verifies.
+        digests = (p.digest + "".join(w.digest for w in p.lists.values()) for p in self.packs)
+        digest = hashlib.sha256("".join(digests).encode()).hexdigest()
         self.digest = digest
         self.lexicon = {"pack": main.pack, "version": f"{main.version}+{digest[:8]}"}
         self._by_id = {c.id: i for i, c in enumerate(self.rules)}
@@ -110,7 +131,7 @@ class Checker:
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
-            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes)
+            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes, loaded.lists.get(rule.id))
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
 
@@ -124,7 +145,8 @@ class Checker:
         engine digest, so an unchanged lexicon starts without re-running its examples.
         """
         names = [os.fspath(packs)] if isinstance(packs, (str, os.PathLike)) else [os.fspath(p) for p in packs]
-        checker = cls(load_packs(names))
+        with _collection_paused():
+            checker = cls(load_packs(names))
         if verify_examples and not already_verified(checker.digest):
             failures = checker.test_examples()
             if failures:
@@ -151,43 +173,54 @@ class Checker:
         if role == "customer":
             trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta, trace)
+        failures: list[Failure] | None = [] if explain else None
+        decisions: list[Decision] | None = [] if explain else None
         model_hits: list[Candidate] = []
+        regions = None
         if explain:
             normalized = self.normalizer.full(text)
-            hits = self._matcher.scan(normalized.phon)
+            candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm), failures)
             if self._classifier:
                 model_hits = self._classifier.candidates(normalized)
         else:
             skim = self.normalizer.skim(text)
-            hits = self._matcher.scan(skim.phon)
+            hits = self._matcher.scan(skim.phon, skim.folded)
             if hits and not self._matcher.plausible(skim.folded, hits):
                 hits = []
             modelled = self._classifier is not None and self._classifier.possible(skim.folded)
             if not hits and not modelled:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
+            # Verification reads the folded text and its boundaries, which the offsets do not change.
+            candidates = self._matcher.verify(draft, hits) if hits else []
+            regions = Regions(draft)
             if modelled:
                 model_hits = self._classifier.candidates(draft)
-            if not model_hits and not any(self._may_survive(c, draft) for c in self._matcher.verify(draft, hits)):
+            if not model_hits and not any(self._may_survive(c, draft, regions) for c in candidates):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             normalized = self.normalizer.with_offsets(draft)
-        failures: list[Failure] | None = [] if explain else None
-        decisions: list[Decision] | None = [] if explain else None
-        candidates = self._matcher.verify(normalized, hits, failures)
         if disabled_rules:
             disabled = set(disabled_rules)
             candidates = [c for c in candidates if self.rules[c.rule].id not in disabled]
             model_hits = [c for c in model_hits if self.rules[c.rule].id not in disabled]
-        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions)
+        if explain or normalized.norm != draft.norm or normalized.breaks != draft.breaks:
+            regions = None  # judged afresh
+        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         if model_hits:  # the model speaks only for sentences no pattern already flagged
             unclaimed = [m for m in model_hits if not any(k.start < m.end and m.start < k.end for k in kept)]
-            kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions)],
-                          key=lambda c: c.start)
+            kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions,
+                                         regions=regions)], key=lambda c: c.start)
         violations = []
         replacements = []
         for candidate in kept:
-            rule = self.rules[candidate.rule].rule
+            compiled = self.rules[candidate.rule]
+            rule, entry = compiled.rule, candidate.entry
             start, end = normalized.original_span(candidate.start, candidate.end)
+            if entry is None:
+                suggestions, source, listed = tuple(rule.suggest), rule.origin, None
+            else:
+                words = compiled.words
+                suggestions, source, listed = words.suggest(entry) or tuple(rule.suggest), words.cite(entry), words.texts[entry]
             violations.append(
                 Violation(
                     rule=rule.id,
@@ -199,12 +232,14 @@ class Checker:
                     match_type=candidate.match_type,
                     confidence=candidate.confidence,
                     message=rule.why,
-                    suggestions=tuple(rule.suggest),
+                    suggestions=suggestions,
                     scenario=rule.scenario,
-                    source=str(rule.source),
+                    source=source,
+                    entry=listed,
                 )
             )
-            replacements.append(replacement(normalized, candidate.start, candidate.end, rule.suggest[0]))
+            if suggestions:  # a list entry may have no standard line: its words then stay
+                replacements.append(replacement(normalized, candidate.start, candidate.end, suggestions[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         if explain and self._classifier:
             failures += [Failure(rule, start, end, reason, "model") for start, end, rule, reason in self._classifier.near_misses(normalized)]
@@ -227,10 +262,22 @@ class Checker:
         unique = dict.fromkeys(entries)  # several anchor spellings can fail at one place the same way
         return tuple(sorted(unique, key=lambda e: (e.start, not e.kept, e.rule)))
 
-    def _may_survive(self, candidate, draft) -> bool:
-        """The judge's tests that need no offsets, run before the offsets are built."""
-        coverage = self.rules[candidate.rule].rule.coverage
-        return coverage is None or covers_sentence(draft, candidate.start, candidate.end, coverage)
+    def _may_survive(self, candidate, draft, regions: Regions) -> bool:
+        """The judge's tests that need no offsets, run before the offsets are built: coverage, and
+        word edges where no Latin run was rewritten (a rewrite's edges come with the offsets)."""
+        rule = self.rules[candidate.rule].rule
+        coverage = rule.coverage
+        if coverage is not None and not covers_sentence(draft, candidate.start, candidate.end, coverage):
+            return False
+        if rule.boundary != "token" or draft.rewrite is not None:
+            return True
+        return word_edge_problem(regions, candidate, self.judging.particles) is None
+
+    def warm(self) -> None:
+        """Load now what the engine otherwise loads on a first hit (jieba's dictionary, the word-level
+        繁→简 tables): before forking workers, or before a service takes requests."""
+        tokenizer()
+        self.check("不歸我管，找别人去 sb")
 
     def check_turn(self, text: str, role: str, id: str | None = None,
                    meta: Mapping[str, Any] | None = None, disabled_rules: Iterable[str] = ()) -> UtteranceResult:
@@ -258,12 +305,16 @@ class Checker:
             if wanted is not None and rule.id not in wanted:
                 continue
             home = self.rule_home[rule.id]
+            if rule.examples is None:  # a house word list needs none
+                continue
             for example in rule.examples.flag:
                 fired = self._fired_before_overlaps(example)
                 if rule.id not in fired:
                     failures.append(ExampleFailure(home, rule.id, example, "flag", fired))
             for example in rule.examples.clean:
-                fired = tuple(v.rule for v in self.check(example).violations)
+                # Another rule's house-list word in a clean example is the team's choice, not a
+                # fault of this rule: a list must not stop the packs it extends from loading.
+                fired = tuple(v.rule for v in self.check(example).violations if v.entry is None or v.rule == rule.id)
                 if fired:
                     failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
         return failures
@@ -272,7 +323,7 @@ class Checker:
         """Rules that judge a text as a violation, before overlapping hits are reduced to one:
         a rule's own example counts even where a more specific rule wins the span."""
         normalized = self.normalizer.full(text)
-        candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon))
+        candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm))
         kept = judge(candidates, normalized, "agent", self.rules, self.judging, resolve_overlaps=False)
         return tuple(self.rules[c.rule].id for c in kept)
 

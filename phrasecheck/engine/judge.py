@@ -10,6 +10,7 @@ one offence is never counted twice.  With a trace, each decision is recorded wit
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
@@ -18,10 +19,11 @@ from .match import Candidate
 from .pattern import CompiledPattern
 from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
 from .rules import CompiledRule
-from .words import tokenizer
+from .words import word_ends
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
 LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
+_EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,8 @@ class Regions:
     def __init__(self, text: NormalizedText):
         self.text = text
         self.length = len(text.norm)
-        breaks = text.breaks
-        self._edges = {
-            level: [i for i in range(1, self.length) if breaks[i] >= level] for level in (CLAUSE_BREAK, SENTENCE_BREAK)
-        }
+        breaks = text.breaks  # found by a byte class in C: this runs for every text with a candidate
+        self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
         self._tokens: dict[int, frozenset[int]] = {}
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
@@ -82,15 +82,11 @@ class Regions:
         pseudo-words (「名快」) that would hide real hits."""
         low, high = self.around(min(position, self.length - 1), min(position + 1, self.length), CLAUSE_BREAK)
         if low not in self._tokens:
-            edges = {low, high}
-            for _, start, end in tokenizer().tokenize(self.text.norm[low:high], HMM=False):
-                edges.add(low + start)
-                edges.add(low + end)
-            self._tokens[low] = frozenset(edges)
+            self._tokens[low] = frozenset([low, high, *(low + end for end in word_ends(self.text.norm[low:high]))])
         return self._tokens[low]
 
 
-def _word_edge_problem(regions: Regions, candidate: Candidate, particles: frozenset[str]) -> str | None:
+def word_edge_problem(regions: Regions, candidate: Candidate, particles: frozenset[str]) -> str | None:
     """Why the hit cuts through a word, or None.  The start must be a word edge (「着急什么」 holds
     no 急什么).  The end may also fall inside a dictionary word that *begins* with the hit's last
     element of two or more characters: the element was said and the dictionary merely glued more
@@ -181,10 +177,16 @@ def judge(
     context: JudgeContext,
     resolve_overlaps: bool = True,
     trace: list[Decision] | None = None,
+    regions: Regions | None = None,
 ) -> list[Candidate]:
+    """The candidates that are violations; `regions`, when given, are those of a draft of `text`
+    with the same folded text and boundaries (its word edges already segmented)."""
     if not candidates:
         return []
-    regions = Regions(text)
+    if regions is None:
+        regions = Regions(text)
+    else:
+        regions.text = text  # the same folded text, now with offsets
     quotes = quoted_ranges(text.original, context.quote_pairs)
     kept = []
     for candidate in candidates:  # cheapest tests first
@@ -233,7 +235,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if reason:
         return "frame", reason
     if rule.boundary == "token":
-        reason = _word_edge_problem(regions, candidate, context.particles)
+        reason = word_edge_problem(regions, candidate, context.particles)
         if reason:
             return "word_edge", reason
     return None, None
@@ -255,11 +257,14 @@ def _sentence_length(text: NormalizedText, start: int, end: int) -> int:
 
 
 def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
+    """The most severe hit wins; at one severity a rule's own hit before a house-list entry (the
+    rule says why and what to say instead, the list only names the word), then the more specific."""
     ordered = sorted(
         candidates,
-        # Most severe, then the most specific pack, then a rule for an explicit 禁止说 pair (its own
-        # standard line) before a category family, then the longest and surest hit.
-        key=lambda c: (-rules[c.rule].rank, -rules[c.rule].depth, rules[c.rule].rule.pair is None,
+        # Most severe; at one severity a rule's own hit before a house-list entry, the most specific
+        # pack, a rule for an explicit 禁止说 pair (its own standard line) before a category family,
+        # then the longest and surest hit.
+        key=lambda c: (-rules[c.rule].rank, c.entry is not None, -rules[c.rule].depth, rules[c.rule].rule.pair is None,
                        -(c.end - c.start), -c.confidence, c.start),
     )
     chosen: list[Candidate] = []

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from .normalize import NormalizedText, Normalizer
 from .pattern import CompiledPattern, count_mismatches
+from .wordlist import CompiledList, code_units
 
 SHINGLE = 3
 LONG_PHRASE_SHINGLES = 8
@@ -32,6 +33,7 @@ class Candidate:
     spans: tuple[tuple[int, int], ...]
     match_type: str  # exact | pattern | phonetic | fuzzy | model
     confidence: float
+    entry: int | None = None  # the house-list entry that matched: its index in the rule's `CompiledList`
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,10 @@ class Matcher:
     """The candidate automaton plus everything needed to verify its hits."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, list[tuple]] = {}
+        self._entries: dict[str, list[tuple]] = {}  # phonetic key → what it may be a hit of
+        self._spelled: dict[str, list[tuple]] = {}  # code units of a spelling → exact house-list entries
         self._automaton = ahocorasick.Automaton()
+        self._spelled_automaton = ahocorasick.Automaton()
         self.pattern_count = 0
 
     def add_pattern(self, rule: int, pattern: CompiledPattern) -> None:
@@ -73,6 +77,19 @@ class Matcher:
             for key in alternative.keys:
                 self._entries.setdefault(key, []).append(("pattern", rule, pattern, alternative))
 
+    def add_entries(self, rule: int, words: CompiledList) -> None:
+        """A house list's entries: keyed by their phonetic forms when the rule asks for homophones,
+        else by their spelling in an automaton of their own (see `wordlist.code_units`)."""
+        table = self._entries if words.phonetic else self._spelled
+        for entry, keys in enumerate(words.keys):
+            for key in keys:
+                value = ("entry", rule, words, entry)
+                found = table.get(key)
+                if found is None:
+                    table[key] = [value]
+                else:
+                    found.append(value)
+
     def add_fuzzy(self, rule: int, norm: str, normalizer: Normalizer, threshold: float) -> None:
         phrase = FuzzyPhrase(rule, normalizer.phonetic(norm), threshold)
         for offset in range(len(phrase.phon) - SHINGLE + 1):
@@ -80,29 +97,40 @@ class Matcher:
             self._entries.setdefault(shingle, []).append(("fuzzy", rule, phrase, offset))
 
     def finish(self) -> None:
-        for key, values in self._entries.items():
-            self._automaton.add_word(key, tuple(values))
-        if self._entries:
-            self._automaton.make_automaton()
+        for table, automaton in ((self._entries, self._automaton), (self._spelled, self._spelled_automaton)):
+            for key, values in table.items():
+                automaton.add_word(key, tuple(values))
+            if table:
+                automaton.make_automaton()
 
-    def scan(self, phon: str) -> list[tuple[int, tuple]]:
-        if not self._entries:
-            return []
-        return list(self._automaton.iter(phon))
+    def scan(self, phon: str, folded: str) -> list[tuple[int, tuple]]:
+        """Hits by end offset: phonetic keys in `phon`, exact list entries in `folded` (the two
+        are aligned character for character)."""
+        hits = list(self._automaton.iter(phon)) if self._entries else []
+        if self._spelled:  # a code-unit match ending inside a character is no match
+            hits += [(end >> 1, values) for end, values in self._spelled_automaton.iter(code_units(folded)) if end & 1]
+        return hits
 
     def plausible(self, folded: str, hits: Iterable[tuple[int, tuple]]) -> bool:
         """Whether any hit survives the first test of verification, its anchor's spelling, which
         needs no boundaries or offsets: 「这个」 shares 「咋个」's phonetic key but not its letters."""
-        seen = _fuzzy_hits(hits)
+        seen = None  # shingle hits per fuzzy phrase, counted once a fuzzy hit is met
         for end_index, values in hits:
             for kind, _, payload, extra in values:
-                if kind != "pattern":
+                if kind == "pattern":
+                    if count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= extra.allowance:
+                        return True
+                elif kind == "entry":
+                    norm = payload.norms[extra]
+                    start = end_index - len(norm) + 1
+                    if folded.startswith(norm, start):
+                        return True
+                    if payload.phonetic and count_mismatches(folded, start, norm) <= payload.allowance(extra):
+                        return True
+                else:
+                    seen = seen or _fuzzy_hits(hits)
                     if seen[id(payload)] >= payload.min_hits:
                         return True
-                    continue
-                start = end_index - len(extra.norm) + 1
-                if count_mismatches(folded, start, extra.norm) <= extra.allowance:
-                    return True
         return False
 
     def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]],
@@ -111,28 +139,35 @@ class Matcher:
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()
         hits = list(hits)
-        seen = _fuzzy_hits(hits)
+        seen = None
         for end_index, values in hits:
             for kind, rule, payload, extra in values:
-                if kind == "pattern":
-                    pattern, alternative = payload, extra
-                    start = end_index - len(alternative.norm) + 1
+                if kind != "fuzzy":
                     reasons: list[str] | None = [] if failures is not None else None
-                    match = pattern.match_at(text, alternative, start, reasons)
+                    if kind == "pattern":
+                        length, literal, entry = len(extra.norm), payload.is_literal, None
+                    else:  # a house-list entry: a literal
+                        norm = payload.norms[extra]
+                        length, literal, entry = len(norm), True, extra
+                        if not (payload.phonetic or text.norm.startswith(norm, end_index - length + 1)):
+                            continue  # beyond the BMP, code units found a character that is not the entry's
+                    start = end_index - length + 1
+                    match = payload.match_at(text, extra, start, reasons)
                     if match is None:
                         if failures is not None:
-                            failures.append(Failure(rule, start, start + len(alternative.norm), reasons[0]))
+                            failures.append(Failure(rule, start, start + length, reasons[0]))
                         continue
                     guessed = match.mismatches + match.placeholders
                     if guessed:
                         match_type, confidence = "phonetic", round(max(0.5, 0.85 - 0.1 * (guessed - 1)), 2)
-                    elif pattern.is_literal:
+                    elif literal:
                         match_type, confidence = "exact", 1.0
                     else:
                         match_type, confidence = "pattern", 0.95
-                    candidate = Candidate(rule, match.start, match.end, match.spans, match_type, confidence)
+                    candidate = Candidate(rule, match.start, match.end, match.spans, match_type, confidence, entry)
                 else:
                     phrase, offset = payload, extra
+                    seen = seen or _fuzzy_hits(hits)
                     if seen[id(phrase)] < phrase.min_hits:
                         continue
                     anchor = end_index - SHINGLE + 1 - offset

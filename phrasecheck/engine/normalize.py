@@ -33,6 +33,8 @@ from .latin import TONE_MARKS, LatinRuns, Rewrite
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
 CLAUSE_MARKS = frozenset("，,、；;：:")
 SENTENCE_MARKS = frozenset("。！？!?.…\n\r")
+_RUNS = re.compile("([^\x00\x01])\\1\\1+", re.S)  # `_REPEATS` that leaves marks alone: they separate texts in `fold_many`
+_SENTENCE_CHARS = re.compile("[" + re.escape("".join(sorted(SENTENCE_MARKS))) + "]")
 NO_BREAK, CLAUSE_BREAK, SENTENCE_BREAK = 0, 1, 2
 
 _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看看」, but 「妈妈的」 stays
@@ -207,6 +209,19 @@ class Normalizer:
         rewrite = self._rewrite(text, 0, self._rare.search(text))
         source = rewrite.text if rewrite else text
         return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
+
+    def fold_many(self, texts: Sequence[str]) -> list[str]:
+        """`fold` of each text, for a house word list: the plain ones (no letters, no characters
+        needing a word-level rewrite, no sentence marks) through the table in one joined pass."""
+        plain = [i for i, t in enumerate(texts) if not self._special.search(t) and not _SENTENCE_CHARS.search(t)]
+        joined = "\n".join([texts[i] for i in plain]).translate(self._fold)  # each "\n" a sentence mark
+        folded = _RUNS.sub(r"\1\1", joined).replace(_CLAUSE_MARK, "").split(_SENTENCE_MARK) if plain else []
+        result = [""] * len(texts)
+        for index, text in zip(plain, folded):
+            result[index] = text
+        for index in set(range(len(texts))).difference(plain):
+            result[index] = self.fold(texts[index])
+        return result
 
     def skim(self, text: str) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs."""

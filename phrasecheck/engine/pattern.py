@@ -107,7 +107,7 @@ class CompiledPattern:
         required = [i for i, e in enumerate(self.elements) if not e.optional]
         # Anchor the scan on the rarest required element, so common words (「这」「给您」) do
         # not send every text down the verification path.
-        self.anchor = min(required, key=lambda i: (_commonness(self.elements[i]), i))
+        self.anchor = required[0] if len(required) == 1 else min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
 
     # -- verification ------------------------------------------------------------------------
@@ -119,9 +119,9 @@ class CompiledPattern:
         anchor = self.elements[self.anchor]
         mismatches = count_mismatches(text.norm, start, alternative.norm)
         if mismatches > alternative.allowance:
-            return _fail(reasons, lambda: f"{text.norm[start:end]!r} sounds like {alternative.norm!r} but differs in {mismatches} characters")
+            return fail(reasons, lambda: f"{text.norm[start:end]!r} sounds like {alternative.norm!r} but differs in {mismatches} characters")
         if not _breaks_ok(text, anchor, start, end):
-            return _fail(reasons, lambda: f"{alternative.norm!r} is not at the clause edge the pattern's ^/$ asks for")
+            return fail(reasons, lambda: f"{alternative.norm!r} is not at the clause edge the pattern's ^/$ asks for")
         spans = [(start, end)]
         # Leftwards from the anchor.
         cursor = start
@@ -131,7 +131,7 @@ class CompiledPattern:
             found = _find_left(text, element, cursor - gap, cursor)
             if found is None:
                 if not element.optional or not _skipped_breaks_ok(text, element, cursor):
-                    return _fail(reasons, lambda: _missing(element, index, "before", gap))
+                    return fail(reasons, lambda: _missing(element, index, "before", gap))
                 gap += element.gap_before
                 continue
             spans.insert(0, (found[0], found[1]))
@@ -146,20 +146,16 @@ class CompiledPattern:
             found = _find_right(text, element, cursor, cursor + gap)
             if found is None:
                 if not element.optional or not _skipped_breaks_ok(text, element, cursor):
-                    return _fail(reasons, lambda: _missing(element, index, "after", gap))
+                    return fail(reasons, lambda: _missing(element, index, "after", gap))
                 continue
             spans.append((found[0], found[1]))
             mismatches += found[2]
             cursor, gap = found[1], 0
         placeholders = sum(len(PLACEHOLDERS.findall(text.norm, s, e)) for s, e in spans) if text.rewrite else 0
         if mismatches or placeholders:
-            matched = sum(e - s for s, e in spans)
-            if mismatches > phonetic_allowance(matched):
-                return _fail(reasons, lambda: f"{mismatches} homophone(s) in {matched} characters is more than allowed")
-            # Two characters spelled as the literal spells them, or a phrase of four or more typed
-            # wholly in pinyin (bu gui wo guan): one or two syllables alone (gun, sha) are too common.
-            if matched - mismatches - placeholders < 2 and (mismatches or matched < FULL_PINYIN):
-                return _fail(reasons, lambda: f"only {matched - mismatches - placeholders} of {matched} characters as written")
+            problem = guess_problem(sum(e - s for s, e in spans), mismatches, placeholders)
+            if problem:
+                return fail(reasons, lambda: problem)
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
@@ -177,7 +173,18 @@ class CompiledPattern:
         return matches
 
 
-def _fail(reasons: list[str] | None, reason: Callable[[], str]) -> None:
+def guess_problem(matched: int, mismatches: int, placeholders: int) -> str | None:
+    """Why a match with homophones or pinyin-typed syllables does not count, or None."""
+    if mismatches > phonetic_allowance(matched):
+        return f"{mismatches} homophone(s) in {matched} characters is more than allowed"
+    # Two characters spelled as the literal spells them, or a phrase of four or more typed
+    # wholly in pinyin (bu gui wo guan): one or two syllables alone (gun, sha) are too common.
+    if matched - mismatches - placeholders < 2 and (mismatches or matched < FULL_PINYIN):
+        return f"only {matched - mismatches - placeholders} of {matched} characters as written"
+    return None
+
+
+def fail(reasons: list[str] | None, reason: Callable[[], str]) -> None:
     """Record why a match failed, building the message only when someone asked (explain)."""
     if reasons is not None:
         reasons.append(reason())

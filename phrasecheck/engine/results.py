@@ -22,6 +22,8 @@ class Violation:
     suggestions: tuple[str, ...]
     scenario: str = ""
     source: str = ""
+    entry: str | None = None  # the house-list entry that matched, as the list writes it
+
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -31,6 +33,7 @@ class Violation:
             "start": self.start,
             "end": self.end,
             "matched": self.matched,
+            "entry": self.entry,
             "match_type": self.match_type,
             "confidence": self.confidence,
             "message": self.message,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 from pydantic import ValidationError
 
 from ..errors import LexiconError
 from .schema import Pack
+from .wordlist import WordList, inline_word_list, read_word_list
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _BUNDLED = _PACKAGE.parent / "lexicons"  # a source checkout
@@ -26,7 +28,8 @@ _INSTALLED = _PACKAGE / "_lexicons"  # a wheel
 class LoadedPack:
     pack: Pack
     path: Path
-    digest: str
+    digest: str  # of the pack file's bytes
+    lists: Mapping[str, WordList] = field(default_factory=dict)  # rule id → its house word list
 
 
 def search_path() -> list[Path]:
@@ -74,9 +77,9 @@ def _describe(error: ValidationError, data: dict) -> str:
         ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
         where = f"{_LISTS[location[0]]} {ident!r}: "
         location = location[2:]
-    field = ".".join(str(p) for p in location) or "(pack)"
+    field = ".".join(str(p) for p in location) or ("" if where else "(pack)")
     message = first["msg"].removeprefix("Value error, ")
-    return f"{where}{field}: {message}"
+    return f"{where}{field}: {message}" if field else f"{where}{message}"
 
 
 def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
@@ -106,7 +109,13 @@ def read_pack(path: Path) -> LoadedPack:
         raise LexiconError(f"{path}: {_describe(error, data)}") from None
     if pack.pack != path.stem and path.parent in search_path():
         raise LexiconError(f"{path}: pack name {pack.pack!r} does not match the file name {path.stem!r}")
-    return LoadedPack(pack, path, hashlib.sha256(raw).hexdigest())
+    lists = {}
+    for rule in pack.rules:
+        listed = rule.phrase_list
+        if listed is not None:
+            lists[rule.id] = (read_word_list(rule.id, path.parent / listed.file) if listed.file
+                              else inline_word_list(rule.id, path, listed.words))
+    return LoadedPack(pack, path, hashlib.sha256(raw).hexdigest(), lists)
 
 
 def load_packs(names: list[str]) -> list[LoadedPack]:

@@ -71,6 +71,39 @@ class Examples(StrictModel):
     clean: list[str] = Field(min_length=1)
 
 
+class PhraseList(StrictModel):
+    """A house word list: `{file: words.txt}` (TXT or CSV, relative to the pack file), the words
+    inline (`[词一, 词二]`), or `words.txt` alone.  Regional forms only when asked: they multiply
+    every entry."""
+
+    file: str | None = None
+    words: list[str] = []
+    regional: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value):
+        if isinstance(value, list):
+            return {"words": value}
+        return {"file": value} if isinstance(value, str) else value
+
+    @field_validator("words", mode="before")
+    @classmethod
+    def _scalars(cls, value):
+        # YAML reads 250 (二百五's digits) as a number; an entry is its text either way.
+        return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in (value or [])]
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "PhraseList":
+        if bool(self.file) == bool(self.words):
+            raise ValueError("phrase_list is either `{file: words.txt}` or a list of words")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.file or "inline list"
+
+
 class Rule(StrictModel):
     id: str
     pair: str | None = None
@@ -79,6 +112,7 @@ class Rule(StrictModel):
     scenario: str
     phrases: list[str] = []
     patterns: list[str] = []
+    phrase_list: PhraseList | None = None
     unless: list[Unless] = []
     whole_utterance: bool | float = False
     boundary: Literal["token", "none"] = "token"
@@ -86,9 +120,24 @@ class Rule(StrictModel):
     fuzzy: Fuzzy | None = None
     roles: list[Role] = ["agent"]
     why: str
-    suggest: list[str] = Field(min_length=1)
-    source: Source
-    examples: Examples
+    suggest: list[str]
+    source: Source | None
+    examples: Examples | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_defaults(cls, data):
+        """A list rule is written in one step: what a list cannot say per word gets a default, and
+        matching stays exact (homophones only with `phonetic: true`)."""
+        if not isinstance(data, dict) or data.get("phrase_list") is None:
+            return data
+        listed = data["phrase_list"]
+        name = listed if isinstance(listed, str) else (listed.get("file") if isinstance(listed, dict) else None)
+        name = name or "inline list"
+        category = data.get("category", "禁语")
+        defaults = {"phonetic": False, "scenario": f"团队词表 {name}", "suggest": [], "source": None, "examples": None,
+                    "why": f"「{category}」：团队词表（{name}）中的词，不应对客户说。"}
+        return defaults | data
 
     @field_validator("id")
     @classmethod
@@ -114,9 +163,22 @@ class Rule(StrictModel):
 
     @model_validator(mode="after")
     def _matches_something(self) -> "Rule":
-        if not self.phrases and not self.patterns:
-            raise ValueError("a rule needs `phrases` or `patterns`")
+        if not self.phrases and not self.patterns and self.phrase_list is None:
+            raise ValueError("a rule needs `phrases`, `patterns` or `phrase_list`")
+        if self.phrase_list is None:
+            missing = [name for name in ("source", "examples") if getattr(self, name) is None]
+            if not self.suggest:
+                missing.insert(0, "suggest")
+            if missing:
+                raise ValueError(f"a rule needs {', '.join(f'`{m}`' for m in missing)} (only a phrase_list rule may leave it out)")
         return self
+
+    @property
+    def origin(self) -> str:
+        """Where the rule comes from: its seed line, else its word list."""
+        if self.source is not None:
+            return str(self.source)
+        return self.phrase_list.label if self.phrase_list else ""
 
     @property
     def coverage(self) -> float | None:

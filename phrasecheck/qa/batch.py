@@ -68,8 +68,7 @@ def _start_worker(job: ScoreJob, checker: Checker | None = None) -> None:
     _template = _checker.template(job.template)
     _reading = job.reading
     _disabled = job.disabled_rules
-    for rule in _checker.rules[:1]:
-        _checker.check(rule.rule.examples.flag[0])  # loads jieba's dictionary now, once, before forking
+    _checker.warm()  # once, before forking
 
 
 def _score(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:

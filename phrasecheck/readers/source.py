@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterator
 
 from ..conversation import Channel, TurnRole
 from ..errors import InputError
+from ..textfile import decode_text
 
 if TYPE_CHECKING:
     from .transcript import Transcript
@@ -116,22 +117,7 @@ def open_input(path: Path, name: str, expected: str) -> IO[bytes]:
 
 def decode_bytes(data: bytes, name: str, first_line: int = 1) -> str:
     """UTF-8 (a BOM is dropped), else GB 18030 (which reads GBK); NUL bytes are refused first."""
-    nul = data.find(b"\0")
-    if nul >= 0:
-        line = first_line + data.count(b"\n", 0, nul)
-        raise InputError(f"{name}:{line}: NUL bytes: binary data or UTF-16 text, expected UTF-8 or GBK text")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            line = first_line + data[: utf8_error.start].count(b"\n")
-            raise InputError(
-                f"{name}:{line}: cannot decode the file: expected UTF-8, UTF-8 with BOM or GBK"
-            ) from None
+    return decode_text(data, name, first_line, InputError)
 
 
 def load_json(text: str, name: str, first_line: int = 1) -> Any:

@@ -22,7 +22,7 @@ DECISION_STYLE = {"pass": "green", "warn": "yellow", "block": "bold red"}
 RULE_HELP_URI = "phrasecheck://lexicon/show/{rule}"  # `phrasecheck lexicon show RULE` documents the rule
 CSV_COLUMNS = [
     "id", "source", "line", "role", "decision", "score", "rule", "category", "severity", "start", "end",
-    "matched", "match_type", "confidence", "suggestion", "rewrite",
+    "matched", "entry", "match_type", "confidence", "suggestion", "rewrite",
 ]
 
 
@@ -73,6 +73,7 @@ def explain(console: Console, result: UtteranceResult) -> None:
                 ("  ● ", SEVERITY_STYLE[violation.severity]),
                 (f"{violation.rule}", "bold"),
                 f"  [{violation.severity}] {violation.category}  «{violation.matched}»  ",
+                (f"词表「{violation.entry}」  " if violation.entry is not None else ""),
                 (f"{violation.match_type} {violation.confidence:.2f}", "dim"),
             )
         )
@@ -83,7 +84,7 @@ def explain(console: Console, result: UtteranceResult) -> None:
             console.print(Text(f"    来源：{violation.source}", style="dim"))
     if result.rewrite:
         console.print(Text.assemble("  改写：", (result.rewrite, "bold green")))
-    elif result.scored:
+    elif not result.violations:
         console.print(Text("  no banned phrase found", style="green"))
     if result.trace is not None:
         trace_table(console, result)
@@ -126,7 +127,7 @@ def table(console: Console, items: Sequence[Checked], summary: Summary | None) -
                 Text(result.decision, style=DECISION_STYLE[result.decision]) if first else "",
                 str(result.score) if first else "",
                 Text(violation.rule, style=SEVERITY_STYLE[violation.severity]),
-                violation.matched,
+                violation.matched + (f" 词表「{violation.entry}」" if violation.entry is not None else ""),
                 violation.suggestions[0] if violation.suggestions else "",
             )
     if grid.row_count:
@@ -158,7 +159,7 @@ def write_csv(out: IO[str], items: Iterable[Checked]) -> None:
                 | {
                     "rule": violation.rule, "category": violation.category, "severity": violation.severity,
                     "start": violation.start, "end": violation.end, "matched": violation.matched,
-                    "match_type": violation.match_type, "confidence": violation.confidence,
+                    "entry": violation.entry or "", "match_type": violation.match_type, "confidence": violation.confidence,
                     "suggestion": violation.suggestions[0] if violation.suggestions else "",
                 }
             )
@@ -181,7 +182,7 @@ def sarif(items: Iterable[Checked], rules: Sequence) -> dict:
                     "ruleId": violation.rule,
                     "ruleIndex": index.get(violation.rule, -1),
                     "level": _SARIF_LEVEL[violation.severity],
-                    "message": {"text": f"«{violation.matched}» {violation.message} 应说：{violation.suggestions[0]}"},
+                    "message": {"text": _sarif_message(violation)},
                     "locations": [
                         {
                             "physicalLocation": {
@@ -192,7 +193,8 @@ def sarif(items: Iterable[Checked], rules: Sequence) -> dict:
                         }
                     ],
                     "properties": {"id": record.id, "start": violation.start, "end": violation.end,
-                                   "match_type": violation.match_type, "confidence": violation.confidence},
+                                   "match_type": violation.match_type, "confidence": violation.confidence,
+                                   "entry": violation.entry},
                 }
             )
     return {
@@ -208,10 +210,16 @@ def sarif(items: Iterable[Checked], rules: Sequence) -> dict:
     }
 
 
+def _sarif_message(violation) -> str:
+    entry = f"（词表「{violation.entry}」）" if violation.entry is not None else ""
+    say = f" 应说：{violation.suggestions[0]}" if violation.suggestions else ""
+    return f"«{violation.matched}»{entry} {violation.message}{say}"
+
+
 def _descriptor(compiled) -> dict:
     """A rule's SARIF metadata: what it flags, why, where it is documented, what to say instead."""
     rule = compiled.rule
-    say = " / ".join(rule.suggest)
+    say = " / ".join(rule.suggest) or "（词表未给出）"
     return {
         "id": rule.id,
         "name": rule.id,
@@ -222,7 +230,7 @@ def _descriptor(compiled) -> dict:
                  "markdown": f"**应说**：{say}\n\n`phrasecheck lexicon show {rule.id}` documents the rule."},
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
         "properties": {"category": rule.category, "severity": rule.severity, "pack": compiled.pack,
-                       "source": str(rule.source)},
+                       "source": rule.origin},
     }
 
 
