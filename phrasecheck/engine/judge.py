@@ -267,8 +267,16 @@ def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]
         key=lambda c: (-rules[c.rule].rank, c.entry is not None, -rules[c.rule].depth, rules[c.rule].rule.pair is None,
                        -(c.end - c.start), -c.confidence, c.start),
     )
+    # Chosen hits never overlap, so kept sorted by start only the neighbours of a newcomer can
+    # collide with it: linear in the hits, where comparing with every chosen one was quadratic.
+    starts: list[int] = []
     chosen: list[Candidate] = []
     for candidate in ordered:
-        if all(candidate.end <= other.start or candidate.start >= other.end for other in chosen):
-            chosen.append(candidate)
-    return sorted(chosen, key=lambda c: c.start)
+        index = bisect_left(starts, candidate.start)
+        if index > 0 and chosen[index - 1].end > candidate.start:
+            continue
+        if index < len(chosen) and chosen[index].start < candidate.end:
+            continue
+        starts.insert(index, candidate.start)
+        chosen.insert(index, candidate)
+    return chosen
