@@ -130,3 +130,9 @@ def test_role_words_are_understood_by_the_python_api(bank):
     assert [r.role for r in results] == ["customer", "agent"]
     with pytest.raises(PhrasecheckError, match="unknown role 'boss'"):
         bank.check("你好", role="boss")
+
+
+def test_a_lone_surrogate_is_replaced_so_the_result_can_be_written_as_utf8(bank):
+    result = bank.check("不归我管，找别人去\ud800")
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # no UnicodeEncodeError
+    assert result.decision == "block" and result.violations[0].start == 0

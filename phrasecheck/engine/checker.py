@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import hashlib
 import os
 from contextlib import contextmanager
@@ -47,6 +48,8 @@ def _collection_paused():
         if enabled:
             gc.enable()
 
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 class Checker:
     def __init__(self, packs: Sequence[LoadedPack]):
@@ -170,6 +173,8 @@ class Checker:
         if role not in ROLES:
             role = canonical_role(role, "role")  # 客户, 坐席, 0, 1…: the words every reader accepts
         meta = dict(meta or {})
+        if _LONE_SURROGATE.search(text):  # not encodable as UTF-8: each becomes U+FFFD, offsets unchanged
+            text = _LONE_SURROGATE.sub("\ufffd", text)
         if role == "customer":
             trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta, trace)
