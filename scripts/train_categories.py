@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from phrasecheck.engine.normalize import SENTENCE_BREAK
+from phrasecheck.engine.judge import Regions
 from phrasecheck.lexicon import available_packs
 from phrasecheck.qa.checker import Checker
 
@@ -35,10 +35,9 @@ OUT = ROOT / "phrasecheck" / "data" / "models" / "categories.json"
 
 
 def sentences(normalizer, text: str) -> list[str]:
+    """A text's folded sentences, cut exactly as the engine cuts them before scoring."""
     draft = normalizer.draft(text)
-    edges = [i for i in range(1, len(draft.norm)) if draft.breaks[i] >= SENTENCE_BREAK]
-    bounds = [0, *edges, len(draft.norm)]
-    return [draft.norm[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [draft.norm[a:b] for a, b in Regions(draft).sentences()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,14 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 3), binary=True, min_df=2)
     features = vectorizer.fit_transform(texts)
     violation = LogisticRegression(l1_ratio=args.l1, solver="saga" if 0 < args.l1 < 1 else "liblinear", C=args.c,
-                                   class_weight="balanced", max_iter=3000)
+                                   class_weight="balanced", max_iter=3000, random_state=args.seed)
     violation.fit(features, labels)
     weights = violation.coef_[0]
     kept = np.flatnonzero(weights)
     vocabulary = vectorizer.get_feature_names_out()
 
     categories = sorted({c for _, c in positives})
-    kind = LogisticRegression(max_iter=3000, C=2.0)
+    kind = LogisticRegression(max_iter=3000, C=2.0, random_state=args.seed)
     pos_features = features[: len(pos_train)][:, kept]
     kind.fit(pos_features, [c for _, c in pos_train])
     order = [list(kind.classes_).index(c) for c in categories]

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
-from .judge import Decision, JudgeContext, Regions, covers_sentence, judge, word_edge_problem
+from .judge import Decision, JudgeContext, Regions, judge, word_edge_problem
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
@@ -186,7 +186,7 @@ class Checker:
             normalized = self.normalizer.full(text)
             candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm), failures)
             if self._classifier:
-                model_hits = self._classifier.candidates(normalized)
+                model_hits = self._classifier.candidates(Regions(normalized))
         else:
             skim = self.normalizer.skim(text)
             hits = self._matcher.scan(skim.phon, skim.folded)
@@ -200,7 +200,7 @@ class Checker:
             candidates = self._matcher.verify(draft, hits) if hits else []
             regions = Regions(draft)
             if modelled:
-                model_hits = self._classifier.candidates(draft)
+                model_hits = self._classifier.candidates(regions)
             if not model_hits and not any(self._may_survive(c, draft, regions) for c in candidates):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             normalized = self.normalizer.with_offsets(draft)
@@ -247,7 +247,7 @@ class Checker:
                 replacements.append(replacement(normalized, candidate.start, candidate.end, suggestions[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         if explain and self._classifier:
-            failures += [Failure(rule, start, end, reason, "model") for start, end, rule, reason in self._classifier.near_misses(normalized)]
+            failures += self._classifier.near_misses(Regions(normalized))
         trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(
             id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta, trace
@@ -272,7 +272,7 @@ class Checker:
         word edges where no Latin run was rewritten (a rewrite's edges come with the offsets)."""
         rule = self.rules[candidate.rule].rule
         coverage = rule.coverage
-        if coverage is not None and not covers_sentence(draft, candidate.start, candidate.end, coverage):
+        if coverage is not None and regions.covered_share(candidate.start, candidate.end) < coverage:
             return False
         if rule.boundary != "token" or draft.rewrite is not None:
             return True

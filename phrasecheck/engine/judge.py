@@ -65,6 +65,16 @@ class Regions:
         after = bisect_left(edges, max(end, start + 1))
         return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
 
+    def covered_share(self, start: int, end: int) -> float:
+        """How much of the sentence holding [start, end) the stretch covers (`whole_utterance`)."""
+        low, high = self.around(start, end, SENTENCE_BREAK)
+        return (end - start) / max(1, high - low)
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """Every sentence as (start, end) folded offsets (what the category model scores)."""
+        bounds = [0, *self._edges[SENTENCE_BREAK], self.length]
+        return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
     def crosses(self, start: int, end: int, level: int) -> bool:
         """Whether a clause or sentence edge lies strictly inside [start, end)."""
         edges = self._edges[level]
@@ -215,8 +225,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         return "role", f"the rule applies to {', '.join(rule.roles)}, not {role}"
     coverage = rule.coverage
     if coverage is not None:
-        low, high = regions.around(candidate.start, candidate.end, SENTENCE_BREAK)
-        share = (candidate.end - candidate.start) / max(1, high - low)
+        share = regions.covered_share(candidate.start, candidate.end)
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
     for pattern, scope in compiled.unless:
@@ -239,21 +248,6 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if reason:
             return "word_edge", reason
     return None, None
-
-
-def covers_sentence(text: NormalizedText, start: int, end: int, share: float) -> bool:
-    """Whether [start, end) is at least `share` of the sentence holding it (draft texts too)."""
-    return (end - start) >= share * (_sentence_length(text, start, end))
-
-
-def _sentence_length(text: NormalizedText, start: int, end: int) -> int:
-    low = start
-    while low > 0 and text.breaks[low] < SENTENCE_BREAK:
-        low -= 1
-    high = max(end, start + 1)
-    while high < len(text.norm) and text.breaks[high] < SENTENCE_BREAK:
-        high += 1
-    return max(1, high - low)
 
 
 def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
