@@ -28,7 +28,7 @@ from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, expand
 from ..vocabulary import canonical_role
 from .score import score_utterance
-from .suggest import replacement, rewrite
+from .suggest import Separators, rewrite
 from .words import tokenizer
 
 ROLES = ("agent", "customer")
@@ -217,6 +217,7 @@ class Checker:
                                          regions=regions)], key=lambda c: c.start)
         violations = []
         replacements = []
+        separators = Separators(normalized) if kept else None
         for candidate in kept:
             compiled = self.rules[candidate.rule]
             rule, entry = compiled.rule, candidate.entry
@@ -244,7 +245,7 @@ class Checker:
                 )
             )
             if suggestions:  # a list entry may have no standard line: its words then stay
-                replacements.append(replacement(normalized, candidate.start, candidate.end, suggestions[0]))
+                replacements.append(separators.replacement(candidate.start, candidate.end, suggestions[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         if explain and self._classifier:
             failures += self._classifier.near_misses(Regions(normalized))
