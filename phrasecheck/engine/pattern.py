@@ -270,8 +270,9 @@ def _find_indexed(text: NormalizedText, element: Element, low: int, high: int, r
     if window_high <= window_low:
         return None
     best = None
-    for end_index, (length, spelled) in element.index.iter(text.phon, window_low, window_high):
-        position = end_index - length + 1
+    # A slice, not iter(text, low, high): pyahocorasick copies the whole string on every call.
+    for end_index, (length, spelled) in element.index.iter(text.phon[window_low:window_high]):
+        position = window_low + end_index - length + 1
         edge = position if right else position + length
         if not low <= edge <= high:
             continue
