@@ -1,11 +1,19 @@
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from phrasecheck import Checker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# Fuzz tests run a bounded number of examples in CI; `PHRASECHECK_FUZZ=long` (benchmarks/fuzz.py)
+# runs many more.  No deadline: shared machines make per-example timing meaningless.
+settings.register_profile("ci", max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("PHRASECHECK_FUZZ", "ci"))
 
 
 @pytest.fixture(scope="session")
