@@ -22,6 +22,7 @@ from .checker import Checker
 from ..conversation import Channel, Conversation
 from ..errors import InputError
 from .template import Template
+from ..output import json_line
 from ..readers import conversation_files, read_conversations
 
 BATCH = 32  # conversations per task from a large file: amortises pickling, still streams
@@ -84,10 +85,6 @@ def _lines(results: list[dict[str, Any]]) -> list[bytes]:
 
 def _score_lines(conversations: Sequence[Conversation]) -> list[bytes]:
     return _lines(_score(conversations))
-
-
-def json_line(result: dict[str, Any]) -> bytes:
-    return (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _score_file(path: Path) -> tuple[list[bytes], FileError | None]:
