@@ -61,6 +61,9 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
 
 def _worker_init(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):  # a forked worker would inherit the run's own handlers
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     bind_to_parent(parent)
     if initializer is not None:
         initializer(*initargs)
