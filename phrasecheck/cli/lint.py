@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from ..errors import InputError, PhrasecheckError
+from ..errors import InputError, OutputError, PhrasecheckError
+from ..output import json_text, keep_partial, open_partial
 from ..readers import read_utterances
 from ..reports.terminal import Checked, Summary, dump_json, explain, sarif, table, write_csv
 from .app import command
@@ -40,7 +40,7 @@ def check(
     except PhrasecheckError as error:
         raise fail(str(error)) from None
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json_text(result.to_dict(), indent=2))
     else:
         explain(console(ctx), result)
     raise typer.Exit(1 if over_threshold(result, fail_on) else 0)
@@ -61,7 +61,10 @@ def scan(
     """Lint exports, transcripts and canned-reply libraries: one result per utterance, in input order."""
     checker = load(pack)
     off = rules_off(ctx, checker, select, ignore)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        out = open_partial(output) if output else sys.stdout  # renamed to OUTPUT when the scan ends
+    except OutputError as error:
+        raise fail(str(error)) from None
     summary = Summary()
     collected = []
     errors = []
@@ -74,7 +77,7 @@ def scan(
                     summary.add(result)
                     over = over or over_threshold(result, fail_on)
                     if output_format is OutputFormat.jsonl:
-                        out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                        out.write(json_text(result.to_dict()) + "\n")
                         out.flush()
                     else:
                         collected.append(Checked(record, result))
@@ -91,6 +94,11 @@ def scan(
     finally:
         if output:
             out.close()
+    if output:
+        try:
+            keep_partial(output)
+        except OutputError as error:
+            raise fail(str(error)) from None
     for message in errors:
         typer.echo(f"phrasecheck: error: {message}", err=True)
     raise typer.Exit(2 if errors else 1 if over else 0)

@@ -10,10 +10,9 @@ scored, and the error is reported with the file and line.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -22,7 +21,9 @@ from .checker import Checker
 from ..conversation import Channel, Conversation
 from ..errors import InputError
 from .template import Template
+from ..output import json_line
 from ..readers import conversation_files, read_conversations
+from .pool import start_method, worker_pool
 
 BATCH = 32  # conversations per task from a large file: amortises pickling, still streams
 SMALL_FILE = 4 * 2**20  # bytes: a file this small is parsed and scored whole by one worker
@@ -86,10 +87,6 @@ def _score_lines(conversations: Sequence[Conversation]) -> list[bytes]:
     return _lines(_score(conversations))
 
 
-def json_line(result: dict[str, Any]) -> bytes:
-    return (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def _score_file(path: Path) -> tuple[list[bytes], FileError | None]:
     results: list[bytes] = []
     try:
@@ -130,10 +127,7 @@ def score_paths(
                 for result in _score((conversation,)):
                     yield result, json_line(result)
         return
-    if "fork" in multiprocessing.get_all_start_methods():
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,))
+    forked = start_method() == "fork"  # forked workers inherit the checker loaded above
     pending: deque[Future] = deque()
 
     def finished() -> Iterator[tuple[dict[str, Any], bytes]]:
@@ -144,7 +138,7 @@ def score_paths(
         if error is not None:
             on_error(error)
 
-    with pool:
+    with worker_pool(jobs, None if forked else _start_worker, () if forked else (job,)) as pool:
         for path in _files(paths, on_error):
             if str(path) != "-" and path.stat().st_size <= SMALL_FILE:
                 pending.append(pool.submit(_score_file, path))

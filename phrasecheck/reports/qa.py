@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from .. import __version__
+from ..output import open_text
 
 GRADES = ("优秀", "优良", "良好", "合格", "不合格")  # seed 003 bands, best first (CSV/chart column order)
 UNKNOWN_AGENT = "(unknown)"
@@ -33,6 +34,7 @@ ERROR_LIMIT = 1000  # bad files listed by name; beyond this only counted
 
 AGENT_COLUMNS = ["agent_id", "agent_name", "conversations", "mean_score", "min_score", "vetoes", "passed", "failed"]
 AGENT_TAIL = ["points_deducted", "top_rules"]
+REPORT_FILES = ("agents.csv", "rules.csv", "report.html")  # what `write` makes, by kind below
 RULE_COLUMNS = ["rule", "kind", "category", "severity", "hits", "conversations", "agents", "points_deducted", "skipped"]
 
 
@@ -217,14 +219,15 @@ class QAReport:
         """Write agents.csv, rules.csv and report.html into `out_dir`; return their paths by kind.
 
         The CSV files are UTF-8 with a BOM: Excel reads BOM-less CSV as the local code page and
-        garbles the Chinese.  `detail_limit` can only lower the number kept at construction.
+        garbles the Chinese.  A lone surrogate in an id or name is written as U+FFFD.  `detail_limit` can only lower the number kept at construction.
         """
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        paths = {"agents": out_dir / "agents.csv", "rules": out_dir / "rules.csv", "html": out_dir / "report.html"}
+        paths = {kind: out_dir / name for kind, name in zip(("agents", "rules", "html"), REPORT_FILES)}
         _write_csv(paths["agents"], [*AGENT_COLUMNS, *self._grade_names(), *AGENT_TAIL], self._agent_rows())
         _write_csv(paths["rules"], RULE_COLUMNS, self._rule_rows())
-        paths["html"].write_text(self.render_html(detail_limit), encoding="utf-8")
+        with open_text(paths["html"]) as html:
+            html.write(self.render_html(detail_limit))
         return paths
 
     def render_html(self, detail_limit: int | None = None) -> str:
@@ -268,7 +271,7 @@ def _most_common(counter: Counter, n: int) -> list[tuple[str, int]]:
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    with open_text(path, bom=True) as out:
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)

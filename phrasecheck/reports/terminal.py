@@ -4,7 +4,6 @@ CSV and SARIF 2.1.0 for code-review tools."""
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Sequence
@@ -14,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
+from ..output import json_text
 from ..readers import Record
 from ..engine.results import UtteranceResult
 
@@ -251,5 +251,5 @@ def _regions(record: Record, start: int, end: int, matched: str, text: str) -> d
 
 
 def dump_json(out: IO[str], data) -> None:
-    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write(json_text(data, indent=2))
     out.write("\n")
