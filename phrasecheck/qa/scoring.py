@@ -8,6 +8,7 @@ from typing import Any, Iterator, Sequence
 
 from ..conversation import Conversation, Turn
 from ..engine.results import SCHEMA, UtteranceResult
+from .context import conversation_context
 from .rules import Finding
 from .template import Template
 
@@ -67,7 +68,7 @@ class ConversationResult:
         c = self.conversation
         return {
             "schema": SCHEMA, "kind": "conversation", "id": c.id, "source": c.source, "channel": c.channel,
-            "agent_id": c.agent_id, "agent_name": c.agent_name,
+            "agent_id": c.agent_id, "agent_name": c.agent_name, **conversation_context(c),
             "score": self.score, "grade": self.grade, "passed": self.passed, "vetoed": self.vetoed,
             "template": {"id": self.template.template, "title": self.template.title, "pass_mark": self.template.pass_mark},
             "lexicon": dict(self.lexicon),
