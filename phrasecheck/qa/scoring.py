@@ -159,6 +159,15 @@ def one_charge_per_incident(utterance: list[Evidence], findings: list[Evidence])
             if not any(e.turn == turn and e.start < end and start < e.end for turn, start, end in claimed)]
 
 
+def price(template: Template, said: Sequence[Evidence], found: Sequence[Evidence],
+          turns: int) -> tuple[int, bool, list[dict[str, Any]], list[Deduction]]:
+    """Utterance and conversation evidence of one conversation of `turns` turns, charged once per
+    incident in turn order (conversation-wide evidence last), priced by the template."""
+    evidence = [*one_charge_per_incident(list(said), list(found)), *found]
+    evidence.sort(key=lambda e: (e.turn if e.turn is not None else turns, e.start or 0))
+    return apply_template(template, evidence)
+
+
 def finding_evidence(finding: Finding, category: str) -> Evidence:
     return Evidence(finding.rule, finding.kind, category, finding.severity, finding.turn, finding.start, finding.end,
                     finding.matched, finding.time_ms, finding.message, finding.suggestions[0] if finding.suggestions else None)
