@@ -239,6 +239,10 @@ def test_gbk_and_jsonl_verdicts_read_like_utf8_csv(tmp_path):
         assert (verdict.conversation, verdict.turn, verdict.span, verdict.verdict, verdict.note) == ("r1", 4, (0, 2), "false", "客户要求")
 
 
-def test_a_missing_run_is_a_usage_error(tmp_path):
+def test_a_missing_run_or_an_out_over_the_run_is_a_usage_error(run, tmp_path):
     result = runner.invoke(app, ["review", str(tmp_path), str(write(tmp_path, "v.csv", REVIEW))])
     assert result.exit_code == 2 and "no conversations.jsonl" in result.output
+    before = (run / "conversations.jsonl").read_bytes()
+    result = runner.invoke(app, ["review", str(run), str(tmp_path / "v.csv"), "--out", str(run)])
+    assert result.exit_code == 2 and "cannot be written over the run" in result.output
+    assert (run / "conversations.jsonl").read_bytes() == before

@@ -177,7 +177,7 @@ def _regression(paths: List[Path], checkers: dict[str, Checker], quiet: bool) ->
             typer.echo(f"note: {outcome.line}")
         known = sum(o.known for o in outcomes)
         typer.echo(f"regression: {len(outcomes) - known} reviewed verdict(s), {len(broken)} broken; "
-                   f"{known} known to the reviewers already, {len(fixed)} of them now right")
+                   f"{known} already wrong when exported (known), {len(fixed)} of them now right")
     for error in errors:
         typer.echo(f"phrasecheck: error: {error}", err=True)
     return len(broken), len(errors)

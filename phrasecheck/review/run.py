@@ -115,6 +115,8 @@ def review_run(run_dir: Path, verdict_paths: list[Path], *, out: Path | None = N
     rules = summary.rules = Rules(pack)
     templates: dict[str, Template] = {}
     out = out or run_dir / "review"
+    if out.resolve() == run_dir.resolve():
+        raise ReviewError(f"{out}: the review cannot be written over the run it reviews (give another --out)")
     (out / "stages").mkdir(parents=True, exist_ok=True)
     report: ReviewedReport | None = None
     scores, changes, outcomes, stage_rows, records = [], [], [], defaultdict(list), []
