@@ -246,3 +246,27 @@ def test_a_missing_run_or_an_out_over_the_run_is_a_usage_error(run, tmp_path):
     result = runner.invoke(app, ["review", str(run), str(tmp_path / "v.csv"), "--out", str(run)])
     assert result.exit_code == 2 and "cannot be written over the run" in result.output
     assert (run / "conversations.jsonl").read_bytes() == before
+
+
+def test_the_machine_stage_rebuilt_from_the_run_is_what_the_scorer_charged(tmp_path):
+    """Every later stage is priced from hits read back out of conversations.jsonl: read back with no
+    verdict, they must give the scorer's own deductions, point for point (sample transcripts of
+    several formats, bank-counter, calls)."""
+    from phrasecheck.qa.catalog import rule_catalog
+    from phrasecheck.qa.checker import Checker
+    from phrasecheck.qa.template import load_template
+    from phrasecheck.review import review_conversation
+    from test_transcripts import DATA
+
+    out = tmp_path / "qa"
+    files = [str(DATA / name) for name in ("calls.jsonl", "calls.csv", "aliyun.json", "call.srt", "chats.json", "zendesk.json")]
+    assert runner.invoke(app, ["score", *files, "--pack", "bank-counter", "--out", str(out), "-j", "1"]).exit_code == 0
+    catalog = rule_catalog(Checker.load("bank-counter", verify_examples=False))
+    titles = {rule: info.title for rule, info in catalog.items() if info.kind != "utterance"}
+    results = [json.loads(l) for l in (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(results) >= 8 and sum(len(r["deductions"]) for r in results) >= 10
+    for result in results:
+        machine = review_conversation(result, [], load_template("seed-003"), catalog.get, titles).stages[0]
+        rebuilt = [d.to_dict() for d in machine.deductions]
+        assert rebuilt == [{k: v for k, v in d.items() if k != "seq"} for d in result["deductions"]], result["id"]
+        assert (machine.score, machine.vetoed) == (result["score"], result["vetoed"])

@@ -73,3 +73,25 @@ def test_the_period_chart_starts_near_the_lowest_mean():
     chart = trends.view(pass_mark=95)["chart"]
     assert chart["period"] == "day" and chart["floor"] == 80  # 92 → 90 − 10
     assert [cls for _, _, cls in chart["bars"]] == ["ok", "low", "ok"]
+
+
+def test_trends_command_merges_runs_so_a_lexicon_change_shows(tmp_path):
+    from typer.testing import CliRunner
+
+    from phrasecheck.cli import app
+    from test_review import CALLS
+
+    runner = CliRunner()
+    (tmp_path / "calls.jsonl").write_text("\n".join(CALLS) + "\n", encoding="utf-8")
+    for run, pack in (("before", "core"), ("after", "bank-counter")):
+        result = runner.invoke(app, ["score", str(tmp_path / "calls.jsonl"), "--pack", pack, "--channel", "chat",
+                                     "--out", str(tmp_path / run), "-j", "1", "-q"])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["trends", str(tmp_path / "before"), str(tmp_path / "after")])
+    assert result.exit_code == 0, result.output
+    rows = {(r["dimension"], r["group"]): r for r in csv.DictReader(result.stdout.splitlines())}
+    assert rows[("day", "2024-05-06")]["conversations"] == "2"  # the same call in both runs
+    assert [k[1].split()[0] for k in rows if k[0] == "lexicon"] == ["core", "bank-counter"]
+    assert all(rows[k]["conversations"] == "3" for k in rows if k[0] == "lexicon")
+    missing = runner.invoke(app, ["trends", str(tmp_path)])
+    assert missing.exit_code == 2 and "no conversations.jsonl" in missing.output

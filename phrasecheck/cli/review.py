@@ -63,3 +63,37 @@ def review(
     for error in summary.errors:
         typer.echo(f"phrasecheck: error: {error}", err=True)
     raise typer.Exit(2 if summary.errors else 1 if summary.stale else 0)
+
+
+@command(short_help="Trends across scored runs: by day, week, month, team, skill group, lexicon version.")
+def trends(
+    run_dirs: List[Path] = typer.Argument(..., metavar="RUN_DIR", help="Folders `phrasecheck score --out` wrote."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the CSV here (default: stdout)."),
+) -> None:
+    """trends.csv over several runs together, so a rule edit (a new lexicon version) or a coaching
+    effect shows across the weeks the runs cover."""
+    import sys
+
+    from ..errors import PhrasecheckError
+    from ..readers.source import load_json
+    from ..reports.trends import Trends
+
+    grouped, errors = Trends(), []
+    for run_dir in run_dirs:
+        source = run_dir / "conversations.jsonl"
+        if not source.is_file():
+            raise fail(f"{run_dir}: no conversations.jsonl (expected a folder `phrasecheck score --out` wrote)")
+        with open(source, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    if line.strip():
+                        grouped.add(load_json(line, str(source), number))
+                except PhrasecheckError as error:
+                    errors.append(str(error))
+    if output is None:
+        grouped.write_to(sys.stdout)
+    else:
+        grouped.write(output)
+    for error in errors:
+        typer.echo(f"phrasecheck: error: {error}", err=True)
+    raise typer.Exit(2 if errors else 0)

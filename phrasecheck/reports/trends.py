@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 PERIODS = ("day", "week", "month")
 DIMENSIONS = (*PERIODS, "team", "skill_group", "lexicon")
@@ -112,9 +112,12 @@ class Trends:
     def write(self, path: Path) -> None:
         """trends.csv, UTF-8 with a BOM like the other CSV reports."""
         with open(path, "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=self.columns())
-            writer.writeheader()
-            writer.writerows(self.rows())
+            self.write_to(out, "\r\n")
+
+    def write_to(self, out: TextIO, line_end: str = "\n") -> None:
+        writer = csv.DictWriter(out, fieldnames=self.columns(), lineterminator=line_end)
+        writer.writeheader()
+        writer.writerows(self.rows())
 
     def view(self, pass_mark: int | None) -> dict[str, Any]:
         """What report.html shows: a table per dimension and, for the finest period with more than
