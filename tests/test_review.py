@@ -270,3 +270,16 @@ def test_the_machine_stage_rebuilt_from_the_run_is_what_the_scorer_charged(tmp_p
         rebuilt = [d.to_dict() for d in machine.deductions]
         assert rebuilt == [{k: v for k, v in d.items() if k != "seq"} for d in result["deductions"]], result["id"]
         assert (machine.score, machine.vetoed) == (result["score"], result["vetoed"])
+
+
+def test_a_second_reviewer_can_dismiss_a_hit_the_first_added(run, tmp_path):
+    rows = f"""{HEADER}
+r3,2,curt-command,11,13,排队,missed,,王质检,2024-05-20T10:00:00+08:00,催客户
+r3,2,curt-command,11,13,排队,false,,赵组长,2024-05-21T10:00:00+08:00,排队是实情
+"""
+    out = tmp_path / "review"
+    result = runner.invoke(app, ["review", str(run), str(write(tmp_path, "v.csv", rows)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert by(read_csv(out / "scores.csv"), "conversation")["r3"]["reviewed_score"] == "98"  # −1, then withdrawn
+    assert [r["outcome"] for r in read_csv(out / "verdicts.csv")] == ["superseded", "applied"]
+    assert by(read_csv(out / "rules.csv"), "rule")["curt-command"]["missed"] == "0"

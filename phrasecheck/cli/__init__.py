@@ -5,7 +5,7 @@ configuration or input error (one line naming the file and line; results for lin
 one are printed).
 
 One module per command group: `app` (the root group, its global options and the configuration
-file), `lint` (check, scan), `scoring` (score), `review` (review), `lexicon` (with `wordlist`:
+file), `lint` (check, scan), `scoring` (score), `review` (review, trends), `lexicon` (with `wordlist`:
 lexicon import), `serve`; `base` and `options` hold what they share.
 """
 

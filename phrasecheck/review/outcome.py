@@ -169,7 +169,14 @@ def _review(verdict: Verdict, result: dict[str, Any], marks: list[Mark], rule_in
             return
         verdict_status, detail = "confirmed", "the machine now finds this hit: counted as confirmed"
     elif hit is None:
-        applied.append(Applied(verdict, "stale", why))
+        added, _ = locate(verdict, [m.hit for m in marks if not m.machine])
+        if added is None:
+            applied.append(Applied(verdict, "stale", why))
+            return
+        # another reviewer's verdict on a hit a reviewer added: false withdraws it, partly lessens it
+        index = next(i for i, m in enumerate(marks) if m.hit is added)
+        status = {"false": "withdrawn", "confirmed": "missed"}.get(verdict.verdict, verdict.verdict)
+        _set(marks, index, status, None, verdict, decided, applied)
         return
     else:
         verdict_status, detail = verdict.verdict, ""

@@ -31,9 +31,10 @@ def rule_counts(review: ConversationReview) -> dict[str, Counter]:
     for mark in review.marks:
         if mark.machine and mark.status in ("confirmed", "partly", "false"):
             counts.setdefault(mark.hit.rule, Counter())[mark.status] += 1
-        if mark.status == "missed" or (mark.status == "partly" and mark.corrected is not None):
-            rule = mark.hit.rule if mark.status == "missed" else mark.corrected.rule
-            counts.setdefault(rule, Counter())["missed"] += 1
+        if not mark.machine and mark.status in ("missed", "partly"):
+            counts.setdefault(mark.hit.rule, Counter())["missed"] += 1
+        elif mark.status == "partly" and mark.corrected is not None:
+            counts.setdefault(mark.corrected.rule, Counter())["missed"] += 1
     return counts
 
 
@@ -136,7 +137,7 @@ def _marks(conversation: str, review: ConversationReview) -> list[dict[str, str]
     rows = []
     for mark in review.marks:
         verdict = mark.review
-        if verdict is None:
+        if verdict is None or (not mark.machine and mark.status == "withdrawn"):
             continue
         hit = mark.hit
         said = "missed" if not mark.machine else "confirmed" if verdict.verdict == "missed" else verdict.verdict
