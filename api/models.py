@@ -208,6 +208,9 @@ class ConversationResultOut(BaseModel):
     channel: Literal["call", "chat"] | None
     agent_id: str | None
     agent_name: str | None
+    started_at: str | None = Field(None, description="When the first turn began (ISO 8601), where the input gives date-times.")
+    team: str | None = Field(None, description="The team (班组) the input names on the conversation or its lines.")
+    skill_group: str | None = Field(None, description="The skill group (技能组, queue) the input names.")
     score: int
     grade: str
     passed: bool

@@ -20,7 +20,7 @@ from phrasecheck.reports.run import RunFolder
 from test_score_cli import BAD_CALL, GOOD_CALL, write_jsonl
 
 runner = CliRunner()
-RUN_FILES = ("conversations.jsonl", "agents.csv", "rules.csv", "report.html")
+RUN_FILES = ("conversations.jsonl", "agents.csv", "rules.csv", "trends.csv", "report.html")
 
 
 def calls(folder: Path, count: int) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -123,15 +124,23 @@ def explain_line(checker: Checker, example: str) -> Text:
 
 @command("test")
 def lexicon_test(ctx: typer.Context,
-                 packs: Optional[List[str]] = typer.Argument(None, metavar="PACK", help="Packs to test (default: all).")) -> None:
-    """Run every rule's own flag and clean examples."""
+                 packs: Optional[List[str]] = typer.Argument(None, metavar="PACK",
+                                                             help="Packs to test (default: all; with --regression, the packs its examples name)."),
+                 regression: Optional[List[Path]] = typer.Option(
+                     None, "--regression", metavar="FILE",
+                     help="Also run reviewed hits (`phrasecheck review --export-tests`): confirmed must still flag, false stay clean.")) -> None:
+    """Run every rule's own flag and clean examples, and the reviewed hits of --regression files."""
+    from ..review.regression import packs_of
+
     quiet = settings(ctx).quiet
-    names = packs or list(available_packs())
+    names = packs or (packs_of(regression) if regression else list(available_packs()))
     seen = set()
     failures = 0
     examples = 0
+    checkers: dict[str, Checker] = {}
     for name in names:
         checker = load(name, verify=False)
+        checkers.setdefault(checker.lexicon["pack"], checker)
         for compiled in (*checker.rules, *checker.conversation_rules):
             if compiled.rule.examples is not None:
                 examples += len(compiled.rule.examples.flag) + len(compiled.rule.examples.clean)
@@ -143,9 +152,35 @@ def lexicon_test(ctx: typer.Context,
                 typer.echo(f"FAIL {failure}")
         if not quiet:
             typer.echo(f"{name}: {len(checker.rules)} rules and {len(checker.conversation_rules)} conversation rules checked")
+    broken, errors = _regression(regression, checkers, quiet) if regression else (0, 0)
     if not quiet:
         typer.echo(f"{failures} failing example(s)" if failures else f"all examples pass ({examples} example runs)")
-    raise typer.Exit(1 if failures else 0)
+    raise typer.Exit(2 if errors else 1 if failures or broken else 0)
+
+
+def _regression(paths: List[Path], checkers: dict[str, Checker], quiet: bool) -> tuple[int, int]:
+    """Run the regression files: one FAIL line per broken reviewed verdict; (broken, bad lines)."""
+    from ..review.regression import run_regression
+
+    def checker_for(pack: str) -> Checker:
+        if pack not in checkers:
+            checkers[pack] = Checker.load(pack, verify_examples=False)
+        return checkers[pack]
+
+    outcomes, errors = run_regression(paths, checker_for)
+    broken = [o for o in outcomes if not o.passed]
+    for outcome in broken:
+        typer.echo(f"FAIL {outcome.line}")
+    fixed = [o for o in outcomes if o.known and o.line]
+    if not quiet:
+        for outcome in fixed:
+            typer.echo(f"note: {outcome.line}")
+        known = sum(o.known for o in outcomes)
+        typer.echo(f"regression: {len(outcomes) - known} reviewed verdict(s), {len(broken)} broken; "
+                   f"{known} already wrong when exported (known), {len(fixed)} of them now right")
+    for error in errors:
+        typer.echo(f"phrasecheck: error: {error}", err=True)
+    return len(broken), len(errors)
 
 
 @command("validate")

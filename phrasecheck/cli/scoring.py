@@ -25,7 +25,7 @@ def score(
     paths: List[str] = typer.Argument(..., metavar="PATH", help="Transcript files or folders (searched recursively)."),
     pack: str = PackOption,
     template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default seed-003)."),
-    out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, report.html."),
+    out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, trends.csv, report.html."),
     force: bool = typer.Option(False, "--force", help="Replace the earlier run that --out holds."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", help="Worker processes (0: one per core)."),
     input_format: InputFormatOption = InputFormat,
@@ -43,6 +43,7 @@ def score(
     are written beside it, in DIR.partial with a PARTIAL file saying how far the run got.
     """
     from ..qa.batch import FileError, Reading, ScoreJob, default_jobs, score_paths
+    from ..qa.catalog import catalog_for_report
     from ..reports.qa import QAReport
     from ..reports.run import RunFolder
 
@@ -58,7 +59,7 @@ def score(
         raise fail(str(error)) from None
     quiet = settings(ctx).quiet
     workers = jobs if jobs > 0 else default_jobs()
-    report = QAReport(detail_limit=html_detail)
+    report = QAReport(detail_limit=html_detail, rules=[r for r in catalog_for_report(checker) if r["rule"] not in off])
     errors: list[FileError] = []
 
     def failed(error: FileError) -> None:

@@ -17,7 +17,7 @@ from ..errors import LexiconError
 from ..lexicon import ConversationRule, LoadedPack
 from ..lexicon.selftest import ExampleFailure
 from .rules import CompiledConversationRule, evaluate
-from .scoring import ConversationResult, apply_template, finding_evidence, one_charge_per_incident, utterance_evidence
+from .scoring import ConversationResult, finding_evidence, price, utterance_evidence
 from .template import DEFAULT_TEMPLATE, Template, load_template
 
 
@@ -63,9 +63,7 @@ class Checker(UtteranceChecker):
         titles = {c.rule.id: c.rule.title for c in self.conversation_rules}
         found = [finding_evidence(f, titles[f.rule]) for f in findings if f.status == "violated"]
         said = [e for i, (t, r) in enumerate(zip(conversation.turns, results)) for e in utterance_evidence(i, t, r)]
-        evidence = [*one_charge_per_incident(said, found), *found]
-        evidence.sort(key=lambda e: (e.turn if e.turn is not None else len(results), e.start or 0))
-        score, vetoed, dimensions, deductions = apply_template(scoring, evidence)
+        score, vetoed, dimensions, deductions = price(scoring, said, found, len(results))
         begins = [t.begin_ms for t in conversation.turns if t.begin_ms is not None]
         ends = [t.end_ms if t.end_ms is not None else t.begin_ms for t in conversation.turns if t.begin_ms is not None]
         stats = {

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Sequence
 
 from ..conversation import Conversation, Turn
 from ..engine.results import SCHEMA, UtteranceResult
+from .context import conversation_context
 from .rules import Finding
 from .template import Template
 
@@ -67,7 +68,7 @@ class ConversationResult:
         c = self.conversation
         return {
             "schema": SCHEMA, "kind": "conversation", "id": c.id, "source": c.source, "channel": c.channel,
-            "agent_id": c.agent_id, "agent_name": c.agent_name,
+            "agent_id": c.agent_id, "agent_name": c.agent_name, **conversation_context(c),
             "score": self.score, "grade": self.grade, "passed": self.passed, "vetoed": self.vetoed,
             "template": {"id": self.template.template, "title": self.template.title, "pass_mark": self.template.pass_mark},
             "lexicon": dict(self.lexicon),
@@ -156,6 +157,15 @@ def one_charge_per_incident(utterance: list[Evidence], findings: list[Evidence])
     claimed = [(f.turn, f.start, f.end) for f in findings if f.turn is not None and f.start is not None]
     return [e for e in utterance
             if not any(e.turn == turn and e.start < end and start < e.end for turn, start, end in claimed)]
+
+
+def price(template: Template, said: Sequence[Evidence], found: Sequence[Evidence],
+          turns: int) -> tuple[int, bool, list[dict[str, Any]], list[Deduction]]:
+    """Utterance and conversation evidence of one conversation of `turns` turns, charged once per
+    incident in turn order (conversation-wide evidence last), priced by the template."""
+    evidence = [*one_charge_per_incident(list(said), list(found)), *found]
+    evidence.sort(key=lambda e: (e.turn if e.turn is not None else turns, e.start or 0))
+    return apply_template(template, evidence)
 
 
 def finding_evidence(finding: Finding, category: str) -> Evidence:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable
 
 from ..conversation import Channel, TurnRole
@@ -78,6 +78,17 @@ def _epoch_ms(text: str, bad: InputError) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return round(moment.timestamp() * 1000)
+
+
+def written_zone(value: Any) -> tzinfo | None:
+    """The UTC offset a date-time is written with (None for a naive one or no date-time), so the
+    conversation's start can be given back in the file's own clock."""
+    if not is_datetime(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("/", "-")).tzinfo
+    except ValueError:
+        return None
 
 
 def is_datetime(value: Any) -> bool:
