@@ -25,7 +25,7 @@ from .sentences import SentenceClassifier
 from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
-from .rules import CompiledRule, expand
+from .rules import CompiledRule, FormBudget, expand
 from ..vocabulary import canonical_role
 from .score import score_utterance
 from .suggest import replacement, rewrite
@@ -83,11 +83,13 @@ class Checker:
         self.scoring = scoring
         self.classes = {name: tuple(words) for name, words in classes.items()}
         self.normalizer = Normalizer(fillers, variants, dialect, initials)
+        self._forms = FormBudget()  # what the lexicon compiles to, rules and conversation rules together
         try:
             frame_patterns = tuple(
                 CompiledPattern(expand(f, self.classes, "judge.frames"), self.normalizer, phonetic=False)
                 for f in dict.fromkeys(frames)
             )
+            self._forms.spend("judge.frames", frame_patterns)
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
         self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles))
@@ -134,7 +136,8 @@ class Checker:
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
-            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes, loaded.lists.get(rule.id))
+            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes, loaded.lists.get(rule.id),
+                                        self._forms)
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
 
@@ -303,9 +306,13 @@ class Checker:
 
     # -- rule examples -------------------------------------------------------------------------
     def test_examples(self, rule_ids: Iterable[str] | None = None) -> list[ExampleFailure]:
+        """Each rule's flag examples against that rule alone, its clean ones against every rule
+        (a clean text is checked once however many rules give it): testing a pack of many rules
+        that share a phrase costs each example its own hits, not every rule's."""
         wanted = set(rule_ids) if rule_ids is not None else None
         failures = []
-        for compiled in self.rules:
+        checked: dict[str, tuple[Violation, ...]] = {}
+        for index, compiled in enumerate(self.rules):
             rule = compiled.rule
             if wanted is not None and rule.id not in wanted:
                 continue
@@ -313,22 +320,27 @@ class Checker:
             if rule.examples is None:  # a house word list needs none
                 continue
             for example in rule.examples.flag:
-                fired = self._fired_before_overlaps(example)
-                if rule.id not in fired:
-                    failures.append(ExampleFailure(home, rule.id, example, "flag", fired))
+                if not self._fired_before_overlaps(example, index):
+                    failures.append(ExampleFailure(home, rule.id, example, "flag", ()))
             for example in rule.examples.clean:
+                if example not in checked:
+                    checked[example] = self.check(example).violations
                 # Another rule's house-list word in a clean example is the team's choice, not a
                 # fault of this rule: a list must not stop the packs it extends from loading.
-                fired = tuple(v.rule for v in self.check(example).violations if v.entry is None or v.rule == rule.id)
+                fired = tuple(v.rule for v in checked[example] if v.entry is None or v.rule == rule.id)
                 if fired:
                     failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
         return failures
 
-    def _fired_before_overlaps(self, text: str) -> tuple[str, ...]:
-        """Rules that judge a text as a violation, before overlapping hits are reduced to one:
-        a rule's own example counts even where a more specific rule wins the span."""
+    def _fired_before_overlaps(self, text: str, rule: int | None = None) -> tuple[str, ...]:
+        """Rules that judge a text a violation, before overlapping hits are reduced to one: a
+        rule's own example counts even where a more specific rule wins the span.  Given `rule`
+        (an index), only that rule's hits are verified (a hit's values are `(kind, rule, …)`)."""
         normalized = self.normalizer.full(text)
-        candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm))
+        hits = self._matcher.scan(normalized.phon, normalized.norm)
+        if rule is not None:
+            hits = [(end, own) for end, values in hits if (own := tuple(value for value in values if value[1] == rule))]
+        candidates = self._matcher.verify(normalized, hits) if hits else []
         kept = judge(candidates, normalized, "agent", self.rules, self.judging, resolve_overlaps=False)
         return tuple(self.rules[c.rule].id for c in kept)
 

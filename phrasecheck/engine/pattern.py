@@ -101,7 +101,8 @@ class CompiledPattern:
                 if phonetic:  # rule literals also in regional speech, spelled exactly (no homophones of dialect)
                     for form in normalizer.spoken_forms(text)[1:]:
                         folded = normalizer.fold(form)
-                        alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
+                        if folded:  # a regional form of fillers only would match everywhere
+                            alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
             elements.append(_element(alternatives, spec))
         self.elements: tuple[Element, ...] = tuple(elements)
         required = [i for i, e in enumerate(self.elements) if not e.optional]

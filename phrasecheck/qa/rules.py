@@ -85,6 +85,9 @@ class CompiledConversationRule:
             tuple(rule.suggest or dict.fromkeys(courtesy_lines))[:3],
         )
 
+    def cue_sets(self) -> tuple[_Cues, ...]:
+        return (self.cues, self.triggers, self.unless, *(cues for _, cues in self.require))
+
 
 def _literal(phrase: str) -> str:
     """A courtesy line as a one-element pattern: its punctuation is folded away anyway."""
