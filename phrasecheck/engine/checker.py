@@ -22,10 +22,9 @@ from ..lexicon.selftest import ExampleFailure, already_verified, remember_verifi
 from .classify import available_models, load_model
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
-from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
-from .rules import CompiledRule, FormBudget, expand
+from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
 from .suggest import replacement, rewrite
@@ -83,13 +82,9 @@ class Checker:
         self.scoring = scoring
         self.classes = {name: tuple(words) for name, words in classes.items()}
         self.normalizer = Normalizer(fillers, variants, dialect, initials)
-        self._forms = FormBudget()  # what the lexicon compiles to, rules and conversation rules together
+        self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
-            frame_patterns = tuple(
-                CompiledPattern(expand(f, self.classes, "judge.frames"), self.normalizer, phonetic=False)
-                for f in dict.fromkeys(frames)
-            )
-            self._forms.spend("judge.frames", frame_patterns)
+            frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
         self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles))
@@ -136,8 +131,7 @@ class Checker:
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
-            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes, loaded.lists.get(rule.id),
-                                        self._forms)
+            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.compiler, loaded.lists.get(rule.id))
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
 

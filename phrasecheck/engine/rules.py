@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from ..lexicon import SEVERITY_RANK, Rule, WordList
 from ..lexicon.limits import limits
@@ -13,17 +13,28 @@ from .wordlist import CompiledList, compile_list
 from ..lexicon.patterns import ElementSpec, PatternSyntaxError, parse_pattern
 
 
-class FormBudget:
-    """The spellings and phonetic keys a lexicon compiles to, against the `forms` limit.  Word
-    classes, regional forms and readings multiply what a pack writes (a class of 2,000 words named
-    in every rule), so the total is checked as it grows, each pattern or list as it is built."""
+class PatternCompiler:
+    """Compiles a lexicon's patterns against its normalizer and word classes, each spelling once
+    however many patterns name it, and counts what the lexicon compiles to against the `forms`
+    limit as it grows: word classes, regional forms and readings multiply what a pack writes (a
+    class of 2,000 words named in every rule), so each pattern or list is counted as it is built."""
 
-    def __init__(self) -> None:
-        self.left = limits().forms
+    def __init__(self, normalizer: Normalizer, classes: Mapping[str, Sequence[str]]):
+        self.normalizer = normalizer
+        self.classes = classes
+        self._left = limits().forms
+        self._shared: dict = {}  # spellings and element indexes already built (`CompiledPattern`)
 
-    def spend(self, field: str, patterns: Iterable[CompiledPattern] = (), keys: int = 0) -> None:
-        self.left -= keys + sum(len(a.keys) for p in patterns for e in p.elements for a in e.alternatives)
-        if self.left < 0:
+    def pattern(self, source: str | tuple[ElementSpec, ...], field: str, phonetic: bool) -> CompiledPattern:
+        """A pattern's source (or its elements), compiled and counted; errors name `field`."""
+        specs = expand(source, self.classes, field) if isinstance(source, str) else source
+        compiled = CompiledPattern(specs, self.normalizer, phonetic, self._shared)
+        self.spend(field, sum(len(a.keys) for e in compiled.elements for a in e.alternatives))
+        return compiled
+
+    def spend(self, field: str, keys: int) -> None:
+        self._left -= keys
+        if self._left < 0:
             raise ValueError(f"{field}: the lexicon compiles to too many spellings and phonetic keys; {limits().expected('forms')}")
 
 
@@ -45,25 +56,16 @@ class CompiledRule:
         return SEVERITY_RANK[self.rule.severity]
 
     @classmethod
-    def compile(cls, rule: Rule, pack: str, depth: int, normalizer: Normalizer, classes: Mapping[str, Sequence[str]],
-                word_list: WordList | None = None, budget: FormBudget | None = None) -> "CompiledRule":
-        budget = budget or FormBudget()
-        patterns = []
-        for phrase in rule.phrases:
-            patterns.append(CompiledPattern((ElementSpec((phrase,)),), normalizer, rule.phonetic))
-            budget.spend("phrases", patterns[-1:])
-        for source in rule.patterns:
-            patterns.append(CompiledPattern(expand(source, classes, "patterns"), normalizer, rule.phonetic))
-            budget.spend("patterns", patterns[-1:])
-        unless = []
-        for guard in rule.unless:
-            unless.append((CompiledPattern(expand(guard.pattern, classes, "unless"), normalizer, phonetic=False), guard.scope))
-            budget.spend("unless", (unless[-1][0],))
+    def compile(cls, rule: Rule, pack: str, depth: int, compiler: PatternCompiler,
+                word_list: WordList | None = None) -> "CompiledRule":
+        patterns = [compiler.pattern((ElementSpec((phrase,)),), "phrases", rule.phonetic) for phrase in rule.phrases]
+        patterns += [compiler.pattern(source, "patterns", rule.phonetic) for source in rule.patterns]
+        unless = tuple((compiler.pattern(guard.pattern, "unless", phonetic=False), guard.scope) for guard in rule.unless)
         words = None
         if word_list is not None:
-            words = compile_list(word_list, normalizer, rule.phonetic, rule.phrase_list.regional,
-                                 lambda keys: budget.spend("phrase_list", keys=keys))
-        return cls(rule, pack, depth, tuple(patterns), tuple(unless), words)
+            words = compile_list(word_list, compiler.normalizer, rule.phonetic, rule.phrase_list.regional,
+                                 lambda keys: compiler.spend("phrase_list", keys))
+        return cls(rule, pack, depth, tuple(patterns), unless, words)
 
 
 def expand(source: str, classes: Mapping[str, Sequence[str]], field: str) -> tuple[ElementSpec, ...]:

@@ -82,6 +82,7 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
     """Every entry folded, deduplicated after folding and keyed; an entry that folds to nothing
     is an error naming the file and its line.  `spend` is told how many keys are about to be
     made, before they are (regional forms and readings multiply a long list)."""
+    spend(len(words.entries))  # a key each, at least: a list past the limit stops before it is folded
     folded = normalizer.fold_many(words.entries)
     first = dict(zip(folded, range(len(folded))))  # C speed; right when nothing folds the same
     if len(first) < len(folded):  # else the first of each, in list order
@@ -97,7 +98,6 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
     lines = [words.lines[i] for i in kept]
     suggests = [words.suggests[i] for i in kept] if words.suggests else None
     norms = list(first)
-    spend(len(norms))  # a key each, at least
     if regional:  # each regional form an entry of its own, named by the entry it comes from
         for index in range(len(kept)):
             forms = normalizer.spoken_forms(texts[index])[1:]

@@ -7,7 +7,7 @@ Their examples are whole conversations, written turn by turn in a compact form
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -66,8 +66,8 @@ def _example_turn(line: str) -> ExampleTurn:
 
 
 class ConversationExamples(StrictModel):
-    flag: list[list[ExampleTurn]] = Field(min_length=1)
-    clean: list[list[ExampleTurn]] = Field(min_length=1)
+    flag: list[Annotated[list[ExampleTurn], Field(min_length=1)]] = Field(min_length=1)  # conversations of a turn or more
+    clean: list[Annotated[list[ExampleTurn], Field(min_length=1)]] = Field(min_length=1)
 
     @field_validator("flag", "clean", mode="before")
     @classmethod

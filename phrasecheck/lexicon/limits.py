@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+from typing import Sequence
 
 from ..errors import LexiconError
 
@@ -18,8 +19,8 @@ ENVIRONMENT = "PHRASECHECK_PACK_LIMITS"
 
 @dataclass(frozen=True)
 class Limits:
-    pack_bytes: int = 4 * 2**20  # a pack or template YAML file
-    list_bytes: int = 32 * 2**20  # a house word list file (or a team's category model)
+    pack_bytes: int = 2**20  # a pack or template YAML file
+    list_bytes: int = 16 * 2**20  # a house word list file, a team's category model
     yaml_depth: int = 32  # mappings and lists inside each other
     yaml_values: int = 2_000_000  # values in a YAML file once its aliases are expanded
     integer_digits: int = 100  # an integer written in YAML
@@ -34,7 +35,7 @@ class Limits:
     form_chars: int = 16  # a normalize.dialect word or regional form, a normalize.initials key or its words
     dialect_forms: int = 16  # regional forms of one normalize.dialect word
     variant_chars: int = 4  # what one character becomes in normalize.variants
-    forms: int = 1_000_000  # spellings and phonetic keys the whole lexicon compiles to
+    forms: int = 500_000  # spellings and phonetic keys the whole lexicon compiles to
 
     def expected(self, name: str, unit: str = "") -> str:
         """What an error says was expected: the limit's value, and its name to raise it by."""
@@ -68,3 +69,12 @@ def shown(text: object, width: int = 40) -> str:
     """A value quoted for an error message, cut short: a message is one line, whatever the pack holds."""
     quoted = repr(text)
     return quoted if len(quoted) <= width else f"{quoted[: width - 1]}…"
+
+
+def field_path(location: Sequence[object]) -> str:
+    """A schema error's location as `rules.3.patterns`: names as they are, any other key quoted."""
+    return ".".join(str(p) if isinstance(p, int) or (isinstance(p, str) and _plain(p)) else shown(p) for p in location)
+
+
+def _plain(name: str) -> bool:
+    return 0 < len(name) <= 40 and name.isprintable() and name.strip() == name and "." not in name

@@ -15,7 +15,7 @@ from typing import Mapping
 from pydantic import ValidationError
 
 from ..errors import LexiconError
-from .limits import limits, shown
+from .limits import field_path, limits, shown
 from .reading import read_yaml_mapping
 from .schema import Pack
 from .wordlist import WordList, inline_word_list, read_word_list
@@ -79,7 +79,7 @@ def _describe(error: ValidationError, data: dict) -> str:
         ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
         where = f"{_LISTS[location[0]]} {shown(ident)}: "
         location = location[2:]
-    field = ".".join(str(p) if len(str(p)) <= 40 else shown(p) for p in location) or ("" if where else "(pack)")
+    field = field_path(location) or ("" if where else "(pack)")
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}{field}: {message}" if field else f"{where}{message}"
 

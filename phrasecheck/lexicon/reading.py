@@ -22,7 +22,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from ..errors import LexiconError
-from .limits import limits
+from .limits import limits, shown
 
 _INT = "tag:yaml.org,2002:int"
 
@@ -40,6 +40,8 @@ def read_bounded(path: Path, limit: str, what: str) -> bytes:
         raise LexiconError(f"{path}: no such {what}") from None
     except OSError as error:
         raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
+    except ValueError:  # a NUL character in the name
+        raise LexiconError(f"{shown(str(path))}: not a file name, expected {what}") from None
     if len(raw) > most:
         raise LexiconError(f"{path}: {what} too large; {limits().expected(limit, ' bytes')}")
     return raw

@@ -31,10 +31,7 @@ class Checker(UtteranceChecker):
 
     def _compile_conversation_rule(self, rule: ConversationRule, loaded: LoadedPack) -> CompiledConversationRule:
         try:
-            compiled = CompiledConversationRule.compile(rule, self.courtesy, self.normalizer, self.classes)
-            # Each rule draws on every courtesy line of its kinds: the lines are compiled once per rule.
-            self._forms.spend("cues", (p for cues in compiled.cue_sets() for p in cues.patterns))
-            return compiled
+            return CompiledConversationRule.compile(rule, self.courtesy, self.compiler)
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: conversation rule {rule.id!r}: {error}") from None
 

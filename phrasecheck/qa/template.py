@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ..errors import LexiconError
 from ..lexicon import Severity, Source, read_yaml_mapping, yaml_files
+from ..lexicon.limits import field_path
 from ..lexicon.schema import StrictModel
 
 DEFAULT_TEMPLATE = "seed-003"
@@ -123,5 +124,5 @@ def load_template(name_or_path: str | Path = DEFAULT_TEMPLATE) -> Template:
         return Template.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(template)"
+        field = field_path(first["loc"]) or "(template)"
         raise LexiconError(f"{path}: {field}: {first['msg'].removeprefix('Value error, ')}") from None
