@@ -14,23 +14,28 @@ from ..lexicon.patterns import ElementSpec, PatternSyntaxError, parse_pattern
 
 
 class PatternCompiler:
-    """Compiles a lexicon's patterns against its normalizer and word classes, each spelling once
-    however many patterns name it, and counts what the lexicon compiles to against the `forms`
-    limit as it grows: word classes, regional forms and readings multiply what a pack writes (a
-    class of 2,000 words named in every rule), so each pattern or list is counted as it is built."""
+    """Compiles a lexicon's patterns against its normalizer and word classes, each pattern and
+    spelling once however often the packs name it, and counts what the lexicon compiles to against
+    the `forms` limit as it grows: word classes, regional forms and readings multiply what a pack
+    writes (a class of 2,000 words named in every rule, every courtesy line in every conversation
+    rule), so each use of a pattern counts its spellings and keys."""
 
     def __init__(self, normalizer: Normalizer, classes: Mapping[str, Sequence[str]]):
         self.normalizer = normalizer
         self.classes = classes
         self._left = limits().forms
         self._shared: dict = {}  # spellings and element indexes already built (`CompiledPattern`)
+        self._compiled: dict[tuple, tuple[CompiledPattern, int]] = {}  # (source, phonetic) → pattern, its forms
 
     def pattern(self, source: str | tuple[ElementSpec, ...], field: str, phonetic: bool) -> CompiledPattern:
         """A pattern's source (or its elements), compiled and counted; errors name `field`."""
-        specs = expand(source, self.classes, field) if isinstance(source, str) else source
-        compiled = CompiledPattern(specs, self.normalizer, phonetic, self._shared)
-        self.spend(field, sum(len(a.keys) for e in compiled.elements for a in e.alternatives))
-        return compiled
+        found = self._compiled.get((source, phonetic))
+        if found is None:
+            specs = expand(source, self.classes, field) if isinstance(source, str) else source
+            compiled = CompiledPattern(specs, self.normalizer, phonetic, self._shared)
+            found = self._compiled[(source, phonetic)] = (compiled, sum(len(a.keys) for e in compiled.elements for a in e.alternatives))
+        self.spend(field, found[1])
+        return found[0]
 
     def spend(self, field: str, keys: int) -> None:
         self._left -= keys

@@ -35,7 +35,7 @@ class Limits:
     form_chars: int = 16  # a normalize.dialect word or regional form, a normalize.initials key or its words
     dialect_forms: int = 16  # regional forms of one normalize.dialect word
     variant_chars: int = 4  # what one character becomes in normalize.variants
-    forms: int = 500_000  # spellings and phonetic keys the whole lexicon compiles to
+    forms: int = 400_000  # spellings and phonetic keys the whole lexicon compiles to
 
     def expected(self, name: str, unit: str = "") -> str:
         """What an error says was expected: the limit's value, and its name to raise it by."""
