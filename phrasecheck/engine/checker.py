@@ -313,10 +313,10 @@ class Checker:
             home = self.rule_home[rule.id]
             if rule.examples is None:  # a house word list needs none
                 continue
-            for example in rule.examples.flag:
+            for example in dict.fromkeys(rule.examples.flag):  # an example written twice is one test
                 if not self._fired_before_overlaps(example, index):
                     failures.append(ExampleFailure(home, rule.id, example, "flag", ()))
-            for example in rule.examples.clean:
+            for example in dict.fromkeys(rule.examples.clean):
                 if example not in checked:
                     checked[example] = self.check(example).violations
                 # Another rule's house-list word in a clean example is the team's choice, not a

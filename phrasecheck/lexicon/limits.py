@@ -22,7 +22,7 @@ class Limits:
     pack_bytes: int = 2**20  # a pack or template YAML file
     list_bytes: int = 16 * 2**20  # a house word list file, a team's category model
     yaml_depth: int = 32  # mappings and lists inside each other
-    yaml_values: int = 2_000_000  # values in a YAML file once its aliases are expanded
+    yaml_values: int = 200_000  # values in a YAML file, each alias counted as what it stands for
     integer_digits: int = 100  # an integer written in YAML
     extends_depth: int = 16  # packs extending packs extending …
     phrase_chars: int = 200  # a phrase, a pattern's word, a class word, a list entry, a courtesy line

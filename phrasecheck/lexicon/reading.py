@@ -134,7 +134,7 @@ def _check_graph(root: Node) -> None:
             if depth > bounds.yaml_depth:
                 raise ComposerError(None, None, f"nested too deep; {bounds.expected('yaml_depth', ' levels')}", node.start_mark)
             if values > bounds.yaml_values:
-                raise ComposerError(None, None, f"too many values once aliases are expanded; {bounds.expected('yaml_values')}",
+                raise ComposerError(None, None, f"too many values (an alias counts as what it stands for); {bounds.expected('yaml_values')}",
                                     node.start_mark)
             done[key] = (values, depth)
         elif key in path:
