@@ -8,10 +8,12 @@ import statistics
 import time
 
 import pytest
+import yaml
 
 from phrasecheck import Checker, LexiconError
 from phrasecheck.engine.normalize import Normalizer
 from phrasecheck.engine.rules import PatternCompiler
+from phrasecheck.lexicon import reading
 from phrasecheck.lexicon.limits import ENVIRONMENT
 from phrasecheck.lexicon.patterns import ElementSpec
 
@@ -95,6 +97,18 @@ def test_hostile_yaml_is_an_invalid_yaml_line(write_pack, text, problem):
     assert "invalid YAML" in message and problem in message
 
 
+@pytest.mark.parametrize("loader", [reading._Loader, reading._PythonLoader], ids=["libyaml", "python"])
+@pytest.mark.parametrize("text, problem", [
+    ("x:\n" + "".join(" " * i + "- \n" for i in range(1, 2000)), "nest"),  # past Python's recursion limit
+    ("x: [" * 40 + "]" * 40, "nested too deep"),
+    ("a: &a [1, 2]\nb: [*a, *a]\nc: " + "9" * 101, "an integer of 101 digits"),
+])
+def test_both_yaml_parsers_are_bounded(loader, text, problem):
+    with pytest.raises(yaml.YAMLError, match=problem):
+        reading.load_yaml(text, loader)
+    assert reading.load_yaml("a: &a [1, 2]\nb: [*a, *a]\n", loader) == {"a": [1, 2], "b": [[1, 2], [1, 2]]}
+
+
 def test_aliases_that_expand_to_billions_are_refused(write_pack):
     laughs = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 10))
@@ -163,6 +177,15 @@ def test_a_long_list_entry_names_its_file_and_line(tmp_path):
     (tmp_path / "house.yaml").write_text(HEAD + "rules:\n  - {id: house, category: c, severity: error, phrase_list: {file: words.txt}}\n",
                                          encoding="utf-8")
     with pytest.raises(LexiconError, match=r"words\.txt:2: entry '好好.* has 300 characters; expected at most 200"):
+        Checker.load(str(tmp_path / "house.yaml"))
+
+
+def test_a_list_with_more_entries_than_the_lexicon_may_hold_is_refused_before_it_is_split(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENVIRONMENT, "forms=1000")
+    (tmp_path / "words.txt").write_text("# a comment\n\n" + "\n".join(f"词{i}" for i in range(1500)), encoding="utf-8")
+    (tmp_path / "house.yaml").write_text(HEAD + "rules:\n  - {id: house, category: c, severity: error, phrase_list: {file: words.txt}}\n",
+                                         encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"words\.txt: 1,500 entries; expected at most 1,000 \(limit `forms`"):
         Checker.load(str(tmp_path / "house.yaml"))
 
 

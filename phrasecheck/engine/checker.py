@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from ..errors import LexiconError
 from .judge import Decision, JudgeContext, Regions, judge, word_edge_problem
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .classify import available_models, load_model
@@ -120,12 +121,12 @@ class Checker:
     def _sentence_classifier(self, config: ClassifierConfig, home) -> SentenceClassifier:
         unknown = [rule for rule in config.rules.values() if rule not in self._by_id]
         if unknown:
-            raise LexiconError(f"{home}: classifier.rules: unknown rule {unknown[0]!r}")
+            raise LexiconError(f"{home}: classifier.rules: unknown rule {shown(unknown[0])}")
         try:
             model = load_model(config.model, home.parent)
         except (OSError, ValueError, KeyError, TypeError) as error:
             shipped = ", ".join(available_models()) or "none"
-            raise LexiconError(f"{home}: classifier.model: cannot load {config.model!r} ({error}; shipped models: {shipped})") from None
+            raise LexiconError(f"{home}: classifier.model: cannot load {shown(config.model)} ({str(error)[:200]}; shipped models: {shipped})") from None
         rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
         return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..lexicon import SEVERITY_RANK, Rule, WordList
-from ..lexicon.limits import limits
+from ..lexicon.limits import limits, shown
 from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .wordlist import CompiledList, compile_list
@@ -78,4 +78,4 @@ def expand(source: str, classes: Mapping[str, Sequence[str]], field: str) -> tup
     try:
         return parse_pattern(source, classes)
     except PatternSyntaxError as error:
-        raise PatternSyntaxError(f"{field}: {source!r}: {error}") from None
+        raise PatternSyntaxError(f"{field}: {shown(source, 80)}: {error}") from None

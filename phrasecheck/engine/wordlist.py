@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..errors import LexiconError
 from ..lexicon import WordList
+from ..lexicon.limits import shown
 from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
 from .pattern import PatternMatch, count_mismatches, fail, guess_problem, phonetic_allowance
 
@@ -91,7 +92,7 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
             first.setdefault(norm, index)
     if "" in first:
         index = first[""]
-        raise LexiconError(f"{words.where(words.lines[index])}: entry {words.entries[index]!r} is empty once folded "
+        raise LexiconError(f"{words.where(words.lines[index])}: entry {shown(words.entries[index])} is empty once folded "
                            "(only punctuation, symbols or spaces)")
     kept = list(first.values())
     texts = [words.entries[i] for i in kept]

@@ -63,7 +63,7 @@ def unreserved(value: str, what: str) -> str:
 def text_within(value: str, what: str, limit: str) -> str:
     """A text the matcher compiles or runs: not blank, within `limit`."""
     if not value.strip():
-        raise ValueError(f"{what} is empty")
+        raise ValueError(f"{what} is empty; expected some text")
     most = getattr(limits(), limit)
     if len(value) > most:
         raise ValueError(f"{what} {shown(value)} has {len(value):,} characters; {limits().expected(limit, ' characters')}")

@@ -60,7 +60,7 @@ def _parse(setting: str) -> Limits:
             raise LexiconError(f"{ENVIRONMENT}: unknown limit {name!r} (known: {', '.join(_NAMES)})")
         value = value.strip().replace("_", "")
         if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) < 1:
-            raise LexiconError(f"{ENVIRONMENT}: {name} must be a whole number from 1 to 999999999999, got {value!r}")
+            raise LexiconError(f"{ENVIRONMENT}: {name} must be a whole number from 1 to 999999999999, got {shown(value)}")
         changes[name] = int(value)
     return replace(Limits(), **changes)
 
@@ -69,6 +69,12 @@ def shown(text: object, width: int = 40) -> str:
     """A value quoted for an error message, cut short: a message is one line, whatever the pack holds."""
     quoted = repr(text)
     return quoted if len(quoted) <= width else f"{quoted[: width - 1]}…"
+
+
+def shown_path(path: object) -> str:
+    """A file name for an error message: as it is when short and printable, else quoted and cut."""
+    name = str(path)
+    return name if len(name) <= 200 and name.isprintable() else shown(name, 200)
 
 
 def field_path(location: Sequence[object]) -> str:

@@ -91,7 +91,7 @@ def read_pack(path: Path) -> LoadedPack:
     except ValidationError as error:
         raise LexiconError(f"{path}: {_describe(error, data)}") from None
     if pack.pack != path.stem and path.parent in search_path():
-        raise LexiconError(f"{path}: pack name {pack.pack!r} does not match the file name {path.stem!r}")
+        raise LexiconError(f"{path}: pack name {shown(pack.pack)} does not match the file name {path.stem!r}")
     lists = {}
     for rule in pack.rules:
         listed = rule.phrase_list

@@ -22,7 +22,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from ..errors import LexiconError
-from .limits import limits, shown
+from .limits import limits, shown_path
 
 _INT = "tag:yaml.org,2002:int"
 
@@ -31,19 +31,20 @@ def read_bounded(path: Path, limit: str, what: str) -> bytes:
     """The bytes of a regular file no larger than the limit `limit` (a FIFO or a device would
     block or never end); `what` names the file in the message."""
     most = getattr(limits(), limit)
+    name = shown_path(path)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            raise LexiconError(f"{path}: not a regular file, expected {what}")
+            raise LexiconError(f"{name}: not a regular file, expected {what}")
         with open(path, "rb") as handle:
             raw = handle.read(most + 1)
     except FileNotFoundError:
-        raise LexiconError(f"{path}: no such {what}") from None
+        raise LexiconError(f"{name}: no such {what}") from None
     except OSError as error:
-        raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
+        raise LexiconError(f"{name}: cannot read ({error.strerror})") from None
     except ValueError:  # a NUL character in the name
-        raise LexiconError(f"{shown(str(path))}: not a file name, expected {what}") from None
+        raise LexiconError(f"{name}: not a file name, expected {what}") from None
     if len(raw) > most:
-        raise LexiconError(f"{path}: {what} too large; {limits().expected(limit, ' bytes')}")
+        raise LexiconError(f"{name}: {what} too large; {limits().expected(limit, ' bytes')}")
     return raw
 
 

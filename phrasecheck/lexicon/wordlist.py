@@ -58,6 +58,7 @@ def read_word_list(rule: str, path: Path) -> WordList:
     """The entries of a TXT or CSV list file; a problem is one line naming the file (and line)."""
     raw = read_bounded(path, "list_bytes", f"word list file (rule {rule!r})")
     text = decode_text(raw, str(path), error=LexiconError)
+    _check_count(text, path)
     if path.suffix.lower() in (".csv", ".tsv"):
         entries, lines, suggests = _csv_words(text, path, "\t" if path.suffix.lower() == ".tsv" else ",")
     else:
@@ -66,6 +67,17 @@ def read_word_list(rule: str, path: Path) -> WordList:
         raise LexiconError(f"{path}: the word list has no entries (rule {rule!r})")
     _check_lengths(entries, lines, lambda line: f"{path}:{line}")
     return WordList(rule, path, False, entries, lines, suggests, hashlib.sha256(raw).hexdigest())
+
+
+def _check_count(text: str, path: Path) -> None:
+    """No more entries than the lexicon may compile to, counted before they are split out: 16 MiB
+    of one-character lines would be millions of strings (650 MB) only to be refused."""
+    most = limits().forms
+    if text.count("\n") < most:
+        return
+    count = sum(1 for line in io.StringIO(text) if line.strip() and not line.lstrip().startswith("#"))
+    if count > most:
+        raise LexiconError(f"{path}: {count:,} entries; {limits().expected('forms')}")
 
 
 def _check_lengths(entries: Sequence[str], lines: Sequence[int], where) -> None:
