@@ -9,7 +9,7 @@ lacks (timestamps, whether it was a call) is reported as skipped, never silently
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..conversation import Conversation
 from ..engine.normalize import NormalizedText, Normalizer
