@@ -31,7 +31,7 @@ class Checker(UtteranceChecker):
 
     def _compile_conversation_rule(self, rule: ConversationRule, loaded: LoadedPack) -> CompiledConversationRule:
         try:
-            return CompiledConversationRule.compile(rule, self.courtesy, self.normalizer, self.classes)
+            return CompiledConversationRule.compile(rule, self.courtesy, self.compiler)
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: conversation rule {rule.id!r}: {error}") from None
 
@@ -87,7 +87,7 @@ class Checker(UtteranceChecker):
             home = self.rule_home[rule.id]
             channel = "call" if "call" in rule.channels else "chat"
             for expected, examples in (("flag", rule.examples.flag), ("clean", rule.examples.clean)):
-                for turns in examples:
+                for turns in dict.fromkeys(map(tuple, examples)):  # a conversation written twice is one test
                     conversation = Conversation(id="example", channel=channel, turns=[Turn(**t.model_dump()) for t in turns])
                     fired = tuple(f.rule for f in evaluate((compiled,), conversation, self.normalizer) if f.status == "violated")
                     if (rule.id in fired) != (expected == "flag"):

@@ -9,12 +9,11 @@ lacks (timestamps, whether it was a call) is reported as skipped, never silently
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..conversation import Conversation
-from ..engine.pattern import CompiledPattern
 from ..engine.normalize import NormalizedText, Normalizer
-from ..engine.rules import expand
+from ..engine.rules import PatternCompiler
 from ..lexicon import ConversationRule, Courtesy
 
 
@@ -49,9 +48,9 @@ class _Cues:
     """Patterns searched in a turn's folded text (no phonetic matching: cues are what the agent
     should say, and a homophone of 您好 is not a greeting)."""
 
-    def __init__(self, sources: Sequence[str], normalizer: Normalizer, classes: Mapping[str, Sequence[str]], field: str):
+    def __init__(self, sources: Sequence[str], compiler: PatternCompiler, field: str):
         self.sources = tuple(dict.fromkeys(sources))
-        self.patterns = tuple(CompiledPattern(expand(s, classes, field), normalizer, phonetic=False) for s in self.sources)
+        self.patterns = tuple(compiler.pattern(s, field, phonetic=False) for s in self.sources)
 
     def spans(self, text: NormalizedText) -> list[tuple[int, int]]:
         return sorted((m.start, m.end) for p in self.patterns for m in p.search(text))
@@ -73,15 +72,16 @@ class CompiledConversationRule:
     suggestions: tuple[str, ...]
 
     @classmethod
-    def compile(cls, rule: ConversationRule, courtesy: Sequence[Courtesy], normalizer: Normalizer,
-                classes: Mapping[str, Sequence[str]]) -> "CompiledConversationRule":
+    def compile(cls, rule: ConversationRule, courtesy: Sequence[Courtesy], compiler: PatternCompiler) -> "CompiledConversationRule":
+        """Each rule draws on every courtesy line of its kinds: the compiler builds a line's
+        spellings once and counts each rule's use of it against the lexicon's limit."""
         courtesy_lines = [p for c in courtesy if c.kind in rule.courtesy for p in c.phrases]
         return cls(
             rule,
-            _Cues([*rule.cues, *(_literal(p) for p in courtesy_lines)], normalizer, classes, "cues"),
-            _Cues(rule.triggers, normalizer, classes, "triggers"),
-            _Cues(rule.unless, normalizer, classes, "unless"),
-            tuple((slot, _Cues(patterns, normalizer, classes, f"require.{slot}")) for slot, patterns in rule.require.items()),
+            _Cues([*rule.cues, *(_literal(p) for p in courtesy_lines)], compiler, "cues"),
+            _Cues(rule.triggers, compiler, "triggers"),
+            _Cues(rule.unless, compiler, "unless"),
+            tuple((slot, _Cues(patterns, compiler, f"require.{slot}")) for slot, patterns in rule.require.items()),
             tuple(rule.suggest or dict.fromkeys(courtesy_lines))[:3],
         )
 

@@ -10,6 +10,7 @@ evidence costs points twice.
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ..errors import LexiconError
 from ..lexicon import Severity, Source, read_yaml_mapping, yaml_files
+from ..lexicon.limits import field_path, shown
 from ..lexicon.schema import StrictModel
 
 DEFAULT_TEMPLATE = "seed-003"
@@ -95,9 +97,9 @@ class Template(StrictModel):
         if self.pass_mark > self.total:
             raise ValueError(f"pass_mark {self.pass_mark} is above the total {self.total}")
         ids = [v.id for v in self.veto] + [i.id for d in self.dimensions for i in d.items]
-        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        duplicated = sorted(i for i, n in Counter(ids).items() if n > 1)  # linear: a template may list thousands
         if duplicated:
-            raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicated)}")
+            raise ValueError(f"item ids must be unique; repeated: {shown(', '.join(duplicated), 200)}")
         return self
 
     def grade(self, score: int) -> str:
@@ -123,5 +125,5 @@ def load_template(name_or_path: str | Path = DEFAULT_TEMPLATE) -> Template:
         return Template.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(template)"
+        field = field_path(first["loc"]) or "(template)"
         raise LexiconError(f"{path}: {field}: {first['msg'].removeprefix('Value error, ')}") from None
