@@ -3,7 +3,7 @@
 Never another exception, never a hang.  A valid pack using every part of the schema is mutated
 (a field replaced by an empty, huge, negative, NaN or wrongly typed value, a key dropped or added,
 an element of a list repeated), or its YAML text is cut or has bytes flipped.  The `packs-ci`
-profile keeps the run short; `PHRASECHECK_FUZZ=long` (or `python benchmarks/fuzz_packs.py`)
+profile keeps the run short; `PHRASECHECK_FUZZ=long` (or `python benchmarks/fuzz.py`)
 runs the `packs-long` profile for thousands of documents.
 """
 
