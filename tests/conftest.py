@@ -1,7 +1,9 @@
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from phrasecheck import Checker
 
@@ -51,3 +53,15 @@ def mini_checker(write_pack):
         return Checker.load(str(path), verify_examples=False)
 
     return build
+
+
+# Fuzz profiles (hypothesis): `ci` is bounded in time for every run of the suite, `long` is what
+# benchmarks/fuzz.py runs.  A fuzz test picks one with `fuzz_settings()`; $PHRASECHECK_FUZZ chooses.
+settings.register_profile("ci", max_examples=60, deadline=None, database=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("long", max_examples=3000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def fuzz_settings() -> settings:
+    return settings.get_profile(os.environ.get("PHRASECHECK_FUZZ", "ci"))

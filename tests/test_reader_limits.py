@@ -275,3 +275,14 @@ def test_score_and_scan_report_a_bad_file_in_one_line_and_write_the_others(tmp_p
     ids = [json.loads(line)["id"] for line in scanned.stdout.splitlines() if line.startswith("{")]
     assert ids == ["g1:1", "g1:2", "g2:1", "g2:2"]
 
+
+
+def test_what_a_document_holds_whole_is_bounded_too(tmp_path, monkeypatch):
+    """Only the long lists stream: a document of many small keys would otherwise fill memory."""
+    monkeypatch.setenv("PHRASECHECK_MAX_LINE_BYTES", "100000")
+    keys = ",\n".join(f'"k{n}":{n}' for n in range(5000))
+    path = write(tmp_path, "keys.json", '{\n%s,\n"turns":[{"role":"agent","text":"好"}]}' % keys)
+    assert "a JSON document whose values held whole (its long lists aside) pass the limit of 100,000" \
+        in until_error(path)[1]
+    streamed = write(tmp_path, "long.json", json.dumps(conversations(8000)))
+    assert len(list(read_conversations(streamed))) == 8000  # 1.6 MB, but one item at a time

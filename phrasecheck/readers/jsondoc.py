@@ -3,8 +3,9 @@
 One decoder reads them all, with the same rules:
 - NaN, Infinity and -Infinity (not JSON, but Python's json module and pandas write NaN for a
   missing value), and float literals past the float range (1e999), are read as null;
-- a number of more than Python's 4,300 digits, nesting deeper than `Limits.json_depth` and one
-  value longer than `Limits.line_bytes` are one-line errors naming the line.
+- a number of more than Python's 4,300 digits, nesting deeper than `Limits.json_depth`, and a
+  value longer than `Limits.line_bytes` (or a document whose parts read whole, the long lists
+  aside, add up to more) are one-line errors naming the line.
 
 A document is walked, not loaded: the objects on the way to a format's long list (its
 conversations, turns or sentences: the paths formats register with `add_routes`) are read key by
@@ -25,9 +26,10 @@ from typing import Any, Callable, Iterable, Iterator
 from ..errors import InputError
 from .limits import Limits
 
-STREAM_CHARS = 2**20  # a list whose items take more text than this is streamed
+STREAM_CHARS = 2**20  # a list whose items take more text than this is streamed (or a quarter of the limit)
 CHUNK = 2**20  # characters decoded at a time
 _NEAR_END = 16  # a parse error this close to the end of what was read may only mean "read on"
+_HELD = 48  # characters a held value is counted beyond its text: what a Python object costs besides
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -204,6 +206,7 @@ class _Walk:
         self.w, self.name, self.limits, self.reopen = window, name, limits, reopen
         self.w.line = first_line
         self.pos = 0
+        self.kept = 0  # characters of the values held (a streamed list's items are not)
 
     def document(self, routes: bool = True, whole: bool = True) -> Any:
         """The value the text holds; with `whole` False, (the first value, whether more follows)."""
@@ -228,7 +231,10 @@ class _Walk:
             return self.object(path, depth + 1)
         if char == "[" and path in self.routes:
             return self.array(depth + 1)
-        return self.raw(depth)
+        start = self.pos
+        value = self.raw(depth)
+        self.keep(self.pos - start)
+        return value
 
     def object(self, path: tuple[str, ...], depth: int) -> dict[str, Any]:
         self.check_depth(depth)
@@ -242,7 +248,9 @@ class _Walk:
             self.space()
             if self.w.char(self.pos) != '"':
                 raise self.error("Expecting property name enclosed in double quotes", self.pos)
+            start = self.pos
             key = self.raw(depth)
+            self.keep(self.pos - start)
             self.space()
             if self.w.char(self.pos) != ":":
                 raise self.error("Expecting ':' delimiter", self.pos)
@@ -254,13 +262,15 @@ class _Walk:
     def array(self, depth: int) -> list[Any]:
         self.check_depth(depth)
         start, items, size = self.pos, [], 0
+        threshold = min(STREAM_CHARS, self.limits.line_bytes // 4)
         for item, length in self.items(depth):
-            if size <= STREAM_CHARS:
+            if size <= threshold:
                 items.append(item)
                 size += length
-                if size > STREAM_CHARS and self.reopen is not None:
+                self.keep(length)
+                if size > threshold and self.reopen is not None:
                     del items[1:]
-        if size <= STREAM_CHARS or self.reopen is None:
+        if size <= threshold or self.reopen is None:
             return items
         return Stream(items[0], lambda: self.replay(start, depth))
 
@@ -327,6 +337,11 @@ class _Walk:
             if self.pos - self.w.base < len(self.w.text) or not self.w.more(self.pos):
                 return
 
+    def keep(self, length: int) -> None:
+        self.kept += length + _HELD
+        if self.kept > self.limits.line_bytes:
+            raise self.too_long("a JSON document whose values held whole (its long lists aside) pass")
+
     def check_depth(self, depth: int) -> None:
         if depth > self.limits.json_depth:
             raise self.error(f"nested more than {self.limits.json_depth} levels deep", self.pos, located=False)
@@ -341,10 +356,10 @@ class _Walk:
             reason = f"{reason} at column {column}"
         return InputError(f"{self.name}:{line}: invalid JSON ({reason})")
 
-    def too_long(self) -> InputError:
+    def too_long(self, what: str = "a JSON value longer than") -> InputError:
         line, _ = self.w.where(self.pos)
-        return InputError(f"{self.name}:{line}: a JSON value longer than the limit of {self.limits.line_bytes:,} "
-                          "characters (PHRASECHECK_MAX_LINE_BYTES)")
+        return InputError(f"{self.name}:{line}: {what} the limit of {self.limits.line_bytes:,} characters "
+                          "(PHRASECHECK_MAX_LINE_BYTES)")
 
 
 def read_document(chunks: Callable[[], Iterator[str]], name: str, limits: Limits, keep: bool,
