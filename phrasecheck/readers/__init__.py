@@ -5,13 +5,13 @@
 
 One module per format registers a `Reader` (name, parser, sniffer or claimer) in `registry`;
 `FORMATS` lists the names.  The row layer shared by all of them: `source` (opening, decoding
-UTF-8/BOM/GBK, numbered lines, JSON documents), `values` (times, role and channel words, shapes),
+UTF-8/BOM/GBK, numbered lines), `jsondoc` (JSON lines and documents, long lists streamed),
+`limits` (how much one file may hold), `values` (times, role and channel words, shapes),
 `grouping` (canonical utterances into conversations), `transcript` (what a parser produces, and
 its `Conversation` and `Record`s).  Every unreadable input raises a one-line `InputError` naming
 the file and the line (or the JSON path) and what was expected; what was handed on before it
 stays valid.  So does any other failure while reading (a value no check foresaw, a bug): it
-becomes an `InputError` naming the file, so that it costs that file only.  `limits` says how
-much one file may hold.
+becomes an `InputError` naming the file, so that it costs that file only.
 """
 
 from __future__ import annotations
