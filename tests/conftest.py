@@ -11,8 +11,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # Fuzz tests run a bounded number of examples in CI; `PHRASECHECK_FUZZ=long` (benchmarks/fuzz.py)
 # runs many more.  No deadline: shared machines make per-example timing meaningless.
-settings.register_profile("ci", max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck))
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=80, deadline=None, database=None, derandomize=True, suppress_health_check=_QUIET)
+settings.register_profile("long", max_examples=3_000, deadline=None, database=None, suppress_health_check=_QUIET)
 settings.load_profile(os.environ.get("PHRASECHECK_FUZZ", "ci"))
 
 

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import InputError, OutputError, PhrasecheckError
 from ..output import json_text, keep_partial, open_partial
-from ..readers import read_utterances
+from ..readers import failure, read_utterances
 from ..reports.terminal import Checked, Summary, dump_json, explain, sarif, table, write_csv
 from .app import command
 from .base import console, fail, load, settings
@@ -73,7 +73,10 @@ def scan(
         for path in files:
             try:
                 for record in read_utterances(path, input_format.value):
-                    result = checker.check_turn(record.text, record.role, record.id, meta=record.meta, disabled_rules=off)
+                    try:
+                        result = checker.check_turn(record.text, record.role, record.id, meta=record.meta, disabled_rules=off)
+                    except Exception as error:  # an engine bug costs this file only, like an unreadable line
+                        raise InputError(failure(f"{record.source}: {record.id}", error, "checking")) from None
                     summary.add(result)
                     over = over or over_threshold(result, fail_on)
                     if output_format is OutputFormat.jsonl:

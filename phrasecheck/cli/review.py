@@ -75,7 +75,7 @@ def trends(
     import sys
 
     from ..errors import PhrasecheckError
-    from ..readers.source import load_json
+    from ..readers.jsondoc import load_json
     from ..reports.trends import Trends
 
     grouped, errors = Trends(), []

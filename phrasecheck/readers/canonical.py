@@ -18,7 +18,8 @@ from typing import Iterator
 from ..errors import InputError
 from .grouping import TURNS_KEYS, Item, column, grouped
 from .registry import Reader, Sample, header_cells, register
-from .source import Input, LineError, load_json, seen_conv_id
+from .jsondoc import load_json
+from .source import Input, LineError, seen_conv_id
 from .transcript import Transcript
 
 
@@ -29,7 +30,7 @@ def json_items(data: Input) -> Iterator[Item]:
         for line in data.lines():
             if line.text.strip():
                 try:
-                    value = load_json(line.text, data.name, line.number)
+                    value = load_json(line.text, data.name, line.number, data.options.limits)
                 except InputError as error:
                     raise LineError(str(error), seen_conv_id(line.text)) from None
                 yield Item(f"{data.name}:{line.number}", line.number, value)
@@ -102,4 +103,4 @@ def _csv_header(sample: Sample) -> bool:
 
 register(Reader("jsonl", "JSONL", parse_jsonl, json_lines=True, suffixes=(".jsonl", ".ndjson")))
 register(Reader("csv", "CSV", parse_csv, sniff=_csv_header, suffixes=(".csv", ".tsv"), order=60))
-register(Reader("json", "JSON", parse_json, suffixes=(".json",)))
+register(Reader("json", "JSON", parse_json, suffixes=(".json",), streams=("", "conversations", *TURNS_KEYS)))

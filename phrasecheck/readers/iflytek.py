@@ -13,7 +13,8 @@ from typing import Any, Iterator
 
 from ..errors import InputError
 from .registry import Reader, first_item, keys_of, register
-from .source import Input, embedded_json
+from .jsondoc import embedded_json
+from .source import Input
 from .transcript import Transcript
 from .values import array, obj, track
 
@@ -27,7 +28,7 @@ def parse_iflytek(data: Input) -> Iterator[Transcript]:
     if not content.get("orderResult"):
         raise InputError(f"{data.name}: no orderResult (order status {info.get('status')}, failType "
                          f"{info.get('failType')}): expected a finished order (status 4)")
-    result = obj(embedded_json(content["orderResult"], f"{data.name}: orderResult"), f"{data.name}: orderResult",
+    result = obj(embedded_json(content["orderResult"], f"{data.name}: orderResult", data.options.limits), f"{data.name}: orderResult",
                  "{lattice: [...]}")
     transcript = Transcript(data, None, "call", sort_by="begin_ms",
                             meta={"order_id": info["orderId"]} if info.get("orderId") else {})
@@ -35,7 +36,8 @@ def parse_iflytek(data: Input) -> Iterator[Transcript]:
                     "a list")
     for index, item in enumerate(lattice):
         where = f"{data.name}: orderResult.lattice[{index}]"
-        best = embedded_json(obj(item, where, "{json_1best}").get("json_1best"), f"{where}.json_1best")
+        best = embedded_json(obj(item, where, "{json_1best}").get("json_1best"), f"{where}.json_1best",
+                             data.options.limits)
         try:
             sentence = best["st"]
             text = "".join(ws["cw"][0]["w"] for rt in sentence["rt"] for ws in rt["ws"] if ws["cw"])

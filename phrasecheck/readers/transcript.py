@@ -95,6 +95,13 @@ class Transcript:
         return self.id if self.id is not None else self.data.stem
 
     def add(self, turn: Turn, id: str | None = None) -> None:
+        """One more turn; past `Limits.turns` an error (a reply library that `scan` reads is no
+        conversation, and has no such limit)."""
+        options = self.data.options
+        if len(self.rows) >= options.limits.turns and not (options.replies and self.id is None):
+            at = f":{turn.line}" if turn.line else ""
+            raise InputError(f"{self.data.name}{at}: conversation {self.name!r} has more than {options.limits.turns:,} "
+                             "turns (PHRASECHECK_MAX_TURNS)")
         self.rows.append(Row(turn, id))
 
     def add_sentence(self, where: str, *, text: Any, begin: Any, end: Any, track: int, speaker: Any,

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 from ..conversation import Conversation, Turn
 from ..errors import PhrasecheckError
 from ..qa.checker import Checker
-from ..readers.source import load_json
+from ..readers.jsondoc import load_json
 from ..textfile import decode_text
 from .outcome import ConversationReview
 

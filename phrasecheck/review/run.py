@@ -26,7 +26,7 @@ from ..errors import PhrasecheckError
 from ..qa.catalog import RuleInfo, rule_catalog
 from ..qa.checker import Checker
 from ..qa.template import Template, load_template
-from ..readers.source import load_json
+from ..readers.jsondoc import load_json
 from .outcome import Applied, ConversationReview, review_conversation
 from .report import ReviewedReport
 from .verdicts import COLUMNS, Verdict, read_verdicts, write_rows

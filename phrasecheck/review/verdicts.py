@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import InputError
-from ..readers.source import load_json
+from ..readers.jsondoc import load_json
 from ..textfile import decode_text
 
 COLUMNS = ("kind", "conversation", "turn", "rule", "start", "end", "matched", "verdict", "corrected_rule",
