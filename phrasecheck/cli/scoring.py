@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import List, Optional
 
@@ -11,7 +12,8 @@ import typer
 from ..errors import PhrasecheckError
 from .app import command
 from .base import console, fail, load, settings
-from .options import ChannelOption, IgnoreOption, InputFormat, InputFormatOption, PackOption, SelectOption, metavar, rules_off
+from .options import (ChannelOption, IgnoreOption, InputFormat, InputFormatOption, PackOption, ScoreFormat, SelectOption,
+                      metavar, rules_off)
 
 
 @command(short_help="Score conversations on the 100-point template; write reports.")
@@ -21,6 +23,8 @@ def score(
     pack: str = PackOption,
     template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default seed-003)."),
     out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, report.html."),
+    output_format: ScoreFormat = typer.Option(ScoreFormat.jsonl, "--format", "-f", metavar=metavar(ScoreFormat),
+                                              help="Results as conversations.jsonl, or as Parquet tables for BI tools (conversations, turns, violations…)."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", help="Worker processes (0: one per core)."),
     input_format: InputFormatOption = InputFormat,
     agent_channel: int = typer.Option(0, metavar="N", help="ASR channel or speaker number that is the agent."),
@@ -36,6 +40,7 @@ def score(
     fires nor costs points.
     """
     from ..qa.batch import FileError, Reading, ScoreJob, default_jobs, score_paths
+    from ..reports.parquet import ScoreTables
     from ..reports.qa import QAReport
 
     checker = load(pack)
@@ -61,18 +66,29 @@ def score(
     job = ScoreJob((pack,), template, reading, off)
     below = False
     progress = _progress(ctx, quiet)
-    with progress, open(out / "conversations.jsonl", "wb") as jsonl:
+    try:
+        tables = ScoreTables(out) if output_format is ScoreFormat.parquet else None
+    except PhrasecheckError as error:
+        raise fail(str(error)) from None
+    with progress, open(out / "conversations.jsonl", "wb") if tables is None else nullcontext() as jsonl:
         task = progress.add_task("scoring", total=None)
         for result, line in score_paths(paths, job, workers, checker, on_error=failed):
-            jsonl.write(line)
+            if tables is None:
+                jsonl.write(line)
+            else:
+                tables.write(result)
             report.add(result)
             below = below or (fail_under is not None and result["score"] < fail_under)
             progress.update(task, advance=1)
+    try:
+        results = tables.close() if tables is not None else [out / "conversations.jsonl"]
+    except PhrasecheckError as error:
+        raise fail(str(error)) from None
     written = report.write(out)
     if not quiet:
         typer.echo(report.summary_line(), err=True)
-        for name in ("conversations.jsonl", *[p.name for p in written.values()]):
-            typer.echo(f"  {out / name}", err=True)
+        for path in (*results, *written.values()):
+            typer.echo(f"  {path}", err=True)
     for error in errors:
         typer.echo(f"phrasecheck: error: {error.message}", err=True)
     if errors and not quiet:

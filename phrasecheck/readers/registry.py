@@ -3,6 +3,7 @@
 Each format module registers one `Reader` when it is imported (`readers/__init__.py` imports them
 all).  `detect` decides a file's format by its content, the extension only breaking ties:
 
+0. a binary format by its first bytes (Parquet's ``PAR1``);
 1. text sniffers, in their order: a ``WEBVTT`` header (vtt), a ``-->`` timing line among the first
    two lines (srt), a first line with a 坐席:/客户: prefix (txt);
 2. JSON: a first line that is a JSON object of its own is JSON lines (``jsonl``), unless a format
@@ -48,7 +49,8 @@ class Reader:
     `sniff` recognises it by the first lines of text; `claims` by the keys of a JSON value (a whole
     document, a list's first item, or the first JSON line).  `json_lines`: it reads one JSON value
     a line, so a file whose first line it claims is read as a stream.  `order` ranks the sniffers
-    and claimers among themselves; `title` is how error messages name the format.
+    and claimers among themselves; `title` is how error messages name the format.  `magic`: a
+    binary format's first bytes (Parquet's ``PAR1``); such a file is not decoded as text.
     """
 
     name: str
@@ -59,6 +61,7 @@ class Reader:
     json_lines: bool = False
     suffixes: tuple[str, ...] = ()
     order: int = 100
+    magic: bytes | None = None
 
 
 _READERS: dict[str, Reader] = {}
@@ -77,6 +80,11 @@ def register(reader: Reader) -> Reader:
 def formats() -> tuple[str, ...]:
     """`auto` and every registered format name, in registration order."""
     return ("auto", *_READERS)
+
+
+def magics() -> tuple[bytes, ...]:
+    """The first bytes of every binary format: a file that starts with one is not decoded as text."""
+    return tuple(r.magic for r in _READERS.values() if r.magic)
 
 
 def expected() -> str:
@@ -108,6 +116,8 @@ def classify(document: Any) -> Reader:
 def detect(data: Input) -> Reader | None:
     """The format of an open file by its content (rule in the module docstring); None means "a
     JSON document": load it and `classify` it."""
+    if data.binary:
+        return next(r for r in _READERS.values() if r.magic and data.binary.startswith(r.magic))
     lines = tuple(line.strip() for line in data.head.splitlines() if line.strip())[:3]
     sample = Sample(lines, data.suffix)
     sniffers = _ordered("sniff")
