@@ -11,6 +11,7 @@ import typer
 from ..errors import InputError, OutputError, PhrasecheckError
 from ..output import json_text, keep_partial, open_partial
 from ..readers import failure, read_utterances
+from ..reports.parquet import write_scan
 from ..reports.terminal import Checked, Summary, dump_json, explain, sarif, table, write_csv
 from .app import command
 from .base import console, fail, load, settings
@@ -59,10 +60,13 @@ def scan(
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report here instead of stdout."),
 ) -> None:
     """Lint exports, transcripts and canned-reply libraries: one result per utterance, in input order."""
+    binary = output_format is OutputFormat.parquet
+    if binary and output is None:
+        raise fail("--format parquet writes a binary file: give it with --output FILE")
     checker = load(pack)
     off = rules_off(ctx, checker, select, ignore)
     try:
-        out = open_partial(output) if output else sys.stdout  # renamed to OUTPUT when the scan ends
+        out = open_partial(output) if output and not binary else sys.stdout  # renamed to OUTPUT when the scan ends
     except OutputError as error:
         raise fail(str(error)) from None
     summary = Summary()
@@ -94,10 +98,14 @@ def scan(
             dump_json(out, sarif(collected, [rule for rule in checker.rules if rule.id not in off]))
         elif output_format is OutputFormat.table:
             table(console(ctx, file=out), collected, None if settings(ctx).quiet else summary)
+        elif binary:
+            write_scan(output, collected)
+    except PhrasecheckError as error:
+        raise fail(str(error)) from None
     finally:
-        if output:
+        if output and not binary:
             out.close()
-    if output:
+    if output and not binary:
         try:
             keep_partial(output)
         except OutputError as error:

@@ -16,7 +16,8 @@ import typer
 from ..errors import OutputError, PhrasecheckError
 from .app import command
 from .base import console, fail, load, settings
-from .options import ChannelOption, IgnoreOption, InputFormat, InputFormatOption, PackOption, SelectOption, metavar, rules_off
+from .options import (ChannelOption, IgnoreOption, InputFormat, InputFormatOption, PackOption, ScoreFormat, SelectOption,
+                      metavar, rules_off)
 
 
 @command(short_help="Score conversations on the 100-point template; write reports.")
@@ -27,6 +28,8 @@ def score(
     template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default seed-003)."),
     out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, trends.csv, report.html."),
     force: bool = typer.Option(False, "--force", help="Replace the earlier run that --out holds."),
+    output_format: ScoreFormat = typer.Option(ScoreFormat.jsonl, "--format", "-f", metavar=metavar(ScoreFormat),
+                                              help="parquet: also write Parquet tables for BI tools (conversations, turns, violations…)."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", help="Worker processes (0: one per core)."),
     input_format: InputFormatOption = InputFormat,
     agent_channel: int = typer.Option(0, metavar="N", help="ASR channel or speaker number that is the agent."),
@@ -44,6 +47,7 @@ def score(
     """
     from ..qa.batch import FileError, Reading, ScoreJob, default_jobs, score_paths
     from ..qa.catalog import catalog_for_report
+    from ..reports.parquet import ScoreTables
     from ..reports.qa import QAReport
     from ..reports.run import RunFolder
 
@@ -73,20 +77,23 @@ def score(
     progress = _progress(ctx, quiet)
     with _on_stop_signals(_interrupt):
         try:
+            tables = ScoreTables(run.work) if output_format is ScoreFormat.parquet else None
             with progress, closing(score_paths(paths, job, workers, checker, on_error=failed)) as results:
                 task = progress.add_task("scoring", total=None)
                 for result, line in results:
                     run.add_line(line)
+                    if tables is not None:
+                        tables.write(result)
                     report.add(result)
                     below = below or (fail_under is not None and result["score"] < fail_under)
                     progress.update(task, advance=1)
-            run.complete(lambda work: report.write(work).values())
+            run.complete(lambda work: [*(tables.close() if tables else ()), *report.write(work).values()])
         except Interrupted as stop:
             run.stop(f"interrupted by {stop.name}")
             typer.echo(f"phrasecheck: interrupted by {stop.name} after {run.conversations} conversations; partial result "
                        f"in {run.work} (see its PARTIAL file); nothing was moved into {out}", err=True)
             raise typer.Exit(128 + stop.number) from None
-        except OutputError as error:
+        except PhrasecheckError as error:  # a file that cannot be written; Parquet without pyarrow
             run.stop("stopped: a file could not be written")
             raise fail(str(error)) from None
         except BaseException:

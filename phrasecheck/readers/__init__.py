@@ -23,9 +23,9 @@ from typing import Iterable, Iterator
 from ..conversation import Channel, Conversation
 from ..errors import InputError
 # The formats register in this order, which is the order of FORMATS and of detection ties.
-from . import canonical, text, subtitles, aliyun, tencent, iflytek, wecom, zendesk, intercom, freshdesk  # noqa: F401,I001
+from . import canonical, text, subtitles, aliyun, tencent, iflytek, wecom, zendesk, intercom, freshdesk, parquet  # noqa: F401,I001
 from .limits import Limits
-from .registry import Reader, classify, detect, expected, formats, reader, register
+from .registry import Reader, classify, detect, expected, formats, magics, reader, register
 from .source import Input, Options, Position
 from .transcript import Record, Transcript
 from .values import parse_time_ms
@@ -44,7 +44,7 @@ def read_conversations(path: str | Path, input_format: str = "auto", agent_chann
     before it are complete and stay valid (a conversation cut by the bad line is not yielded).
     """
     found = reader(input_format) if input_format != "auto" else None
-    data = Input.open(path, Options(agent_channel, channel), expected(), "a transcript file")
+    data = Input.open(path, Options(agent_channel, channel), expected(), "a transcript file", binary=magics())
     with _reading(data):
         for transcript in _transcripts(data, found):
             conversation = transcript.conversation()
@@ -60,7 +60,7 @@ def read_utterances(path: str | Path, input_format: str = "auto") -> Iterator[Re
     before it, a conversation cut by the bad line included.
     """
     found = reader(input_format) if input_format != "auto" else None
-    data = Input.open(path, Options(replies=True), expected(), "a file of utterances", remember=True)
+    data = Input.open(path, Options(replies=True), expected(), "a file of utterances", remember=True, binary=magics())
     with _reading(data):
         try:
             for transcript in _transcripts(data, found):
@@ -102,12 +102,14 @@ def _transcripts(data: Input, found: Reader | None) -> Iterator[Transcript]:
 
 
 def conversation_files(paths: Iterable[str]) -> Iterator[Path]:
-    """Files to read: each file as given, each folder's files recursively (sorted, hidden ones skipped)."""
+    """Files to read: each file as given, each folder's files recursively (sorted, hidden ones
+    skipped: names starting with `.`, and with `_` as Hadoop and Spark mark their bookkeeping
+    files, `_SUCCESS`, `_committed_…`)."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             yield from (found for found in sorted(path.rglob("*")) if found.is_file()
-                        and not any(part.startswith(".") for part in found.relative_to(path).parts))
+                        and not any(part.startswith((".", "_")) for part in found.relative_to(path).parts))
         elif path.exists() or given == "-":
             yield path
         else:

@@ -74,14 +74,12 @@ def parse_csv(data: Input) -> Iterator[Transcript]:
 
     header = [column(cell) for cell in next_row() or []]
     found = ", ".join(header) or "nothing"
-    if data.options.replies:
-        if "text" not in header:
-            raise InputError(f'{data.name}:1: expected a CSV header with a "text" column (found: {found})')
-    else:
-        missing = [need for need, names in (("role", {"role", "channel"}), ("text", {"text"})) if not names & set(header)]
-        if missing:
-            raise InputError(f"{data.name}:1: expected a CSV header with role and text columns (missing: "
-                             f"{', '.join(missing)}; found: {found})")
+    missing = missing_columns(header, data.options.replies)
+    if missing and data.options.replies:
+        raise InputError(f'{data.name}:1: expected a CSV header with a "text" column (found: {found})')
+    if missing:
+        raise InputError(f"{data.name}:1: expected a CSV header with role and text columns (missing: "
+                         f"{', '.join(missing)}; found: {found})")
 
     def items() -> Iterator[Item]:
         end = reader.line_num
@@ -95,6 +93,12 @@ def parse_csv(data: Input) -> Iterator[Transcript]:
                 yield Item(f"{data.name}:{start}", start, cells)
 
     yield from grouped(items(), data)
+
+
+def missing_columns(columns: list[str], replies: bool) -> list[str]:
+    """What a table's canonical columns lack: text, and for `score` role (or a numeric channel)."""
+    needs = (("text", {"text"}),) if replies else (("role", {"role", "channel"}), ("text", {"text"}))
+    return [need for need, names in needs if not names & set(columns)]
 
 
 def _csv_header(sample: Sample) -> bool:

@@ -3,6 +3,7 @@
 Each format module registers one `Reader` when it is imported (`readers/__init__.py` imports them
 all).  `detect` decides a file's format by its content, the extension only breaking ties:
 
+0. a binary format by its first bytes (Parquet's ``PAR1``);
 1. text sniffers, in their order: a ``WEBVTT`` header (vtt), a ``-->`` timing line among the first
    two lines (srt), a first line with a 坐席:/客户: prefix (txt);
 2. JSON: a first line that is a JSON object of its own is JSON lines (``jsonl``), unless a format
@@ -52,7 +53,8 @@ class Reader:
     a line, so a file whose first line it claims is read as a stream.  `streams`: where its long
     lists stand in a document (dotted keys, "" for a top-level list), read one item at a time
     (`jsondoc`).  `order` ranks the sniffers and claimers among themselves; `title` is how error
-    messages name the format.
+    messages name the format.  `magic`: a binary format's first bytes (Parquet's ``PAR1``); such a
+    file is not decoded as text.
     """
 
     name: str
@@ -64,6 +66,7 @@ class Reader:
     suffixes: tuple[str, ...] = ()
     order: int = 100
     streams: tuple[str, ...] = ()
+    magic: bytes | None = None
 
 
 _READERS: dict[str, Reader] = {}
@@ -83,6 +86,11 @@ def register(reader: Reader) -> Reader:
 def formats() -> tuple[str, ...]:
     """`auto` and every registered format name, in registration order."""
     return ("auto", *_READERS)
+
+
+def magics() -> tuple[bytes, ...]:
+    """The first bytes of every binary format: a file that starts with one is not decoded as text."""
+    return tuple(r.magic for r in _READERS.values() if r.magic)
 
 
 def expected() -> str:
@@ -114,6 +122,8 @@ def classify(document: Any) -> Reader:
 def detect(data: Input) -> Reader | None:
     """The format of an open file by its content (rule in the module docstring); None means "a
     JSON document": load it and `classify` it."""
+    if data.binary:
+        return next(r for r in _READERS.values() if r.magic and data.binary.startswith(r.magic))
     lines = tuple(line.strip() for line in data.head.splitlines() if line.strip())[:3]
     sample = Sample(lines, data.suffix)
     sniffers = _ordered("sniff")

@@ -153,6 +153,7 @@ class Input:
     head_is_file: bool = False  # the head is the whole file
     encoding: str = "utf-8-sig"  # the head's, which the streamed lines are decoded with
     remember: bool = False  # keep the lines read, so utterances can be located in them (scan)
+    binary: bytes = b""  # the first bytes of a binary file (Parquet), which is not decoded; empty for text
     _text: str | None = None
     _document: Any = None
     _lines: dict[int, Line] = field(default_factory=dict)  # streamed lines remembered
@@ -162,13 +163,18 @@ class Input:
     unfinished: dict[int, "Transcript"] = field(default_factory=dict)  # transcripts being read, by id()
 
     @classmethod
-    def open(cls, path: str | Path, options: Options, formats: str, what: str, remember: bool = False) -> "Input":
-        """`formats` lists what can be read, `what` says what a file is for (errors name both)."""
+    def open(cls, path: str | Path, options: Options, formats: str, what: str, remember: bool = False,
+             binary: tuple[bytes, ...] = ()) -> "Input":
+        """`formats` lists what can be read, `what` says what a file is for (errors name both);
+        a file that starts with one of the `binary` magic numbers is handed on undecoded."""
         path = Path(path)
         stdin = str(path) == "-"
         name = "<stdin>" if stdin else str(path)
         stream = open_input(path, name, f"{what} ({formats})")
         data = stream.read(HEAD_BYTES) + stream.readline(HEAD_BYTES)
+        if binary and data.startswith(binary):
+            stream.seek(0)
+            return cls(path, name, "stdin" if stdin else path.stem, options, stream, remember=remember, binary=data[:8])
         try:
             head, encoding = _decode_head(data, name)
         except InputError:
