@@ -115,3 +115,20 @@ def test_score_reads_chat_exports_without_their_internal_notes(tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     for note in ("内部备注", "已派单给张师傅", "先解绑再让她重绑"):  # internal notes never reach the report
         assert note not in html and all(note not in t["text"] for line in lines for t in line["turns"])
+
+
+def test_agent_channel_takes_the_vendors_own_numbering(tmp_path):
+    """iFlytek numbers speakers from 1 (rl): --agent-channel 1 is the default reading, 2 the other speaker."""
+    from pathlib import Path
+
+    sample = str(Path(__file__).parent / "data" / "transcripts" / "iflytek.json")
+
+    def first_roles(*option):
+        out = tmp_path / f"out{len(option)}{''.join(option)}"
+        result = runner.invoke(app, ["score", sample, "--out", str(out), "--jobs", "1", *option])
+        assert result.exit_code in (0, 1), result.output
+        (line,) = (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+        return [t["role"] for t in json.loads(line)["turns"][:2]]
+
+    assert first_roles() == first_roles("--agent-channel", "1") == ["agent", "customer"]
+    assert first_roles("--agent-channel", "2") == ["customer", "agent"]

@@ -23,7 +23,10 @@ def score(
     out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, report.html."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", help="Worker processes (0: one per core)."),
     input_format: InputFormatOption = InputFormat,
-    agent_channel: int = typer.Option(0, metavar="N", help="ASR channel or speaker number that is the agent."),
+    agent_channel: Optional[int] = typer.Option(
+        None, metavar="N", help="The agent's track, numbered as the file numbers it: Alibaba ChannelId (else SpeakerId) "
+        "and Tencent SpeakerId from 0, iFlytek rl from 1, a canonical file's numeric channel column. "
+        "Default: the format's first track (0; iFlytek rl 1)."),
     channel: Optional[ChannelOption] = typer.Option(None, metavar=metavar(ChannelOption), help="Treat every conversation as a phone call or a chat."),
     select: Optional[List[str]] = SelectOption,
     ignore: Optional[List[str]] = IgnoreOption,
