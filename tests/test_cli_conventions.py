@@ -123,7 +123,8 @@ def score_of(tmp_path, *args):
     calls = tmp_path / "calls.jsonl"
     write_jsonl(calls, BAD_CALL)
     out = tmp_path / "out"
-    result = run("score", str(calls), "-p", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call", *args)
+    result = run("score", str(calls), "-p", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call",
+                 "--template", "seed-003", *args)
     assert result.exit_code == 0, result.output
     (line,) = (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
     with open(out / "rules.csv", encoding="utf-8-sig", newline="") as handle:

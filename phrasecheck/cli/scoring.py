@@ -19,7 +19,7 @@ def score(
     ctx: typer.Context,
     paths: List[str] = typer.Argument(..., metavar="PATH", help="Transcript files or folders (searched recursively)."),
     pack: str = PackOption,
-    template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default seed-003)."),
+    template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default call-centre; seed-003 is the other shipped one)."),
     out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, report.html."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", help="Worker processes (0: one per core)."),
     input_format: InputFormatOption = InputFormat,
