@@ -166,3 +166,14 @@ def test_the_kind_shorthands_find_what_the_written_out_rules_find():
             theirs, _ = evaluate((legacy,), conversation, checker.normalizer, lambda i: results[i].violations)
             same = [{**f.to_dict(), "rule": None} for f in ours] == [{**f.to_dict(), "rule": None} for f in theirs]
             assert same, (conversation.id, written.rule.id)
+
+
+def test_lexicon_show_documents_a_conversation_rule():
+    shown = CliRunner().invoke(app, ["lexicon", "show", "conv-refusal-incomplete"])
+    assert shown.exit_code == 0, shown.output
+    for part in ("What it does", "anchor:", "within: {turns: 1, role: agent}", "Why is this bad?", "Use instead", "Fine"):
+        assert part in shown.output, part
+    # its flag examples, with what the rule finds in them
+    assert "客户: 能寄到国外吗" in shown.output and "turn 3: 拒绝客户时缺少致歉、原因或替代办法（缺少：致歉、原因、替代办法）" in shown.output
+    house = CliRunner().invoke(app, ["lexicon", "show", "house-chat-slow-reply", "--pack", str(SAMPLE)])
+    assert house.exit_code == 0 and "only when channel is chat" in house.output and "客户等了 90 秒" in house.output

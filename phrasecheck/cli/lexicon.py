@@ -119,8 +119,9 @@ def _show_conversation_rule(out, checker: Checker, compiled) -> None:
     home = checker.rule_home[rule.id].stem
     out.print(Text(rule.id, style="bold"), Text(f"  {rule.severity} · {rule.kind} · {compiled.category} · pack {home}", style="dim"))
     out.print(Text("\nWhat it does", style="bold"))
-    out.print(rule.title + (f" (only when {', '.join(f'{k} is {v}' for k, v in rule.when.fields.items())})" if rule.when else ""))
-    check = yaml.safe_dump({"check": rule.check.model_dump(exclude_defaults=True, by_alias=True)}, allow_unicode=True, sort_keys=False,
+    filters = ", ".join(f"{name} is {' or '.join(values)}" for name, values in rule.when.fields.items()) if rule.when else ""
+    out.print(rule.title + (f" (only when {filters})" if filters else ""))
+    check = yaml.safe_dump({"check": _written(rule.check.model_dump(exclude_none=True, by_alias=True))}, allow_unicode=True, sort_keys=False,
                            default_flow_style=None, width=120)
     out.print(Text(check.rstrip(), style="cyan"))
     out.print(Text("\nWhy is this bad?", style="bold"))
@@ -146,6 +147,13 @@ def _show_conversation_rule(out, checker: Checker, compiled) -> None:
     if rule.source:
         note = f" ({rule.source.note})" if rule.source.note else ""
         out.print(Text(f"\nSource: {rule.source}{note}", style="dim"))
+
+
+def _written(value):
+    """A dumped check without the empty lists every `say` carries, so it reads as written."""
+    if isinstance(value, dict):
+        return {k: _written(v) for k, v in value.items() if v != [] and v != {}}
+    return [_written(v) for v in value] if isinstance(value, list) else value
 
 
 def _show_list(out, compiled) -> None:
