@@ -140,6 +140,15 @@ def test_count_distinct_counts_phrases_against_a_share(core):
         ("violated", None, None, "用了 1/5，未用 请、谢谢、对不起、再见")]
 
 
+def test_count_distinct_honours_unless_and_a_range_on_its_say(core):
+    say = {"say": {"phrases": ["你好", "请"], "unless": ["请问"]}, "range": {"role": "agent", "first": 1}}
+    check = {"count": {"of": say, "distinct": True, "at_most": 0}}
+    # only the first agent turn counts, and its 请 is part of 请问: nothing used
+    assert run(core, check, conversation("坐席: 请问办什么", "坐席: 你好，请坐"), message="{count}/{total}") == [
+        ("violated", None, None, "0/2")]
+    assert run(core, check, conversation("坐席: 请坐", "坐席: 你好")) == []
+
+
 # -- repeat -----------------------------------------------------------------------------------------
 
 def test_repeat_finds_the_third_near_identical_sentence(core):

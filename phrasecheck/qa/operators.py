@@ -5,18 +5,18 @@ with what it carries for the message (`seconds`, `count`…) and the labels of t
 produced it.  A scope is the turns a node looks at plus its focus: where an absence is reported
 (the first or last turn of a `range`, an anchor's hit).  Every node over an empty scope has no
 hits: there is nothing to judge.  An operator that needs what the input lacks raises `Skip`, and
-the rule is reported skipped with the reason.  The timing operators are in `timing.py`.
+the rule is reported skipped with the reason.  `anchor` is in `anchor.py`, the timing operators
+in `timing.py`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import operator
-from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, NamedTuple, Sequence
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..conversation import Conversation
 from ..engine.judge import Regions
@@ -24,6 +24,9 @@ from ..engine.normalize import NormalizedText, Normalizer
 from ..engine.pattern import CompiledPattern
 from ..engine.results import Violation
 from ..engine.rules import expand
+
+
+NEEDS_TIMES = "需要时间戳（begin_ms/end_ms），输入中没有：未检查"
 
 
 class Skip(Exception):
@@ -163,9 +166,18 @@ class Say(Op):
         return bool(turns) if self.anything else any(self._said(view, i) for i in turns)
 
     def used(self, view: View, scope: Scope) -> list[str]:
-        """The sources said at least once in the scope (`count: {distinct: true}`)."""
+        """The sources said (and not excused) at least once in the scope (`count: {distinct: true}`)."""
         turns = view.of_role(scope.turns, self.role)
-        return [s for s, p in zip(self.sources, self.patterns) if any(p.search(view.text(i)) for i in turns)]
+
+        def said(pattern: CompiledPattern, index: int) -> bool:
+            text = view.text(index)
+            found = pattern.search(text)
+            if not found or not self.unless:
+                return bool(found)
+            excused = [(m.start, m.end) for p in self.unless for m in p.search(text)]
+            return any(not any(a < m.end and m.start < b for a, b in excused) for m in found)
+
+        return [s for s, p in zip(self.sources, self.patterns) if any(said(p, i) for i in turns)]
 
 
 def _literal(phrase: str) -> str:
@@ -207,10 +219,10 @@ class Count(Op):
         details: dict[str, str] = {}
         found: list[Hit] = []
         if self.distinct:
+            sources = self.inner.sources  # type: ignore[attr-defined]  (a say, perhaps ranged: the schema sees to it)
             said = self.inner.used(view, scope)  # type: ignore[attr-defined]
-            total = len(self.inner.sources)  # type: ignore[attr-defined]
-            n = len(said)
-            details = {"total": str(total), "missing": "、".join(s for s in self.inner.sources if s not in said)}  # type: ignore[attr-defined]
+            total, n = len(sources), len(said)
+            details = {"total": str(total), "missing": "、".join(s for s in sources if s not in said)}
         else:
             found = self.inner.hits(view, scope)
             total, n = len(found), len(found)
@@ -242,10 +254,11 @@ class Repeat(Op):
                 sentence = text.norm[start:end]
                 if len(sentence) < self.min_chars:
                     continue
-                group = next((g for g in groups if fuzz.ratio(sentence, g[0], score_cutoff=self.cutoff)), None)
-                if group is None:
+                best = process.extractOne(sentence, [g[0] for g in groups], scorer=fuzz.ratio, score_cutoff=self.cutoff)
+                if best is None:
                     groups.append([sentence, 1])
                     continue
+                group = groups[best[2]]
                 group[1] += 1
                 if group[1] == self.times:
                     a, b = text.original_span(start, end)
@@ -274,71 +287,6 @@ class Combine(Op):
         return merged(placed or collected)
 
 
-class Anchor(Op):
-    """`check` in the window around each selected hit of `to`, focused on that hit."""
-
-    def __init__(self, spec, to: Op, check: Op):
-        self.to, self.check, self.where, self.within, self.which = to, check, spec.where, spec.within, spec.hit
-        self.courtesy = to.courtesy + check.courtesy
-
-    def _selected(self, hits: list[Hit]) -> list[Hit]:
-        if self.which == "every" or not hits:
-            return hits
-        if self.which == "first":
-            return hits[:1]
-        if self.which == "last":
-            return hits[-1:]
-        return hits[self.which - 1:self.which]
-
-    def hits(self, view: View, scope: Scope) -> list[Hit]:
-        found: list[Hit] = []
-        for anchor in self._selected(self.to.hits(view, scope)):
-            window = scope.turns if anchor.turn is None else self._window(view, scope.turns, anchor.turn)
-            found += self.check.hits(view, Scope(window, anchor))
-        return merged(found)
-
-    def _window(self, view: View, turns: tuple[int, ...], at: int) -> tuple[int, ...]:
-        if self.where == "same":
-            return (at,)
-        position = bisect_left(turns, at)
-        before = turns[:position] if self.where in ("before", "around") else ()
-        after = turns[position + (position < len(turns) and turns[position] == at):] if self.where in ("after", "around") else ()
-        within = self.within
-        if within is None:
-            return (*before, at, *after)
-        if within.seconds is not None:
-            return self._timed(view, before, at, after, within.seconds * 1000)
-        role = _role(within.role)
-        return (*_reach(view, before[::-1], within.turns, role)[::-1], at, *_reach(view, after, within.turns, role))
-
-    def _timed(self, view: View, before, at: int, after, reach: float) -> tuple[int, ...]:
-        anchor = view.turns[at]
-        if anchor.begin_ms is None:
-            raise Skip("需要时间戳（begin_ms/end_ms），输入中没有：未检查")
-        start, end = anchor.begin_ms, anchor.end_ms if anchor.end_ms is not None else anchor.begin_ms
-        turns = view.turns
-        early = [i for i in before if _last_ms(turns[i]) is not None and _last_ms(turns[i]) >= start - reach]
-        late = [i for i in after if turns[i].begin_ms is not None and turns[i].begin_ms <= end + reach]
-        return (*early, at, *late)
-
-
-def _last_ms(turn) -> int | None:
-    return turn.end_ms if turn.end_ms is not None else turn.begin_ms
-
-
-def _reach(view: View, turns: Sequence[int], count: int, role: str | None) -> tuple[int, ...]:
-    """Turns from the anchor outward up to and including the `count`-th turn of `role`."""
-    if count == 0:
-        return ()
-    seen = 0
-    for n, index in enumerate(turns):
-        if role is None or view.roles[index] == role:
-            seen += 1
-            if seen == count:
-                return tuple(turns[:n + 1])
-    return tuple(turns)
-
-
 class Ranged(Op):
     """A node with a `range` (narrowing its turns) or a `label` (naming its hits in the message)."""
 
@@ -361,7 +309,7 @@ class Ranged(Op):
             turns = turns[spec.turns[0] - 1:spec.turns[1]]
         elif spec.seconds is not None:
             if not view.timed:
-                raise Skip("需要时间戳（begin_ms/end_ms），输入中没有：未检查")
+                raise Skip(NEEDS_TIMES)
             low, high = spec.seconds[0] * 1000, spec.seconds[1] * 1000
             turns = [i for i in turns if view.turns[i].begin_ms is not None and low <= view.turns[i].begin_ms <= high]
         return Scope(tuple(turns), scope.focus)
@@ -374,6 +322,13 @@ class Ranged(Op):
 
     def holds(self, view: View, scope: Scope) -> bool:
         return self.inner.holds(view, self._scope(view, scope))
+
+    @property
+    def sources(self) -> tuple[str, ...]:  # a ranged `say` under `count: {distinct: true}`
+        return self.inner.sources  # type: ignore[attr-defined]
+
+    def used(self, view: View, scope: Scope) -> list[str]:
+        return self.inner.used(view, self._scope(view, scope))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..lexicon import ConversationRule
 from ..lexicon.conversation import Node
 from . import operators as op
 from . import timing
+from .anchor import Anchor
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def compile_node(node: Node, env: op.Env, field: str = "check") -> op.Op:
     elif name == "count":
         compiled = op.Count(spec, compile_node(spec.of, env, f"{where}.of"))
     elif name == "anchor":
-        compiled = op.Anchor(spec, compile_node(spec.to, env, f"{where}.to"), compile_node(spec.check, env, f"{where}.check"))
+        compiled = Anchor(spec, compile_node(spec.to, env, f"{where}.to"), compile_node(spec.check, env, f"{where}.check"))
     elif name in ("all", "any"):
         compiled = op.Combine([compile_node(n, env, f"{where}[{i}]") for i, n in enumerate(spec)], every=name == "all")
     else:

@@ -7,9 +7,7 @@ rule `skipped` with the reason, never silently passed.  Characters are those of 
 
 from __future__ import annotations
 
-from .operators import Hit, Op, Scope, Skip, View, _role
-
-NEEDS_TIMES = "需要时间戳（begin_ms/end_ms），输入中没有：未检查"
+from .operators import NEEDS_TIMES, Hit, Op, Scope, Skip, View, _role
 NEEDS_TIMES_OR_HOLDS = "需要时间戳（begin_ms/end_ms）或保持事件，输入中没有：未检查"
 NEEDS_SPANS = "需要每句的开始和结束时间（begin_ms 和 end_ms），输入中没有：未检查"
 
