@@ -80,4 +80,4 @@ def _check(p: _Preset) -> dict[str, Any]:
     if p.kind == "coverage":
         return {"check": {"count": {"of": cues, "distinct": True, "fewer_than": f"{p.min_share * 100:g}%"}, "range": {"role": "agent"}},
                 "message": "{title}：用了 {count}/{total}，未用 {missing}"}
-    return {"check": {"all": [triggers, {"absent": cues}]}, "report": "first"}  # address_style
+    return {"check": {"all": [{"absent": cues}, triggers]}, "report": "first"}  # address_style: the cheap test first

@@ -63,6 +63,8 @@ class View:
         self.conversation = conversation
         self.turns = conversation.turns
         self.roles = [t.role for t in self.turns]
+        self.everything = tuple(range(len(self.turns)))
+        self._by_role: dict[str, list[int]] = {}
         self.timed = any(t.begin_ms is not None for t in self.turns)
         self._normalizer = normalizer
         self._texts: dict[int, NormalizedText] = {}
@@ -77,7 +79,13 @@ class View:
         return self._violations(index) if self._violations else ()
 
     def of_role(self, turns: Sequence[int], role: str | None) -> list[int]:
-        return list(turns) if role is None else [i for i in turns if self.roles[i] == role]
+        if role is None:
+            return list(turns)
+        if turns is self.everything:  # the common case, asked by most rules: once per conversation
+            if role not in self._by_role:
+                self._by_role[role] = [i for i in turns if self.roles[i] == role]
+            return self._by_role[role]
+        return [i for i in turns if self.roles[i] == role]
 
 
 def merged(hits: Sequence[Hit]) -> list[Hit]:
@@ -129,17 +137,19 @@ class Say(Op):
         self.anything = not (self.patterns or self.rules or self.categories)
 
     def span(self, view: View, index: int) -> tuple[int, int] | None:
-        """The first unexcused span in turn `index` (original offsets), or None."""
+        """The first unexcused span in turn `index` (original offsets), or None.  The `unless`
+        patterns are searched only in a turn that has something to excuse (most turns have not)."""
         text = view.text(index)
+        found = sorted((m.start, m.end) for p in self.patterns for m in p.search(text))
+        flagged = sorted((v.start, v.end) for v in view.violations(index) if self._names(v)) if self.rules or self.categories else []
+        if not found and not flagged:
+            return None
         excused = [(m.start, m.end) for p in self.unless for m in p.search(text)]
-        for start, end in sorted((m.start, m.end) for p in self.patterns for m in p.search(text)):
+        for start, end in found:
             if not any(a < end and start < b for a, b in excused):
                 return text.original_span(start, end)
-        if self.rules or self.categories:
-            excused = [text.original_span(a, b) for a, b in excused]
-            flagged = sorted((v.start, v.end) for v in view.violations(index) if self._names(v))
-            return next(((s, e) for s, e in flagged if not any(a < e and s < b for a, b in excused)), None)
-        return None
+        excused = [text.original_span(a, b) for a, b in excused]
+        return next(((s, e) for s, e in flagged if not any(a < e and s < b for a, b in excused)), None)
 
     def _names(self, violation: Violation) -> bool:
         return violation.category in self.categories or any(fnmatch.fnmatchcase(violation.rule, r) for r in self.rules)

@@ -154,7 +154,7 @@ def evaluate(rules: Sequence[CompiledConversationRule], conversation: Conversati
     out by `when`, or skipped).  `violations(i)` gives turn i's utterance violations, for rules that
     name phrase rules or categories."""
     view = op.View(conversation, normalizer, violations)
-    everything = op.Scope(tuple(range(len(conversation.turns))), None)
+    everything = op.Scope(view.everything, None)
     findings: list[Finding] = []
     not_applied: list[str] = []
     for rule in rules:
