@@ -124,7 +124,8 @@ def score_of(tmp_path, *args):
     write_jsonl(calls, BAD_CALL)
     out = tmp_path / "out"
     # --force: the tests that call this twice replace the first run with the second
-    result = run("score", str(calls), "-p", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call", "--force", *args)
+    result = run("score", str(calls), "-p", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call",
+                 "--template", "seed-003", "--force", *args)
     assert result.exit_code == 0, result.output
     (line,) = (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
     with open(out / "rules.csv", encoding="utf-8-sig", newline="") as handle:

@@ -152,7 +152,7 @@ def test_a_conversation_example_needs_a_turn(write_pack):
      examples: {flag: [[]], clean: [["坐席: 您好"]]}}
 """
     message = refused(write_pack, HEAD + conversation_rule)
-    assert "conversation rule 'conv-open': examples.flag.0: List should have at least 1 item" in message
+    assert "conversation rule 'conv-open': examples.flag.0.turns: List should have at least 1 item" in message
 
 
 def test_extends_deeper_than_the_limit_is_refused(write_pack, tmp_path, monkeypatch):

@@ -61,7 +61,7 @@ appeal,r2,2,abuse-threat,0,3,李四,没有骂人,,,,
 def run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
     (folder / "calls.jsonl").write_text("\n".join(CALLS) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["score", str(folder / "calls.jsonl"), "--channel", "chat", "--out", str(folder / "qa"), "-j", "1"])
+    result = runner.invoke(app, ["score", str(folder / "calls.jsonl"), "--channel", "chat", "--out", str(folder / "qa"), "-j", "1", "--template", "seed-003"])
     assert result.exit_code == 0, result.output
     return folder / "qa"
 
@@ -266,7 +266,7 @@ def test_the_machine_stage_rebuilt_from_the_run_is_what_the_scorer_charged(tmp_p
     results = [json.loads(l) for l in (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(results) >= 8 and sum(len(r["deductions"]) for r in results) >= 10
     for result in results:
-        machine = review_conversation(result, [], load_template("seed-003"), catalog.get, titles).stages[0]
+        machine = review_conversation(result, [], load_template(result["template"]["id"]), catalog.get, titles).stages[0]
         rebuilt = [d.to_dict() for d in machine.deductions]
         assert rebuilt == [{k: v for k, v in d.items() if k != "seq"} for d in result["deductions"]], result["id"]
         assert (machine.score, machine.vetoed) == (result["score"], result["vetoed"])

@@ -35,7 +35,7 @@ SELECT = """(el, needle) => {
 @pytest.fixture
 def run(tmp_path):
     (tmp_path / "calls.jsonl").write_text("\n".join(CALLS) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["score", str(tmp_path / "calls.jsonl"), "--channel", "chat", "--out", str(tmp_path / "qa"), "-j", "1"])
+    result = runner.invoke(app, ["score", str(tmp_path / "calls.jsonl"), "--channel", "chat", "--out", str(tmp_path / "qa"), "-j", "1", "--template", "seed-003"])
     assert result.exit_code == 0, result.output
     return tmp_path / "qa"
 

@@ -69,6 +69,8 @@ def lexicon_show(ctx: typer.Context,
         try:
             compiled = checker.rule(rule_id)
         except PhrasecheckError:
+            if any(c.rule.id == rule_id for c in checker.conversation_rules):
+                return _show_conversation_rule(console(ctx), checker, checker.conversation_rule(rule_id))
             continue
         rule = compiled.rule
         out = console(ctx)
@@ -104,6 +106,55 @@ def lexicon_show(ctx: typer.Context,
         out.print(Text(f"\nSource: {rule.origin}{note}", style="dim"))
         return
     raise fail(f"unknown rule {rule_id!r}" + (f" in pack {pack!r}" if pack else " in any installed pack"))
+
+
+def _show_conversation_rule(out, checker: Checker, compiled) -> None:
+    """A conversation rule the way `show` documents a phrase rule: its check (the operators), why,
+    a flagged example conversation with what it finds, what to say, a clean example."""
+    import yaml
+
+    from ..conversation import Conversation, Turn
+    from ..qa.rules import evaluate
+
+    rule = compiled.rule
+    home = checker.rule_home[rule.id].stem
+    out.print(Text(rule.id, style="bold"), Text(f"  {rule.severity} · {rule.kind} · {compiled.category} · pack {home}", style="dim"))
+    out.print(Text("\nWhat it does", style="bold"))
+    filters = ", ".join(f"{name} is {' or '.join(values)}" for name, values in rule.when.fields.items()) if rule.when else ""
+    out.print(rule.title + (f" (only when {filters})" if filters else ""))
+    check = yaml.safe_dump({"check": _written(rule.check.model_dump(exclude_none=True, by_alias=True))}, allow_unicode=True, sort_keys=False,
+                           default_flow_style=None, width=120)
+    out.print(Text(check.rstrip(), style="cyan"))
+    out.print(Text("\nWhy is this bad?", style="bold"))
+    out.print(rule.why)
+    out.print(Text("\nExample", style="bold"))
+    for example in rule.examples.flag:
+        conversation = Conversation(id="example", channel=example.channel or rule.channels[0], meta=example.meta,
+                                    turns=[Turn(**t.model_dump()) for t in example.turns])
+        for turn in example.turns:
+            out.print(Text(f"  {'坐席' if turn.role == 'agent' else '客户'}: {turn.text}"))
+        findings, _ = evaluate((compiled,), conversation, checker.normalizer,
+                               lambda i: checker.check_turn(conversation.turns[i].text, conversation.turns[i].role).violations)
+        for finding in findings:
+            where = f"turn {finding.turn + 1}" if finding.turn is not None else "the conversation"
+            out.print(Text(f"  → {where}: {finding.message}", style=SEVERITY_STYLE[rule.severity]))
+    if compiled.suggestions:
+        out.print(Text("\nUse instead", style="bold"))
+        for line in compiled.suggestions:
+            out.print(Text(f"  {line}", style="green"))
+    out.print(Text("\nFine", style="bold"))
+    for example in rule.examples.clean:
+        out.print(Text("  " + " / ".join(f"{'坐席' if t.role == 'agent' else '客户'}: {t.text}" for t in example.turns)))
+    if rule.source:
+        note = f" ({rule.source.note})" if rule.source.note else ""
+        out.print(Text(f"\nSource: {rule.source}{note}", style="dim"))
+
+
+def _written(value):
+    """A dumped check without the empty lists every `say` carries, so it reads as written."""
+    if isinstance(value, dict):
+        return {k: _written(v) for k, v in value.items() if v != [] and v != {}}
+    return [_written(v) for v in value] if isinstance(value, list) else value
 
 
 def _show_list(out, compiled) -> None:

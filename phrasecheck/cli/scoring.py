@@ -25,14 +25,17 @@ def score(
     ctx: typer.Context,
     paths: List[str] = typer.Argument(..., metavar="PATH", help="Transcript files or folders (searched recursively)."),
     pack: str = PackOption,
-    template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default seed-003)."),
+    template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Scoring template name or YAML file (default call-centre; seed-003 is the other shipped one)."),
     out: Path = typer.Option(Path("phrasecheck-report"), "--out", "-o", metavar="DIR", help="Folder for conversations.jsonl, agents.csv, rules.csv, trends.csv, report.html."),
     force: bool = typer.Option(False, "--force", help="Replace the earlier run that --out holds."),
     output_format: ScoreFormat = typer.Option(ScoreFormat.jsonl, "--format", "-f", metavar=metavar(ScoreFormat),
                                               help="parquet: also write Parquet tables for BI tools (conversations, turns, violations…)."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="N", help="Worker processes (0: one per core)."),
     input_format: InputFormatOption = InputFormat,
-    agent_channel: int = typer.Option(0, metavar="N", help="ASR channel or speaker number that is the agent."),
+    agent_channel: Optional[int] = typer.Option(
+        None, metavar="N", help="The agent's track, numbered as the file numbers it: Alibaba ChannelId (else SpeakerId) "
+        "and Tencent SpeakerId from 0, iFlytek rl from 1, a canonical file's numeric channel column. "
+        "Default: the format's first track (0; iFlytek rl 1)."),
     channel: Optional[ChannelOption] = typer.Option(None, metavar=metavar(ChannelOption), help="Treat every conversation as a phone call or a chat."),
     select: Optional[List[str]] = SelectOption,
     ignore: Optional[List[str]] = IgnoreOption,

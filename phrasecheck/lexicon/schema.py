@@ -1,7 +1,7 @@
 """The pack schema: what a lexicon YAML file may say, validated field by field.
 
-Rules, word classes and the pack itself; courtesy lines and conversation rules are in
-`conversation_rules`, the pack-wide normalize, judge, scoring and classifier settings in
+Rules, word classes and the pack itself; courtesy lines are in `courtesy`, conversation rules
+and their operators in `conversation`, the pack-wide normalize, judge, scoring and classifier settings in
 `settings`.  A value that cannot work (a bad pattern, an unknown kind, a phrase past its limit,
 a negative deduction) is refused here, as one line naming the rule and the field.
 """
@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .conversation_rules import ConversationRule, Courtesy
+from .conversation import ConversationRule
+from .courtesy import Courtesy
 from .fields import SEVERITY_RANK, Severity, Source, StrictModel, check_pattern, example, kebab_id, listed, phrase
 from .limits import limits, shown
 from .settings import ClassifierConfig, JudgeConfig, NormalizeConfig, ScoringConfig

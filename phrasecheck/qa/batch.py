@@ -41,7 +41,7 @@ class Reading:
     """How to read the transcripts (the `score` command's input options)."""
 
     input_format: str = "auto"  # a name of readers.FORMATS
-    agent_channel: int = 0
+    agent_channel: int | None = None  # as the vendor numbers it; None: each format's first track
     channel: Channel | None = None
 
     def conversations(self, path: Path) -> Iterator[Conversation]:

@@ -1,6 +1,6 @@
 """Every input format, read into conversations (`score`) or utterances (`scan`) by the same parsers.
 
-    read_conversations(path, input_format="auto", agent_channel=0, channel=None) -> Iterator[Conversation]
+    read_conversations(path, input_format="auto", agent_channel=None, channel=None) -> Iterator[Conversation]
     read_utterances(path, input_format="auto") -> Iterator[Record]
 
 One module per format registers a `Reader` (name, parser, sniffer or claimer) in `registry`;
@@ -36,7 +36,7 @@ __all__ = ["FORMATS", "Input", "Limits", "Options", "Position", "Reader", "Recor
            "failure", "parse_time_ms", "read_conversations", "read_utterances", "register"]
 
 
-def read_conversations(path: str | Path, input_format: str = "auto", agent_channel: int = 0,
+def read_conversations(path: str | Path, input_format: str = "auto", agent_channel: int | None = None,
                        channel: Channel | None = None) -> Iterator[Conversation]:
     """Conversations of one transcript file (`-` is standard input), one at a time.
 

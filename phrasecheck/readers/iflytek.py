@@ -3,8 +3,9 @@
 ``{code, descInfo, content: {orderInfo, orderResult}}``: ``orderResult`` is a JSON string of
 ``lattice[]`` (or ``lattice2[]``), each ``json_1best`` another JSON string
 ``{st: {bg, ed, rl, rt: [{ws: [{cw: [{w}]}]}]}}``; the text is the first candidate word of each
-``ws``.  ``rl`` counts from 1 (rl 1 is track 0, rl 2 track 1; rl 0, no role separation, is track
-0).  A response with an error code or no result is an error.
+``ws``.  ``rl`` is the speaker as iFlytek numbers it, from 1: ``--agent-channel N`` names the rl
+of the agent (1 by default); rl 0 (no role separation) reads as rl 1.  A response with an error
+code or no result is an error.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def parse_iflytek(data: Input) -> Iterator[Transcript]:
         except (KeyError, IndexError, TypeError):
             raise InputError(f"{where}.json_1best: expected {{st: {{bg, ed, rl, rt: [{{ws: [{{cw: [{{w}}]}}]}}]}}}}") from None
         transcript.add_sentence(where, text=text, begin=sentence.get("bg"), end=sentence.get("ed"),
-                                track=max(track(sentence.get("rl"), where) - 1, 0), speaker=sentence.get("rl"),
-                                meta={})
+                                track=max(track(sentence.get("rl"), where), 1), speaker=sentence.get("rl"),
+                                meta={}, first_track=1)
     yield transcript
 
 

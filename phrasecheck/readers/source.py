@@ -44,7 +44,7 @@ class Options:
     a TXT; and what was read of a conversation before a bad line is kept.
     """
 
-    agent_channel: int = 0  # the ASR track (channel or speaker number) that is the agent
+    agent_channel: int | None = None  # the agent's track as the file numbers it; None: the format's first
     channel: Channel | None = None  # call or chat for every conversation, whatever the file says
     replies: bool = False
     limits: Limits = field(default_factory=Limits.from_environment)

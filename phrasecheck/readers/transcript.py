@@ -105,9 +105,10 @@ class Transcript:
         self.rows.append(Row(turn, id))
 
     def add_sentence(self, where: str, *, text: Any, begin: Any, end: Any, track: int, speaker: Any,
-                     meta: dict[str, Any]) -> None:
-        """An ASR sentence: times in ms, the track equal to the agent channel is the agent."""
-        self.add(model(Turn, where, role=track_role(track, self.data.options.agent_channel), text=text,
+                     meta: dict[str, Any], first_track: int = 0) -> None:
+        """An ASR sentence: times in ms; the track equal to the agent channel (by default the
+        format's `first_track`) is the agent."""
+        self.add(model(Turn, where, role=track_role(track, self.data.options.agent_channel, first_track), text=text,
                        speaker=text_or_none(speaker), meta=meta,
                        begin_ms=parse_time_ms(begin, f"{where}: begin", ms=True),
                        end_ms=parse_time_ms(end, f"{where}: end", ms=True)))

@@ -207,9 +207,10 @@ def track(value: Any, where: str) -> int:
     return found
 
 
-def track_role(found: int, agent_channel: int) -> TurnRole:
-    """ASR results: the track equal to the agent channel is the agent, any other the customer."""
-    return "agent" if found == agent_channel else "customer"
+def track_role(found: int, agent_channel: int | None, first: int = 0) -> TurnRole:
+    """ASR results: the track equal to the agent channel (as the vendor numbers it; by default the
+    format's first track) is the agent, any other the customer."""
+    return "agent" if found == (first if agent_channel is None else agent_channel) else "customer"
 
 
 def text_or_none(value: Any) -> str | None:

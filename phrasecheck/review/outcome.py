@@ -255,7 +255,9 @@ def _stage(name: str, label: str, template: Template, marks: list[Mark], result:
     charged = [hit for hit in (m.charged() for m in marks) if hit is not None]
     said = [hit for hit in charged if hit.kind == "utterance"]
     found = [hit for hit in charged if hit.kind != "utterance"]
-    score, vetoed, _, deductions = price(template, said, found, len(result.get("turns") or ()))
+    # Items the scorer found not applicable (every rule behind them skipped) stay so on review.
+    not_applicable = frozenset(item for d in result.get("dimensions") or () for item in d.get("not_applicable") or ())
+    score, vetoed, _, deductions = price(template, said, found, len(result.get("turns") or ()), not_applicable)
     stage = Stage(name, label, score, template.grade(score), score >= template.pass_mark and not vetoed, vetoed, deductions)
     if before is not None:
         stage.changes = _changes(name, before.deductions, deductions, marks, decided)

@@ -43,7 +43,8 @@ _CONVERSATION = {
     "schema": "string", "kind": "string", "id": "string", "source": "string", "channel": "string", "agent_id": "string",
     "agent_name": "string", "started_at": "string", "team": "string", "skill_group": "string", "score": "int", "grade": "string", "passed": "boolean", "vetoed": "boolean",
     "template": _struct({"id": "string", "title": "string", "pass_mark": "int"}), "lexicon": _LEXICON,
-    "dimensions": "array<" + _struct({"id": "string", "title": "string", "cap": "int", "deducted": "int", "score": "int"}) + ">",
+    "dimensions": "array<" + _struct({"id": "string", "title": "string", "cap": "int", "potential": "int", "deducted": "int", "score": "int",
+                                  "not_applicable": "array<string>"}) + ">",
     "deductions": f"array<{_DEDUCTION}>", "findings": f"array<{_FINDING}>", "turns": f"array<{_TURN}>",
     "stats": _struct({"turns": "int", "agent_turns": "int", "duration_ms": "bigint"}), "error": "string",
 }
