@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import time
 import traceback
 from urllib.parse import urlsplit
 
@@ -101,15 +100,16 @@ class Guard:
         """`receive` that counts a body without a declared length against the limit and gives the
         whole body `read_timeout` seconds to arrive; once it has, messages pass as they come."""
         size, complete = 0, False
-        deadline = time.monotonic() + self.read_timeout
+        deadline = asyncio.get_running_loop().time() + self.read_timeout
 
         async def bounded():
             nonlocal size, complete
             if complete:
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
                 expected = f"the {declared} bytes it announced" if declared is not None else "its body"
                 raise ApiError(408, "request_timeout", f"the client did not send {expected} within {self.read_timeout:g} s",
                                {"received_bytes": size, "read_timeout_seconds": self.read_timeout},

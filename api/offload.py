@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -23,11 +23,12 @@ from .pool import Busy, Crash, Expired, Lost
 
 log = logging.getLogger("phrasecheck.api")
 RETRY_AFTER = {"Retry-After": "1"}
+WATCH_AFTER = 0.05  # seconds of work after which a departing client is noticed
 
 
 def require_json(request: Request) -> None:
     """415 unless the body is declared JSON (`application/json`, or a `+json` type)."""
-    declared = request.headers.get("content-type", "")
+    declared = next((v.decode("latin-1") for k, v in request.scope["headers"] if k == b"content-type"), "")
     media = declared.split(";", 1)[0].strip().lower()
     if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
         got = f"not {declared!r}" if declared else "and the request has none"
@@ -39,9 +40,10 @@ async def offload(request: Request, job: Callable[..., Any]) -> Response:
     require_json(request)
     body = await request.body()
     service = service_of(request)
-    while True:
+    for _ in range(3):  # a second try has the packs; a third only if a reload came in between
         try:
-            outcome = await _unless_client_leaves(request, service.pool.run(service.settings.deadline, job, body))
+            work = service.pool.run(service.settings.deadline, job, body, small=len(body) <= service.settings.inline_bytes)
+            outcome = await _unless_client_leaves(request, work)
         except Busy:
             return error_response(503, "busy", "every check process is busy and the queue is full; try again shortly",
                                   {"processes": service.settings.pool_size, "queue": service.settings.pool_queue}, RETRY_AFTER)
@@ -65,24 +67,39 @@ async def offload(request: Request, job: Callable[..., Any]) -> Response:
         for message, args in outcome.logs:
             log.info(message, *args)
         return Response(outcome.body, status_code=outcome.status, headers=outcome.headers, media_type="application/json")
+    raise ApiError(503, "pack_unavailable", "the packs this request names kept changing while it was checked; try again",
+                   headers=RETRY_AFTER)
 
 
-async def _unless_client_leaves(request: Request, work: Any) -> Any:
-    """`work`'s result; `ClientDisconnect` (and `work` cancelled) if the client goes away first."""
-    task = asyncio.ensure_future(work)
-    gone = asyncio.ensure_future(_disconnected(request))
+async def _unless_client_leaves(request: Request, work: Awaitable[Any]) -> Any:
+    """`await work`, unless the client goes away first: then `work` is cancelled (its process is
+    stopped) and `ClientDisconnect` raised.  Only work that takes more than a moment is watched:
+    listening costs a task, more than a quick check itself."""
+    task = asyncio.current_task()
+    assert task is not None
+    left = False
+    watcher: asyncio.Task | None = None
+
+    async def watch() -> None:
+        nonlocal left
+        while (await request.receive())["type"] != "http.disconnect":  # the body is read: nothing else can come
+            pass
+        left = True
+        task.cancel()
+
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = asyncio.ensure_future(watch())
+
+    timer = asyncio.get_running_loop().call_later(WATCH_AFTER, start_watching)
     try:
-        await asyncio.wait((task, gone), return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if not left:
+            raise
+        task.uncancel()
+        raise ClientDisconnect() from None
     finally:
-        gone.cancel()
-        if not task.done():
-            task.cancel()
-    if task.done() and not task.cancelled():
-        return task.result()
-    raise ClientDisconnect()
-
-
-async def _disconnected(request: Request) -> None:
-    """Returns when the client has gone (the body is read, so the next message can only be that)."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
+        timer.cancel()
+        if watcher is not None:
+            watcher.cancel()

@@ -41,7 +41,7 @@ class LiveServer:
 
     def children(self) -> set[int]:
         """The server's living child processes (the check processes)."""
-        return {pid for pid, parent in _parents().items() if parent == self.process.pid and alive(pid)}
+        return children_of(self.process.pid)
 
     def logged(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -66,6 +66,10 @@ def _parents() -> dict[int, int]:
             continue  # gone meanwhile
         parents[int(stat.parent.name)] = int(fields[1])
     return parents
+
+
+def children_of(pid: int) -> set[int]:
+    return {child for child, parent in _parents().items() if parent == pid and alive(child)}
 
 
 def alive(pid: int) -> bool:

@@ -20,18 +20,19 @@ import pytest
 
 from api.app import Settings
 from api.settings import SettingsError
-from live import LiveServer, alive, wait_until
+from live import LiveServer, alive, children_of, wait_until
 from restapi import JSON, POLITE, assert_error
 
 ADVERSARIAL = "你办啥" * 1666
 HEAVY = json.dumps({"items": [{"text": ADVERSARIAL}] * 400}, ensure_ascii=False).encode()
-LIMITS = {"pool_size": 1, "pool_queue": 0, "deadline": 1, "read_timeout": 1,
+LIMITS = {"pool_size": 1, "pool_queue": 0, "deadline": 1, "read_timeout": 3, "inline_bytes": 0,
           "max_batch": 400, "max_request_chars": 2_000_000, "max_body_bytes": 8 << 20}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One check process, no queue, a one-second deadline and a one-second read timeout."""
+    """One check process for every body (none checked on the event loop), no queue, a one-second
+    deadline and a three-second read timeout (the heavy body, 6 MB, must arrive within it)."""
     live = LiveServer(tmp_path_factory.mktemp("live") / "server.log", **LIMITS)
     yield live
     live.stop()
@@ -76,16 +77,15 @@ def test_a_request_past_its_deadline_is_503_and_its_process_is_replaced(server):
 
 
 def test_a_full_queue_is_503_with_retry_after(server):
-    busy = None
-    with ThreadPoolExecutor(1) as background, httpx.Client(base_url=server.base, timeout=30) as client:
-        heavy = background.submit(post_heavy, server)
-        while busy is None and not heavy.done():
-            response = client.post("/v1/check", json={"text": POLITE})
-            if response.status_code == 503:
-                busy = response
-        heavy.result()
-    assert busy is not None, "the heavy request was over before another was refused"
-    error = assert_error(busy, 503, "busy")
+    """Two heavy requests at once, one process, no queue: one is checked (until the deadline), the
+    other refused at once.  (Tried again if the machine was so slow that they did not overlap.)"""
+    with ThreadPoolExecutor(2) as background:
+        for _ in range(5):
+            codes = {a.json()["error"]["code"]: a for a in background.map(lambda _: post_heavy(server), range(2))}
+            if "busy" in codes:
+                break
+    assert set(codes) == {"busy", "deadline_exceeded"}
+    error = assert_error(busy := codes["busy"], 503, "busy")
     assert error["detail"] == {"processes": 1, "queue": 0} and busy.headers["retry-after"] == "1"
 
 
@@ -110,7 +110,7 @@ def test_a_client_that_sends_less_than_it_announced_gets_408_and_is_closed(serve
     assert status.startswith(b"HTTP/1.1 408") and b"connection: close" in status.lower()
     error = json.loads(body)["error"]
     assert error["code"] == "request_timeout"
-    assert error["message"] == "the client did not send the 100 bytes it announced within 1 s"
+    assert error["message"] == "the client did not send the 100 bytes it announced within 3 s"
 
 
 def test_clients_that_leave_are_not_errors_and_free_their_process(server):
@@ -253,10 +253,20 @@ def test_requests_are_answered_in_parallel_by_the_check_processes(serve):
 
 
 def test_no_check_process_is_left_when_the_app_stops(serve):
-    client = serve()
+    client, before = serve(), children_of(os.getpid())
     with client:
         assert client.post("/v1/check", json={"text": POLITE}).status_code == 200
-        children = {p.process.pid for p in client.app.state.service.pool._processes}
-        assert children and all(alive(pid) for pid in children)
-    assert not any(alive(pid) for pid in children)
-    assert os.getpid() not in children
+        wait_until(lambda: len(children_of(os.getpid()) - before) == 2)  # the pool's size, forked once the pack is warm
+        forked = children_of(os.getpid()) - before
+    assert not any(alive(pid) for pid in forked)
+
+
+def test_a_small_request_gets_the_same_answer_on_the_event_loop_and_from_a_check_process(serve):
+    """Bodies up to PHRASECHECK_INLINE_BYTES may be checked on the event loop; 0 sends all to the processes."""
+    body = {"text": "这个业务不归我管，找别人去", "id": "m", "disabled_rules": ["deflect-not-my-job"]}
+    inline, pooled = serve("bank-counter"), serve("bank-counter", inline_bytes=0)
+    answers = [client.post("/v1/check", json=body) for client in (inline, pooled)]
+    assert answers[0].json() == answers[1].json() and answers[0].json()["decision"] == "block"
+    turns = [{"role": "customer", "text": "在吗"}, {"role": "坐席", "text": body["text"]}]
+    scores = [client.post("/v1/conversations/score", json={"id": "c", "turns": turns}).json() for client in (inline, pooled)]
+    assert scores[0] == scores[1] and scores[0]["score"] < 100
