@@ -13,7 +13,8 @@
 
 Design choices, each for the agent's chat tool waiting on `/v1/check` before a message is sent:
 the event loop only moves bytes, and every check, batch and conversation runs in a bounded pool
-of forked processes with a deadline, so no request can hold another or `/healthz`; results go
+of forked processes with a deadline (a short message on the loop itself, within half of its
+time), so no request can hold another or `/healthz`; results go
 out as `orjson` bytes of `to_dict()`; a broken lexicon never replaces a working one; the message
 text is never logged (unless `PHRASECHECK_LOG_TEXT=1`) and never put in an error.
 """

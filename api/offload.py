@@ -2,7 +2,8 @@
 
 `offload(request, job)` is the whole of a checking route.  It refuses a body that does not say
 it is JSON (415: what a cross-site form or a `text/plain` fetch sends cannot be a check), reads
-the body, and awaits `job` in the pool (`api.pool`, `api.jobs`) within the deadline.  A pack the
+the body, and awaits `job` in the pool (`api.pool`, `api.jobs`) within the deadline (a body of
+at most `inline_bytes` may be answered on the loop itself).  A pack the
 process did not inherit is compiled here and the job sent again.  Meanwhile it listens for the
 client: one that leaves stops its job, so an abandoned heavy request frees its process at once.
 """

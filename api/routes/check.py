@@ -1,9 +1,10 @@
 """`POST /v1/check` and `POST /v1/check/batch`: the agent's chat tool, before a message is sent.
 
 The work (validating the body, checking, writing the answer) runs in a check process
-(`api.offload`, `api.jobs`): a 5,000-character pathological text or a big batch then holds one
-process for at most the deadline, never the event loop and the requests behind it.  These
-routes declare no FastAPI dependency (see `api.deps`): they are the hot path.
+(`api.offload`, `api.jobs`), or for a short message on the event loop within its share: a
+5,000-character pathological text or a big batch then holds one process for at most the
+deadline, never the event loop and the requests behind it.  These routes declare no FastAPI
+dependency (see `api.deps`): they are the hot path.
 """
 
 from __future__ import annotations
