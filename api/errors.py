@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import http
 import json
+import logging
+import re
 from typing import Any
 
 import orjson
@@ -19,6 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
+
+log = logging.getLogger("phrasecheck.api")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 class ApiError(Exception):
@@ -44,19 +50,26 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorOut, "description": http.HTTPStatus(s).phrase} for s in (400, 401, 413, 422, *statuses)}
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_bytes(data: Any) -> bytes:
     try:
-        body = orjson.dumps(data)
+        return orjson.dumps(data)
     except orjson.JSONEncodeError:  # integers over 64 bits (a conversation's times, seq) are beyond orjson
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return Response(body, status_code=status, headers=headers, media_type="application/json")
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
-def error_response(status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> Response:
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json_bytes(data), status_code=status, headers=headers, media_type="application/json")
+
+
+def error_document(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if detail is not None:
         body["detail"] = detail
-    return json_response({"error": body}, status, headers)
+    return {"error": body}
+
+
+def error_response(status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> Response:
+    return json_response(error_document(code, message, detail), status, headers)
 
 
 def _where(loc: tuple | list) -> str:
@@ -76,6 +89,8 @@ def invalid(errors: list[dict[str, Any]], body: bytes = b"") -> ApiError:
         except UnicodeDecodeError as error:
             return ApiError(400, "invalid_utf8", f"request body is not valid UTF-8 ({error.reason} at byte {error.start})")
         reason = (broken.get("ctx") or {}).get("error", "JSON decode error")
+        if "hex escape" in reason and _SURROGATE_ESCAPE.search(body):
+            reason += r" (a lone surrogate escape: \ud800 to \udfff are halves of one character and come in pairs)"
         return ApiError(400, "invalid_json", f"request body is not valid JSON: {reason}")
     detail = []
     for e in errors:
@@ -85,6 +100,11 @@ def invalid(errors: list[dict[str, Any]], body: bytes = b"") -> ApiError:
         detail.append(entry)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return ApiError(422, "invalid_request", f"{detail[0]['loc']}: {detail[0]['message']}{more}", detail)
+
+
+def log_unexpected(kind: str, method: str, path: str, frames: str) -> None:
+    """An unexpected exception, logged with its frames but not its message: that may quote the text."""
+    log.error("unexpected %s in %s %s (message withheld: it may quote the text)\n%s", kind, method, path, frames)
 
 
 async def _on_api_error(request: Request, exc: ApiError) -> Response:
@@ -98,9 +118,24 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
     code = http.HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
     message = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(exc.status_code).phrase
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        message = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}"
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path: Starlette's own `Allow` names only the first
+    route that matched the path (`GET` for `/v1/ping`, which also takes `POST`)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:

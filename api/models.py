@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from phrasecheck import Conversation
@@ -17,7 +17,7 @@ from phrasecheck.conversation import Turn
 from phrasecheck.errors import InputError
 from phrasecheck.vocabulary import canonical_role, vocabulary
 
-_STRICT = ConfigDict(extra="forbid")
+_STRICT = ConfigDict(extra="forbid", strict=True)  # a request's `"line": false` or `"seq": "3"` is a 422, as the schema says
 _OUT = ConfigDict(extra="forbid", populate_by_name=True)
 
 
@@ -44,7 +44,9 @@ def _role_word(allowed: tuple[str, ...]) -> tuple[Any, str]:
             raise PydanticCustomError("unknown_role", "unknown role {role} (accepted words, case-insensitive: {listing})",
                                       {"role": repr(value), "listing": listing, "accepted": accepted}) from None
 
-    schema = {"type": "string", "enum": [w for words in accepted.values() for w in words]}
+    words = [w for spellings in accepted.values() for w in spellings]
+    numbers = [int(w) for w in words if w.isdecimal()]  # `"role": 1` is the CLI's `1` as a JSON number
+    schema = {"anyOf": [{"type": "string", "enum": words}, {"type": "integer", "enum": numbers}]}
     described = f"Any role word the command line takes, case-insensitive ({listing}); read as the canonical role."
     return Annotated[str, BeforeValidator(canonical), WithJsonSchema(schema)], described
 
@@ -59,7 +61,7 @@ class CheckRequest(BaseModel):
     """One message to check.  It is judged on its own: conversation rules (greeting, farewell,
     apology after a wait) need the whole conversation, `POST /v1/conversations/score`."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(**_STRICT, json_schema_extra={"examples": [
         {"text": "这个业务不归我管，找别人去", "role": "坐席", "pack": "bank-counter", "id": "msg-1"}]})
     text: str = Field(description="The message the agent is about to send.")
     role: CheckRole = Field("agent", description=f"Who says it. {CHECK_ROLE_WORDS} Customer messages are not scored (`scored: false`).",
@@ -78,12 +80,20 @@ class BatchRequest(BaseModel):
 class ScoreTurn(Turn):
     """A turn whose `role` may be any role word (`客户`, `坐席`, `0`, `1`…), as in transcript files."""
 
+    model_config = _STRICT
     role: TurnRoleWord = Field(description=f"Who speaks. {TURN_ROLE_WORDS}", examples=["agent", "客户", "坐席", "bot"])
+
+    @field_validator("seq", "begin_ms", "end_ms", "line", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        """JSON Schema's integers include `3.0`, strict pydantic's do not; `true` and `"3"` stay refused."""
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class ScoreRequest(Conversation):
     """A conversation (`phrasecheck.conversation.Conversation`) plus how to score it."""
 
+    model_config = _STRICT
     turns: list[ScoreTurn] = Field(min_length=1, description="Turns in the order they were said.")
     pack: str | None = Field(None, description="Lexicon pack name; the server's default otherwise.")
     template: str | None = Field(None, description="Scoring template name (default `call-centre`).")

@@ -4,7 +4,11 @@ A pack is compiled on first use and swapped as a whole (`Loaded`), so a request 
 consistent checker.  When a pack's files change (the `Watcher` looks every `reload_interval`
 seconds) or on `POST /v1/admin/reload`, it is compiled anew, and the new checker replaces the old
 one only if it compiles and passes its own examples: a broken lexicon is reported (the reload
-answer, `/readyz`, one log line) and the old one serves on.
+answer, `/readyz`, one log line) and the old one serves on.  Start-up, first use and reload all
+validate through the one `Loaded.compile`, so what start-up would refuse a reload refuses too.
+
+A reported error lasts as long as the files it describes: once they are back to what serves,
+`/readyz` drops it; a pack that never compiled is tried again when a pack file changes.
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ import logging
 import threading
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from starlette.concurrency import run_in_threadpool
 
 from phrasecheck import Checker, LexiconError
-from phrasecheck.lexicon import available_packs
+from phrasecheck.lexicon import available_packs, search_path
 
 from .errors import ApiError
 from .settings import Settings
@@ -47,6 +51,13 @@ def _digest(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def _source_stamps(name: str) -> tuple[Stamp, ...]:
+    """What a pack that never compiled may be built from: every pack file on the search path (it
+    may extend any of them), and the file itself when the pack is named by its path."""
+    paths = [p for d in search_path() for p in sorted(d.glob("*.yaml"))] + [Path(name)]
+    return tuple(file_stamp(p) for p in paths)
 
 
 @dataclass(frozen=True)
@@ -119,10 +130,11 @@ class Packs:
                     loaded = Loaded.compile(name)
                 except LexiconError as error:
                     self.errors[name] = str(error)
+                    self._failed_stamps[name] = _source_stamps(name)
                     log.error("pack %r does not compile: %s", name, error)
                     raise ApiError(503, "pack_unavailable", f"pack {name!r} does not compile: {error}") from None
                 self.loaded[name] = loaded
-                self.errors.pop(name, None)
+                self._settle(name)
         return loaded
 
     def reload(self, name: str) -> dict[str, Any]:
@@ -138,24 +150,44 @@ class Packs:
                     log.error("pack %r: reload failed, still serving %s: %s", name, old.version, error)
                 return {"pack": name, "status": "error", "error": str(error), "serving": old.version if old else None}
             self.loaded[name] = new
-            self.errors.pop(name, None)
-            self._failed_stamps.pop(name, None)
+            self._settle(name)
         if old is None or old.checker.digest != new.checker.digest:
             log.info("pack %r: now serving %s", name, new.version)
         return {"pack": name, "status": "reloaded", "serving": new.version}
 
     def poll(self) -> list[dict[str, Any]]:
-        """Reload every compiled pack whose files changed since it was compiled (or since it last failed)."""
+        """Reload every compiled pack whose files changed since it was compiled (or since it last
+        failed); try again a pack that never compiled when a pack file changed."""
         outcomes = []
         for name, loaded in list(self.loaded.items()):
             stamps = loaded.current_stamps()
             if stamps == loaded.stamps or stamps == self._failed_stamps.get(name):
                 continue
-            if not loaded.content_changed():  # touched, not edited
-                self.loaded[name] = Loaded(loaded.name, loaded.checker, loaded.rule_ids, loaded.files, stamps, loaded.loaded_at)
+            if not loaded.content_changed():  # touched, or edited back to what serves
+                self.loaded[name] = replace(loaded, stamps=stamps)
+                self._settle(name)
                 continue
             outcomes.append(self.reload(name))
+        for name in [n for n in self.errors if n not in self.loaded]:
+            if _source_stamps(name) != self._failed_stamps.get(name):
+                try:
+                    self.get(name)
+                except ApiError:
+                    pass  # logged, and in `errors` with the new message
         return outcomes
+
+    def current_errors(self) -> dict[str, str]:
+        """The last failed compile or reload per pack, except where the pack's files are back to
+        what it serves (an error describes files, not a moment)."""
+        for name in list(self.errors):
+            loaded = self.loaded.get(name)
+            if loaded is not None and loaded.current_stamps() != self._failed_stamps.get(name) and not loaded.content_changed():
+                self._settle(name)
+        return dict(self.errors)
+
+    def _settle(self, name: str) -> None:
+        self.errors.pop(name, None)
+        self._failed_stamps.pop(name, None)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
@@ -190,9 +222,15 @@ def warm(packs: Packs) -> None:
 
 
 @asynccontextmanager
-async def running(packs: Packs, settings: Settings) -> AsyncIterator[None]:
-    """While the app serves: the default pack warming up in a thread, and the watcher if enabled."""
-    warmup = asyncio.ensure_future(run_in_threadpool(warm, packs))
+async def running(packs: Packs, settings: Settings, then: Callable[[], None]) -> AsyncIterator[None]:
+    """While the app serves: the default pack warming up in a thread (and `then` called after it,
+    to fork the check processes with it), and the watcher if enabled."""
+
+    def warm_then() -> None:
+        warm(packs)
+        then()
+
+    warmup = asyncio.ensure_future(run_in_threadpool(warm_then))
     watcher = Watcher(packs, settings.reload_interval) if settings.reload_lexicons else None
     if watcher:
         watcher.start()

@@ -26,6 +26,13 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(1 << 20, ge=1)
     max_text_chars: int = Field(5000, ge=1)
     max_batch: int = Field(100, ge=1)
+    max_turns: int = Field(2000, ge=1, description="Turns in one conversation to score.")
+    max_request_chars: int = Field(100_000, ge=1, description="Characters of text in one request: all batch items or turns together.")
+    pool_size: int = Field(2, ge=1, description="Check processes: checking and scoring run there, off the event loop.")
+    pool_queue: int = Field(64, ge=0, description="Requests that may wait for a busy check process; one more is answered 503.")
+    inline_bytes: int = Field(512, ge=0, description="Bodies up to this size may be checked on the event loop, within half of its time; 0: never.")
+    deadline: float = Field(5.0, gt=0, description="Seconds a request may take, waiting included; past it, 503 and its check is stopped.")
+    read_timeout: float = Field(5.0, gt=0, description="Seconds a client has to send the body it announced; past it, 408.")
     log_text: bool = Field(False, description="Log the checked text (never by default).")
     reload_lexicons: bool = Field(True, description="Watch the compiled packs' files and recompile on change.")
     reload_interval: float = Field(1.0, gt=0, description="Seconds between looks at the pack files.")
@@ -36,6 +43,13 @@ class Settings(BaseModel):
         "max_body_bytes": "PHRASECHECK_MAX_BODY_BYTES",
         "max_text_chars": "PHRASECHECK_MAX_TEXT_CHARS",
         "max_batch": "PHRASECHECK_MAX_BATCH",
+        "max_turns": "PHRASECHECK_MAX_TURNS",
+        "max_request_chars": "PHRASECHECK_MAX_REQUEST_CHARS",
+        "pool_size": "PHRASECHECK_POOL_SIZE",
+        "pool_queue": "PHRASECHECK_POOL_QUEUE",
+        "inline_bytes": "PHRASECHECK_INLINE_BYTES",
+        "deadline": "PHRASECHECK_DEADLINE",
+        "read_timeout": "PHRASECHECK_READ_TIMEOUT",
         "log_text": "PHRASECHECK_LOG_TEXT",
         "reload_lexicons": "PHRASECHECK_RELOAD_LEXICONS",
     }

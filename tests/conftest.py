@@ -60,3 +60,22 @@ def mini_checker(write_pack):
         return Checker.load(str(path), verify_examples=False)
 
     return build
+
+
+@pytest.fixture
+def serve():
+    """`serve(pack, **settings)`: a test client of a fresh REST app (lexicon watcher off unless
+    asked), whose check processes stop with the test."""
+    from fastapi.testclient import TestClient
+
+    from api.app import Settings, create_app
+
+    apps = []
+
+    def make(pack: str = "core", **overrides) -> TestClient:
+        apps.append(create_app(pack, Settings(**{"reload_lexicons": False, **overrides})))
+        return TestClient(apps[-1])
+
+    yield make
+    for app in apps:
+        app.state.service.pool.close()

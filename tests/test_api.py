@@ -6,14 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
-from pathlib import Path
 
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 
 from api import models
 from api.errors import ErrorOut
@@ -21,24 +16,15 @@ from api.settings import SettingsError
 from api.app import Settings, create_app
 from phrasecheck import Checker
 from phrasecheck.lexicon import available_packs
+from restapi import DEFLECT, JSON, POLITE, assert_error
 
-DEFLECT = "这个业务不归我管，找别人去"
-POLITE = "您好，请问您需要办理什么业务？"
 QUIET = Settings(reload_lexicons=False)
 
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(create_app("bank-counter", QUIET))
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    error = response.json()["error"]
-    assert error["code"] == code and error["message"]
-    assert set(error) <= {"code", "message", "detail"}
-    return error
+    with TestClient(create_app("bank-counter", QUIET)) as client:  # its check processes stop with the module
+        yield client
 
 
 # -- checking ---------------------------------------------------------------------------------------
@@ -82,8 +68,10 @@ def test_disabled_rules_are_not_applied(client):
 
 
 def test_an_unknown_disabled_rule_is_named(client):
-    error = assert_error(client.post("/v1/check", json={"text": POLITE, "disabled_rules": ["no-such-rule"]}), 422, "unknown_rule")
-    assert "no-such-rule" in error["message"]
+    """404, as an unknown pack or template: the request is well formed (any string is a rule id
+    by the schema), it names a rule the pack does not have."""
+    error = assert_error(client.post("/v1/check", json={"text": POLITE, "disabled_rules": ["no-such-rule"]}), 404, "unknown_rule")
+    assert "no-such-rule" in error["message"] and error["detail"]["unknown_rules"] == ["no-such-rule"]
 
 
 def test_context_is_no_longer_accepted(client):
@@ -134,9 +122,11 @@ def test_an_unknown_role_word_names_the_field_and_the_accepted_words(client, pat
 def test_the_schema_lists_the_role_words(client):
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     role = schemas["CheckRequest"]["properties"]["role"]
-    assert {"agent", "客服", "坐席", "1", "customer", "客户", "顾客", "0"} <= set(role["enum"]) and "bot" not in role["enum"]
+    words, numbers = role["anyOf"]
+    assert {"agent", "客服", "坐席", "1", "customer", "客户", "顾客", "0"} <= set(words["enum"]) and "bot" not in words["enum"]
+    assert numbers == {"type": "integer", "enum": [1, 0]}  # `"role": 1` is documented, not just accepted
     assert "case-insensitive" in role["description"] and "坐席" in role["examples"]
-    assert {"bot", "机器人", "系统"} <= set(schemas["ScoreTurn"]["properties"]["role"]["enum"])
+    assert {"bot", "机器人", "系统"} <= set(schemas["ScoreTurn"]["properties"]["role"]["anyOf"][0]["enum"])
 
 
 def test_another_pack_can_be_chosen_per_request(client):
@@ -269,8 +259,6 @@ def test_a_conversation_is_scored(client):
 
 
 # -- garbage in, one error shape out ----------------------------------------------------------------
-JSON = {"content-type": "application/json"}
-
 
 @pytest.mark.parametrize("body, status, code, where", [
     (b"{", 400, "invalid_json", None),
@@ -302,20 +290,18 @@ def test_a_10_mb_body_is_refused_before_it_is_read(client):
     assert error["message"] == f"request body is {10 << 20} bytes; the limit is {1 << 20}"
 
 
-def test_a_streamed_body_without_length_is_counted():
-    app = create_app("core", Settings(max_body_bytes=1000, reload_lexicons=False))
-
+def test_a_streamed_body_without_length_is_counted(serve):
     def chunks():
         for _ in range(20):
             yield b'{"text": "' + b"a" * 100
 
-    response = TestClient(app).post("/v1/check", content=chunks(), headers=JSON)
+    response = serve(max_body_bytes=1000).post("/v1/check", content=chunks(), headers=JSON)
     error = assert_error(response, 413, "body_too_large")
     assert "the limit is 1000" in error["message"]
 
 
-def test_text_and_batch_limits_name_the_item_and_the_limit():
-    client = TestClient(create_app("core", Settings(max_text_chars=20, max_batch=3, reload_lexicons=False)))
+def test_text_and_batch_limits_name_the_item_and_the_limit(serve):
+    client = serve(max_text_chars=20, max_batch=3)
     error = assert_error(client.post("/v1/check", json={"text": "好" * 21}), 422, "text_too_long")
     assert error["message"] == "text is 21 characters; the limit is 20"
     items = [{"text": "好"}, {"text": "好" * 30}]
@@ -327,8 +313,8 @@ def test_text_and_batch_limits_name_the_item_and_the_limit():
 
 
 # -- API keys -----------------------------------------------------------------------------------------
-def test_api_keys_guard_the_api_but_not_health_page_or_docs():
-    client = TestClient(create_app("core", Settings(api_keys=frozenset({"k1", "k2"}), reload_lexicons=False)))
+def test_api_keys_guard_the_api_but_not_health_page_or_docs(serve):
+    client = serve(api_keys=frozenset({"k1", "k2"}))
     error = assert_error(client.post("/v1/check", json={"text": POLITE}), 401, "unauthorized")
     assert "X-API-Key" in error["message"]
     assert_error(client.post("/v1/check", json={"text": POLITE}, headers={"Authorization": "Bearer nope"}), 401, "unauthorized")
@@ -370,125 +356,27 @@ def test_settings_are_validated_once_with_errors_naming_the_variable(monkeypatch
         QUIET.pack = "retail"
 
 
-# -- lexicon reload -----------------------------------------------------------------------------------
-PACK = """\
-pack: shop-test
-title: 测试用小店
-version: "{version}"
-extends: [core]
-rules:
-  - id: shop-take-it-or-leave-it
-    category: 顶撞
-    severity: error
-    scenario: 顾客挑选商品时
-    phrases: ["{phrase}"]
-    why: 顶撞顾客。
-    suggest: ["您慢慢挑，有需要随时叫我。"]
-    source: {{seed: "001", line: "1"}}
-    examples: {{flag: ["{flag}"], clean: ["您慢慢看"]}}
-"""
-
-
-def pack(version: str, phrase: str, flag: str | None = None) -> str:
-    return PACK.format(version=version, phrase=phrase, flag=flag or phrase)
-
-OLD_LINE = "这件衣服爱买不买，随你"
-NEW_LINE = "这款卖完了，去别家吧"
-
-
-def rules_fired(client, text: str) -> list[str]:
-    response = client.post("/v1/check", json={"text": text, "pack": "shop-test"})
-    assert response.status_code == 200, response.text
-    return [v["rule"] for v in response.json()["violations"]]
-
-
-@pytest.fixture
-def lexicons(tmp_path, monkeypatch):
-    monkeypatch.setenv("PHRASECHECK_LEXICONS", str(tmp_path))
-    path = tmp_path / "shop-test.yaml"
-    path.write_text(pack("1", "爱买不买"), encoding="utf-8")
-    return path
-
-
-def test_a_broken_lexicon_never_replaces_a_working_one(lexicons: Path, caplog, capsys):
-    caplog.set_level(logging.DEBUG)
-    client = TestClient(create_app("core", QUIET))
-    client.post("/v1/check", json={"text": POLITE})  # the default pack: what /readyz waits for
-    assert rules_fired(client, OLD_LINE) == ["shop-take-it-or-leave-it"]
-
-    lexicons.write_text("pack: shop-test\nrules: [oops\n", encoding="utf-8")
-    error = assert_error(client.post("/v1/admin/reload", params={"pack": "shop-test"}), 422, "lexicon_error")
-    assert str(lexicons) in error["message"] and "invalid YAML" in error["message"]
-    assert rules_fired(client, OLD_LINE) == ["shop-take-it-or-leave-it"]  # the old rules still serve
-    ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and "invalid YAML" in ready["packs"]["shop-test"]["reload_error"]
-
-    lexicons.write_text(pack("1", "去别家吧", flag="这句不会被标出"), encoding="utf-8")
-    error = assert_error(client.post("/v1/admin/reload", params={"pack": "shop-test"}), 422, "lexicon_error")
-    assert "shop-take-it-or-leave-it" in error["message"]  # names the rule whose own example fails
-
-    lexicons.write_text(pack("2", "去别家吧"), encoding="utf-8")
-    response = client.post("/v1/admin/reload", params={"pack": "shop-test"})
-    assert response.status_code == 200 and response.json()["packs"][0]["serving"].startswith("2+")
-    models.ReloadOut.model_validate(response.json())
-    assert rules_fired(client, NEW_LINE) == ["shop-take-it-or-leave-it"]
-    assert "shop-take-it-or-leave-it" not in rules_fired(client, OLD_LINE)  # core may still object to it
-    assert client.get("/readyz").json()["packs"]["shop-test"]["reload_error"] is None
-
-    logged = caplog.text + "".join(capsys.readouterr())
-    assert "reload failed" in logged and "shop-test" in logged
-    for text in (OLD_LINE, NEW_LINE, DEFLECT):
-        assert text not in logged
-
-
-def test_edited_pack_files_are_reloaded_by_themselves(lexicons: Path):
-    settings = Settings(reload_interval=0.05)
-    with TestClient(create_app("core", settings)) as client:
-        assert rules_fired(client, NEW_LINE) == []
-        lexicons.write_text("pack: [broken\n", encoding="utf-8")
-        wait_for(lambda: client.get("/readyz").json()["packs"]["shop-test"]["reload_error"])
-        assert rules_fired(client, OLD_LINE) == ["shop-take-it-or-leave-it"]
-        lexicons.write_text(pack("3", "去别家吧"), encoding="utf-8")
-        wait_for(lambda: rules_fired(client, NEW_LINE) == ["shop-take-it-or-leave-it"])
-
-
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the lexicon watcher did not pick up the change"
-        time.sleep(0.05)
-
-
 # -- what gets logged ---------------------------------------------------------------------------------
-def test_an_unexpected_error_is_a_500_that_never_logs_the_text(client, caplog, monkeypatch):
+def test_an_unexpected_error_is_a_500_that_never_logs_the_text(serve, caplog, monkeypatch):
     caplog.set_level(logging.DEBUG)
     secret = "客户身份证号码是一二三四五"
 
     def explode(text, *args, **kwargs):
         raise RuntimeError(f"could not check {text!r}")
 
+    client = serve("bank-counter")
     loaded = client.app.state.service.packs.get("bank-counter")
-    monkeypatch.setattr(loaded.checker, "check", explode)
+    monkeypatch.setattr(loaded.checker, "check", explode)  # before the check processes fork, so they inherit it
     error = assert_error(client.post("/v1/check", json={"text": secret}), 500, "internal_error")
     assert secret not in json.dumps(error, ensure_ascii=False)
     assert "RuntimeError" in caplog.text and secret not in caplog.text
 
 
-def test_text_is_logged_only_when_asked(caplog):
+def test_text_is_logged_only_when_asked(serve, caplog):
     caplog.set_level(logging.DEBUG)
-    quiet = TestClient(create_app("core", QUIET))
+    quiet = serve()
     quiet.post("/v1/check", json={"text": POLITE})
     assert POLITE not in caplog.text
-    loud = TestClient(create_app("core", Settings(log_text=True, reload_lexicons=False)))
+    loud = serve(log_text=True)
     loud.post("/v1/check", json={"text": POLITE})
     assert POLITE in caplog.text
-
-
-# -- anything the OpenAPI document allows (and much it does not) --------------------------------------
-openapi = schemathesis.openapi.from_asgi("/openapi.json", create_app("bank-counter", QUIET)).exclude(path="/v1/admin/reload")
-
-
-@openapi.parametrize()
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-def test_no_request_makes_the_service_fail(case):
-    case.validate_response(case.call(), checks=[not_a_server_error])

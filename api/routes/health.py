@@ -20,13 +20,15 @@ async def healthz() -> Response:
 
 @router.get("/readyz", responses={200: {"model": ReadyOut}, 503: {"model": ReadyOut, "description": "Still compiling the default pack"}})
 async def readyz(service: ServiceDep) -> Response:
-    """Ready when the default pack is compiled; lists compiled packs and any failed reload."""
+    """Ready when the default pack is compiled; lists compiled packs and any failed compile or reload
+    whose files are still as they were when it failed."""
     packs = service.packs
     ready = packs.default in packs.loaded
+    errors = packs.current_errors()
     detail = {
         "default": packs.default,
-        "packs": {name: {"version": l.version, "rules": len(l.rule_ids), "reload_error": packs.errors.get(name)}
+        "packs": {name: {"version": l.version, "rules": len(l.rule_ids), "reload_error": errors.get(name)}
                   for name, l in packs.loaded.items()},
-        "errors": dict(packs.errors),
+        "errors": errors,
     }
     return json_response({"status": "ready" if ready else "starting", **detail}, 200 if ready else 503)

@@ -1,0 +1,44 @@
+"""Anything the OpenAPI document allows, and much it does not: schemathesis, every check and every
+phase, against a real server.  Bounded here (a fixed seed, few examples per operation) to keep
+the suite quick; `python benchmarks/fuzz_api.py` runs the same for longer with fresh seeds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from live import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def schemathesis_command(base: str, max_examples: int, seed: int | None) -> list[str]:
+    """The one command line the test and the benchmark run."""
+    command = [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json", "--checks", "all",
+               "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(max_examples),
+               "--request-timeout", "60", "--generation-database", "none", "--no-color"]
+    return command + (["--seed", str(seed)] if seed is not None else [])
+
+
+# An inline house rule is checked beyond what JSON Schema can say (its patterns must parse, its own
+# example conversations must pass), so a schema-valid one may rightly be refused with 422 naming
+# the rule and field; everywhere else a schema-valid request must be accepted.
+CONFIG = """
+[[operations]]
+include-path = "/v1/conversations/score"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
+"""
+
+
+def test_schemathesis_finds_nothing(tmp_path):
+    (tmp_path / "schemathesis.toml").write_text(CONFIG, encoding="utf-8")
+    server = LiveServer(tmp_path / "server.log", pack="bank-counter")
+    try:
+        run = subprocess.run(schemathesis_command(server.base, max_examples=15, seed=13), capture_output=True, text=True,
+                             cwd=tmp_path, timeout=900)
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
+    logged = server.logged()
+    assert "ERROR" not in logged and "Traceback" not in logged, logged[-5000:]
