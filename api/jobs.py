@@ -20,7 +20,9 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from phrasecheck import SCHEMA, LexiconError
+from phrasecheck import SCHEMA, Checker, LexiconError, PhrasecheckError
+from phrasecheck.lexicon import available_packs
+from phrasecheck.qa.house import HouseRules, HouseRulesError
 from phrasecheck.qa.template import available_templates
 
 from .errors import ApiError, error_document, invalid, json_bytes
@@ -175,4 +177,20 @@ def score(serving: Serving, body: bytes) -> Reply:
             template = loaded.checker.template(conversation.template)
         except LexiconError as error:
             raise ApiError(503, "template_unavailable", f"template {conversation.template!r} does not load: {error}") from None
-    return timed(lambda: loaded.checker.score_conversation(conversation, template).to_dict())
+    house = None if conversation.house_rules is None else _house_rules(loaded.checker, conversation.house_rules)
+    return timed(lambda: loaded.checker.score_conversation(conversation, template, house_rules=house).to_dict())
+
+
+def _house_rules(checker: Checker, document: str | dict[str, Any]) -> HouseRules:
+    """The request's house rules compiled (cached per checker), or the error naming rule and field."""
+    if isinstance(document, str):
+        known = available_packs()
+        if document not in known:
+            raise ApiError(404, "unknown_pack", f"unknown pack {document!r} in house_rules (known packs: {', '.join(known)})",
+                           {"known_packs": list(known)})
+    try:
+        return checker.house_rules(document)
+    except HouseRulesError as error:
+        raise ApiError(422, "invalid_house_rules", str(error), [{"rule": error.rule, "field": error.field}]) from None
+    except PhrasecheckError as error:  # a named pack that does not load
+        raise ApiError(422, "invalid_house_rules", str(error), [{"rule": None, "field": None}]) from None

@@ -96,7 +96,15 @@ class ScoreRequest(Conversation):
     model_config = _STRICT
     turns: list[ScoreTurn] = Field(min_length=1, description="Turns in the order they were said.")
     pack: str | None = Field(None, description="Lexicon pack name; the server's default otherwise.")
-    template: str | None = Field(None, description="Scoring template name (default `seed-003`).")
+    template: str | None = Field(None, description="Scoring template name (default `call-centre`).")
+    house_rules: str | dict[str, Any] | None = Field(
+        None, description="Conversation rules to score with besides the pack's: an inline document "
+        "`{conversation_rules: [...]}` written with the operators of docs/operators.md (the pack schema, examples "
+        "included), or the name of a pack whose conversation rules are added. A bad rule is a 422 naming the rule and the field.",
+        examples=[{"conversation_rules": [{
+            "id": "house-no-farewell", "title": "未道别", "severity": "warning", "why": "服务结束要道别。",
+            "check": {"absent": {"say": {"phrases": ["再见"]}}, "range": {"role": "agent", "last": 1}},
+            "examples": {"flag": [["坐席: 好的"]], "clean": [["坐席: 好的，再见"]]}}]}])
 
 
 # -- responses -------------------------------------------------------------------------------------
@@ -156,8 +164,10 @@ class DimensionOut(BaseModel):
     id: str
     title: str
     cap: int
+    potential: int = Field(description="The cap less the points of this conversation's N/A items.")
     deducted: int
-    score: int
+    score: int = Field(description="`potential` less `deducted`.")
+    not_applicable: list[str] = Field(description="Items whose rules did not apply to this conversation (filtered out or skipped).")
 
 
 class EvidenceOut(BaseModel):
@@ -178,7 +188,7 @@ class EvidenceOut(BaseModel):
 class DeductionOut(EvidenceOut):
     item: str
     title: str
-    dimension: str | None = Field(description="`null` for a veto.")
+    dimension: str | None = Field(description="`null` for a conversation veto (致命项); a dimension veto names its dimension.")
     points: int
     veto: bool
     category: str
@@ -218,6 +228,9 @@ class ConversationResultOut(BaseModel):
     channel: Literal["call", "chat"] | None
     agent_id: str | None
     agent_name: str | None
+    started_at: str | None = Field(None, description="When the first turn began (ISO 8601), where the input gives date-times.")
+    team: str | None = Field(None, description="The team (班组) the input names on the conversation or its lines.")
+    skill_group: str | None = Field(None, description="The skill group (技能组, queue) the input names.")
     score: int
     grade: str
     passed: bool

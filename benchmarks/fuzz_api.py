@@ -3,15 +3,14 @@
     python benchmarks/fuzz_api.py [--max-examples 500] [--seed N] [--pack bank-counter]
 
 The same run as `tests/test_schemathesis.py` (every check, every phase: examples, coverage,
-fuzzing, stateful; a real `phrasecheck serve`), with more examples per operation and a fresh seed
-unless one is given.  Prints schemathesis's report and exits with its code; afterwards the
+fuzzing, stateful; a real `phrasecheck serve`; `house_rules` left to tests/test_house_rules.py, see
+tests/schemathesis_hooks.py), with more examples per operation and a fresh seed unless one is given.  Prints schemathesis's report and exits with its code; afterwards the
 server's log is searched for anything logged as an error.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +19,7 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 
 from live import LiveServer  # noqa: E402
-from test_schemathesis import schemathesis_command  # noqa: E402
+from test_schemathesis import run_schemathesis  # noqa: E402
 
 
 def main() -> int:
@@ -32,7 +31,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = LiveServer(Path(tmp) / "server.log", pack=args.pack)
         try:
-            code = subprocess.run(schemathesis_command(server.base, args.max_examples, args.seed), cwd=tmp).returncode
+            code = run_schemathesis(server.base, args.max_examples, args.seed, Path(tmp)).returncode
         finally:
             server.stop()
         errors = [line for line in server.logged().splitlines() if "ERROR" in line or "Traceback" in line]

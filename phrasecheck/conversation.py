@@ -7,6 +7,7 @@ times leaves them `None`, and rules that need them report themselves as skipped.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +45,7 @@ class Conversation(BaseModel):
     agent_id: str | None = None  # filled from the turns when absent
     agent_name: str | None = None
     source: str | None = None  # file the conversation came from
+    started_at: datetime | None = None  # when the first turn began, where the input gives date-times (trends)
     meta: dict[str, Any] = {}
 
     def model_post_init(self, __context: Any) -> None:

@@ -11,3 +11,7 @@ class LexiconError(PhrasecheckError):
 
 class InputError(PhrasecheckError):
     """An input file or line cannot be read: names the file, the line and what was expected."""
+
+
+class OutputError(PhrasecheckError):
+    """An output file or folder cannot be written: names it and says why."""

@@ -1,11 +1,20 @@
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from phrasecheck import Checker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# Fuzz tests run a bounded number of examples in CI; `PHRASECHECK_FUZZ=long` (benchmarks/fuzz.py)
+# runs many more.  No deadline: shared machines make per-example timing meaningless.
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=80, deadline=None, database=None, derandomize=True, suppress_health_check=_QUIET)
+settings.register_profile("long", max_examples=3_000, deadline=None, database=None, suppress_health_check=_QUIET)
+settings.load_profile(os.environ.get("PHRASECHECK_FUZZ", "ci"))
 
 
 @pytest.fixture(scope="session")

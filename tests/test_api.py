@@ -249,7 +249,7 @@ def test_a_conversation_is_scored(client):
     assert result["score"] < 100 and result["grade"]
     assert [t["role"] for t in result["turns"]] == ["customer", "agent", "customer"]
     assert "counter-not-my-job-find-others" in [v["rule"] for v in result["turns"][1]["violations"]]
-    assert result["template"]["id"] == "seed-003"
+    assert result["template"]["id"] == "call-centre"  # the default
 
     error = assert_error(client.post("/v1/conversations/score", json={**conversation, "template": "nope"}), 404, "unknown_template")
     assert "seed-003" in error["message"]

@@ -123,7 +123,9 @@ def score_of(tmp_path, *args):
     calls = tmp_path / "calls.jsonl"
     write_jsonl(calls, BAD_CALL)
     out = tmp_path / "out"
-    result = run("score", str(calls), "-p", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call", *args)
+    # --force: the tests that call this twice replace the first run with the second
+    result = run("score", str(calls), "-p", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call",
+                 "--template", "seed-003", "--force", *args)
     assert result.exit_code == 0, result.output
     (line,) = (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
     with open(out / "rules.csv", encoding="utf-8-sig", newline="") as handle:

@@ -1,6 +1,7 @@
 """Conversation scoring: conversation rules, the seed-003 template, evidence for every point taken.
 
-Expected scores are worked out by hand from lexicons/templates/seed-003.yaml:
+Expected scores are worked out by hand from lexicons/templates/seed-003.yaml (named: the default
+is now the calibrated call-centre template, tests/test_templates.py):
 language cap 40 (error −2, warning −1 per hit), process cap 30 (opening −3, closing −3,
 wait −2 per hit), handling cap 30 (refusal −2, 不知道 −3, civility −1 once, 你 −1 once).
 """
@@ -61,8 +62,11 @@ def test_a_polite_call_scores_full_marks(bank):
     assert [f for f in result["findings"] if f["status"] == "violated"] == []
 
 
+SEED = "seed-003"
+
+
 def test_a_rude_call_loses_the_points_the_template_sets(bank):
-    result = bank.score_conversation(RUDE_CALL).to_dict()
+    result = bank.score_conversation(RUDE_CALL, SEED).to_dict()
     # greeting −3, self-introduction −3, 40 s wait without apology −2, no farewell −3 (process 11);
     # 不归我管，找别人去 −2 (language); 办不了 with no apology/reason/alternative −2, civility −1 (handling 3)
     assert deductions_by_item(result) == sorted([
@@ -77,7 +81,7 @@ def test_a_rude_call_loses_the_points_the_template_sets(bank):
 
 
 def test_every_deduction_points_at_its_turn_span_and_time(bank):
-    result = bank.score_conversation(RUDE_CALL).to_dict()
+    result = bank.score_conversation(RUDE_CALL, SEED).to_dict()
     language = next(d for d in result["deductions"] if d["item"] == "forbidden-language")
     assert language["turn"] == 2 and language["seq"] is None  # these turns carry no seq
     text = RUDE_CALL.turns[2].text

@@ -124,7 +124,7 @@ def details(html):
 def marked(html, cid, index):
     """Turn `index` of conversation `cid` as the page shows it, and the character offsets inside <mark>s."""
     anchor = f"c{[c for _, c in details(html)].index(cid)}-t{index}"
-    inner = re.search(rf'<li class="turn[^"]*" id="{anchor}">.*?<div class="text">(.*?)</div>', html, re.S).group(1)
+    inner = re.search(rf'<li class="turn[^"]*" id="{anchor}"[^>]*>.*?<div class="text">(.*?)</div>', html, re.S).group(1)
     text, offsets = "", set()
     for mark, plain in re.findall(r"<mark[^>]*>([^<]*)</mark>|([^<]+)", inner):
         piece = unescape(mark or plain)
@@ -134,9 +134,9 @@ def marked(html, cid, index):
     return text, offsets
 
 
-def test_write_returns_the_three_files(tmp_path):
+def test_write_returns_the_four_files(tmp_path):
     _, paths = written(tmp_path)
-    assert set(paths) == {"agents", "rules", "html"}
+    assert set(paths) == {"agents", "rules", "trends", "html"}
     assert all(p.parent == tmp_path and p.is_file() for p in paths.values())
 
 

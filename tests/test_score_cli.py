@@ -36,7 +36,8 @@ def test_score_writes_every_report_and_names_each_bad_file(tmp_path):
     (calls / "utf16.txt").write_bytes("坐席：您好\n客户：你好\n".encode("utf-16"))
     out = tmp_path / "out"
 
-    result = runner.invoke(app, ["score", str(calls), "--pack", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call"])
+    result = runner.invoke(app, ["score", str(calls), "--pack", "bank-counter", "--out", str(out), "--jobs", "1", "--channel", "call",
+                                 "--template", "seed-003"])
 
     assert result.exit_code == 2, result.output  # bad files: the exit code says so
     for name in ("truncated.json", "no-role.csv", "empty.jsonl", "utf16.txt"):
@@ -69,7 +70,8 @@ def test_score_of_clean_input_exits_zero_and_fail_under_exits_one(tmp_path):
     clean = runner.invoke(app, ["score", str(tmp_path / "good.jsonl"), "--out", str(tmp_path / "o1"), "--jobs", "1"])
     assert clean.exit_code == 0, clean.output
     # no --channel: self-introduction is skipped, so the bad call scores 100 − 3 − 3 − 2 − 1 = 91
-    strict = runner.invoke(app, ["score", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "o2"), "--jobs", "1", "--fail-under", "92"])
+    strict = runner.invoke(app, ["score", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "o2"), "--jobs", "1", "--fail-under", "92",
+                                 "--template", "seed-003"])
     assert strict.exit_code == 1, strict.output
 
 
@@ -115,3 +117,20 @@ def test_score_reads_chat_exports_without_their_internal_notes(tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     for note in ("内部备注", "已派单给张师傅", "先解绑再让她重绑"):  # internal notes never reach the report
         assert note not in html and all(note not in t["text"] for line in lines for t in line["turns"])
+
+
+def test_agent_channel_takes_the_vendors_own_numbering(tmp_path):
+    """iFlytek numbers speakers from 1 (rl): --agent-channel 1 is the default reading, 2 the other speaker."""
+    from pathlib import Path
+
+    sample = str(Path(__file__).parent / "data" / "transcripts" / "iflytek.json")
+
+    def first_roles(*option):
+        out = tmp_path / f"out{len(option)}{''.join(option)}"
+        result = runner.invoke(app, ["score", sample, "--out", str(out), "--jobs", "1", *option])
+        assert result.exit_code in (0, 1), result.output
+        (line,) = (out / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+        return [t["role"] for t in json.loads(line)["turns"][:2]]
+
+    assert first_roles() == first_roles("--agent-channel", "1") == ["agent", "customer"]
+    assert first_roles("--agent-channel", "2") == ["customer", "agent"]

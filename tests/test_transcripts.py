@@ -226,9 +226,12 @@ def test_iflytek_nested_json_strings():
     (call,) = read("iflytek.json")
     assert call.meta == {"order_id": "DKHJQ202405061530481234567890"} and call.channel == "call"
     assert call.turns[0].text == "您好，外卖平台客服，我是小吴，请问有什么可以帮您？"
-    assert roles(call) == ["agent", "customer", "agent", "customer", "agent"]  # rl "1" is track 0
+    assert roles(call) == ["agent", "customer", "agent", "customer", "agent"]  # rl "1" is the agent by default
     assert (call.turns[2].begin_ms, call.turns[2].end_ms) == (10010, 16880)
-    (flipped,) = read("iflytek.json", agent_channel=1)
+    # --agent-channel takes iFlytek's own numbering: rl counts from 1
+    (same,) = read("iflytek.json", agent_channel=1)
+    assert roles(same) == roles(call)
+    (flipped,) = read("iflytek.json", agent_channel=2)
     assert flipped.turns[0].role == "customer" and flipped.turns[1].role == "agent"
 
 

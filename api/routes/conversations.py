@@ -18,8 +18,9 @@ router = APIRouter(tags=["check"])
 @router.post("/v1/conversations/score", responses={200: {"model": ConversationResultOut}, **error_responses(404, 408, 415, 503)},
              openapi_extra=request_body(ScoreRequest))
 async def score_conversation(request: Request) -> Response:
-    """Score a whole call or chat on a template (default `seed-003`): every turn checked, the
-    conversation rules (greeting, farewell, apology after a wait…), deductions, grade, pass/fail.
+    """Score a whole call or chat on a template (default `call-centre`): every turn checked, the
+    conversation rules (greeting, farewell, apology after a wait…, and any `house_rules`),
+    deductions, grade, pass/fail.
 
     A turn's `role` takes the same words as transcript files and the command line (客户, 坐席, 0, 1…)."""
     return await offload(request, jobs.score)

@@ -5,11 +5,11 @@ configuration or input error (one line naming the file and line; results for lin
 one are printed).
 
 One module per command group: `app` (the root group, its global options and the configuration
-file), `lint` (check, scan), `scoring` (score), `lexicon` (with `wordlist`: lexicon import), `serve`;
-`base` and `options` hold what they share.
+file), `lint` (check, scan), `scoring` (score), `review` (review, trends), `lexicon` (with `wordlist`:
+lexicon import), `serve`; `base` and `options` hold what they share.
 """
 
-from . import lexicon, lint, scoring, serve, wordlist  # noqa: F401  (each registers its commands on `app`)
+from . import lexicon, lint, review, scoring, serve, wordlist  # noqa: F401  (each registers its commands on `app`)
 from .app import app
 
 

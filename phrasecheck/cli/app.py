@@ -4,6 +4,7 @@ defaults), and the output settings -q / --no-color."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,6 +12,7 @@ import typer
 
 from .. import __version__
 from ..config import ConfigError, default_map, find, read
+from ..output import tolerate_surrogates
 from .base import HELP_ASKED, Command, Group, Settings, fail, remember
 from .options import CONFIG_KEYS, CONFIGURED_COMMANDS, SHARED_KEYS
 
@@ -51,6 +53,7 @@ def root(
     Settings come from the command line, then the nearest phrasecheck.toml (or [tool.phrasecheck]
     in pyproject.toml) above the working directory, then the built-in defaults.
     """
+    tolerate_surrogates(sys.stdout)  # an undecodable file name or odd input field never stops the output
     if config is not None and isolated:
         raise fail("--config and --isolated exclude each other")
     no_color = no_color or os.environ.get("NO_COLOR", "") != ""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from ..errors import InputError, PhrasecheckError
-from ..readers import read_utterances
+from ..errors import InputError, OutputError, PhrasecheckError
+from ..output import json_text, keep_partial, open_partial
+from ..readers import failure, read_utterances
+from ..reports.parquet import write_scan
 from ..reports.terminal import Checked, Summary, dump_json, explain, sarif, table, write_csv
 from .app import command
 from .base import console, fail, load, settings
@@ -40,7 +41,7 @@ def check(
     except PhrasecheckError as error:
         raise fail(str(error)) from None
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json_text(result.to_dict(), indent=2))
     else:
         explain(console(ctx), result)
     raise typer.Exit(1 if over_threshold(result, fail_on) else 0)
@@ -59,9 +60,15 @@ def scan(
     output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report here instead of stdout."),
 ) -> None:
     """Lint exports, transcripts and canned-reply libraries: one result per utterance, in input order."""
+    binary = output_format is OutputFormat.parquet
+    if binary and output is None:
+        raise fail("--format parquet writes a binary file: give it with --output FILE")
     checker = load(pack)
     off = rules_off(ctx, checker, select, ignore)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        out = open_partial(output) if output and not binary else sys.stdout  # renamed to OUTPUT when the scan ends
+    except OutputError as error:
+        raise fail(str(error)) from None
     summary = Summary()
     collected = []
     errors = []
@@ -70,11 +77,14 @@ def scan(
         for path in files:
             try:
                 for record in read_utterances(path, input_format.value):
-                    result = checker.check_turn(record.text, record.role, record.id, meta=record.meta, disabled_rules=off)
+                    try:
+                        result = checker.check_turn(record.text, record.role, record.id, meta=record.meta, disabled_rules=off)
+                    except Exception as error:  # an engine bug costs this file only, like an unreadable line
+                        raise InputError(failure(f"{record.source}: {record.id}", error, "checking")) from None
                     summary.add(result)
                     over = over or over_threshold(result, fail_on)
                     if output_format is OutputFormat.jsonl:
-                        out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                        out.write(json_text(result.to_dict()) + "\n")
                         out.flush()
                     else:
                         collected.append(Checked(record, result))
@@ -88,9 +98,18 @@ def scan(
             dump_json(out, sarif(collected, [rule for rule in checker.rules if rule.id not in off]))
         elif output_format is OutputFormat.table:
             table(console(ctx, file=out), collected, None if settings(ctx).quiet else summary)
+        elif binary:
+            write_scan(output, collected)
+    except PhrasecheckError as error:
+        raise fail(str(error)) from None
     finally:
-        if output:
+        if output and not binary:
             out.close()
+    if output and not binary:
+        try:
+            keep_partial(output)
+        except OutputError as error:
+            raise fail(str(error)) from None
     for message in errors:
         typer.echo(f"phrasecheck: error: {message}", err=True)
     raise typer.Exit(2 if errors else 1 if over else 0)

@@ -30,6 +30,14 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     sarif = "sarif"
+    parquet = "parquet"
+
+
+class ScoreFormat(str, Enum):
+    """What `score` writes the conversation results as: conversations.jsonl, or Parquet tables."""
+
+    jsonl = "jsonl"
+    parquet = "parquet"
 
 
 class ChannelOption(str, Enum):
@@ -76,7 +84,7 @@ CONFIG_KEYS = {
     "agent-channel": Key(int),
     "channel": Key(str, choices(ChannelOption)),
     "role": Key(str),
-    "format": Key(str, choices(OutputFormat)),
+    "format": Key(str, tuple(dict.fromkeys((*choices(OutputFormat), *choices(ScoreFormat))))),
     "output": Key(str, path="always"),
     "out": Key(str, path="always"),
     "jobs": Key(int),

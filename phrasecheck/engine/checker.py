@@ -17,18 +17,18 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from ..errors import LexiconError
 from .judge import Decision, JudgeContext, Regions, judge, word_edge_problem
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
+from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .classify import available_models, load_model
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
-from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
-from .rules import CompiledRule, expand
+from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
-from .suggest import replacement, rewrite
+from .suggest import Separators, rewrite
 from .words import tokenizer
 
 ROLES = ("agent", "customer")
@@ -83,11 +83,9 @@ class Checker:
         self.scoring = scoring
         self.classes = {name: tuple(words) for name, words in classes.items()}
         self.normalizer = Normalizer(fillers, variants, dialect, initials)
+        self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
-            frame_patterns = tuple(
-                CompiledPattern(expand(f, self.classes, "judge.frames"), self.normalizer, phonetic=False)
-                for f in dict.fromkeys(frames)
-            )
+            frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
         self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles))
@@ -123,18 +121,18 @@ class Checker:
     def _sentence_classifier(self, config: ClassifierConfig, home) -> SentenceClassifier:
         unknown = [rule for rule in config.rules.values() if rule not in self._by_id]
         if unknown:
-            raise LexiconError(f"{home}: classifier.rules: unknown rule {unknown[0]!r}")
+            raise LexiconError(f"{home}: classifier.rules: unknown rule {shown(unknown[0])}")
         try:
             model = load_model(config.model, home.parent)
         except (OSError, ValueError, KeyError, TypeError) as error:
             shipped = ", ".join(available_models()) or "none"
-            raise LexiconError(f"{home}: classifier.model: cannot load {config.model!r} ({error}; shipped models: {shipped})") from None
+            raise LexiconError(f"{home}: classifier.model: cannot load {shown(config.model)} ({str(error)[:200]}; shipped models: {shipped})") from None
         rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
         return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars)
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
-            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.normalizer, self.classes, loaded.lists.get(rule.id))
+            return CompiledRule.compile(rule, loaded.pack.pack, depth, self.compiler, loaded.lists.get(rule.id))
         except ValueError as error:
             raise LexiconError(f"{loaded.path}: rule {rule.id!r}: {error}") from None
 
@@ -217,6 +215,7 @@ class Checker:
                                          regions=regions)], key=lambda c: c.start)
         violations = []
         replacements = []
+        separators = Separators(normalized) if kept else None
         for candidate in kept:
             compiled = self.rules[candidate.rule]
             rule, entry = compiled.rule, candidate.entry
@@ -244,7 +243,7 @@ class Checker:
                 )
             )
             if suggestions:  # a list entry may have no standard line: its words then stay
-                replacements.append(replacement(normalized, candidate.start, candidate.end, suggestions[0]))
+                replacements.append(separators.replacement(candidate.start, candidate.end, suggestions[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         if explain and self._classifier:
             failures += self._classifier.near_misses(Regions(normalized))
@@ -303,32 +302,41 @@ class Checker:
 
     # -- rule examples -------------------------------------------------------------------------
     def test_examples(self, rule_ids: Iterable[str] | None = None) -> list[ExampleFailure]:
+        """Each rule's flag examples against that rule alone, its clean ones against every rule
+        (a clean text is checked once however many rules give it): testing a pack of many rules
+        that share a phrase costs each example its own hits, not every rule's."""
         wanted = set(rule_ids) if rule_ids is not None else None
         failures = []
-        for compiled in self.rules:
+        checked: dict[str, tuple[Violation, ...]] = {}
+        for index, compiled in enumerate(self.rules):
             rule = compiled.rule
             if wanted is not None and rule.id not in wanted:
                 continue
             home = self.rule_home[rule.id]
             if rule.examples is None:  # a house word list needs none
                 continue
-            for example in rule.examples.flag:
-                fired = self._fired_before_overlaps(example)
-                if rule.id not in fired:
-                    failures.append(ExampleFailure(home, rule.id, example, "flag", fired))
-            for example in rule.examples.clean:
+            for example in dict.fromkeys(rule.examples.flag):  # an example written twice is one test
+                if not self._fired_before_overlaps(example, index):
+                    failures.append(ExampleFailure(home, rule.id, example, "flag", ()))
+            for example in dict.fromkeys(rule.examples.clean):
+                if example not in checked:
+                    checked[example] = self.check(example).violations
                 # Another rule's house-list word in a clean example is the team's choice, not a
                 # fault of this rule: a list must not stop the packs it extends from loading.
-                fired = tuple(v.rule for v in self.check(example).violations if v.entry is None or v.rule == rule.id)
+                fired = tuple(v.rule for v in checked[example] if v.entry is None or v.rule == rule.id)
                 if fired:
                     failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
         return failures
 
-    def _fired_before_overlaps(self, text: str) -> tuple[str, ...]:
-        """Rules that judge a text as a violation, before overlapping hits are reduced to one:
-        a rule's own example counts even where a more specific rule wins the span."""
+    def _fired_before_overlaps(self, text: str, rule: int | None = None) -> tuple[str, ...]:
+        """Rules that judge a text a violation, before overlapping hits are reduced to one: a
+        rule's own example counts even where a more specific rule wins the span.  Given `rule`
+        (an index), only that rule's hits are verified (a hit's values are `(kind, rule, …)`)."""
         normalized = self.normalizer.full(text)
-        candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm))
+        hits = self._matcher.scan(normalized.phon, normalized.norm)
+        if rule is not None:
+            hits = [(end, own) for end, values in hits if (own := tuple(value for value in values if value[1] == rule))]
+        candidates = self._matcher.verify(normalized, hits) if hits else []
         kept = judge(candidates, normalized, "agent", self.rules, self.judging, resolve_overlaps=False)
         return tuple(self.rules[c.rule].id for c in kept)
 

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import ahocorasick
 
+from ..errors import LexiconError
+from ..lexicon.reading import read_bounded
+
 _MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
 
@@ -95,7 +98,42 @@ def load_model(name: str, base: Path) -> CategoryModel:
 
 @lru_cache(maxsize=None)
 def _read_model(path: Path) -> CategoryModel:
-    return CategoryModel(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        raw = read_bounded(path, "list_bytes", "category model file")
+        data = json.loads(raw.decode("utf-8"))
+    except LexiconError as error:
+        raise ValueError(str(error)) from None
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+    return CategoryModel(_checked(data))
+
+
+def _checked(data) -> dict:
+    """A model file as `CategoryModel` reads it, or a ValueError saying what is wrong: a team's
+    own model is data from outside, and a short weight list would fail only when a text is checked."""
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    categories = data.get("categories")
+    if not isinstance(data.get("name"), str) or not isinstance(data.get("trained_on", ""), str):
+        raise ValueError("`name` (and `trained_on`) must be text")
+    if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
+        raise ValueError("`categories` must be a non-empty list of names")
+    if not _weights(data.get("bias"), None) or not _weights(data.get("category_bias"), len(categories)):
+        raise ValueError(f"`bias` must be a number and `category_bias` {len(categories)} numbers")
+    features = data.get("features")
+    if not isinstance(features, dict) or not all(
+        isinstance(gram, str) and gram and isinstance(value, list) and len(value) == 2
+        and _weights(value[0], None) and _weights(value[1], len(categories)) for gram, value in features.items()
+    ):
+        raise ValueError(f"`features` must map each n-gram to [weight, [{len(categories)} category weights]]")
+    return data
+
+
+def _weights(value, count: int | None) -> bool:
+    """A finite number (count None), or a list of `count` finite numbers."""
+    if count is None:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300
+    return isinstance(value, list) and len(value) == count and all(_weights(v, None) for v in value)
 
 
 def available_models() -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .match import Candidate
-from .pattern import CompiledPattern
+from .pattern import CompiledPattern, PatternMatch
 from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
 from .rules import CompiledRule
 from .words import word_ends
@@ -55,7 +55,8 @@ class Regions:
         self.length = len(text.norm)
         breaks = text.breaks  # found by a byte class in C: this runs for every text with a candidate
         self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
-        self._tokens: dict[int, frozenset[int]] = {}
+        self._tokens: dict[int, list[int]] = {}
+        self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
         """The clause or sentence holding [start, end): from the last edge at or before `start`
@@ -85,14 +86,23 @@ class Regions:
         """The clause that starts at or runs through `position`."""
         return self.around(position, position + 1, CLAUSE_BREAK)
 
-    def token_edges(self, position: int) -> frozenset[int]:
+    def first_within(self, pattern: CompiledPattern, low: int, high: int) -> PatternMatch | None:
+        """The first match of `pattern` lying wholly in [low, high), remembered: every hit in one
+        sentence asks the same question of its `unless` contexts, and asking it once per hit made
+        long texts quadratic."""
+        key = (id(pattern), low, high)
+        if key not in self._found:
+            self._found[key] = next((m for m in pattern.search(self.text, low, high) if low <= m.start and m.end <= high), None)
+        return self._found[key]
+
+    def token_edges(self, position: int) -> list[int]:
         """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
         punctuation is gone from the folded text, so each clause is segmented on its own (「看，看完」
         is not the word 看看); jieba's HMM is off because it glues unknown single characters into
-        pseudo-words (「名快」) that would hide real hits."""
+        pseudo-words (「名快」) that would hide real hits.  Sorted, so a hit finds its word by bisection."""
         low, high = self.around(min(position, self.length - 1), min(position + 1, self.length), CLAUSE_BREAK)
         if low not in self._tokens:
-            self._tokens[low] = frozenset([low, high, *(low + end for end in word_ends(self.text.norm[low:high]))])
+            self._tokens[low] = sorted({low, high, *(low + end for end in word_ends(self.text.norm[low:high]))})
         return self._tokens[low]
 
 
@@ -103,18 +113,23 @@ def word_edge_problem(regions: Regions, candidate: Candidate, particles: frozens
     to it (「白痴客户」, 「神经病人」), unlike 「下一个月」, whose word 一个月 starts inside 下一个."""
     text = regions.text
     start, end = candidate.start, candidate.end
-    if start not in regions.token_edges(start) and not _latin_edge(text, start):
+    if not _listed(regions.token_edges(start), start) and not _latin_edge(text, start):
         return f"starts inside a word at {text.norm[max(0, start - 2):start + 2]!r}"
     if end == regions.length or text.breaks[end] or text.norm[end] in particles or _latin_edge(text, end):
         return None
     edges = regions.token_edges(end - 1)
-    if end in edges:
+    if _listed(edges, end):
         return None
     last_start = candidate.spans[-1][0]
-    word_start = max(e for e in edges if e < end)
+    word_start = edges[bisect_left(edges, end) - 1]
     if word_start == last_start and end - last_start >= 2:
         return None
     return f"ends inside a word at {text.norm[max(0, end - 2):end + 2]!r}"
+
+
+def _listed(ordered: list[int], value: int) -> bool:
+    index = bisect_left(ordered, value)
+    return index < len(ordered) and ordered[index] == value
 
 
 def _latin_edge(text: NormalizedText, position: int) -> bool:
@@ -128,20 +143,39 @@ def _latin_edge(text: NormalizedText, position: int) -> bool:
     )
 
 
-def quoted_ranges(text: str, pairs: Sequence[str]) -> list[tuple[int, int]]:
-    """Original-text ranges inside quotation marks; an unclosed quote runs to the end."""
-    ranges = []
-    for pair in pairs:
-        opening, closing = pair[0], pair[1]
-        position = text.find(opening)
-        while position != -1:
-            close = text.find(closing, position + 1)
-            if close == -1:
-                ranges.append((position + 1, len(text)))
-                break
-            ranges.append((position + 1, close))
-            position = text.find(opening, close + 1)
-    return ranges
+class Quotes:
+    """Original-text stretches inside quotation marks (an unclosed quote runs to the end), merged
+    and sorted so each hit asks by bisection, however many quotes a long message holds."""
+
+    def __init__(self, text: str, pairs: Sequence[str]):
+        ranges = []
+        for pair in pairs:
+            opening, closing = pair[0], pair[1]
+            position = text.find(opening)
+            while position != -1:
+                close = text.find(closing, position + 1)
+                if close == -1:
+                    ranges.append((position + 1, len(text)))
+                    break
+                ranges.append((position + 1, close))
+                position = text.find(opening, close + 1)
+        merged: list[list[int]] = []
+        for low, high in sorted(ranges):
+            if merged and low <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], high)
+            else:
+                merged.append([low, high])
+        self._starts = [low for low, _ in merged]
+        self._ends = [high for _, high in merged]
+
+    def holds(self, position: int) -> bool:
+        index = bisect_right(self._starts, position) - 1
+        return index >= 0 and position < self._ends[index]
+
+    def touch(self, start: int, end: int) -> bool:
+        """Whether any quoted stretch overlaps [start, end)."""
+        index = bisect_left(self._ends, start + 1)  # the first stretch ending after `start`
+        return index < len(self._starts) and self._starts[index] < end
 
 
 def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str) -> str | None:
@@ -149,14 +183,14 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
     if scope == "hit":  # touching the hit, and never across the sentence that holds it
         low, high = regions.around(start, end, SENTENCE_BREAK)
         low, high = max(low, start - UNLESS_HIT_REACH), min(high, end + UNLESS_HIT_REACH)
-        found = [m for m in pattern.search(text, low, high)
-                 if m.start <= end and m.end >= start and low <= m.start and m.end <= high]
+        found = next((m for m in pattern.search(text, low, high)
+                      if m.start <= end and m.end >= start and low <= m.start and m.end <= high), None)
     else:
         low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, LEVELS[scope])
-        found = [m for m in pattern.search(text, low, high) if low <= m.start and m.end <= high]
-    if not found:
+        found = regions.first_within(pattern, low, high)
+    if found is None:
         return None
-    return f"unless ({scope}): {text.norm[found[0].start:found[0].end]!r}"
+    return f"unless ({scope}): {text.norm[found.start:found.end]!r}"
 
 
 def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext) -> str | None:
@@ -197,7 +231,7 @@ def judge(
         regions = Regions(text)
     else:
         regions.text = text  # the same folded text, now with offsets
-    quotes = quoted_ranges(text.original, context.quote_pairs)
+    quotes = Quotes(text.original, context.quote_pairs)
     kept = []
     for candidate in candidates:  # cheapest tests first
         stage, reason = _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)
@@ -209,10 +243,12 @@ def judge(
         return kept
     chosen = _without_overlaps(kept, rules)
     if trace is not None:
+        decided = {id(d.candidate): i for i, d in enumerate(trace)}
+        survivors = {id(c) for c in chosen}
         for candidate in kept:
-            if candidate not in chosen:
+            if id(candidate) not in survivors:
                 winner = next(c for c in chosen if c.start < candidate.end and candidate.start < c.end)
-                index = next(i for i, d in enumerate(trace) if d.candidate is candidate)
+                index = decided[id(candidate)]
                 why = ("a longer or surer hit of the same rule covers it" if winner.rule == candidate.rule
                        else f"overlaps {rules[winner.rule].id}, which is more severe or more specific")
                 trace[index] = Decision(candidate, False, "overlap", why)
@@ -233,10 +269,10 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if reason:
             return "unless", reason
     original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
-    if any(low <= original_start < high for low, high in quotes):
+    if quotes.holds(original_start):
         return "quotation", "inside quotation marks"
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
-        if any(low < original_end and original_start < high for low, high in quotes):
+        if quotes.touch(original_start, original_end):
             return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
         if any(frame.search(regions.text, candidate.start, candidate.end) for frame in context.frames):
             return "frame", "the sentence reports someone's words; the model cannot tell whose words are whose"

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Mapping, NamedTuple
 TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _ALIASES = {"lue": "lve", "nue": "nve"}  # how ü is usually typed after l and n
 _LONGEST = 6  # zhuang, chuang, shuang
+_LONGEST_RUN = 64  # letters: a longer run without a space is a code or a key, not a typed phrase
 # A run touching these is part of a code, a URL, an address or a number, not of a sentence.
 _CODE = frozenset("_@/\\:#&=%+-~")
 _NAME = 30  # how far back an @name may start
@@ -45,15 +46,25 @@ def syllables() -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def segment(run: str) -> tuple[str, ...] | None:
     """`run` as the fewest pinyin syllables (the longer first syllable on a tie: xian, not xi'an);
-    None when some letters belong to no syllable."""
+    None when some letters belong to no syllable, or the run is longer than any typed phrase."""
+    if len(run) > _LONGEST_RUN:
+        return None
     inventory = syllables()
-    best: list[tuple[str, ...] | None] = [None] * len(run) + [()]
+    # fewest[i]: syllables needed for run[i:]; following[i]: where the first of them ends
+    fewest: list[int | None] = [None] * len(run) + [0]
+    following = [0] * len(run)
     for i in range(len(run) - 1, -1, -1):
         for j in range(min(len(run), i + _LONGEST), i, -1):
-            rest = best[j]
-            if rest is not None and run[i:j] in inventory and (best[i] is None or len(rest) + 1 < len(best[i])):
-                best[i] = (run[i:j], *rest)
-    return best[0]
+            rest = fewest[j]
+            if rest is not None and run[i:j] in inventory and (fewest[i] is None or rest + 1 < fewest[i]):
+                fewest[i], following[i] = rest + 1, j
+    if fewest[0] is None:
+        return None
+    found, i = [], 0
+    while i < len(run):
+        found.append(run[i : following[i]])
+        i = following[i]
+    return tuple(found)
 
 
 def collapse(letters: str) -> str:

@@ -177,8 +177,8 @@ class Normalizer:
         for filler in fillers:
             table[ord(filler)] = None
         self._fold = table
-        self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms}
-        self._dialect_words = sorted(self._dialect, key=len, reverse=True)
+        self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms and word}
+        self._dialect_lengths = sorted({len(word) for word in self._dialect}, reverse=True)
         self._dropped = _char_class(cp for cp, v in table.items() if v is None)
         widened = [cp for cp, v in table.items() if v is not None and len(v) > 1]
         self._widened = _char_class(widened)
@@ -273,11 +273,14 @@ class Normalizer:
 
         Words are replaced longest first; when every combination would exceed `limit`, each word
         keeps its first regional form only, and failing that, one word is replaced at a time.
+        At most `limit` forms are built, each word looked up by the few lengths the dialect
+        words have: linear in the literal.
         """
         pieces: list[tuple[str, ...]] = []
         position = 0
         while position < len(literal):
-            word = next((w for w in self._dialect_words if literal.startswith(w, position)), None)
+            word = next((literal[position : position + n] for n in self._dialect_lengths
+                         if literal[position : position + n] in self._dialect), None)
             if word is None:
                 pieces.append((literal[position],))
                 position += 1
@@ -289,21 +292,26 @@ class Normalizer:
         for narrowed in (pieces, [options[:2] for options in pieces]):
             if math.prod(len(options) for options in narrowed) <= limit:
                 return tuple(dict.fromkeys("".join(combo) for combo in itertools.product(*narrowed)))
-        forms = [literal]
+        forms = {literal: None}
         for index, options in enumerate(pieces):
             for form in options[1:]:
-                forms.append("".join(p[0] for p in pieces[:index]) + form + "".join(p[0] for p in pieces[index + 1 :]))
-        return tuple(dict.fromkeys(forms))[:limit]
+                forms["".join(p[0] for p in pieces[:index]) + form + "".join(p[0] for p in pieces[index + 1 :])] = None
+                if len(forms) == limit:
+                    return tuple(forms)
+        return tuple(forms)
 
     def phonetic_variants(self, folded: str, limit: int = 32) -> tuple[str, ...]:
-        """Phonetic keys of a lexicon literal over its characters' alternative readings."""
-        keys = [""]
+        """Phonetic keys of a lexicon literal over its characters' alternative readings: a
+        character keeps its other readings while the keys stay within `limit`."""
+        options: list[tuple[str, ...]] = []
+        count = 1
         for ch in folded:
             codes = self._readings.get(ord(ch), (ch,))
-            if len(keys) * len(codes) > limit:
+            if count * len(codes) > limit:
                 codes = codes[:1]
-            keys = [key + code for key in keys for code in codes]
-        return tuple(dict.fromkeys(keys))
+            count *= len(codes)
+            options.append(codes)
+        return tuple("".join(combo) for combo in itertools.product(*options))
 
     def full(self, text: str) -> NormalizedText:
         """Fold `text` keeping offsets and clause boundaries; `norm` equals `fold(text)`."""

@@ -59,19 +59,44 @@ class Element:
         return min(len(a.norm) for a in self.alternatives)
 
 
-def _element(alternatives: Sequence[Alternative], spec: ElementSpec) -> Element:
-    by_key: dict[str, list[Alternative]] = {}
-    for alternative in alternatives:
-        for key in alternative.keys:
-            by_key.setdefault(key, []).append(alternative)
-    index = None
-    if len(by_key) > INDEXED_KEYS:
-        index = ahocorasick.Automaton()
-        for key, spelled in by_key.items():
-            index.add_word(key, (len(key), tuple(spelled)))
-        index.make_automaton()
-    longest = max(len(a.norm) for a in alternatives)
-    return Element(tuple(alternatives), spec.optional, spec.gap_before, spec.break_before, spec.break_after, index, longest)
+def _element(alternatives: Sequence[Alternative], spec: ElementSpec, shared: dict) -> Element:
+    spelled = tuple(alternatives)
+    built = shared.get(spelled)
+    if built is None:  # the index of these spellings, built once for every pattern naming them
+        by_key: dict[str, list[Alternative]] = {}
+        for alternative in spelled:
+            for key in alternative.keys:
+                by_key.setdefault(key, []).append(alternative)
+        index = None
+        if len(by_key) > INDEXED_KEYS:
+            index = ahocorasick.Automaton()
+            for key, found in by_key.items():
+                index.add_word(key, (len(key), tuple(found)))
+            index.make_automaton()
+        built = shared[spelled] = (index, max(len(a.norm) for a in spelled))
+    return Element(spelled, spec.optional, spec.gap_before, spec.break_before, spec.break_after, *built)
+
+
+def _alternatives(text: str, normalizer: Normalizer, phonetic: bool, shared: dict) -> tuple[Alternative, ...]:
+    """A written alternative's spellings: folded, with its phonetic keys, and (for a phonetic
+    rule) its regional forms; made once per text for every pattern that names it."""
+    found = shared.get((text, phonetic))
+    if found is not None:
+        return found
+    norm = normalizer.fold(text)
+    if not norm:
+        raise ValueError(f"{text!r} is empty once folded (only punctuation or skip characters)")
+    allowance = element_allowance(len(norm)) if phonetic else 0
+    # Alternatives too short for a homophone need only the key of their own spelling.
+    keys = normalizer.phonetic_variants(norm) if allowance else (normalizer.phonetic(norm),)
+    alternatives = [Alternative(norm, keys, allowance)]
+    if phonetic:  # rule literals also in regional speech, spelled exactly (no homophones of dialect)
+        for form in normalizer.spoken_forms(text)[1:]:
+            folded = normalizer.fold(form)
+            if folded:  # a regional form of fillers only would match everywhere
+                alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
+    found = shared[(text, phonetic)] = tuple(alternatives)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,23 +111,14 @@ class PatternMatch:
 class CompiledPattern:
     """A parsed pattern bound to a normalizer; knows how to verify itself around an anchor."""
 
-    def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool = True):
+    def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool = True, shared: dict | None = None):
+        """`shared`: what patterns compiled against this normalizer already built (spellings,
+        element indexes), so a word class named by many patterns is compiled once."""
+        shared = {} if shared is None else shared
         elements = []
         for spec in specs:
-            alternatives = []
-            for text in spec.alternatives:
-                norm = normalizer.fold(text)
-                if not norm:
-                    raise ValueError(f"{text!r} is empty once folded (only punctuation or skip characters)")
-                allowance = element_allowance(len(norm)) if phonetic else 0
-                # Alternatives too short for a homophone need only the key of their own spelling.
-                keys = normalizer.phonetic_variants(norm) if allowance else (normalizer.phonetic(norm),)
-                alternatives.append(Alternative(norm, keys, allowance))
-                if phonetic:  # rule literals also in regional speech, spelled exactly (no homophones of dialect)
-                    for form in normalizer.spoken_forms(text)[1:]:
-                        folded = normalizer.fold(form)
-                        alternatives.append(Alternative(folded, (normalizer.phonetic(folded),), 0))
-            elements.append(_element(alternatives, spec))
+            alternatives = [a for text in spec.alternatives for a in _alternatives(text, normalizer, phonetic, shared)]
+            elements.append(_element(alternatives, spec, shared))
         self.elements: tuple[Element, ...] = tuple(elements)
         required = [i for i, e in enumerate(self.elements) if not e.optional]
         # Anchor the scan on the rarest required element, so common words (「这」「给您」) do
@@ -270,8 +286,9 @@ def _find_indexed(text: NormalizedText, element: Element, low: int, high: int, r
     if window_high <= window_low:
         return None
     best = None
-    for end_index, (length, spelled) in element.index.iter(text.phon, window_low, window_high):
-        position = end_index - length + 1
+    # A slice, not iter(text, low, high): pyahocorasick copies the whole string on every call.
+    for end_index, (length, spelled) in element.index.iter(text.phon[window_low:window_high]):
+        position = window_low + end_index - length + 1
         edge = position if right else position + length
         if not low <= edge <= high:
             continue

@@ -6,10 +6,41 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..lexicon import SEVERITY_RANK, Rule, WordList
+from ..lexicon.limits import limits, shown
 from .pattern import CompiledPattern
 from .normalize import Normalizer
 from .wordlist import CompiledList, compile_list
 from ..lexicon.patterns import ElementSpec, PatternSyntaxError, parse_pattern
+
+
+class PatternCompiler:
+    """Compiles a lexicon's patterns against its normalizer and word classes, each pattern and
+    spelling once however often the packs name it, and counts what the lexicon compiles to against
+    the `forms` limit as it grows: word classes, regional forms and readings multiply what a pack
+    writes (a class of 2,000 words named in every rule, every courtesy line in every conversation
+    rule), so each use of a pattern counts its spellings and keys."""
+
+    def __init__(self, normalizer: Normalizer, classes: Mapping[str, Sequence[str]]):
+        self.normalizer = normalizer
+        self.classes = classes
+        self._left = limits().forms
+        self._shared: dict = {}  # spellings and element indexes already built (`CompiledPattern`)
+        self._compiled: dict[tuple, tuple[CompiledPattern, int]] = {}  # (source, phonetic) → pattern, its forms
+
+    def pattern(self, source: str | tuple[ElementSpec, ...], field: str, phonetic: bool) -> CompiledPattern:
+        """A pattern's source (or its elements), compiled and counted; errors name `field`."""
+        found = self._compiled.get((source, phonetic))
+        if found is None:
+            specs = expand(source, self.classes, field) if isinstance(source, str) else source
+            compiled = CompiledPattern(specs, self.normalizer, phonetic, self._shared)
+            found = self._compiled[(source, phonetic)] = (compiled, sum(len(a.keys) for e in compiled.elements for a in e.alternatives))
+        self.spend(field, found[1])
+        return found[0]
+
+    def spend(self, field: str, keys: int) -> None:
+        self._left -= keys
+        if self._left < 0:
+            raise ValueError(f"{field}: the lexicon compiles to too many spellings and phonetic keys; {limits().expected('forms')}")
 
 
 @dataclass(frozen=True)
@@ -30,16 +61,15 @@ class CompiledRule:
         return SEVERITY_RANK[self.rule.severity]
 
     @classmethod
-    def compile(cls, rule: Rule, pack: str, depth: int, normalizer: Normalizer,
-                classes: Mapping[str, Sequence[str]], word_list: WordList | None = None) -> "CompiledRule":
-        patterns = [CompiledPattern((ElementSpec((phrase,)),), normalizer, rule.phonetic) for phrase in rule.phrases]
-        patterns += [CompiledPattern(expand(source, classes, "patterns"), normalizer, rule.phonetic) for source in rule.patterns]
-        unless = tuple(
-            (CompiledPattern(expand(u.pattern, classes, "unless"), normalizer, phonetic=False), u.scope) for u in rule.unless
-        )
+    def compile(cls, rule: Rule, pack: str, depth: int, compiler: PatternCompiler,
+                word_list: WordList | None = None) -> "CompiledRule":
+        patterns = [compiler.pattern((ElementSpec((phrase,)),), "phrases", rule.phonetic) for phrase in rule.phrases]
+        patterns += [compiler.pattern(source, "patterns", rule.phonetic) for source in rule.patterns]
+        unless = tuple((compiler.pattern(guard.pattern, "unless", phonetic=False), guard.scope) for guard in rule.unless)
         words = None
         if word_list is not None:
-            words = compile_list(word_list, normalizer, rule.phonetic, rule.phrase_list.regional)
+            words = compile_list(word_list, compiler.normalizer, rule.phonetic, rule.phrase_list.regional,
+                                 lambda keys: compiler.spend("phrase_list", keys))
         return cls(rule, pack, depth, tuple(patterns), unless, words)
 
 
@@ -48,4 +78,4 @@ def expand(source: str, classes: Mapping[str, Sequence[str]], field: str) -> tup
     try:
         return parse_pattern(source, classes)
     except PatternSyntaxError as error:
-        raise PatternSyntaxError(f"{field}: {source!r}: {error}") from None
+        raise PatternSyntaxError(f"{field}: {shown(source, 80)}: {error}") from None

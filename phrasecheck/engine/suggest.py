@@ -7,13 +7,17 @@ standard line; when those clauses are the whole message, the standard line is th
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
-from .normalize import NO_BREAK, NormalizedText
+from .normalize import NormalizedText
 
 WHOLE = 0.6  # a hit covering this share of its clauses replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
+_BREAK = re.compile(b"[^\x00]")  # any boundary level above NO_BREAK
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +28,33 @@ class Replacement:
     whole: bool  # the offence is the message: the rewrite is the standard line alone
 
 
-def replacement(text: NormalizedText, start: int, end: int, line: str) -> Replacement:
-    """What to replace for a hit at folded [start, end): its clauses, or just the words.  A space
-    in a chat message separates as a comma would (「好的 在这签个名」 keeps 「好的」)."""
-    low = start
-    while low > 0 and text.breaks[low] == NO_BREAK and not _spaced(text, low):
-        low -= 1
-    high = end
-    while high < len(text.norm) and text.breaks[high] == NO_BREAK and not _spaced(text, high):
-        high += 1
-    if end - start >= WHOLE * (high - low):
-        start, end = low, high
-    whole = start == 0 and end == len(text.norm)
-    original_start, original_end = text.original_span(start, end)
-    return Replacement(original_start, original_end, line, whole)
+class Separators:
+    """Where a rewrite may cut one text: its clause and sentence edges, and the spaces of the
+    original between two folded characters.  Found once per text, so each hit costs a bisection."""
 
+    def __init__(self, text: NormalizedText):
+        self.text = text
+        length = len(text.norm)
+        edges = {m.start() for m in _BREAK.finditer(text.breaks, 1, length)}
+        for space in _SPACE.finditer(text.original):
+            after = bisect_right(text.starts, space.start())  # first folded character behind it
+            if 0 < after < length and text.ends[after - 1] <= space.start():
+                edges.add(after)
+        self.edges = sorted(edges)
 
-def _spaced(text: NormalizedText, position: int) -> bool:
-    """Whether the original has white space between folded characters position-1 and position."""
-    return any(ch.isspace() for ch in text.original[text.ends[position - 1] : text.starts[position]])
+    def replacement(self, start: int, end: int, line: str) -> Replacement:
+        """What to replace for a hit at folded [start, end): its clauses, or just the words.  A space
+        in a chat message separates as a comma would (「好的 在这签个名」 keeps 「好的」)."""
+        text, edges = self.text, self.edges
+        before = bisect_right(edges, start) - 1
+        after = bisect_left(edges, end)
+        low = edges[before] if before >= 0 else 0
+        high = edges[after] if after < len(edges) else len(text.norm)
+        if end - start >= WHOLE * (high - low):
+            start, end = low, high
+        whole = start == 0 and end == len(text.norm)
+        original_start, original_end = text.original_span(start, end)
+        return Replacement(original_start, original_end, line, whole)
 
 
 def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | None:
@@ -52,15 +64,16 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
     for item in replacements:
         if item.whole:
             return item.line
-    result = text.original
-    taken = len(result) + 1
+    pieces = []
+    taken = len(text.original)
     for item in sorted(replacements, key=lambda r: r.start, reverse=True):
         if item.end > taken:  # two hits in one clause: the later replacement already covers it
             continue
         line = item.line
-        following = result[item.end : item.end + 1]
+        following = text.original[item.end : item.end + 1]
         if following and following in _TRAILING:
             line = line.rstrip(_TRAILING)
-        result = result[: item.start] + line + result[item.end :]
+        pieces += [text.original[item.end : taken], line]
         taken = item.start
-    return result
+    pieces.append(text.original[:taken])
+    return "".join(reversed(pieces))

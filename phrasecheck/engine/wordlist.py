@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
 from ..errors import LexiconError
 from ..lexicon import WordList
+from ..lexicon.limits import shown
 from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
 from .pattern import PatternMatch, count_mismatches, fail, guess_problem, phonetic_allowance
 
@@ -76,9 +78,12 @@ class CompiledList:
         return self.words.cite(self.lines[entry])
 
 
-def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False, regional: bool = False) -> CompiledList:
+def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False, regional: bool = False,
+                 spend: Callable[[int], None] = lambda keys: None) -> CompiledList:
     """Every entry folded, deduplicated after folding and keyed; an entry that folds to nothing
-    is an error naming the file and its line."""
+    is an error naming the file and its line.  `spend` is told how many keys are about to be
+    made, before they are (regional forms and readings multiply a long list)."""
+    spend(len(words.entries))  # a key each, at least: a list past the limit stops before it is folded
     folded = normalizer.fold_many(words.entries)
     first = dict(zip(folded, range(len(folded))))  # C speed; right when nothing folds the same
     if len(first) < len(folded):  # else the first of each, in list order
@@ -87,7 +92,7 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
             first.setdefault(norm, index)
     if "" in first:
         index = first[""]
-        raise LexiconError(f"{words.where(words.lines[index])}: entry {words.entries[index]!r} is empty once folded "
+        raise LexiconError(f"{words.where(words.lines[index])}: entry {shown(words.entries[index])} is empty once folded "
                            "(only punctuation, symbols or spaces)")
     kept = list(first.values())
     texts = [words.entries[i] for i in kept]
@@ -96,9 +101,11 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
     norms = list(first)
     if regional:  # each regional form an entry of its own, named by the entry it comes from
         for index in range(len(kept)):
-            for form in normalizer.spoken_forms(texts[index])[1:]:
+            forms = normalizer.spoken_forms(texts[index])[1:]
+            spend(len(forms))
+            for form in forms:
                 norm = normalizer.fold(form)
-                if norm not in first:
+                if norm and norm not in first:
                     first[norm] = -1
                     norms.append(norm)
                     texts.append(texts[index])
@@ -106,9 +113,21 @@ def compile_list(words: WordList, normalizer: Normalizer, phonetic: bool = False
                     if suggests is not None:
                         suggests.append(suggests[index])
     if phonetic:
-        keys = tuple(normalizer.phonetic_variants(n) if phonetic_allowance(len(n)) else (normalizer.phonetic(n),) for n in norms)
+        keys = tuple(_phonetic_keys(normalizer, norms, spend))
     else:  # one key each, made in one joined pass (folded text holds no line break)
         units = code_units("\n".join(norms)).split("\x00\n")
         keys = tuple(zip(units if len(units) == len(norms) else map(code_units, norms)))
     return CompiledList(words, tuple(texts), tuple(norms), keys, tuple(lines),
                         tuple(suggests) if suggests is not None else None, phonetic, len(words.entries) - len(kept), len(kept))
+
+
+def _phonetic_keys(normalizer: Normalizer, norms: Iterable[str], spend: Callable[[int], None]) -> Iterator[tuple[str, ...]]:
+    """Each entry's phonetic keys over its readings; the keys beyond one per entry (already
+    counted) are told to `spend` as they are made."""
+    for norm in norms:
+        if phonetic_allowance(len(norm)):
+            keys = normalizer.phonetic_variants(norm)
+            spend(len(keys) - 1)
+            yield keys
+        else:
+            yield (normalizer.phonetic(norm),)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import LexiconError
+from .limits import field_path, limits, shown
+from .reading import read_yaml_mapping
 from .schema import Pack
 from .wordlist import WordList, inline_word_list, read_word_list
 
@@ -51,16 +52,17 @@ def available_packs() -> dict[str, Path]:
     return yaml_files()
 
 
-def resolve(name_or_path: str) -> Path:
+def resolve(name_or_path: str, packs: Mapping[str, Path] | None = None) -> Path:
+    """A pack name's file (from `packs`, else the search path) or a `.yaml` path as it is."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml"):
         if not candidate.is_file():
-            raise LexiconError(f"{name_or_path}: no such lexicon file")
+            raise LexiconError(f"{shown(name_or_path, 200)}: no such lexicon file")
         return candidate
-    packs = available_packs()
+    packs = available_packs() if packs is None else packs
     if name_or_path not in packs:
         known = ", ".join(packs) or "none"
-        raise LexiconError(f"unknown pack {name_or_path!r} (known packs: {known})")
+        raise LexiconError(f"unknown pack {shown(name_or_path)} (known packs: {known})")
     return packs[name_or_path]
 
 
@@ -73,32 +75,13 @@ def _describe(error: ValidationError, data: dict) -> str:
     where = ""
     if len(location) >= 2 and location[0] in _LISTS and isinstance(location[1], int):
         items = data.get(location[0]) or []
-        item = items[location[1]] if location[1] < len(items) else {}
+        item = items[location[1]] if isinstance(items, list) and location[1] < len(items) else {}
         ident = item.get("id", f"#{location[1] + 1}") if isinstance(item, dict) else f"#{location[1] + 1}"
-        where = f"{_LISTS[location[0]]} {ident!r}: "
+        where = f"{_LISTS[location[0]]} {shown(ident)}: "
         location = location[2:]
-    field = ".".join(str(p) for p in location) or ("" if where else "(pack)")
+    field = field_path(location) or ("" if where else "(pack)")
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}{field}: {message}" if field else f"{where}{message}"
-
-
-def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
-    """A YAML file's bytes and top-level mapping, or a one-line error with file, line and column."""
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise LexiconError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise LexiconError(f"{path}{where}: invalid YAML: {problem}") from None
-    except OSError as error:
-        raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
-    if not isinstance(data, dict):
-        raise LexiconError(f"{path}: expected a mapping with {expected}")
-    return raw, data
 
 
 def read_pack(path: Path) -> LoadedPack:
@@ -108,7 +91,7 @@ def read_pack(path: Path) -> LoadedPack:
     except ValidationError as error:
         raise LexiconError(f"{path}: {_describe(error, data)}") from None
     if pack.pack != path.stem and path.parent in search_path():
-        raise LexiconError(f"{path}: pack name {pack.pack!r} does not match the file name {path.stem!r}")
+        raise LexiconError(f"{path}: pack name {shown(pack.pack)} does not match the file name {path.stem!r}")
     lists = {}
     for rule in pack.rules:
         listed = rule.phrase_list
@@ -122,19 +105,23 @@ def load_packs(names: list[str]) -> list[LoadedPack]:
     """Packs in dependency order (every pack after the packs it extends), each once."""
     ordered: list[LoadedPack] = []
     seen: dict[Path, LoadedPack] = {}
+    packs = available_packs()
+    depth = limits().extends_depth
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
-        path = resolve(name).resolve()
+        path = resolve(name, packs).resolve()
         if path in seen:
             return
         if str(path) in trail:
             raise LexiconError(f"{path}: `extends` forms a cycle ({' → '.join(Path(t).stem for t in trail)})")
+        if len(trail) == depth:
+            raise LexiconError(f"{path}: `extends` goes too deep; {limits().expected('extends_depth', ' packs')}")
         loaded = read_pack(path)
         for parent in loaded.pack.extends:
             try:
                 visit(parent, trail + (str(path),))
             except LexiconError as error:
-                raise LexiconError(f"{path}: extends {parent!r}: {error}") from None
+                raise LexiconError(f"{path}: extends {shown(parent)}: {error}") from None
         seen[path] = loaded
         ordered.append(loaded)
 

@@ -10,7 +10,9 @@ every pattern that names it, in `[a|{name}]` alternatives too.
 
 Adjacent elements must touch in the folded text (skip characters are already gone).  The language
 has no repetition and no backtracking beyond "nearest occurrence", so matching is linear in the
-text; a user cannot write a pattern that hangs the engine.
+text; a user cannot write a pattern that hangs the engine.  Its size is bounded too (`limits`):
+elements, alternatives, gaps, a word's length and the words a pattern holds once its classes are
+filled in.  Brackets do not nest: `[[a|b]|c]` is an error, not the literal words `[a` and `b]`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from .limits import limits, shown
+
 DEFAULT_GAP = 6
-MAX_GAP = 20
-MAX_ALTERNATIVES = 64  # written out in one element; a word class may hold more
-MAX_CLASS_WORDS = 2000
 _GAP = re.compile(r"^(?:…|\.\.\.)(\d+)?$")
 _CLASS_REF = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
 
@@ -57,17 +58,20 @@ def parse_pattern(source: str, classes: Mapping[str, Sequence[str]] | None = Non
         else:
             merged.append(token)
 
+    bounds = limits()
     elements: list[ElementSpec] = []
     gap = 0
+    words = 0
     break_pending = False
     for token in merged:
         gap_match = _GAP.match(token)
         if gap_match:
             if not elements:
-                raise PatternSyntaxError(f"gap {token!r} before the first element")
-            gap = int(gap_match.group(1)) if gap_match.group(1) else DEFAULT_GAP
-            if gap > MAX_GAP:
-                raise PatternSyntaxError(f"gap {token!r} is larger than {MAX_GAP}")
+                raise PatternSyntaxError(f"gap {shown(token)} before the first element")
+            written = gap_match.group(1)
+            if written and (len(written) > 9 or int(written) > bounds.gap):
+                raise PatternSyntaxError(f"gap {shown(token)} is larger than allowed; {bounds.expected('gap', ' characters')}")
+            gap = int(written) if written else DEFAULT_GAP
             continue
         if token == "^":
             break_pending = True
@@ -82,16 +86,27 @@ def parse_pattern(source: str, classes: Mapping[str, Sequence[str]] | None = Non
         body = token[:-1] if optional else token
         if body.startswith("["):
             if not body.endswith("]"):
-                raise PatternSyntaxError(f"unclosed '[' in {token!r}")
+                raise PatternSyntaxError(f"unclosed '[' in {shown(token)}")
             body = body[1:-1]
+            if "[" in body or "]" in body:
+                raise PatternSyntaxError(f"brackets do not nest: {shown(token)} (write one list, [a|b|c])")
         elif "[" in body or "]" in body or "|" in body:
-            raise PatternSyntaxError(f"alternatives must be written as [a|b]: {token!r}")
+            raise PatternSyntaxError(f"alternatives must be written as [a|b]: {shown(token)}")
         written = body.split("|")
         if not written or any(not a for a in written):
-            raise PatternSyntaxError(f"empty alternative in {token!r}")
-        if len(written) > MAX_ALTERNATIVES:
-            raise PatternSyntaxError(f"more than {MAX_ALTERNATIVES} alternatives in one element")
+            raise PatternSyntaxError(f"empty alternative in {shown(token)}")
+        if len(written) > bounds.alternatives:
+            raise PatternSyntaxError(f"{len(written):,} alternatives in one element; {bounds.expected('alternatives')}")
+        longest = max(written, key=len)
+        if len(longest) > bounds.phrase_chars:
+            raise PatternSyntaxError(f"the word {shown(longest)} has {len(longest):,} characters; "
+                                     f"{bounds.expected('phrase_chars', ' characters')}")
+        if len(elements) == bounds.pattern_elements:
+            raise PatternSyntaxError(f"too many elements; {bounds.expected('pattern_elements')}")
         alternatives = tuple(dict.fromkeys(_expand(written, classes, token)))
+        words += len(alternatives)
+        if words > bounds.pattern_words:
+            raise PatternSyntaxError(f"too many words once its word classes are filled in; {bounds.expected('pattern_words')}")
         elements.append(ElementSpec(alternatives, optional, gap, break_pending, False))
         gap = 0
         break_pending = False
@@ -111,13 +126,13 @@ def _expand(written: Sequence[str], classes: Mapping[str, Sequence[str]] | None,
         reference = _CLASS_REF.match(alternative)
         if reference is None:
             if "{" in alternative or "}" in alternative:
-                raise PatternSyntaxError(f"a word class is written {{name}} (a-z, 0-9, _): {token!r}")
+                raise PatternSyntaxError(f"a word class is written {{name}} (a-z, 0-9, _): {shown(token)}")
             words.append(alternative)
         elif classes is None:
             words.append(alternative)  # form checked; expanded once the pack's classes are known
         elif reference.group(1) not in classes:
             known = ", ".join(sorted(classes)) or "none"
-            raise PatternSyntaxError(f"unknown word class {alternative} (known: {known})")
+            raise PatternSyntaxError(f"unknown word class {shown(alternative)} (known: {known[:200]})")
         else:
             words.extend(classes[reference.group(1)])
     return words

@@ -1,7 +1,9 @@
 """The pack schema: what a lexicon YAML file may say, validated field by field.
 
-Rules, courtesy lines, conversation rules, word classes and the pack-wide normalize, judge and
-scoring settings; a value that cannot work (a bad pattern, an unknown kind) is refused here.
+Rules, word classes and the pack itself; courtesy lines are in `courtesy`, conversation rules
+and their operators in `conversation`, the pack-wide normalize, judge, scoring and classifier settings in
+`settings`.  A value that cannot work (a bad pattern, an unknown kind, a phrase past its limit,
+a negative deduction) is refused here, as one line naming the rule and the field.
 """
 
 from __future__ import annotations
@@ -9,43 +11,17 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .patterns import MAX_CLASS_WORDS, PatternSyntaxError, parse_pattern
+from .conversation import ConversationRule
+from .courtesy import Courtesy
+from .fields import SEVERITY_RANK, Severity, Source, StrictModel, check_pattern, example, kebab_id, listed, phrase
+from .limits import limits, shown
+from .settings import ClassifierConfig, JudgeConfig, NormalizeConfig, ScoringConfig
 
-Severity = Literal["info", "warning", "error", "critical"]
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+__all__ = ["SEVERITY_RANK", "ClassifierConfig", "ConversationRule", "Courtesy", "JudgeConfig", "NormalizeConfig", "Pack",
+           "PhraseList", "Rule", "ScoringConfig", "Severity", "Source", "StrictModel"]
 Role = Literal["agent", "customer"]
-_RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(StrictModel):
-    """Where in the seed standards a rule or phrase comes from."""
-
-    seed: str = Field(pattern=r"^\d{3}$")
-    line: str = Field(pattern=r"^\d+(?:[-/]\d+)*$")
-    note: str | None = None
-
-    def __str__(self) -> str:
-        return f"seed {self.seed}, line {self.line}"
-
-
-def _kebab_id(value: str) -> str:
-    if not _RULE_ID.match(value):
-        raise ValueError(f"rule id {value!r} must be kebab-case (a-z, 0-9, '-')")
-    return value
-
-
-def _check_pattern(source: str) -> str:
-    try:
-        parse_pattern(source)
-    except PatternSyntaxError as error:
-        raise ValueError(f"bad pattern {source!r}: {error}") from None
-    return source
 
 
 class Unless(StrictModel):
@@ -58,17 +34,27 @@ class Unless(StrictModel):
     @field_validator("pattern")
     @classmethod
     def _valid(cls, value: str) -> str:
-        return _check_pattern(value)
+        return check_pattern(value)
 
 
 class Fuzzy(StrictModel):
     threshold: float = Field(88.0, ge=60, le=100)
-    min_length: int = Field(6, ge=4)
+    min_length: int = Field(6, ge=4, le=1000)
+
+
+def _phrases(value: list[str], what: str) -> list[str]:
+    """Literals, each within the phrase limit; the message counts from 1, as an author does."""
+    return [phrase(v, f"{what} {number}") for number, v in enumerate(value, 1)]
 
 
 class Examples(StrictModel):
     flag: list[str] = Field(min_length=1)
     clean: list[str] = Field(min_length=1)
+
+    @field_validator("flag", "clean")
+    @classmethod
+    def _short(cls, value: list[str]) -> list[str]:
+        return [example(v) for v in value]
 
 
 class PhraseList(StrictModel):
@@ -91,7 +77,12 @@ class PhraseList(StrictModel):
     @classmethod
     def _scalars(cls, value):
         # YAML reads 250 (二百五's digits) as a number; an entry is its text either way.
-        return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in (value or [])]
+        return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in listed(value, "words")]
+
+    @field_validator("words")
+    @classmethod
+    def _entries(cls, value: list[str]) -> list[str]:
+        return _phrases(value, "entry")
 
     @model_validator(mode="after")
     def _one_source(self) -> "PhraseList":
@@ -142,17 +133,22 @@ class Rule(StrictModel):
     @field_validator("id")
     @classmethod
     def _kebab(cls, value: str) -> str:
-        return _kebab_id(value)
+        return kebab_id(value)
 
     @field_validator("unless", mode="before")
     @classmethod
     def _bare_unless(cls, value):
-        return [{"pattern": v} if isinstance(v, str) else v for v in (value or [])]
+        return [{"pattern": v} if isinstance(v, str) else v for v in listed(value, "unless")]
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, value: list[str]) -> list[str]:
+        return _phrases(value, "phrase")
 
     @field_validator("patterns")
     @classmethod
     def _patterns(cls, value: list[str]) -> list[str]:
-        return [_check_pattern(v) for v in value]
+        return [check_pattern(v) for v in value]
 
     @field_validator("whole_utterance")
     @classmethod
@@ -187,185 +183,18 @@ class Rule(StrictModel):
         return 0.6 if self.whole_utterance is True else float(self.whole_utterance)
 
 
-CourtesyKind = Literal[
-    "civility", "greeting", "ask_need", "waiting", "apology", "thanks", "farewell", "address",
-    "reply_to_thanks", "phone_opening", "hand_over", "reminder", "consent",
-]
-
-
-class Courtesy(StrictModel):
-    """Recommended lines that have no banned counterpart; must-say rules draw on them."""
-
-    id: str
-    kind: CourtesyKind
-    phrases: list[str] = Field(min_length=1)
-    setting: str | None = None
-    source: Source
-
-
-ConversationKind = Literal["opening", "closing", "after_wait", "refusal", "unresolved_unknown", "coverage", "address_style"]
-_TURN_LINE = re.compile(r"^(?:\[(\d+):(\d{1,2}(?:\.\d+)?)\]\s*)?(坐席|客服|客户)[:：]\s*(.*)$")
-
-
-class ExampleTurn(StrictModel):
-    role: Literal["agent", "customer"]
-    text: str
-    begin_ms: int | None = None
-
-
-def _example_turn(line: str) -> ExampleTurn:
-    """`"[1:05] 坐席: 让您久等了"`: the compact form rule authors write conversation examples in."""
-    found = _TURN_LINE.match(line.strip())
-    if not found:
-        raise ValueError(f"example turn {line!r} must look like '坐席: …' or '[m:ss] 客户: …'")
-    minutes, seconds, speaker, text = found.groups()
-    begin = round((int(minutes) * 60 + float(seconds)) * 1000) if minutes is not None else None
-    return ExampleTurn(role="customer" if speaker == "客户" else "agent", text=text, begin_ms=begin)
-
-
-class ConversationExamples(StrictModel):
-    flag: list[list[ExampleTurn]] = Field(min_length=1)
-    clean: list[list[ExampleTurn]] = Field(min_length=1)
-
-    @field_validator("flag", "clean", mode="before")
-    @classmethod
-    def _compact(cls, value):
-        return [[_example_turn(t) if isinstance(t, str) else t for t in turns] for turns in (value or [])]
-
-
-class ConversationRule(StrictModel):
-    """A must-say (or must-not-leave-unsaid) rule over a whole conversation.
-
-    `cues` are what satisfies the rule (a greeting, an apology…), as patterns and as courtesy
-    kinds of the packs; `triggers` are what makes the rule apply (a refusal, 不知道).  `require`
-    names slots a triggered turn must fill (apology, reason, alternative).
-    """
-
-    id: str
-    kind: ConversationKind
-    title: str
-    severity: Severity
-    why: str
-    channels: list[Literal["call", "chat"]] = ["call", "chat"]
-    within: int = Field(1, ge=1, le=5)  # opening/closing: agent turns counted from the start/end
-    cues: list[str] = []
-    courtesy: list[CourtesyKind] = []
-    triggers: list[str] = []
-    unless: list[str] = []
-    require: dict[str, list[str]] = {}
-    window: int = Field(0, ge=0, le=3)  # later agent turns that may still fill the slots
-    threshold_ms: int = Field(30_000, ge=0)  # after_wait: silence before an agent turn that needs an apology
-    min_share: float = Field(0.6, gt=0, le=1)  # coverage: share of the cues the agent must use
-    suggest: list[str] = []
-    source: Source
-    examples: ConversationExamples
-
-    @field_validator("id")
-    @classmethod
-    def _kebab(cls, value: str) -> str:
-        return _kebab_id(value)
-
-    @field_validator("cues", "triggers", "unless")
-    @classmethod
-    def _patterns(cls, value: list[str]) -> list[str]:
-        return [_check_pattern(v) for v in value]
-
-    @field_validator("require")
-    @classmethod
-    def _slots(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        return {slot: [_check_pattern(v) for v in patterns] for slot, patterns in value.items()}
-
-    @model_validator(mode="after")
-    def _has_what_its_kind_needs(self) -> "ConversationRule":
-        needs = {
-            "opening": ("cues",), "closing": ("cues",), "after_wait": ("cues",), "coverage": ("cues",),
-            "refusal": ("triggers", "require"), "unresolved_unknown": ("triggers", "cues"), "address_style": ("triggers", "cues"),
-        }[self.kind]
-        for name in needs:
-            if name == "cues" and (self.cues or self.courtesy):
-                continue
-            if not getattr(self, name):
-                raise ValueError(f"a {self.kind} rule needs `{name}`" + (" or `courtesy`" if name == "cues" else ""))
-        return self
-
-
-class NormalizeConfig(StrictModel):
-    fillers: list[str] = []
-    variants: dict[str, str] = {}
-    dialect: dict[str, list[str]] = {}  # standard word → regional forms every rule literal also matches
-    initials: dict[str, str] = {}  # chat initials → the words they stand for (sb → 傻逼)
-
-    @field_validator("fillers")
-    @classmethod
-    def _single(cls, value: list[str]) -> list[str]:
-        for v in value:
-            if len(v) != 1:
-                raise ValueError(f"filler {v!r} must be a single character")
-        return value
-
-    @field_validator("initials")
-    @classmethod
-    def _letters(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, words in value.items():
-            if not (len(key) >= 2 and key.isascii() and key.isalpha()):
-                raise ValueError(f"initials {key!r} must be two or more Latin letters")
-            if not words:
-                raise ValueError(f"initials {key!r} stand for nothing")
-        return {key.lower(): words for key, words in value.items()}
-
-
-class JudgeConfig(StrictModel):
-    """Pack-wide judging: quotation and reported speech are not the agent's own words, and
-    sentence-final particles that jieba glues onto a hit's last word do not make it cut a word."""
-
-    quotes: list[str] = []  # pairs of opening+closing characters, e.g. "“”"
-    frames: list[str] = []  # patterns that introduce reported speech
-    frame_reach: int = Field(10, ge=0, le=40)
-    particles: str = ""
-
-    @field_validator("frames")
-    @classmethod
-    def _frames(cls, value: list[str]) -> list[str]:
-        return [_check_pattern(v) for v in value]
-
-    @field_validator("quotes")
-    @classmethod
-    def _pairs(cls, value: list[str]) -> list[str]:
-        for v in value:
-            if len(v) != 2:
-                raise ValueError(f"quote pair {v!r} must be exactly an opening and a closing character")
-        return value
-
-
-class ScoringConfig(StrictModel):
-    deductions: dict[Severity, int] = {"info": 0, "warning": 1, "error": 2, "critical": 100}
-    block_at: Severity = "error"
-    warn_at: Severity = "warning"
-
-
-class ClassifierConfig(StrictModel):
-    """The statistical second stage: a shipped model (`phrasecheck/data/models/NAME.json`) scores
-    each sentence; at or above `threshold` the sentence is a candidate of the rule its category
-    maps to in `rules`, and that rule's guards, why and standard line apply."""
-
-    model: str  # a shipped model's name, or a .json path relative to the pack (a team's own model)
-    threshold: float = Field(0.97, gt=0.5, lt=1)
-    min_chars: int = Field(4, ge=1, le=40)  # shorter sentences carry too few features: patterns alone judge them
-    max_chars: int = Field(40, ge=4, le=1000)  # longer ones are explanations far more often than insults
-    rules: dict[str, str] = Field(min_length=1)  # category → rule id
-
-
 _CLASS_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _word_classes(value: dict[str, list[str]]) -> dict[str, list[str]]:
     for name, words in value.items():
         if not _CLASS_NAME.match(name):
-            raise ValueError(f"word class name {name!r} must be lower case a-z, 0-9 and _")
+            raise ValueError(f"word class name {shown(name)} must be lower case a-z, 0-9 and _")
         if not words or any(not isinstance(w, str) or not w.strip() or any(c in w for c in "[]|{}") for w in words):
-            raise ValueError(f"word class {name!r} needs a list of plain words (no brackets, bars or braces)")
-        if len(words) > MAX_CLASS_WORDS:
-            raise ValueError(f"word class {name!r} has more than {MAX_CLASS_WORDS} words")
+            raise ValueError(f"word class {shown(name)} needs a list of plain words (no brackets, bars or braces)")
+        if len(words) > limits().class_words:
+            raise ValueError(f"word class {shown(name)} has {len(words):,} words; {limits().expected('class_words')}")
+        _phrases(words, f"word class {shown(name)}: word")
     return value
 
 
@@ -391,3 +220,10 @@ class Pack(StrictModel):
     @classmethod
     def _classes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         return _word_classes(value)
+
+    @field_validator("extends")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        if any(not name.strip() for name in value):
+            raise ValueError("extends names a pack (or a .yaml file) per entry; an entry is empty")
+        return list(dict.fromkeys(value))

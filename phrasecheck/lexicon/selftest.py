@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from .limits import shown
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # Code whose change can change what an example produces: matching, judging, conversation rules.
@@ -26,9 +27,9 @@ class ExampleFailure:
 
     def __str__(self) -> str:
         if self.expected == "flag":
-            return f"{self.pack}: rule {self.rule!r}: misses its own flag example {self.example!r}"
+            return f"{self.pack}: rule {self.rule!r}: misses its own flag example {shown(self.example, 120)}"
         return (
-            f"{self.pack}: rule {self.rule!r}: fires on its own clean example {self.example!r}"
+            f"{self.pack}: rule {self.rule!r}: fires on its own clean example {shown(self.example, 120)}"
             f" (flagged by {', '.join(self.found)})"
         )
 

@@ -18,6 +18,8 @@ from typing import Sequence
 
 from ..errors import LexiconError
 from ..textfile import decode_text
+from .limits import limits, shown
+from .reading import read_bounded
 
 # Header names a CSV list's columns may have (lower-cased, stripped).
 WORD_HEADERS = frozenset({"word", "words", "entry", "phrase", "term", "词", "词语", "禁语", "敏感词", "关键词", "违禁词", "词条"})
@@ -54,22 +56,37 @@ class WordList:
 
 def read_word_list(rule: str, path: Path) -> WordList:
     """The entries of a TXT or CSV list file; a problem is one line naming the file (and line)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LexiconError(f"{path}: no such word list file (rule {rule!r})") from None
-    except IsADirectoryError:
-        raise LexiconError(f"{path}: is a directory, expected a word list file (rule {rule!r})") from None
-    except OSError as error:
-        raise LexiconError(f"{path}: cannot read ({error.strerror})") from None
+    raw = read_bounded(path, "list_bytes", f"word list file (rule {rule!r})")
     text = decode_text(raw, str(path), error=LexiconError)
+    _check_count(text, path)
     if path.suffix.lower() in (".csv", ".tsv"):
         entries, lines, suggests = _csv_words(text, path, "\t" if path.suffix.lower() == ".tsv" else ",")
     else:
         (entries, lines), suggests = _txt_words(text), None
     if not entries:
         raise LexiconError(f"{path}: the word list has no entries (rule {rule!r})")
+    _check_lengths(entries, lines, lambda line: f"{path}:{line}")
     return WordList(rule, path, False, entries, lines, suggests, hashlib.sha256(raw).hexdigest())
+
+
+def _check_count(text: str, path: Path) -> None:
+    """No more entries than the lexicon may compile to, counted before they are split out: 16 MiB
+    of one-character lines would be millions of strings (650 MB) only to be refused."""
+    most = limits().forms
+    if text.count("\n") < most:
+        return
+    count = sum(1 for line in io.StringIO(text) if line.strip() and not line.lstrip().startswith("#"))
+    if count > most:
+        raise LexiconError(f"{path}: {count:,} entries; {limits().expected('forms')}")
+
+
+def _check_lengths(entries: Sequence[str], lines: Sequence[int], where) -> None:
+    """Every entry within the phrase limit (one pass in C for the lengths: a list is long)."""
+    most = limits().phrase_chars
+    if max(map(len, entries), default=0) > most:
+        index = next(i for i, entry in enumerate(entries) if len(entry) > most)
+        raise LexiconError(f"{where(lines[index])}: entry {shown(entries[index])} has {len(entries[index]):,} characters; "
+                           f"{limits().expected('phrase_chars', ' characters')}")
 
 
 def inline_word_list(rule: str, pack_path: Path, words: Sequence[str]) -> WordList:

@@ -4,16 +4,16 @@ With several workers, a small file is one task (the worker parses and scores it)
 is parsed here, one conversation at a time, and scored in batches.  Results come back in input
 order and at most a few tasks per worker are in flight, so memory stays flat however large the
 input is.  A file that cannot be read ends only that file: what it yielded before the bad line is
-scored, and the error is reported with the file and line.
+scored, and the error is reported with the file and line.  A conversation that fails to score
+(an engine bug) is reported as its file's error, and the others are scored.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -22,7 +22,9 @@ from .checker import Checker
 from ..conversation import Channel, Conversation
 from ..errors import InputError
 from .template import Template
-from ..readers import conversation_files, read_conversations
+from ..output import json_line
+from ..readers import conversation_files, failure, read_conversations
+from .pool import start_method, worker_pool
 
 BATCH = 32  # conversations per task from a large file: amortises pickling, still streams
 SMALL_FILE = 4 * 2**20  # bytes: a file this small is parsed and scored whole by one worker
@@ -39,7 +41,7 @@ class Reading:
     """How to read the transcripts (the `score` command's input options)."""
 
     input_format: str = "auto"  # a name of readers.FORMATS
-    agent_channel: int = 0
+    agent_channel: int | None = None  # as the vendor numbers it; None: each format's first track
     channel: Channel | None = None
 
     def conversations(self, path: Path) -> Iterator[Conversation]:
@@ -82,22 +84,33 @@ def _lines(results: list[dict[str, Any]]) -> list[bytes]:
     return [json_line(r) for r in results]
 
 
-def _score_lines(conversations: Sequence[Conversation]) -> list[bytes]:
-    return _lines(_score(conversations))
+def _score_lines(conversations: Sequence[Conversation]) -> tuple[list[bytes], list[FileError]]:
+    lines: list[bytes] = []
+    errors: list[FileError] = []
+    for conversation in conversations:
+        try:
+            lines.extend(_lines(_score((conversation,))))
+        except Exception as error:
+            errors.append(_scoring_error(conversation, error))
+    return lines, errors
 
 
-def json_line(result: dict[str, Any]) -> bytes:
-    return (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
+def _scoring_error(conversation: Conversation, error: Exception) -> FileError:
+    source = conversation.source or conversation.id
+    return FileError(source, failure(f"{source}: conversation {conversation.id!r}", error, "scoring"))
 
 
-def _score_file(path: Path) -> tuple[list[bytes], FileError | None]:
+def _score_file(path: Path) -> tuple[list[bytes], list[FileError]]:
     results: list[bytes] = []
+    errors: list[FileError] = []
     try:
         for conversation in _reading.conversations(path):
-            results.extend(_score_lines((conversation,)))
+            lines, failed = _score_lines((conversation,))
+            results.extend(lines)
+            errors.extend(failed)
     except InputError as error:
-        return results, FileError(str(path), str(error))
-    return results, None
+        errors.append(FileError(str(path), str(error)))
+    return results, errors
 
 
 def _files(paths: Sequence[str], on_error: Callable[[FileError], None]) -> Iterator[Path]:
@@ -127,24 +140,25 @@ def score_paths(
     if jobs <= 1:
         for path in _files(paths, on_error):
             for conversation in _parsed(path, on_error):
-                for result in _score((conversation,)):
+                try:
+                    results = _score((conversation,))
+                except Exception as error:
+                    on_error(_scoring_error(conversation, error))
+                    continue
+                for result in results:
                     yield result, json_line(result)
         return
-    if "fork" in multiprocessing.get_all_start_methods():
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(job,))
+    forked = start_method() == "fork"  # forked workers inherit the checker loaded above
     pending: deque[Future] = deque()
 
     def finished() -> Iterator[tuple[dict[str, Any], bytes]]:
-        outcome = pending.popleft().result()
-        lines, error = outcome if isinstance(outcome, tuple) else (outcome, None)  # a whole file carries its error
+        lines, errors = pending.popleft().result()
         for line in lines:
             yield json.loads(line), line
-        if error is not None:
+        for error in errors:
             on_error(error)
 
-    with pool:
+    with worker_pool(jobs, None if forked else _start_worker, () if forked else (job,)) as pool:
         for path in _files(paths, on_error):
             if str(path) != "-" and path.stat().st_size <= SMALL_FILE:
                 pending.append(pool.submit(_score_file, path))

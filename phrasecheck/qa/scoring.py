@@ -4,12 +4,13 @@ template turns the evidence into deductions, a total, a grade and pass/fail."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..conversation import Conversation, Turn
 from ..engine.results import SCHEMA, UtteranceResult
+from .context import conversation_context
 from .rules import Finding
-from .template import Template
+from .template import Template, Veto
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class ConversationResult:
         c = self.conversation
         return {
             "schema": SCHEMA, "kind": "conversation", "id": c.id, "source": c.source, "channel": c.channel,
-            "agent_id": c.agent_id, "agent_name": c.agent_name,
+            "agent_id": c.agent_id, "agent_name": c.agent_name, **conversation_context(c),
             "score": self.score, "grade": self.grade, "passed": self.passed, "vetoed": self.vetoed,
             "template": {"id": self.template.template, "title": self.template.title, "pass_mark": self.template.pass_mark},
             "lexicon": dict(self.lexicon),
@@ -101,29 +102,34 @@ def _turn_dict(index: int, turn: Turn, result: UtteranceResult) -> dict[str, Any
 # -- the template ----------------------------------------------------------------------------------
 
 
-def apply_template(template: Template, evidence: Sequence[Evidence]) -> tuple[int, bool, list[dict[str, Any]], list[Deduction]]:
-    """(score, vetoed, dimension breakdown, deductions); every point taken is one deduction."""
+def apply_template(template: Template, evidence: Sequence[Evidence], not_applicable: frozenset[str] = frozenset()
+                   ) -> tuple[int, bool, list[dict[str, Any]], list[Deduction]]:
+    """(score, vetoed, dimension breakdown, deductions); every point taken is one deduction.
+    `not_applicable` items (see `Template.applicability`) leave the potential score."""
     deductions: list[Deduction] = []
     vetoes = []
     taken: dict[str, int] = {}  # points per item
     counted: set[tuple[str, int | None]] = set()  # (item, turn) already charged for per-turn/once items
+    potential = {d.id: max(d.cap - sum(i.cap or 0 for i in d.items if i.id in not_applicable), 0) for d in template.dimensions}
     by_dimension = {d.id: 0 for d in template.dimensions}
     for e in evidence:
-        veto = next((v for v in template.veto if v.match.accepts(e.rule, e.kind, e.category, e.severity)), None)
-        if veto is not None:
-            vetoes.append((veto, e))
-            continue
-        for dimension in template.dimensions:
-            item = next((i for i in dimension.items if i.match.accepts(e.rule, e.kind, e.category, e.severity)), None)
-            if item is not None:
-                break
-        else:
+        found = template.taker(e.rule, e.kind, e.category, e.severity)
+        if found is None:
             continue  # evidence no item prices (info-level notes): shown, not charged
+        dimension, entry = found
+        if dimension is None:
+            vetoes.append((entry, e))
+            continue
+        room = potential[dimension.id] - by_dimension[dimension.id]
+        if isinstance(entry, Veto):  # the dimension scores 0; later hits are on record at no cost
+            by_dimension[dimension.id] += room
+            deductions.append(Deduction(entry.id, entry.title, dimension.id, room, True, e))
+            continue
+        item = entry
         key = (item.id, None if item.per == "conversation" else e.turn if item.per == "turn" else id(e))
         if key in counted:
             continue
         counted.add(key)
-        room = dimension.cap - by_dimension[dimension.id]
         if item.cap is not None:
             room = min(room, item.cap - taken.get(item.id, 0))
         points = min(item.deduct, max(room, 0))
@@ -131,9 +137,10 @@ def apply_template(template: Template, evidence: Sequence[Evidence]) -> tuple[in
             taken[item.id] = taken.get(item.id, 0) + points
             by_dimension[dimension.id] += points
             deductions.append(Deduction(item.id, item.title, dimension.id, points, False, e))
-    score = template.total - sum(by_dimension.values())
+    score = _scaled(template.total, sum(potential.values()), sum(by_dimension.values()))
     breakdown = [
-        {"id": d.id, "title": d.title, "cap": d.cap, "deducted": by_dimension[d.id], "score": d.cap - by_dimension[d.id]}
+        {"id": d.id, "title": d.title, "cap": d.cap, "potential": potential[d.id], "deducted": by_dimension[d.id],
+         "score": potential[d.id] - by_dimension[d.id], "not_applicable": [i.id for i in d.items if i.id in not_applicable]}
         for d in template.dimensions
     ]
     if vetoes:
@@ -143,19 +150,53 @@ def apply_template(template: Template, evidence: Sequence[Evidence]) -> tuple[in
     return score, bool(vetoes), breakdown, deductions
 
 
+def _scaled(total: int, potential: int, deducted: int) -> int:
+    """The total from what the applicable items kept: `total − deducted` when nothing was N/A,
+    else scaled to the total (rounded half up), as forms that drop N/A items do."""
+    if potential == total:
+        return total - deducted
+    if potential <= 0:
+        return total
+    return int(total * (potential - deducted) / potential + 0.5)
+
+
 def utterance_evidence(index: int, turn: Turn, result: UtteranceResult) -> Iterator[Evidence]:
     for v in result.violations:
         yield Evidence(v.rule, "utterance", v.category, v.severity, index, v.start, v.end, v.matched,
                        turn.begin_ms, v.message, v.suggestions[0] if v.suggestions else None)
 
 
-def one_charge_per_incident(utterance: list[Evidence], findings: list[Evidence]) -> list[Evidence]:
+def one_charge_per_incident(utterance: list[Evidence], findings: list[Evidence],
+                            price: Callable[[Evidence], tuple[int, int]]) -> list[Evidence]:
     """An utterance violation inside a violated conversation rule's span on the same turn is the
-    same incident (办不了 as a flat refusal and as an incomplete refusal): the conversation rule,
-    which knows the turns around it, charges it once."""
-    claimed = [(f.turn, f.start, f.end) for f in findings if f.turn is not None and f.start is not None]
-    return [e for e in utterance
-            if not any(e.turn == turn and e.start < end and start < e.end for turn, start, end in claimed)]
+    same incident (办不了 as a flat refusal and as an incomplete refusal, 我不知道 as a banned
+    excuse and as an unresolved question): it is charged once, by whichever costs more on the
+    template (a veto over points, so 「你有病」 still vetoes where the 你-not-您 rule points at its
+    你); on a tie, by the conversation rule, which knows the turns around it."""
+    dropped: set[int] = set()
+    kept: list[Evidence] = []
+    for finding in findings:
+        if finding.turn is None or finding.start is None:
+            kept.append(finding)
+            continue
+        same = [i for i, e in enumerate(utterance) if i not in dropped and e.turn == finding.turn
+                and e.start < finding.end and finding.start < e.end]
+        best = max(same, key=lambda i: price(utterance[i]), default=None)
+        if best is not None and price(utterance[best]) > price(finding):
+            dropped.update(i for i in same if i != best)
+        else:
+            kept.append(finding)
+            dropped.update(same)
+    return [e for i, e in enumerate(utterance) if i not in dropped] + kept
+
+
+def price(template: Template, said: Sequence[Evidence], found: Sequence[Evidence], turns: int,
+          not_applicable: frozenset[str] = frozenset()) -> tuple[int, bool, list[dict[str, Any]], list[Deduction]]:
+    """Utterance and conversation evidence of one conversation of `turns` turns, charged once per
+    incident in turn order (conversation-wide evidence last), priced by the template."""
+    evidence = one_charge_per_incident(list(said), list(found), lambda e: template.price(e.rule, e.kind, e.category, e.severity))
+    evidence.sort(key=lambda e: (e.turn if e.turn is not None else turns, e.start or 0))
+    return apply_template(template, evidence, not_applicable)
 
 
 def finding_evidence(finding: Finding, category: str) -> Evidence:

@@ -1,25 +1,30 @@
 """Scoring templates: how a QA team turns evidence into points (YAML, like the packs).
 
 A template has dimensions with point caps that add up to the total; each dimension has items that
-deduct per hit, once per turn or once per conversation; veto items (一票否决) set the total to 0;
-grade bands and a pass mark turn the total into a verdict.  Evidence (an utterance violation or a
-conversation finding) is taken by the first item that matches it, veto items first, so no
-evidence costs points twice.
+deduct per hit, once per turn or once per conversation, up to the item's own `cap` (its points on
+the form); veto items (一票否决, 致命项) set the total to 0, a dimension's own `veto` items set that
+dimension to 0; grade bands and a pass mark turn the total into a verdict.  Evidence (an utterance
+violation or a conversation finding) is taken by the first entry that matches it — conversation
+vetoes, then dimension vetoes, then items — so no evidence costs points twice.  An item with a
+cap whose conversation rules all did not apply (filtered out or skipped) is N/A: its cap leaves
+the potential score, and the total is scaled from what remains.
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import Iterable, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from ..errors import LexiconError
 from ..lexicon import Severity, Source, read_yaml_mapping, yaml_files
+from ..lexicon.limits import field_path, shown
 from ..lexicon.schema import StrictModel
 
-DEFAULT_TEMPLATE = "seed-003"
+DEFAULT_TEMPLATE = "call-centre"
 
 
 class Match(StrictModel):
@@ -54,17 +59,18 @@ class Item(StrictModel):
     cap: int | None = Field(None, ge=0)
 
 
+class Veto(StrictModel):
+    id: str
+    title: str
+    match: Match
+
+
 class Dimension(StrictModel):
     id: str
     title: str
     cap: int = Field(gt=0)
     items: list[Item] = Field(min_length=1)
-
-
-class Veto(StrictModel):
-    id: str
-    title: str
-    match: Match
+    veto: list[Veto] = []  # evidence these take sets the dimension to 0
 
 
 class Grade(StrictModel):
@@ -94,14 +100,56 @@ class Template(StrictModel):
             raise ValueError("grades must be listed from the highest `min` down to a band with min 0")
         if self.pass_mark > self.total:
             raise ValueError(f"pass_mark {self.pass_mark} is above the total {self.total}")
-        ids = [v.id for v in self.veto] + [i.id for d in self.dimensions for i in d.items]
-        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        ids = [v.id for v in self.veto] + [e.id for d in self.dimensions for e in (*d.veto, *d.items)]
+        duplicated = sorted(i for i, n in Counter(ids).items() if n > 1)  # linear: a template may list thousands
         if duplicated:
-            raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicated)}")
+            raise ValueError(f"item ids must be unique; repeated: {shown(', '.join(duplicated), 200)}")
         return self
 
     def grade(self, score: int) -> str:
         return next(g.name for g in self.grades if score >= g.min)
+
+    def taker(self, rule: str, kind: str, category: str, severity: str) -> tuple[Dimension | None, Veto | Item] | None:
+        """Who takes this evidence: a conversation veto (no dimension), a dimension's veto or item, or nobody."""
+        for veto in self.veto:
+            if veto.match.accepts(rule, kind, category, severity):
+                return None, veto
+        for dimension in self.dimensions:
+            for veto in dimension.veto:
+                if veto.match.accepts(rule, kind, category, severity):
+                    return dimension, veto
+        for dimension in self.dimensions:
+            for item in dimension.items:
+                if item.match.accepts(rule, kind, category, severity):
+                    return dimension, item
+        return None
+
+    def price(self, rule: str, kind: str, category: str, severity: str) -> tuple[int, int]:
+        """How much evidence costs, to compare two views of one incident: veto > dimension veto > points."""
+        taken = self.taker(rule, kind, category, severity)
+        if taken is None:
+            return 0, 0
+        dimension, entry = taken
+        if isinstance(entry, Veto):
+            return (3 if dimension is None else 2), 0
+        return 1, entry.deduct
+
+    def applicability(self, conversation_rules: Iterable[tuple[str, str, str, str]],
+                      phrase_rules: Iterable[tuple[str, str, str]]) -> dict[str, frozenset[str]]:
+        """Items that may be N/A — a cap, and no phrase rule they take — with the conversation
+        rules (id, kind, category, severity) they take: N/A when none of those applied."""
+        takes: dict[str, set[str]] = {}
+        priced_always = set()
+        for rule, category, severity in phrase_rules:
+            taken = self.taker(rule, "utterance", category, severity)
+            if taken is not None:
+                priced_always.add(taken[1].id)
+        for rule, kind, category, severity in conversation_rules:
+            taken = self.taker(rule, kind, category, severity)
+            if taken is not None:
+                takes.setdefault(taken[1].id, set()).add(rule)
+        capped = {i.id for d in self.dimensions for i in d.items if i.cap is not None}
+        return {item: frozenset(rules) for item, rules in takes.items() if item in capped and item not in priced_always}
 
 
 def available_templates() -> dict[str, Path]:
@@ -123,5 +171,5 @@ def load_template(name_or_path: str | Path = DEFAULT_TEMPLATE) -> Template:
         return Template.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(template)"
+        field = field_path(first["loc"]) or "(template)"
         raise LexiconError(f"{path}: {field}: {first['msg'].removeprefix('Value error, ')}") from None

@@ -14,7 +14,8 @@ from typing import Any, Iterator
 from ..errors import InputError
 from .grouping import Item, grouped
 from .registry import Reader, keys_of, register
-from .source import Input, embedded_json
+from .jsondoc import embedded_json
+from .source import Input
 from .transcript import Transcript
 from .values import array, obj, track
 
@@ -39,7 +40,7 @@ def parse_aliyun(data: Input) -> Iterator[Transcript]:
         if status is not None and status not in _OK:
             raise InputError(f"{data.name}: Alibaba task {_pick(doc, 'TaskId')} status is {status}: expected "
                              f"{' or '.join(_OK)} (the task has not finished or has failed)")
-        result = embedded_json(_pick(doc, "Result"), f"{data.name}: Result")
+        result = embedded_json(_pick(doc, "Result"), f"{data.name}: Result", data.options.limits)
         sentences = _pick(result if isinstance(result, dict) else doc, "Sentences") or []
         meta = {"task_id": _pick(doc, "TaskId")} if _pick(doc, "TaskId") else {}
     sentences = array(sentences, f"{data.name}: Sentences", "a list of sentences")
@@ -66,4 +67,6 @@ def _claims(doc: Any) -> bool:
     return bool(keys & _KEYS)
 
 
-register(Reader("aliyun", "an Alibaba ASR result", parse_aliyun, claims=_claims, order=50))
+register(Reader("aliyun", "an Alibaba ASR result", parse_aliyun, claims=_claims, order=50,
+                streams=("", "Sentences", "sentences", "Result.Sentences", "result.sentences", "Result.sentences",
+                         "result.Sentences")))

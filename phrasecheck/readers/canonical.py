@@ -18,7 +18,8 @@ from typing import Iterator
 from ..errors import InputError
 from .grouping import TURNS_KEYS, Item, column, grouped
 from .registry import Reader, Sample, header_cells, register
-from .source import Input, LineError, load_json, seen_conv_id
+from .jsondoc import load_json
+from .source import Input, LineError, seen_conv_id
 from .transcript import Transcript
 
 
@@ -29,7 +30,7 @@ def json_items(data: Input) -> Iterator[Item]:
         for line in data.lines():
             if line.text.strip():
                 try:
-                    value = load_json(line.text, data.name, line.number)
+                    value = load_json(line.text, data.name, line.number, data.options.limits)
                 except InputError as error:
                     raise LineError(str(error), seen_conv_id(line.text)) from None
                 yield Item(f"{data.name}:{line.number}", line.number, value)
@@ -73,14 +74,12 @@ def parse_csv(data: Input) -> Iterator[Transcript]:
 
     header = [column(cell) for cell in next_row() or []]
     found = ", ".join(header) or "nothing"
-    if data.options.replies:
-        if "text" not in header:
-            raise InputError(f'{data.name}:1: expected a CSV header with a "text" column (found: {found})')
-    else:
-        missing = [need for need, names in (("role", {"role", "channel"}), ("text", {"text"})) if not names & set(header)]
-        if missing:
-            raise InputError(f"{data.name}:1: expected a CSV header with role and text columns (missing: "
-                             f"{', '.join(missing)}; found: {found})")
+    missing = missing_columns(header, data.options.replies)
+    if missing and data.options.replies:
+        raise InputError(f'{data.name}:1: expected a CSV header with a "text" column (found: {found})')
+    if missing:
+        raise InputError(f"{data.name}:1: expected a CSV header with role and text columns (missing: "
+                         f"{', '.join(missing)}; found: {found})")
 
     def items() -> Iterator[Item]:
         end = reader.line_num
@@ -96,10 +95,16 @@ def parse_csv(data: Input) -> Iterator[Transcript]:
     yield from grouped(items(), data)
 
 
+def missing_columns(columns: list[str], replies: bool) -> list[str]:
+    """What a table's canonical columns lack: text, and for `score` role (or a numeric channel)."""
+    needs = (("text", {"text"}),) if replies else (("role", {"role", "channel"}), ("text", {"text"}))
+    return [need for need, names in needs if not names & set(columns)]
+
+
 def _csv_header(sample: Sample) -> bool:
     return "text" in {column(cell) for cell in header_cells(sample.first)}
 
 
 register(Reader("jsonl", "JSONL", parse_jsonl, json_lines=True, suffixes=(".jsonl", ".ndjson")))
 register(Reader("csv", "CSV", parse_csv, sniff=_csv_header, suffixes=(".csv", ".tsv"), order=60))
-register(Reader("json", "JSON", parse_json, suffixes=(".json",)))
+register(Reader("json", "JSON", parse_json, suffixes=(".json",), streams=("", "conversations", *TURNS_KEYS)))

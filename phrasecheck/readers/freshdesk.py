@@ -70,4 +70,5 @@ def _claims(doc: Any) -> bool:
     return isinstance(sample, dict) and _KEYS <= set(sample) and bool({"body", "body_text"} & set(sample))
 
 
-register(Reader("freshdesk", "Freshdesk conversations", parse_freshdesk, claims=_claims, order=42))
+register(Reader("freshdesk", "Freshdesk conversations", parse_freshdesk, claims=_claims, order=42,
+                streams=("", "conversations")))

@@ -24,7 +24,7 @@ from ..vocabulary import vocabulary
 from .source import Input, LineError
 from .transcript import Transcript, model
 from .values import REPLY_ROLES, TURN_ROLES, is_datetime, kind, number, obj, parse_time_ms, role, text_or_none, \
-    track_role
+    track_role, written_zone
 
 TURNS_KEYS = ("turns", "utterances", "messages")  # a whole conversation's list of turns
 _COLUMNS = ("conv_id", "seq", "role", "speaker", "agent_id", "agent_name", "text", "begin_ms", "end_ms", "begin",
@@ -128,6 +128,7 @@ def add_utterance(transcript: Transcript, fields: Fields, where: str, line: int 
                  hold=fields.get("hold") or False, line=line, meta=fields.meta())
     transcript.add(turn, text_or_none(item.get("id")))
     transcript.absolute = transcript.absolute or is_datetime(begin) or is_datetime(end)
+    transcript.zone = transcript.zone or written_zone(begin)
     transcript.channel = transcript.channel or kind(fields.get("call_type") or fields.get("channel"), where)
 
 

@@ -3,8 +3,9 @@
 ``{code, descInfo, content: {orderInfo, orderResult}}``: ``orderResult`` is a JSON string of
 ``lattice[]`` (or ``lattice2[]``), each ``json_1best`` another JSON string
 ``{st: {bg, ed, rl, rt: [{ws: [{cw: [{w}]}]}]}}``; the text is the first candidate word of each
-``ws``.  ``rl`` counts from 1 (rl 1 is track 0, rl 2 track 1; rl 0, no role separation, is track
-0).  A response with an error code or no result is an error.
+``ws``.  ``rl`` is the speaker as iFlytek numbers it, from 1: ``--agent-channel N`` names the rl
+of the agent (1 by default); rl 0 (no role separation) reads as rl 1.  A response with an error
+code or no result is an error.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any, Iterator
 
 from ..errors import InputError
 from .registry import Reader, first_item, keys_of, register
-from .source import Input, embedded_json
+from .jsondoc import embedded_json
+from .source import Input
 from .transcript import Transcript
 from .values import array, obj, track
 
@@ -27,7 +29,7 @@ def parse_iflytek(data: Input) -> Iterator[Transcript]:
     if not content.get("orderResult"):
         raise InputError(f"{data.name}: no orderResult (order status {info.get('status')}, failType "
                          f"{info.get('failType')}): expected a finished order (status 4)")
-    result = obj(embedded_json(content["orderResult"], f"{data.name}: orderResult"), f"{data.name}: orderResult",
+    result = obj(embedded_json(content["orderResult"], f"{data.name}: orderResult", data.options.limits), f"{data.name}: orderResult",
                  "{lattice: [...]}")
     transcript = Transcript(data, None, "call", sort_by="begin_ms",
                             meta={"order_id": info["orderId"]} if info.get("orderId") else {})
@@ -35,15 +37,16 @@ def parse_iflytek(data: Input) -> Iterator[Transcript]:
                     "a list")
     for index, item in enumerate(lattice):
         where = f"{data.name}: orderResult.lattice[{index}]"
-        best = embedded_json(obj(item, where, "{json_1best}").get("json_1best"), f"{where}.json_1best")
+        best = embedded_json(obj(item, where, "{json_1best}").get("json_1best"), f"{where}.json_1best",
+                             data.options.limits)
         try:
             sentence = best["st"]
             text = "".join(ws["cw"][0]["w"] for rt in sentence["rt"] for ws in rt["ws"] if ws["cw"])
         except (KeyError, IndexError, TypeError):
             raise InputError(f"{where}.json_1best: expected {{st: {{bg, ed, rl, rt: [{{ws: [{{cw: [{{w}}]}}]}}]}}}}") from None
         transcript.add_sentence(where, text=text, begin=sentence.get("bg"), end=sentence.get("ed"),
-                                track=max(track(sentence.get("rl"), where) - 1, 0), speaker=sentence.get("rl"),
-                                meta={})
+                                track=max(track(sentence.get("rl"), where), 1), speaker=sentence.get("rl"),
+                                meta={}, first_track=1)
     yield transcript
 
 

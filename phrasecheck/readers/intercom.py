@@ -67,4 +67,5 @@ def _claims(doc: Any) -> bool:
     return isinstance(sample, dict) and ("conversation_parts" in sample or sample.get("type") == "conversation")
 
 
-register(Reader("intercom", "Intercom conversations", parse_intercom, claims=_claims, order=41))
+register(Reader("intercom", "Intercom conversations", parse_intercom, claims=_claims, order=41,
+                streams=("", "conversation_parts", "conversation_parts.conversation_parts")))

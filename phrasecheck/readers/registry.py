@@ -3,12 +3,14 @@
 Each format module registers one `Reader` when it is imported (`readers/__init__.py` imports them
 all).  `detect` decides a file's format by its content, the extension only breaking ties:
 
+0. a binary format by its first bytes (Parquet's ``PAR1``);
 1. text sniffers, in their order: a ``WEBVTT`` header (vtt), a ``-->`` timing line among the first
    two lines (srt), a first line with a 坐席:/客户: prefix (txt);
 2. JSON: a first line that is a JSON object of its own is JSON lines (``jsonl``), unless a format
    claims it by its keys: a JSON-lines format (WeCom messages) takes the file, a document format
-   (an ASR result or a chat export written on one line) sends it to 3.  Any other JSON is a
-   document;
+   (an ASR result or a chat export written on one line) sends it to 3, and so does a canonical
+   ``{conversations: [...]}`` or a first line longer than the head that is the whole file (a
+   minified document).  Any other JSON is a document;
 3. a document is loaded and given to the first format that claims it by its keys (a list by its
    first item), else read as canonical ``json`` conversations;
 4. a CSV header with a text column (csv); then the extension; then, for `scan`, TXT replies;
@@ -17,12 +19,13 @@ all).  `detect` decides a file's format by its content, the extension only break
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..errors import InputError
+from .grouping import TURNS_KEYS
+from .jsondoc import add_routes, load_json
 from .source import Input
 from .transcript import Transcript
 
@@ -47,8 +50,11 @@ class Reader:
 
     `sniff` recognises it by the first lines of text; `claims` by the keys of a JSON value (a whole
     document, a list's first item, or the first JSON line).  `json_lines`: it reads one JSON value
-    a line, so a file whose first line it claims is read as a stream.  `order` ranks the sniffers
-    and claimers among themselves; `title` is how error messages name the format.
+    a line, so a file whose first line it claims is read as a stream.  `streams`: where its long
+    lists stand in a document (dotted keys, "" for a top-level list), read one item at a time
+    (`jsondoc`).  `order` ranks the sniffers and claimers among themselves; `title` is how error
+    messages name the format.  `magic`: a binary format's first bytes (Parquet's ``PAR1``); such a
+    file is not decoded as text.
     """
 
     name: str
@@ -59,6 +65,8 @@ class Reader:
     json_lines: bool = False
     suffixes: tuple[str, ...] = ()
     order: int = 100
+    streams: tuple[str, ...] = ()
+    magic: bytes | None = None
 
 
 _READERS: dict[str, Reader] = {}
@@ -71,12 +79,18 @@ def register(reader: Reader) -> Reader:
     if reader.name in _READERS or reader.name == "auto":
         raise ValueError(f"input format {reader.name!r} is registered twice")
     _READERS[reader.name] = reader
+    add_routes(reader.streams)
     return reader
 
 
 def formats() -> tuple[str, ...]:
     """`auto` and every registered format name, in registration order."""
     return ("auto", *_READERS)
+
+
+def magics() -> tuple[bytes, ...]:
+    """The first bytes of every binary format: a file that starts with one is not decoded as text."""
+    return tuple(r.magic for r in _READERS.values() if r.magic)
 
 
 def expected() -> str:
@@ -108,6 +122,8 @@ def classify(document: Any) -> Reader:
 def detect(data: Input) -> Reader | None:
     """The format of an open file by its content (rule in the module docstring); None means "a
     JSON document": load it and `classify` it."""
+    if data.binary:
+        return next(r for r in _READERS.values() if r.magic and data.binary.startswith(r.magic))
     lines = tuple(line.strip() for line in data.head.splitlines() if line.strip())[:3]
     sample = Sample(lines, data.suffix)
     sniffers = _ordered("sniff")
@@ -115,14 +131,7 @@ def detect(data: Input) -> Reader | None:
         if found.order < JSON_ORDER and found.sniff(sample):  # type: ignore[misc]
             return found
     if sample.first[0] in "{[":
-        try:
-            value = json.loads(sample.first)
-        except json.JSONDecodeError:
-            return None
-        if not isinstance(value, dict):
-            return None
-        found = claimant(value)
-        return _READERS[_LINES] if found is None else found if found.json_lines else None
+        return _json_lines(data, sample)
     for found in sniffers:
         if found.order > JSON_ORDER and found.sniff(sample):  # type: ignore[misc]
             return found
@@ -133,6 +142,26 @@ def detect(data: Input) -> Reader | None:
         return _READERS["txt"]
     raise InputError(f"{data.name}:1: cannot tell the format from {sample.first[:40]!r}: expected {expected()} "
                      "(or name the format explicitly)")
+
+
+def _json_lines(data: Input, sample: Sample) -> Reader | None:
+    """Rule 2 of the module docstring: the JSON-lines format of the file, None for a document."""
+    if sample.first[0] != "{":
+        return None
+    if data.head_is_file or "\n" in data.head.lstrip():  # the head holds the whole first line
+        try:
+            value = load_json(sample.first, data.name, limits=data.options.limits)
+        except InputError:
+            return None
+    else:
+        value, more = data.first_value()  # a first line longer than the head: walked, not loaded
+        if not more:
+            return None
+    if not isinstance(value, dict) or (isinstance(value.get("conversations"), list)
+                                       and not any(key in value for key in TURNS_KEYS)):
+        return None
+    found = claimant(value)
+    return _READERS[_LINES] if found is None else found if found.json_lines else None
 
 
 def first_item(document: Any) -> Any:

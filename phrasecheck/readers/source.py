@@ -3,14 +3,16 @@
 `Input` opens a file (or standard input), decodes its head to detect the format and the encoding
 (UTF-8, UTF-8 with BOM, GBK/GB 18030; NUL bytes mean binary data or UTF-16 and are refused), and
 then hands the parser what it asks for: numbered `Line`s streamed one at a time (so a JSONL or
-CSV file of any size stays out of memory), the whole text, or the whole JSON document.  Every
+CSV file of any size stays out of memory), or the JSON document, walked with its long lists
+streamed (`jsondoc`).  A line longer than `Limits.line_bytes` is refused without being read
+whole; a character cut by the end of the file (a truncated file) costs only its line.  Every
 error is one line naming the file and the line.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
-import json
 import re
 import sys
 from bisect import bisect_right
@@ -21,11 +23,14 @@ from typing import IO, TYPE_CHECKING, Any, Iterator
 from ..conversation import Channel, TurnRole
 from ..errors import InputError
 from ..textfile import decode_text
+from .jsondoc import read_document
+from .limits import Limits
 
 if TYPE_CHECKING:
     from .transcript import Transcript
 
 HEAD_BYTES = 64 * 1024  # enough lines to detect the format and the encoding
+CHUNK_BYTES = 2**20  # what a JSON document is decoded by
 _CONV_ID_TEXT = re.compile(r'"(?:conv_id|conversation_id|session_id)"\s*:\s*"?([^",}\s]+)')
 
 
@@ -39,9 +44,10 @@ class Options:
     a TXT; and what was read of a conversation before a bad line is kept.
     """
 
-    agent_channel: int = 0  # the ASR track (channel or speaker number) that is the agent
+    agent_channel: int | None = None  # the agent's track as the file numbers it; None: the format's first
     channel: Channel | None = None  # call or chat for every conversation, whatever the file says
     replies: bool = False
+    limits: Limits = field(default_factory=Limits.from_environment)
 
     @property
     def default_role(self) -> TurnRole | None:
@@ -120,26 +126,18 @@ def decode_bytes(data: bytes, name: str, first_line: int = 1) -> str:
     return decode_text(data, name, first_line, InputError)
 
 
-def load_json(text: str, name: str, first_line: int = 1) -> Any:
-    """A JSON value; a syntax error names the line, and an end that comes too soon is called truncation."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        # JSON strings hold no raw line ends, so a string left open ran into the end of the text
-        truncated = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
-        reason = ("it ends inside a JSON value: truncated?" if truncated
-                  else f"{error.msg.removesuffix(' at')} at column {error.colno}")
-        raise InputError(f"{name}:{first_line + error.lineno - 1}: invalid JSON ({reason})") from None
-
-
-def embedded_json(value: Any, where: str) -> Any:
-    """A field holding JSON as a string (iFlytek orderResult, json_1best; sometimes Alibaba Result)."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{where}: invalid embedded JSON ({error.msg} at character {error.pos})") from None
+def _decode_head(data: bytes, name: str) -> tuple[str, str]:
+    """The head decoded, and the encoding the file is read with (rule of `decode_bytes`).  A
+    character cut at the head's end (a file cut inside one, or a long first line) is left to the
+    line it belongs to, so a truncated file loses only that line."""
+    if b"\0" not in data:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return codecs.getincrementaldecoder(encoding)().decode(data, final=False), encoding
+            except UnicodeDecodeError:
+                pass
+    decode_bytes(data, name)  # raises the error naming the line
+    raise AssertionError("decode_bytes accepted bytes that neither encoding reads")
 
 
 @dataclass
@@ -151,39 +149,43 @@ class Input:
     stem: str  # a conversation without an id of its own is named after the file
     options: Options
     stream: IO[bytes]
-    head: str = ""  # the first ~64 KiB (whole lines), decoded
+    head: str = ""  # the first ~64 KiB (to a line end within as much again), decoded
+    head_is_file: bool = False  # the head is the whole file
     encoding: str = "utf-8-sig"  # the head's, which the streamed lines are decoded with
     remember: bool = False  # keep the lines read, so utterances can be located in them (scan)
+    binary: bytes = b""  # the first bytes of a binary file (Parquet), which is not decoded; empty for text
     _text: str | None = None
     _document: Any = None
     _lines: dict[int, Line] = field(default_factory=dict)  # streamed lines remembered
     _starts: list[int] = field(default_factory=list)  # offsets of the lines of the whole text
     _cursor: int = 0
+    line: int = 0  # the last line read by `lines`, for errors no check foresaw
     unfinished: dict[int, "Transcript"] = field(default_factory=dict)  # transcripts being read, by id()
 
     @classmethod
-    def open(cls, path: str | Path, options: Options, formats: str, what: str, remember: bool = False) -> "Input":
-        """`formats` lists what can be read, `what` says what a file is for (errors name both)."""
+    def open(cls, path: str | Path, options: Options, formats: str, what: str, remember: bool = False,
+             binary: tuple[bytes, ...] = ()) -> "Input":
+        """`formats` lists what can be read, `what` says what a file is for (errors name both);
+        a file that starts with one of the `binary` magic numbers is handed on undecoded."""
         path = Path(path)
         stdin = str(path) == "-"
         name = "<stdin>" if stdin else str(path)
         stream = open_input(path, name, f"{what} ({formats})")
-        data = stream.read(HEAD_BYTES) + stream.readline()
+        data = stream.read(HEAD_BYTES) + stream.readline(HEAD_BYTES)
+        if binary and data.startswith(binary):
+            stream.seek(0)
+            return cls(path, name, "stdin" if stdin else path.stem, options, stream, remember=remember, binary=data[:8])
         try:
-            head = decode_bytes(data, name)
+            head, encoding = _decode_head(data, name)
         except InputError:
             stream.close()
             raise
         if not head.strip():
             stream.close()
             raise InputError(f"{name}: empty file, expected {formats}")
-        try:
-            data.decode("utf-8")
-            encoding = "utf-8-sig"
-        except UnicodeDecodeError:
-            encoding = "gb18030"
+        whole = not stream.read(1)
         stream.seek(0)
-        return cls(path, name, "stdin" if stdin else path.stem, options, stream, head, encoding, remember)
+        return cls(path, name, "stdin" if stdin else path.stem, options, stream, head, whole, encoding, remember)
 
     def close(self) -> None:
         self.stream.close()
@@ -194,16 +196,18 @@ class Input:
 
     def lines(self) -> Iterator[Line]:
         """Each line, decoded one at a time with the head's encoding, so a file of any size streams."""
-        offset = 0
-        for number, raw in enumerate(self.stream, 1):
+        offset, number, limit = 0, 0, self.options.limits.line_bytes
+        while raw := self.stream.readline(limit + 2):
+            number = self.line = number + 1
+            if len(raw.rstrip(b"\r\n")) > limit:
+                raise LineError(f"{self.name}:{number}: line longer than the limit of {limit:,} bytes "
+                                "(PHRASECHECK_MAX_LINE_BYTES)", seen_conv_id(raw[:HEAD_BYTES].decode(self.encoding, "replace")))
             if b"\0" in raw:
                 decode_bytes(raw, self.name, number)  # names the line
             try:
                 text = raw.decode(self.encoding)
-            except UnicodeDecodeError:
-                label = "GBK" if self.encoding == "gb18030" else "UTF-8"
-                raise LineError(f"{self.name}:{number}: cannot decode the line as {label} like the start of the file: "
-                                "expected UTF-8, UTF-8 with BOM or GBK throughout",
+            except UnicodeDecodeError as error:
+                raise LineError(self._undecodable(number, cut=error.end == len(raw) and not raw.endswith(b"\n")),
                                 seen_conv_id(raw.decode(self.encoding, "replace"))) from None
             line = Line(number, text.rstrip("\r\n"), offset)
             offset += len(text)
@@ -211,20 +215,71 @@ class Input:
                 self._lines[number] = line
             yield line
 
+    def text_lines(self) -> Iterator[tuple[int, str]]:
+        """The lines as `str.splitlines` cuts the whole text (at \\r and \\u2028 too), numbered from 1, streamed."""
+        number = 0
+        for line in self.lines():
+            for part in line.text.splitlines() or [""]:
+                number += 1
+                yield number, part
+
+    def chunks(self) -> Iterator[str]:
+        """The file decoded from its start, a chunk at a time, on a handle of its own (a JSON
+        document's streamed lists are read again while it is open)."""
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        line = 1
+        with self._reopen() as stream:
+            while True:
+                raw = stream.read(CHUNK_BYTES)
+                if b"\0" in raw:
+                    decode_bytes(raw, self.name, line)  # names the line
+                try:
+                    text = decoder.decode(raw, final=not raw)
+                except UnicodeDecodeError as error:
+                    at = line + raw[:max(error.start, 0)].count(b"\n")
+                    raise InputError(self._undecodable(at, cut=not raw)) from None
+                if not raw:
+                    return
+                line += text.count("\n")
+                yield text
+
+    def _reopen(self) -> IO[bytes]:
+        if isinstance(self.stream, io.BytesIO):  # standard input, read whole
+            return io.BytesIO(self.stream.getvalue())
+        return self.path.open("rb")
+
+    def _undecodable(self, line: int, cut: bool) -> str:
+        label = "GBK" if self.encoding == "gb18030" else "UTF-8"
+        if cut:
+            return f"{self.name}:{line}: the file ends inside a {label} character: truncated?"
+        return (f"{self.name}:{line}: cannot decode the line as {label} like the start of the file: "
+                "expected UTF-8, UTF-8 with BOM or GBK throughout")
+
     def text(self) -> str:
         """The whole file, decoded."""
         if self._text is None:
-            self.stream.seek(0)
-            self._text = decode_bytes(self.stream.read(), self.name)
+            self._text = "".join(self.chunks())
             if self.remember:
                 self._starts = [0, *(match.end() for match in re.finditer("\n", self._text))]
         return self._text
 
     def document(self) -> Any:
-        """The whole file as one JSON value."""
+        """The whole file as one JSON value, its long lists streamed (`jsondoc`); `scan` reads it
+        from the text it keeps to locate utterances."""
         if self._document is None:
-            self._document = load_json(self.text(), self.name)
+            self._document = self._walk(whole=True)
         return self._document
+
+    def first_value(self) -> tuple[Any, bool]:
+        """The first JSON value of the file, and whether another follows (JSON lines)."""
+        value, more = self._walk(whole=False)
+        if not more:
+            self._document = value
+        return value, more
+
+    def _walk(self, whole: bool) -> Any:
+        chunks = (lambda: iter((self.text(),))) if self.remember else self.chunks
+        return read_document(chunks, self.name, self.options.limits, keep=self.remember, whole=whole)
 
     def locate(self, text: str, line: int | None, near: int = 4) -> Position | None:
         """Where `text` stands (remembered files only): searched in `line` and the few lines after

@@ -6,7 +6,7 @@ from ``<v Name>`` or a short ``Name:`` prefix; a name that is a role word, or co
 (客服小王, Agent Li), takes that role; other names are customers, except that with exactly two
 speakers, one of them a named customer, the other is the agent.  A cue without a name keeps the
 speaker before it; a file that names no speaker at all is an error (nothing would tell the agent
-apart).
+apart).  The lines are streamed; a cue longer than a turn's length limit is an error.
 """
 
 from __future__ import annotations
@@ -18,14 +18,17 @@ from typing import Iterable, Iterator
 
 from ..conversation import Turn, TurnRole
 from ..errors import InputError
+from .limits import TEXT_CHARS
 from .registry import Reader, Sample, register
 from .source import Input
 from .transcript import Transcript, model
 from .values import join, label_role, parse_time_ms
 
-_TIMING = re.compile(r"(\S+)\s+-->\s+(\S+)")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
-_TAG = re.compile(r"</?[^>]*>")
+# Linear on any line: the time before the arrow starts where a run of non-space does (no retry
+# inside a long run), a voice name or a tag cannot run past the next "<".
+_TIMING = re.compile(r"(?<!\S)(\S+)\s+-->\s+(\S+)")
+_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?\s([^<>]+)>")  # the name takes the blanks before it (stripped)
+_TAG = re.compile(r"<[^<>]*>")
 _LABEL = re.compile(r"\s*(?P<name>[^\s:：，。！？,.!?][^:：，。！？,.!?]{0,15}?)\s*[:：]\s*(?P<text>\S.*)", re.S)
 
 
@@ -43,9 +46,11 @@ def parse_subtitles(data: Input) -> Iterator[Transcript]:
     transcript = Transcript(data, None, "call")
     cues: list[Cue] = []
     try:
-        for start, block in _blocks(data.text()):
+        for start, block in _blocks(data.text_lines(), data.name):
             if block[0].split()[0] in ("WEBVTT", "NOTE", "STYLE", "REGION"):
                 continue
+            if len(cues) == data.options.limits.turns:
+                raise InputError(f"{data.name}:{start}: more than {len(cues):,} cues in one call (PHRASECHECK_MAX_TURNS)")
             cues.append(_cue(start, block, data.name))
     except InputError:
         _add_turns(transcript, cues)  # the cues before the bad one are kept (scan hands them on)
@@ -77,13 +82,16 @@ def _add_turns(transcript: Transcript, cues: list[Cue]) -> None:
                              speaker=speaker, text=cue.text, begin_ms=cue.begin_ms, end_ms=cue.end_ms, line=cue.line))
 
 
-def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+def _blocks(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int, list[str]]]:
     """Blank-line separated blocks: (line of the first line, stripped lines)."""
-    start, block = 0, []
-    for number, line in enumerate(text.splitlines(), 1):
+    start, block, size = 0, [], 0
+    for number, line in lines:
         if line.strip():
-            start = start if block else number
+            start, size = (start, size) if block else (number, 0)
             block.append(line.strip())
+            size += len(line)
+            if size > TEXT_CHARS:
+                raise InputError(f"{name}:{start}: a cue longer than {TEXT_CHARS:,} characters (it runs on to line {number})")
         elif block:
             yield start, block
             block = []

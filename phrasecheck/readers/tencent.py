@@ -68,4 +68,5 @@ def _claims(doc: Any) -> bool:
     return bool(keys_of(doc) & _KEYS)
 
 
-register(Reader("tencent", "a Tencent ASR result", parse_tencent, claims=_claims, order=20))
+register(Reader("tencent", "a Tencent ASR result", parse_tencent, claims=_claims, order=20,
+                streams=("Response.Data.ResultDetail", "Data.ResultDetail", "ResultDetail")))

@@ -7,12 +7,14 @@ checks one by one: the same turns, in the same order, so both commands read the 
 
 Finishing: turns with blank text are dropped (an empty ASR sentence would hide the real first
 agent turn), the rest sorted by `sort_by` when every turn has it, and date-times made relative to
-the conversation's earliest turn.  A conversation left with no turn is not handed on.
+the conversation's earliest turn, which becomes its `started_at`.  A conversation left with no turn
+is not handed on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
@@ -34,6 +36,13 @@ def model(cls: type[M], where: str, **fields: Any) -> M:
         problem = error.errors()[0]
         location = ".".join(map(str, problem["loc"]))
         raise InputError(f"{where}: {location}: {problem['msg']} (found {problem.get('input')!r:.60})") from None
+
+
+def _moment(epoch_ms: int, zone: tzinfo | None) -> datetime:
+    """Epoch milliseconds as the file's own clock: in the zone its date-times are written with, or
+    naive when they carry none (naive date-times are read as UTC, so this gives them back as written)."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=zone or timezone.utc)
+    return moment if zone is not None else moment.replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +79,12 @@ class Transcript:
     channel: Channel | None = None  # what the format says (the reader's option wins)
     rows: list[Row] = field(default_factory=list)
     absolute: bool = False  # its times are date-times or epoch times
+    zone: tzinfo | None = None  # the UTC offset its date-times are written with (None: naive or epoch times)
     sort_by: str = "seq"
     agent_id: str | None = None
     agent_name: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime | None = None  # set on finishing when its times are absolute
     _finished: bool = False
 
     def __post_init__(self) -> None:
@@ -84,12 +95,20 @@ class Transcript:
         return self.id if self.id is not None else self.data.stem
 
     def add(self, turn: Turn, id: str | None = None) -> None:
+        """One more turn; past `Limits.turns` an error (a reply library that `scan` reads is no
+        conversation, and has no such limit)."""
+        options = self.data.options
+        if len(self.rows) >= options.limits.turns and not (options.replies and self.id is None):
+            at = f":{turn.line}" if turn.line else ""
+            raise InputError(f"{self.data.name}{at}: conversation {self.name!r} has more than {options.limits.turns:,} "
+                             "turns (PHRASECHECK_MAX_TURNS)")
         self.rows.append(Row(turn, id))
 
     def add_sentence(self, where: str, *, text: Any, begin: Any, end: Any, track: int, speaker: Any,
-                     meta: dict[str, Any]) -> None:
-        """An ASR sentence: times in ms, the track equal to the agent channel is the agent."""
-        self.add(model(Turn, where, role=track_role(track, self.data.options.agent_channel), text=text,
+                     meta: dict[str, Any], first_track: int = 0) -> None:
+        """An ASR sentence: times in ms; the track equal to the agent channel (by default the
+        format's `first_track`) is the agent."""
+        self.add(model(Turn, where, role=track_role(track, self.data.options.agent_channel, first_track), text=text,
                        speaker=text_or_none(speaker), meta=meta,
                        begin_ms=parse_time_ms(begin, f"{where}: begin", ms=True),
                        end_ms=parse_time_ms(end, f"{where}: end", ms=True)))
@@ -104,7 +123,9 @@ class Transcript:
                 self.rows.sort(key=lambda row: getattr(row.turn, self.sort_by))
             if self.absolute:
                 turns = [row.turn for row in self.rows]
-                origin = min((t for turn in turns for t in (turn.begin_ms, turn.end_ms) if t is not None), default=0)
+                times = [t for turn in turns for t in (turn.begin_ms, turn.end_ms) if t is not None]
+                origin = min(times, default=0)
+                self.started_at = _moment(origin, self.zone) if times else None
                 for turn in turns:
                     turn.begin_ms = None if turn.begin_ms is None else turn.begin_ms - origin
                     turn.end_ms = None if turn.end_ms is None else turn.end_ms - origin
@@ -124,7 +145,8 @@ class Transcript:
             return None
         return model(Conversation, f"{self.data.name}: conversation {self.name!r}", id=self.name,
                      turns=[row.turn for row in rows], channel=self.data.options.channel or self.channel,
-                     source=self.data.name, agent_id=self.agent_id, agent_name=self.agent_name, meta=self.meta)
+                     source=self.data.name, agent_id=self.agent_id, agent_name=self.agent_name,
+                     started_at=self.started_at, meta=self.meta)
 
     def records(self) -> Iterator[Record]:
         rows = self.finish()

@@ -1,15 +1,21 @@
 """Values as files write them, read into what the models hold: times, roles, channels, tracks.
 
 Every function takes `where` (``file:line`` or ``file: JSON path``) and raises a one-line
-`InputError` that starts with it.  The words (role, channel, export author words) are data in
-`phrasecheck/data/vocabulary.yaml`, read through `phrasecheck.vocabulary`.
+`InputError` that starts with it, showing at most the first 40 characters of the value.  The
+words (role, channel, export author words) are data in `phrasecheck/data/vocabulary.yaml`, read
+through `phrasecheck.vocabulary`.
+
+Numbers are read with ranges, so that no file can make an overflowing value: a time past
+`MAX_TIME_MS` (the end of the year 9999, as ms since 1970; a relative time that large is a
+misread field) is an error, as is a channel or speaker number of more than `NUMBER_DIGITS`
+digits.  NaN and Infinity never reach here from JSON (`jsondoc` reads them as null: absent).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterable
 
 from ..conversation import Channel, TurnRole
@@ -19,8 +25,10 @@ from ..vocabulary import canonical_role, vocabulary
 TURN_ROLES: tuple[TurnRole, ...] = ("agent", "customer", "bot", "system")
 REPLY_ROLES: tuple[TurnRole, ...] = ("agent", "customer")  # scan's reply libraries: an agent's line or a customer's
 
+MAX_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+NUMBER_DIGITS = 18  # a channel, speaker or Unix-seconds number: past this it is no such number
 _DATE = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}")
-_CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d+(?:[.,]\d+)?)")
+_CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d+)(?:[.,](\d+))?")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(s)?")
 _TIME_HELP = ('milliseconds, seconds (12.5 or "12.5s"), m:ss.mmm, HH:MM:SS,mmm, HH:MM:SS.mmm '
               "or an ISO 8601 date-time")
@@ -39,26 +47,52 @@ def parse_time_ms(value: Any, where: str, *, ms: bool = False) -> int | None:
     """
     if value is None or value == "":
         return None
-    bad = InputError(f"{where}: cannot read the time {value!r}: expected {_TIME_HELP}")
+    bad = InputError(f"{where}: cannot read the time {shown(value)}: expected {_TIME_HELP}")
     if isinstance(value, str):
         text = value.strip()
         if _DATE.match(text):
             return _epoch_ms(text, bad)
         if clock := _CLOCK.fullmatch(text):
-            hours, minutes, seconds = clock.groups()
-            return round(((int(hours or 0) * 60 + int(minutes)) * 60 + float(seconds.replace(",", "."))) * 1000)
+            return _clock_ms(clock, value, where)
         number = _NUMBER.fullmatch(text)
         if number is None:
             raise bad
+        if len(number[1].partition(".")[0]) > NUMBER_DIGITS:
+            raise _out_of_range(value, where)
         if number[2]:
-            return round(float(number[1]) * 1000)
+            return _in_range(float(number[1]) * 1000, value, where)
         value = float(number[1]) if "." in number[1] else int(number[1])
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise bad
     if value < 0:
-        raise InputError(f"{where}: negative time {value!r}: expected {_TIME_HELP}")
-    return value if isinstance(value, int) else round(value if ms else value * 1000)
+        raise InputError(f"{where}: negative time {shown(value)}: expected {_TIME_HELP}")
+    return _in_range(value if isinstance(value, int) or ms else value * 1000, value, where)
 
+
+def _clock_ms(clock: re.Match[str], value: str, where: str) -> int:
+    hours, minutes, seconds, fraction = clock.groups()
+    if any(len(part or "") > NUMBER_DIGITS for part in (hours, minutes, seconds)):
+        raise _out_of_range(value, where)
+    whole = (int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)
+    return _in_range(whole * 1000 + float(f"0.{fraction or 0}") * 1000, value, where)
+
+
+def _in_range(ms: float, value: Any, where: str) -> int:
+    """`ms` rounded, or an error when it is past MAX_TIME_MS."""
+    if ms > MAX_TIME_MS:
+        raise _out_of_range(value, where)
+    return ms if isinstance(ms, int) else round(ms)
+
+
+def _out_of_range(value: Any, where: str) -> InputError:
+    return InputError(f"{where}: time {shown(value)} out of range: expected at most {MAX_TIME_MS:,} ms "
+                      "(the end of the year 9999)")
+
+
+def shown(value: Any) -> str:
+    """A value as an error message shows it: its repr, cut to 40 characters."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else f"a {len(str(abs(value)))}-digit number"
+    return text if len(text) <= 40 else text[:39] + "…"
 
 def epoch_seconds_ms(value: Any, where: str) -> int | None:
     """Unix seconds (Intercom's created_at) as ms since the epoch."""
@@ -66,8 +100,8 @@ def epoch_seconds_ms(value: Any, where: str) -> int | None:
         return None
     seconds = number(value)
     if seconds is None:
-        raise InputError(f"{where}: expected Unix seconds, found {value!r}")
-    return seconds * 1000
+        raise InputError(f"{where}: expected Unix seconds, found {shown(value)}")
+    return _in_range(seconds * 1000, value, where)
 
 
 def _epoch_ms(text: str, bad: InputError) -> int:
@@ -80,6 +114,17 @@ def _epoch_ms(text: str, bad: InputError) -> int:
     return round(moment.timestamp() * 1000)
 
 
+def written_zone(value: Any) -> tzinfo | None:
+    """The UTC offset a date-time is written with (None for a naive one or no date-time), so the
+    conversation's start can be given back in the file's own clock."""
+    if not is_datetime(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("/", "-")).tzinfo
+    except ValueError:
+        return None
+
+
 def is_datetime(value: Any) -> bool:
     return isinstance(value, str) and _DATE.match(value.strip()) is not None
 
@@ -90,10 +135,12 @@ def is_datetime(value: Any) -> bool:
 def role(value: Any, where: str, allowed: tuple[TurnRole, ...] = TURN_ROLES, default: TurnRole | None = None) -> TurnRole:
     """A role word (客服/坐席/agent/1, 客户/顾客/customer/0, bot/机器人, system/系统) as the role it
     names; a missing one is the `default`, or an error when there is none."""
-    if value in (None, ""):
+    if value is None or value == "":
         if default is not None:
             return default
         raise InputError(f"{where}: missing role (expected {vocabulary().role_help(allowed)})")
+    if not isinstance(value, (str, int)) or len(str(value)) > 40:  # no role word: shown cut short
+        raise InputError(f"{where}: unknown role {shown(value)} (expected {vocabulary().role_help(allowed)})")
     return canonical_role(value, where, allowed)  # type: ignore[return-value]
 
 
@@ -114,9 +161,9 @@ def role_words() -> list[str]:
 def author_role(export: str, word: Any, where: str) -> TurnRole:
     """An export's word for who wrote a message (Zendesk users[].role, Intercom author.type)."""
     table = vocabulary().authors[export]
-    found = table.get(str(word).strip().lower()) if word not in (None, "") else None
+    found = table.get(str(word).strip().lower()) if isinstance(word, (str, int)) and word != "" else None
     if found is None:
-        raise InputError(f"{where}: unknown {export} author {word!r} (expected one of: {', '.join(table)})")
+        raise InputError(f"{where}: unknown {export} author {shown(word)} (expected one of: {', '.join(table)})")
     return found  # type: ignore[return-value]
 
 
@@ -128,11 +175,11 @@ def prefix_role(export: str, userid: str, otherwise: TurnRole) -> TurnRole:
 
 def kind(value: Any, where: str) -> Channel | None:
     """A call_type/channel value as call or chat; a number is an audio track and says nothing here."""
-    if value in (None, "") or number(value) is not None:
+    if value is None or value == "" or number(value) is not None:
         return None
-    found = vocabulary().channels.get(str(value).strip().lower())
+    found = vocabulary().channels.get(value.strip().lower()) if isinstance(value, str) else None
     if found is None:
-        raise InputError(f"{where}: unknown channel {value!r} (expected call/phone/电话 or chat/im/在线)")
+        raise InputError(f"{where}: unknown channel {shown(value)} (expected call/phone/电话 or chat/im/在线)")
     return found  # type: ignore[return-value]
 
 
@@ -140,28 +187,34 @@ def kind(value: Any, where: str) -> Channel | None:
 
 
 def number(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+    """A whole number of at most NUMBER_DIGITS digits, written as one or as a string; else None."""
+    if isinstance(value, str):
+        value = value.strip()
+        return int(value) if value.isdecimal() and len(value) <= NUMBER_DIGITS else None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**NUMBER_DIGITS:
         return value
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
+    return None
 
 
 def track(value: Any, where: str) -> int:
     """An ASR channel or speaker number; absent is 0."""
-    if value in (None, ""):
+    if value is None or value == "":
         return 0
     found = number(value)
     if found is None:
-        raise InputError(f"{where}: expected a channel or speaker number, found {value!r}")
+        raise InputError(f"{where}: expected a channel or speaker number (at most {NUMBER_DIGITS} digits), "
+                         f"found {shown(value)}")
     return found
 
 
-def track_role(found: int, agent_channel: int) -> TurnRole:
-    """ASR results: the track equal to the agent channel is the agent, any other the customer."""
-    return "agent" if found == agent_channel else "customer"
+def track_role(found: int, agent_channel: int | None, first: int = 0) -> TurnRole:
+    """ASR results: the track equal to the agent channel (as the vendor numbers it; by default the
+    format's first track) is the agent, any other the customer."""
+    return "agent" if found == (first if agent_channel is None else agent_channel) else "customer"
 
 
 def text_or_none(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
+    return None if value is None or value == "" else str(value)
 
 
 def obj(value: Any, where: str, expected: str) -> dict[str, Any]:

@@ -53,4 +53,4 @@ def _claims(doc: Any) -> bool:
     return bool(keys_of(doc) & {"msgtype", "msgid"})
 
 
-register(Reader("wecom", "WeCom messages", parse_wecom, claims=_claims, json_lines=True, order=10))
+register(Reader("wecom", "WeCom messages", parse_wecom, claims=_claims, json_lines=True, order=10, streams=("",)))

@@ -108,4 +108,4 @@ def _claims(doc: Any) -> bool:
     return bool(_comment_keys(doc) & (_API_KEYS | _QA_KEYS))
 
 
-register(Reader("zendesk", "Zendesk ticket comments", parse_zendesk, claims=_claims, order=40))
+register(Reader("zendesk", "Zendesk ticket comments", parse_zendesk, claims=_claims, order=40, streams=("", "comments")))

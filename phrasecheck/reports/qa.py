@@ -1,6 +1,7 @@
-"""What QA reviewers read after `phrasecheck score`: agents.csv, rules.csv and one self-contained
-report.html (summary, charts, sortable per-agent table, the worst conversations with highlighted
-evidence).
+"""What QA reviewers read after `phrasecheck score`: agents.csv, rules.csv, trends.csv and one
+self-contained report.html (summary, charts, sortable per-agent table, trends, the worst
+conversations with highlighted evidence, each hit ready to be marked ✓ ✗ ◐ and exported as a
+verdicts file for `phrasecheck review`).
 
 The scorer streams tens of thousands of conversations through `QAReport.add`, so the report keeps
 aggregates and a bounded sample, never the conversations themselves.
@@ -11,16 +12,20 @@ from __future__ import annotations
 import csv
 import heapq
 import itertools
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from .. import __version__
+from ..output import open_text
+from .charts import horizontal_bars, vertical_bars
+from .trends import Trends
 
 GRADES = ("优秀", "优良", "良好", "合格", "不合格")  # seed 003 bands, best first (CSV/chart column order)
 UNKNOWN_AGENT = "(unknown)"
@@ -33,6 +38,7 @@ ERROR_LIMIT = 1000  # bad files listed by name; beyond this only counted
 
 AGENT_COLUMNS = ["agent_id", "agent_name", "conversations", "mean_score", "min_score", "vetoes", "passed", "failed"]
 AGENT_TAIL = ["points_deducted", "top_rules"]
+REPORT_FILES = ("agents.csv", "rules.csv", "trends.csv", "report.html")  # what `write` makes, by kind below
 RULE_COLUMNS = ["rule", "kind", "category", "severity", "hits", "conversations", "agents", "points_deducted", "skipped"]
 
 
@@ -81,8 +87,11 @@ class QAReport:
     not (a template cap or an unpriced info note still shows up); points come from the deductions.
     """
 
-    def __init__(self, detail_limit: int = 300):
+    def __init__(self, detail_limit: int = 300, rules: Sequence[dict[str, str]] = ()):
         self.detail_limit = max(detail_limit, 0)
+        self.rule_catalog = list(rules)  # {rule, title} of the pack: what a reviewer may add as missed
+        self.trends = Trends()
+        self.report_id = uuid.uuid4().hex  # keys the marks a reviewer's browser keeps for this page
         self.conversations = 0
         self.score_sum = 0
         self.passed = 0
@@ -100,8 +109,9 @@ class QAReport:
 
     # -- accumulating ------------------------------------------------------------------------------
 
-    def add(self, result: dict[str, Any]) -> None:
-        """Count one scored conversation; keep it for the detail section if it is among the worst."""
+    def add(self, result: dict[str, Any], review: dict[str, Any] | None = None) -> None:
+        """Count one scored conversation; keep it for the detail section if it is among the worst.
+        `review`: its reviewed numbers, for the trends (see `Trends.add`)."""
         score = int(result["score"])
         vetoed = bool(result.get("vetoed"))
         agent_key = result.get("agent_id") or UNKNOWN_AGENT
@@ -148,14 +158,18 @@ class QAReport:
             stats.conversations += 1
             stats.agents.add(agent_key)
         agent.rules.update(hits)
+        self.trends.add(result, review)
 
         if self.detail_limit:
-            # Least worth showing: not vetoed, then the highest score, then the latest to arrive.
-            entry = ((-int(not vetoed), -score, -next(self._arrival)), result)
+            entry = ((*self._priority(result), -next(self._arrival)), result)
             if len(self._detail) < self.detail_limit:
                 heapq.heappush(self._detail, entry)
             elif entry[0] > self._detail[0][0]:
                 heapq.heapreplace(self._detail, entry)
+
+    def _priority(self, result: dict[str, Any]) -> tuple[int, ...]:
+        """Least worth showing first: not vetoed, then the highest score (the latest to arrive breaks ties)."""
+        return -int(not result.get("vetoed")), -int(result["score"])
 
     def add_error(self, source: str, message: str) -> None:
         """A file (or conversation) that could not be scored, listed in the report with the reason."""
@@ -217,15 +231,27 @@ class QAReport:
         """Write agents.csv, rules.csv and report.html into `out_dir`; return their paths by kind.
 
         The CSV files are UTF-8 with a BOM: Excel reads BOM-less CSV as the local code page and
-        garbles the Chinese.  `detail_limit` can only lower the number kept at construction.
+        garbles the Chinese.  A lone surrogate in an id or name is written as U+FFFD.  `detail_limit` can only lower the number kept at construction.
         """
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        paths = {"agents": out_dir / "agents.csv", "rules": out_dir / "rules.csv", "html": out_dir / "report.html"}
-        _write_csv(paths["agents"], [*AGENT_COLUMNS, *self._grade_names(), *AGENT_TAIL], self._agent_rows())
-        _write_csv(paths["rules"], RULE_COLUMNS, self._rule_rows())
-        paths["html"].write_text(self.render_html(detail_limit), encoding="utf-8")
+        paths = {kind: out_dir / name for kind, name in zip(("agents", "rules", "trends", "html"), REPORT_FILES)}
+        _write_csv(paths["agents"], self._agent_columns(), self._agent_rows())
+        _write_csv(paths["rules"], self._rule_columns(), self._rule_rows())
+        self.trends.write(paths["trends"])
+        with open_text(paths["html"]) as html:
+            html.write(self.render_html(detail_limit))
         return paths
+
+    def _agent_columns(self) -> list[str]:
+        return [*AGENT_COLUMNS, *self._grade_names(), *AGENT_TAIL]
+
+    def _rule_columns(self) -> list[str]:
+        return RULE_COLUMNS
+
+    def _review_context(self, details: list[dict[str, Any]]) -> dict[str, Any]:
+        """What a reviewed report adds to the page: nothing here."""
+        return {"review": None, "marks": []}
 
     def render_html(self, detail_limit: int | None = None) -> str:
         """report.html as a string: one file, CSS and JS inline, charts as inline SVG."""
@@ -235,30 +261,38 @@ class QAReport:
         rule_rows = self._rule_rows()
         grade_names = self._grade_names()
         templates = list(self.templates.values())
+        pass_mark = templates[0].get("pass_mark") if len(templates) == 1 else None
+        review = self._review_context(details)
+        trends = self.trends.view(pass_mark)
         return _environment().get_template("report.html.j2").render(
             version=__version__,
             generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
             templates=templates,
-            pass_mark=templates[0].get("pass_mark") if len(templates) == 1 else None,
+            pass_mark=pass_mark,
             lexicons=list(self.lexicons),
             totals={
                 "conversations": self.conversations, "agents": len(self.agents), "mean": self.mean_score,
                 "pass_rate": self.passed / self.conversations if self.conversations else None,
                 "passed": self.passed, "vetoes": self.vetoes, "errors": self.error_count,
             },
-            score_chart=_vertical_bars(
+            score_chart=vertical_bars(
                 [(f"{10 * i}–{10 * i + 9 if i < BINS - 1 else 100}", n, "low" if i < 7 else "ok") for i, n in enumerate(self.histogram)],
                 "分数区间",
             ),
-            grade_chart=_vertical_bars([(g, self.grades[g], f"g{min(i, 4)}") for i, g in enumerate(grade_names)], "等级"),
-            rules_chart=_horizontal_bars([r for r in rule_rows if r["hits"]][:TOP_RULES_CHART]),
+            grade_chart=vertical_bars([(g, self.grades[g], f"g{min(i, 4)}") for i, g in enumerate(grade_names)], "等级"),
+            rules_chart=horizontal_bars([r for r in rule_rows if r["hits"]][:TOP_RULES_CHART]),
             grade_names=grade_names,
             agent_rows=self._agent_rows(),
             errors=self.errors,
             details=details,
             severity_labels=SEVERITY_LABELS,
+            trends=trends,
+            trend_chart=vertical_bars(trends["chart"]["bars"], trends["chart"]["period"], trends["chart"]["floor"])
+            if trends["chart"] else None,
+            review=review["review"],
+            page={"report": self.report_id, "rules": self.rule_catalog, "marks": review["marks"]},
             css=Markup(_asset("report.css")),
-            js=Markup(_asset("report.js")),
+            js=Markup(_asset("report.js") + _asset("marking.js")),
         )
 
 
@@ -268,7 +302,7 @@ def _most_common(counter: Counter, n: int) -> list[tuple[str, int]]:
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    with open_text(path, bom=True) as out:
         writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
@@ -300,34 +334,6 @@ def clock(ms: int | None) -> str:
         return ""
     seconds = int(ms) // 1000
     return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _vertical_bars(bars: list[tuple[str, int, str]], axis: str) -> dict[str, Any]:
-    """Geometry for an inline-SVG column chart: one `rect.bar` per (label, count, css class)."""
-    width, height, top, bottom, left = 560, 170, 20, 28, 8
-    slot = (width - 2 * left) / max(len(bars), 1)
-    peak = max((n for _, n, _ in bars), default=0) or 1
-    plot = height - top - bottom
-    items = []
-    for i, (label, n, cls) in enumerate(bars):
-        h = plot * n / peak
-        x = left + i * slot
-        items.append({"label": label, "count": n, "cls": cls, "x": round(x + slot * 0.15, 1), "w": round(slot * 0.7, 1),
-                      "y": round(top + plot - h, 1), "h": round(h, 1), "cx": round(x + slot / 2, 1)})
-    return {"width": width, "height": height, "base": top + plot, "bars": items, "axis": axis}
-
-
-def _horizontal_bars(rules: list[dict[str, Any]]) -> dict[str, Any]:
-    """Geometry for the top-rules chart: label line above each bar so long rule ids never clip."""
-    width, row, left, right = 560, 32, 4, 44
-    peak = max((r["hits"] for r in rules), default=0) or 1
-    items = []
-    for i, r in enumerate(rules):
-        y = 6 + i * row
-        w = max((width - left - right) * r["hits"] / peak, 2)
-        items.append({"rule": r["rule"], "category": r["category"], "severity": r["severity"] or "info",
-                      "count": r["hits"], "y_label": y + 11, "y": y + 15, "w": round(w, 1), "x": left})
-    return {"width": width, "height": max(len(items), 1) * row + 8, "bars": items}
 
 
 def _conversation_view(n: int, result: dict[str, Any]) -> dict[str, Any]:

@@ -4,16 +4,16 @@ CSV and SARIF 2.1.0 for code-review tools."""
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Sequence
+from typing import IO, Iterable, Iterator, Sequence
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
+from ..output import json_text
 from ..readers import Record
 from ..engine.results import UtteranceResult
 
@@ -139,30 +139,29 @@ def table(console: Console, items: Sequence[Checked], summary: Summary | None) -
         console.print("top rules: " + ", ".join(f"{rule} ×{n}" for rule, n in summary.rules.most_common(5)))
 
 
+def scan_rows(items: Iterable[Checked]) -> Iterator[dict]:
+    """`scan`'s flat rows (CSV, Parquet): one per violation, one for a clean utterance; None where empty."""
+    for item in items:
+        record, result = item.record, item.result
+        base = {"id": record.id, "source": record.source, "line": record.line, "role": result.role,
+                "decision": result.decision, "score": result.score, "rewrite": result.rewrite}
+        if not result.violations:
+            yield base
+        for violation in result.violations:
+            yield base | {
+                "rule": violation.rule, "category": violation.category, "severity": violation.severity,
+                "start": violation.start, "end": violation.end, "matched": violation.matched,
+                "entry": violation.entry, "match_type": violation.match_type, "confidence": violation.confidence,
+                "suggestion": violation.suggestions[0] if violation.suggestions else None,
+            }
+
+
 def write_csv(out: IO[str], items: Iterable[Checked]) -> None:
     """One row per violation (one for a clean utterance), with a UTF-8 BOM so Excel shows the Chinese."""
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for item in items:
-        record, result = item.record, item.result
-        base = {
-            "id": record.id, "source": record.source, "line": "" if record.line is None else record.line,
-            "role": result.role, "decision": result.decision, "score": "" if result.score is None else result.score,
-            "rewrite": result.rewrite or "",
-        }
-        if not result.violations:
-            writer.writerow(base)
-        for violation in result.violations:
-            writer.writerow(
-                base
-                | {
-                    "rule": violation.rule, "category": violation.category, "severity": violation.severity,
-                    "start": violation.start, "end": violation.end, "matched": violation.matched,
-                    "entry": violation.entry or "", "match_type": violation.match_type, "confidence": violation.confidence,
-                    "suggestion": violation.suggestions[0] if violation.suggestions else "",
-                }
-            )
+    writer.writerows(scan_rows(items))
 
 
 _SARIF_LEVEL = {"info": "note", "warning": "warning", "error": "error", "critical": "error"}
@@ -251,5 +250,5 @@ def _regions(record: Record, start: int, end: int, matched: str, text: str) -> d
 
 
 def dump_json(out: IO[str], data) -> None:
-    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write(json_text(data, indent=2))
     out.write("\n")

@@ -1,0 +1,30 @@
+"""Checking time grows linearly with the text, however hostile: doubling the text must not do much
+more than double the time.  Ratios of CPU time, never absolute times (shared, noisy machines)."""
+
+import pytest
+
+from adversarial import UNITS, check_seconds
+
+# Linear is 2.0 per doubling, quadratic 4.0; the margin absorbs noise and cache effects at the
+# sizes a test can afford.  Over two doublings the bound is squared.
+PER_DOUBLING = 2.6
+
+
+@pytest.fixture(scope="module")
+def checker():
+    from phrasecheck import Checker
+
+    loaded = Checker.load(["core", "bank-counter"])
+    loaded.warm()
+    return loaded
+
+
+@pytest.mark.parametrize("name", list(UNITS))
+def test_time_per_doubling_stays_linear(checker, name):
+    unit = UNITS[name]
+    small = check_seconds(checker, unit, 3_000)
+    large = check_seconds(checker, unit, 12_000)
+    floor = 0.002  # below this a measurement is mostly clock resolution
+    if large < floor * 4:
+        return  # fast at every size: nothing can be quadratic enough to matter here
+    assert large / max(small, floor) < PER_DOUBLING**2, f"{name}: {small:.3f} s at 3k, {large:.3f} s at 12k"
