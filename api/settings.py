@@ -13,6 +13,8 @@ from typing import ClassVar, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from phrasecheck.readers.limits import Limits
+
 
 class SettingsError(ValueError):
     """An environment variable holds a value the service cannot use; the message names it."""
@@ -26,7 +28,7 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(1 << 20, ge=1)
     max_text_chars: int = Field(5000, ge=1)
     max_batch: int = Field(100, ge=1)
-    max_turns: int = Field(2000, ge=1, description="Turns in one conversation to score.")
+    max_turns: int = Field(Limits.turns, ge=1, description="Turns in one conversation to score (the variable `score` and `scan` read too).")
     max_request_chars: int = Field(100_000, ge=1, description="Characters of text in one request: all batch items or turns together.")
     pool_size: int = Field(2, ge=1, description="Check processes: checking and scoring run there, off the event loop.")
     pool_queue: int = Field(64, ge=0, description="Requests that may wait for a busy check process; one more is answered 503.")

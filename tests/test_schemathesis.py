@@ -10,15 +10,13 @@ from pathlib import Path
 
 from live import LiveServer
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def schemathesis_command(base: str, max_examples: int, seed: int | None) -> list[str]:
-    """The one command line the test and the benchmark run."""
+def run_schemathesis(base: str, max_examples: int, seed: int | None, cwd: Path, **run: object) -> subprocess.CompletedProcess:
+    """The one schemathesis run the test and the benchmark make: every check, every phase."""
     command = [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json", "--checks", "all",
                "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(max_examples),
                "--request-timeout", "60", "--generation-database", "none", "--no-color"]
-    return command + (["--seed", str(seed)] if seed is not None else [])
+    command += ["--seed", str(seed)] if seed is not None else []
+    return subprocess.run(command, cwd=cwd, **run)
 
 
 # An inline house rule is checked beyond what JSON Schema can say (its patterns must parse, its own
@@ -35,8 +33,7 @@ def test_schemathesis_finds_nothing(tmp_path):
     (tmp_path / "schemathesis.toml").write_text(CONFIG, encoding="utf-8")
     server = LiveServer(tmp_path / "server.log", pack="bank-counter")
     try:
-        run = subprocess.run(schemathesis_command(server.base, max_examples=15, seed=13), capture_output=True, text=True,
-                             cwd=tmp_path, timeout=900)
+        run = run_schemathesis(server.base, max_examples=15, seed=13, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     finally:
         server.stop()
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
