@@ -223,8 +223,9 @@ def test_reading_a_minified_asr_result_is_linear(tmp_path):
 @pytest.mark.parametrize("markup", ["<a ", "<!--", "</", "<?", "<p"])
 def test_html_left_open_is_read_in_linear_time(markup):
     """Python 3.11's HTMLParser took 230 s on 27,000 unclosed "<a "."""
-    ratio = best_of_three(html_to_text, markup * 60000) / best_of_three(html_to_text, markup * 30000)
-    assert ratio < 3.0
+    # Four times the text, not twice: these runs are short, and a doubling's ratio is noisy.
+    ratio = best_of_three(html_to_text, markup * 120000) / best_of_three(html_to_text, markup * 30000)
+    assert ratio < 8.0  # linear is 4, quadratic 16
 
 
 @pytest.mark.parametrize("payload", [lambda n: "<v" + " " * n + "x", lambda n: "<v." * (n // 3), lambda n: "<" * n])
