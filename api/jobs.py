@@ -177,7 +177,7 @@ def score(serving: Serving, body: bytes) -> Reply:
             template = loaded.checker.template(conversation.template)
         except LexiconError as error:
             raise ApiError(503, "template_unavailable", f"template {conversation.template!r} does not load: {error}") from None
-    house = None if conversation.house_rules is None else _house_rules(loaded.checker, conversation.house_rules)
+    house = _house_rules(loaded.checker, conversation.house_rules) if conversation.house_rules is not None else None
     return timed(lambda: loaded.checker.score_conversation(conversation, template, house_rules=house).to_dict())
 
 
