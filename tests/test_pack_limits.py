@@ -172,21 +172,23 @@ def test_a_word_list_that_is_not_a_regular_file_is_refused_without_blocking(tmp_
         Checker.load(str(tmp_path / "house.yaml"))
 
 
-def test_a_long_list_entry_names_its_file_and_line(tmp_path):
-    (tmp_path / "words.txt").write_text("随缘\n" + "好" * 300 + "\n", encoding="utf-8")
+def load_house_list(tmp_path, words: str) -> Checker:
+    """A pack whose one rule is the word list `words` (the text of words.txt)."""
+    (tmp_path / "words.txt").write_text(words, encoding="utf-8")
     (tmp_path / "house.yaml").write_text(HEAD + "rules:\n  - {id: house, category: c, severity: error, phrase_list: {file: words.txt}}\n",
                                          encoding="utf-8")
+    return Checker.load(str(tmp_path / "house.yaml"))
+
+
+def test_a_long_list_entry_names_its_file_and_line(tmp_path):
     with pytest.raises(LexiconError, match=r"words\.txt:2: entry '好好.* has 300 characters; expected at most 200"):
-        Checker.load(str(tmp_path / "house.yaml"))
+        load_house_list(tmp_path, "随缘\n" + "好" * 300 + "\n")
 
 
 def test_a_list_with_more_entries_than_the_lexicon_may_hold_is_refused_before_it_is_split(tmp_path, monkeypatch):
     monkeypatch.setenv(ENVIRONMENT, "forms=1000")
-    (tmp_path / "words.txt").write_text("# a comment\n\n" + "\n".join(f"词{i}" for i in range(1500)), encoding="utf-8")
-    (tmp_path / "house.yaml").write_text(HEAD + "rules:\n  - {id: house, category: c, severity: error, phrase_list: {file: words.txt}}\n",
-                                         encoding="utf-8")
     with pytest.raises(LexiconError, match=r"words\.txt: 1,500 entries; expected at most 1,000 \(limit `forms`"):
-        Checker.load(str(tmp_path / "house.yaml"))
+        load_house_list(tmp_path, "# a comment\n\n" + "\n".join(f"词{i}" for i in range(1500)))
 
 
 def test_a_pack_file_past_the_size_limit_is_refused(write_pack, monkeypatch):
