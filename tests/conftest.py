@@ -1,11 +1,16 @@
 import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from phrasecheck import Checker
+# Compiled lexicons, verification markers and the word trie go to a cache of this run's own, never
+# a developer's: each test run starts as a fresh machine does (subprocesses inherit it).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="phrasecheck-test-cache-")
+
+from phrasecheck import Checker  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import re
-import hashlib
 import os
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -21,6 +20,7 @@ from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .classify import available_models, load_model
+from .compiled import lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .normalize import Normalizer
@@ -29,7 +29,7 @@ from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
 from .suggest import Separators, rewrite
-from .words import tokenizer
+from .words import dictionary
 
 ROLES = ("agent", "customer")
 UNSCORED_ROLES = ("bot", "system")  # transcript turns no agent said
@@ -109,10 +109,7 @@ class Checker:
                     if len(folded) >= fuzzy.min_length:
                         self._matcher.add_fuzzy(index, folded, self.normalizer, fuzzy.threshold)
         self._matcher.finish()
-        # A house list's file is part of the lexicon: editing it changes the version and re-verifies.
-        digests = (p.digest + "".join(w.digest for w in p.lists.values()) for p in self.packs)
-        digest = hashlib.sha256("".join(digests).encode()).hexdigest()
-        self.digest = digest
+        self.digest = digest = lexicon_digest(self.packs)
         self.lexicon = {"pack": main.pack, "version": f"{main.version}+{digest[:8]}"}
         self._by_id = {c.id: i for i, c in enumerate(self.rules)}
         self.classifier_config = classifier
@@ -143,17 +140,24 @@ class Checker:
 
         Every rule's own examples are run; a rule that misses a `flag` example or fires on a
         `clean` one stops the load.  A successful verification is remembered per lexicon and
-        engine digest, so an unchanged lexicon starts without re-running its examples.
+        engine digest, so an unchanged lexicon starts without re-running its examples, and the
+        compiled lexicon is kept beside it (`compiled`), so it starts without compiling either.
         """
         names = [os.fspath(packs)] if isinstance(packs, (str, os.PathLike)) else [os.fspath(p) for p in packs]
         with _collection_paused():
-            checker = cls(load_packs(names))
+            loaded = load_packs(names)
+            checker = load_compiled(loaded, cls)
+            fresh = checker is None
+            if fresh:
+                checker = cls(loaded)
         if verify_examples and not already_verified(checker.digest):
             failures = checker.test_examples()
             if failures:
                 extra = f" (and {len(failures) - 1} more; run `phrasecheck lexicon test`)" if len(failures) > 1 else ""
                 raise LexiconError(f"{failures[0]}{extra}")
             remember_verified(checker.digest)
+        if fresh:
+            store_compiled(loaded, checker)
         return checker
 
     # -- checking ------------------------------------------------------------------------------
@@ -280,7 +284,7 @@ class Checker:
     def warm(self) -> None:
         """Load now what the engine otherwise loads on a first hit (jieba's dictionary, the word-level
         繁→简 tables): before forking workers, or before a service takes requests."""
-        tokenizer()
+        dictionary()
         self.check("不歸我管，找别人去 sb")
 
     def check_turn(self, text: str, role: str, id: str | None = None,

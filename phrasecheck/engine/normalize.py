@@ -18,6 +18,7 @@ converted 繁→简 as words (`hant`), and Latin runs that are pinyin or chat in
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -140,6 +141,10 @@ def _canonical_syllable(syllable: str) -> str:
     return syllable
 
 
+def _syllable_class(classes: Mapping[str, str], syllable: str) -> str:
+    return classes[_canonical_syllable(syllable)]
+
+
 @lru_cache(maxsize=None)
 def _phonetic_tables() -> tuple[dict[str, str], dict[int, tuple[str, ...]]]:
     """Each canonical syllable's class character, and every character's toneless readings as
@@ -187,7 +192,7 @@ class Normalizer:
         runs = re.compile(f"({letter}{letter}+)|{PLACEHOLDERS.pattern}")  # one letter never converts
         self._hant = _char_class(hant.triggers())
         classes, self._readings = _phonetic_tables()
-        self._latin = LatinRuns(table, initials or {}, lambda syllable: classes[_canonical_syllable(syllable)], runs)
+        self._latin = LatinRuns(table, initials or {}, functools.partial(_syllable_class, classes), runs)
         # The classes searched in every text take all of the planes beyond the BMP as one range:
         # listing their few letters and widened characters would make re test each one per character.
         rare = {*hant.triggers(), *_PLACEHOLDER_RANGE, *(cp for cp in widened + letters if 127 < cp < _BMP)}

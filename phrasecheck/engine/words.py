@@ -1,36 +1,124 @@
-"""jieba, loaded once and only when needed: word edges for judging, word frequencies for
-choosing which element of a pattern is rare enough to anchor the candidate scan."""
+"""jieba's dictionary, loaded once and only when needed: word edges for judging, word frequencies
+for choosing which element of a pattern is rare enough to anchor the candidate scan.
+
+jieba keeps its dictionary as a Python dict of every word and every prefix of one (~500,000
+strings, ~0.9 s to load in each process).  Here the words go into a marisa trie instead, built
+once from jieba's own `dict.txt` and kept in the cache folder (`lexicon.cache`): a new process
+reads it in a few milliseconds, and the words starting at a position come from one trie call.
+"""
 
 from __future__ import annotations
 
-import logging
+import importlib.util
 import math
+import os
 import re
+import struct
+from array import array
 from functools import lru_cache
+from pathlib import Path
+
+import marisa_trie
+
+from ..lexicon.cache import cache_path
+
+HOMOPHONE_BREADTH = 20  # a single character's phonetic key also matches its many homophones
+_HEADER = struct.Struct("<QII")  # total count, number of words, longest word
+
+
+class Dictionary:
+    """jieba's words and counts: `counts[id]` is the count of the word whose trie key id is `id`."""
+
+    def __init__(self, trie: marisa_trie.Trie, counts: array, total: int, longest: int):
+        self.trie, self.counts, self.total, self.longest = trie, counts, total, longest
+        self._log_total = math.log(total)
+        self._weights: dict[int, float] = {}  # filled as texts use words
+
+    @classmethod
+    def from_text(cls, lines) -> "Dictionary":
+        """jieba's `gen_pfdict`: `word count [tag]` per line; a word listed twice keeps its last
+        count and adds both to the total; a word counted 0 is only a prefix."""
+        found: dict[str, int] = {}
+        total = 0
+        for line in lines:
+            word, count = line.strip().decode("utf-8").split(" ")[:2]
+            found[word] = int(count)
+            total += int(count)
+        trie = marisa_trie.Trie(word for word, count in found.items() if count)
+        counts = array("I", bytes(4 * len(trie)))
+        for word, key in trie.iteritems():
+            counts[key] = found[word]
+        return cls(trie, counts, total, max(map(len, trie.keys()), default=1))
+
+    def to_bytes(self) -> bytes:
+        return _HEADER.pack(self.total, len(self.counts), self.longest) + self.counts.tobytes() + self.trie.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Dictionary":
+        total, size, longest = _HEADER.unpack_from(data)
+        start = _HEADER.size
+        counts = array("I")
+        counts.frombytes(data[start : start + 4 * size])
+        return cls(marisa_trie.Trie().frombytes(data[start + 4 * size :]), counts, total, longest)
+
+    def count(self, word: str) -> int:
+        key = self.trie.get(word)
+        return 0 if key is None else self.counts[key]
+
+    def starting(self, text: str, start: int) -> list[tuple[int, float]]:
+        """(length, log probability) of each dictionary word at `text[start:]`, shortest first."""
+        weights = self._weights
+        found = []
+        for word, key in self.trie.iter_prefixes_with_ids(text[start : start + self.longest]):
+            weight = weights.get(key)
+            if weight is None:
+                weight = weights[key] = math.log(self.counts[key]) - self._log_total
+            found.append((len(word), weight))
+        return found
+
+    def unknown_weight(self) -> float:
+        """A character no word starts with counts once."""
+        return -self._log_total
 
 
 @lru_cache(maxsize=1)
-def tokenizer():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-HOMOPHONE_BREADTH = 20  # a single character's phonetic key also matches its many homophones
+def dictionary() -> Dictionary:
+    """The trie from the cache folder, or built from jieba's file (found without importing jieba,
+    whose import alone costs a cold start 0.15 s) and kept there, keyed by the file's path,
+    size and time."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("jieba is not installed: phrasecheck reads its dictionary (pip install jieba)")
+    source = Path(spec.origin).parent / "dict.txt"
+    stat = source.stat()
+    cached = cache_path("words", f"{source}\n{stat.st_size}\n{stat.st_mtime_ns}", ".bin")
+    if cached is not None:
+        try:
+            return Dictionary.from_bytes(cached.read_bytes())
+        except (OSError, ValueError, struct.error, RuntimeError):
+            pass  # missing or damaged: built again below
+    built = Dictionary.from_text(source.read_bytes().splitlines())
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+            partial.write_bytes(built.to_bytes())
+            os.replace(partial, cached)
+        except OSError:
+            pass  # a read-only cache only costs a build next time
+    return built
 
 
 def frequency(text: str) -> int:
     """Roughly how common `text` is: jieba's count for a dictionary word; for any other string the
     count of its rarest character, divided by 10 per further character."""
-    counts = tokenizer().dt.FREQ
+    words = dictionary()
     if len(text) == 1:
-        return (counts.get(text) or 1) * HOMOPHONE_BREADTH
-    known = counts.get(text)
+        return (words.count(text) or 1) * HOMOPHONE_BREADTH
+    known = words.count(text)
     if known:
         return known
-    return max(1, min(counts.get(ch) or 1 for ch in text) // 10 ** (len(text) - 1))
+    return max(1, min(words.count(ch) or 1 for ch in text) // 10 ** (len(text) - 1))
 
 
 _HAN_RUN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
@@ -40,8 +128,7 @@ _SINGLE_LATIN = re.compile("[a-zA-Z0-9]")  # jieba's re_eng
 
 def word_ends(text: str) -> list[int]:
     """Where each word of `text` ends: jieba's `cut(text, HMM=False)`, computed without its
-    generators and with each dictionary word's log probability looked up once (the judge asks this
-    of every clause that holds a hit)."""
+    generators (the judge asks this of every clause that holds a hit)."""
     ends: list[int] = []
     offset = 0
     for block in _HAN_RUN.split(text):
@@ -64,27 +151,19 @@ def word_ends(text: str) -> list[int]:
 def _dictionary_ends(block: str, offset: int, ends: list[int]) -> None:
     """jieba's maximum-probability route through the block's dictionary words; single Latin
     letters and digits in a row make one word, as jieba's no-HMM cut joins them."""
-    counts, known = tokenizer().dt.FREQ, _log_weights()
+    words = dictionary()
+    unknown = words.unknown_weight()
     size = len(block)
     scores = [0.0] * (size + 1)  # best log probability of block[i:]
     nexts = [0] * (size + 1)  # where the best route's first word from i ends
     for start in range(size - 1, -1, -1):
         best, best_end = None, start + 1
-        end = start + 1
-        while end <= size:
-            fragment = block[start:end]
-            weight = known.get(fragment)
-            if weight is None:  # learn it: dictionary fragments only, so the cache stays bounded
-                if fragment not in counts:
-                    break
-                weight = known[fragment] = _weight(counts, fragment) if counts[fragment] else _PREFIX
-            if weight is not _PREFIX:  # a word, not only the start of longer ones
-                total = weight + scores[end]
-                if best is None or total >= best:  # a tie goes to the longer word, as jieba's max()
-                    best, best_end = total, end
-            end += 1
+        for length, weight in words.starting(block, start):
+            total = weight + scores[start + length]
+            if best is None or total >= best:  # a tie goes to the longer word, as jieba's max()
+                best, best_end = total, start + length
         if best is None:  # no dictionary word starts here: the character alone
-            best = _weight(counts, block[start]) + scores[start + 1]
+            best = unknown + scores[start + 1]
         scores[start], nexts[start] = best, best_end
     position, latin = 0, False
     while position < size:
@@ -98,16 +177,3 @@ def _dictionary_ends(block: str, offset: int, ends: list[int]) -> None:
         position = after
     if latin:
         ends.append(offset + size)
-
-
-_PREFIX = float("nan")  # in the weight cache: a dictionary fragment that is no word by itself
-
-
-@lru_cache(maxsize=1)
-def _log_weights() -> dict[str, float]:
-    """Each dictionary fragment's log probability, filled as texts use them."""
-    return {}
-
-
-def _weight(counts: dict[str, int], word: str) -> float:
-    return math.log(counts.get(word) or 1) - math.log(tokenizer().dt.total)

@@ -4,17 +4,11 @@ they report and remembers lexicons that already passed, per lexicon and code dig
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from .cache import cache_path
 from .limits import shown
-
-_PACKAGE = Path(__file__).resolve().parent.parent
-# Code whose change can change what an example produces: matching, judging, conversation rules.
-_CODE = ("engine", "lexicon", "qa", "data")
 
 
 @dataclass(frozen=True)
@@ -35,18 +29,7 @@ class ExampleFailure:
 
 
 def _marker(lexicon_digest: str) -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    code = hashlib.sha256(__version__.encode())
-    try:
-        for folder in _CODE:
-            for path in sorted((_PACKAGE / folder).rglob("*")):
-                if path.is_file() and path.suffix in (".py", ".txt", ".yaml"):
-                    code.update(path.relative_to(_PACKAGE).as_posix().encode())
-                    code.update(path.read_bytes())
-    except OSError:
-        return None
-    key = hashlib.sha256((lexicon_digest + code.hexdigest()).encode()).hexdigest()[:32]
-    return Path(base) / "phrasecheck" / "verified" / key
+    return cache_path("verified", lexicon_digest)
 
 
 def already_verified(lexicon_digest: str) -> bool:

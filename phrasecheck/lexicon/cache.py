@@ -1,0 +1,46 @@
+"""What phrasecheck keeps between runs, under `$XDG_CACHE_HOME/phrasecheck` (else `~/.cache/phrasecheck`):
+a marker per lexicon whose rule examples passed, and each compiled lexicon.  Entries are keyed by
+the lexicon's digest and the digest of the code that compiles and checks it, so an edit to either
+is a new key and nothing stale is ever read.  `PHRASECHECK_CACHE=off` turns the cache off."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from .. import __version__
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# Code and data whose change can change what a lexicon compiles to or an example produces.
+_CODE = ("engine", "lexicon", "qa", "data")
+_SUFFIXES = (".py", ".txt", ".yaml", ".json")
+
+
+def enabled() -> bool:
+    return os.environ.get("PHRASECHECK_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str | None:
+    code = hashlib.sha256(__version__.encode())
+    try:
+        for folder in _CODE:
+            for path in sorted((_PACKAGE / folder).rglob("*")):
+                if path.is_file() and path.suffix in _SUFFIXES:
+                    code.update(path.relative_to(_PACKAGE).as_posix().encode())
+                    code.update(path.read_bytes())
+    except OSError:
+        return None
+    return code.hexdigest()
+
+
+def cache_path(kind: str, lexicon_digest: str, suffix: str = "") -> Path | None:
+    """Where the `kind` entry of a lexicon lives, or None when the cache is off or the code unreadable."""
+    code = _code_digest()
+    if code is None or not enabled():
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = hashlib.sha256((lexicon_digest + code).encode()).hexdigest()[:32]
+    return Path(base) / "phrasecheck" / kind / (key + suffix)
