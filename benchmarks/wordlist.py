@@ -5,8 +5,8 @@
 The list is generated from jieba's dictionary (fixed seed, see `house_words`): rare single words
 and pairs of words joined, 2–6 characters, the way a team's 禁语 list mixes words and short
 phrases.  It is written as a TXT file with a pack `extends: [core]` beside
-it.  Load time is `Checker.load` in a fresh process, with the example-verification cache warm
-and with an empty cache; throughput is every STC-3 utterance checked as an agent turn, core + the
+it.  Load time is `Checker.load` in a fresh process with the cache folder warm (the compiled
+lexicon read back), after an edit (compiled, examples run) and on a new machine; throughput is every STC-3 utterance checked as an agent turn, core + the
 list against `bank-counter`, best of `--repeat`, measured in this one run.
 """
 
@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,18 +61,25 @@ def write_pack(folder: Path, words: list[str]) -> Path:
     return pack
 
 
-def load_seconds(pack: str, cache: str | None, runs: int) -> list[float]:
-    """`Checker.load(pack)` in fresh processes (import excluded); `cache` is XDG_CACHE_HOME, None
-    for an empty one each time (every example runs)."""
+def load_seconds(pack: str, cache: str, runs: int, state: str = "warm") -> list[float]:
+    """`Checker.load(pack)` in fresh processes (import excluded).  `state`: "warm" loads with the
+    cache folder `cache` as it is (the compiled lexicon is read back); "edited" with a new folder
+    holding only the word trie (the lexicon is compiled and its examples run, as after an edit);
+    "new" with an empty folder (the trie is built from jieba's file too, as on a new machine)."""
     code = ("import time;from phrasecheck import Checker;t=time.perf_counter();"
             f"Checker.load({pack!r});print(time.perf_counter()-t)")
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as empty:
-            env = dict(os.environ, XDG_CACHE_HOME=cache or empty)
+            if state == "edited":
+                shutil.copytree(Path(cache) / "phrasecheck" / "words", Path(empty) / "phrasecheck" / "words")
+            env = dict(os.environ, XDG_CACHE_HOME=cache if state == "warm" else empty)
             output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
             times.append(float(output.stdout.strip()))
     return times
+
+
+STATES = {"warm": "cache warm s", "edited": "pack edited s", "new": "new machine s"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,21 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     checkers = {"bank-counter": Checker.load("bank-counter")}
     loads = {}
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as cache:
-        loads["core"] = {"cached": load_seconds("core", cache, args.loads), "uncached": load_seconds("core", None, args.loads)}
+        load_seconds("core", cache, 1)  # fills the cache
+        loads["core"] = {state: load_seconds("core", cache, args.loads, state) for state in STATES}
         for name, single in variants.items():
             directory = Path(folder) / name.replace(" ", "").replace("+", "-")
             directory.mkdir()
             pack = str(write_pack(directory, house_words(args.entries, single=single)))
-            load_seconds(pack, cache, 1)  # fills the verification cache
-            loads[f"core + {name}"] = {"cached": load_seconds(pack, cache, args.loads),
-                                       "uncached": load_seconds(pack, None, args.loads)}
+            load_seconds(pack, cache, 1)  # fills the cache
+            loads[f"core + {name}"] = {state: load_seconds(pack, cache, args.loads, state) for state in STATES}
             checkers[f"core + {name}"] = Checker.load(pack)
     listed = checkers["core + pairs"].rule("house-words").words
     print(f"lists: {listed.size} entries each ({listed.duplicates} duplicates after folding dropped); "
           f"corpus: {len(texts)} utterances")
-    print(f"{'Checker.load, fresh process':32s} {'cache warm s':>13s} {'no cache s':>11s}   (median of {args.loads})")
+    print(f"{'Checker.load, fresh process':32s}" + "".join(f" {title:>14s}" for title in STATES.values())
+          + f"   (median of {args.loads})")
     for name, numbers in loads.items():
-        print(f"{name:32s} {statistics.median(numbers['cached']):13.2f} {statistics.median(numbers['uncached']):11.2f}")
+        print(f"{name:32s}" + "".join(f" {statistics.median(numbers[state]):14.2f}" for state in STATES))
 
     results = {name: timed(checker.check, texts, args.repeat) for name, checker in checkers.items()}
     flagged = {name: sum(c.check(t).decision != "pass" for t in texts) for name, c in checkers.items()}
