@@ -194,7 +194,7 @@ class Checker:
             hits = self._matcher.scan(skim.phon, skim.folded)
             if hits and not self._matcher.plausible(skim.folded, hits):
                 hits = []
-            modelled = self._classifier is not None and self._classifier.possible(skim.folded)
+            modelled = self._classifier is not None and self._classifier.possible(skim.marked)
             if not hits and not modelled:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)

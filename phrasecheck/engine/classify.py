@@ -7,22 +7,27 @@ and shipped as data (`phrasecheck/data/models/*.json`), scores each sentence; a 
 at or above the pack's threshold becomes a candidate of the category's family rule, and the judge
 then applies that rule's guards (role, quotation, reported speech, `unless`) as for any hit.
 
-Scoring costs one Aho–Corasick pass per sentence over the model's features (folded text), so a
-clean message pays a few microseconds; the category is only worked out for sentences that pass.
+Every text pays one Aho–Corasick pass over the model's features (folded text, sentences kept
+apart by their marks), which scores each of its sentences at once: only a text with a sentence at
+or above the threshold goes on to be cut into sentences and judged, and only such a sentence's
+category is worked out.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import ahocorasick
-
 from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
+from .automaton import KeyScanner
+from .normalize import SENTENCE_MARK
+
+_MARGIN = 1e-9  # the gate sums a sentence's weights as `probability` does; the margin only absorbs rounding
 
 _MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -44,33 +49,51 @@ class CategoryModel:
         self.bias: float = data["bias"]
         self.category_bias: tuple[float, ...] = tuple(data["category_bias"])
         self.trained_on: str = data.get("trained_on", "")
-        self._automaton = ahocorasick.Automaton()
-        self._positive = ahocorasick.Automaton()  # only what can raise a score: the cheap first pass
-        for gram, (weight, per_category) in data["features"].items():
-            self._automaton.add_word(gram, (weight, tuple(per_category)))
-            if weight > 0:
-                self._positive.add_word(gram, weight)
-        self._empty = not any(weight > 0 for weight, _ in data["features"].values())
-        if not self._empty:
-            self._automaton.make_automaton()
-            self._positive.make_automaton()
+        self._features = KeyScanner({gram: (weight, tuple(per_category)) for gram, (weight, per_category) in data["features"].items()})
+        self._weights = [weight for weight, _ in self._features.values]
+        # Only what can raise a score, for the first bound (a quarter of the hits in real text).
+        self._positive = KeyScanner({gram: weight for gram, (weight, _) in data["features"].items() if weight > 0})
+        self._empty = not any(weight > 0 for weight in self._weights)
 
-    def could_reach(self, text: str, threshold: float) -> bool:
-        """Whether any sentence of `text` can score `threshold`: a sentence's score is at most the
-        bias plus the positive weights the whole text holds, so most clean texts stop here, after
-        one pass and before sentences are cut."""
+    def reaches(self, sentences: str, threshold: float, shortest: int, longest: int) -> bool:
+        """Whether a sentence of `shortest` to `longest` characters scores `threshold`, for the
+        folded text with its sentences apart (SENTENCE_MARK between them; no n-gram holds the mark).
+        One scan over the positive features bounds every sentence's score at once; only a sentence
+        whose bound reaches the threshold is scored in full."""
         if self._empty:
             return False
-        return self.bias + sum(weight for _, weight in self._positive.iter(text)) >= math.log(threshold / (1 - threshold))
+        floor = math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
+        gains = self._positive.values
+        raising = self._positive.matches(sentences)
+        if sum([gains[key] for key, _, _ in raising]) < floor:
+            return False  # what every sentence's score is below: most texts stop here
+        if SENTENCE_MARK not in sentences:
+            live = [(0, len(sentences))]
+        else:
+            marks = []
+            position = sentences.find(SENTENCE_MARK)
+            while position != -1:
+                marks.append(position)
+                position = sentences.find(SENTENCE_MARK, position + 1)
+            bounds = [-1, *marks, len(sentences)]
+            bound = [0.0] * (len(bounds) - 1)
+            for key, start, _ in raising:
+                bound[bisect_right(marks, start)] += gains[key]
+            live = [(bounds[i] + 1, bounds[i + 1]) for i, total in enumerate(bound) if total >= floor]
+        weights = self._weights
+        return any(shortest <= end - start <= longest
+                   and sum([weights[key] for key, _, _ in self._features.matches(sentences[start:end])]) >= floor
+                   for start, end in live)
 
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return _sigmoid(self.bias)
-        return _sigmoid(self.bias + sum(value[0] for _, value in self._automaton.iter(sentence)))
+        weights = self._weights
+        return _sigmoid(self.bias + sum([weights[key] for key, _, _ in self._features.matches(sentence)]))
 
     def category(self, sentence: str) -> str:
         totals = list(self.category_bias)
-        for _, (_, per_category) in self._automaton.iter(sentence):
+        for _, (_, per_category) in self._features.hits(sentence):
             for index, weight in enumerate(per_category):
                 totals[index] += weight
         return self.categories[max(range(len(totals)), key=totals.__getitem__)]

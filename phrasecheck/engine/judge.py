@@ -232,6 +232,8 @@ def judge(
     else:
         regions.text = text  # the same folded text, now with offsets
     quotes = Quotes(text.original, context.quote_pairs)
+    if trace is None and resolve_overlaps:
+        return _judged_by_rank(candidates, regions, role, rules, context, quotes)
     kept = []
     for candidate in candidates:  # cheapest tests first
         stage, reason = _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)
@@ -253,6 +255,18 @@ def judge(
                        else f"overlaps {rules[winner.rule].id}, which is more severe or more specific")
                 trace[index] = Decision(candidate, False, "overlap", why)
     return chosen
+
+
+def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[CompiledRule], context: JudgeContext,
+                    quotes: Quotes) -> list[Candidate]:
+    """What `_without_overlaps` keeps of the judged candidates, judging only the ones it can keep:
+    in rank order, a candidate overlapping one already chosen would lose to it whatever its guards
+    say, so it is not judged (several rules hitting one phrase cost one judging, not one each)."""
+    chosen = _Chosen()
+    for candidate in _ranked(candidates, rules):
+        if not chosen.overlaps(candidate) and _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)[0] is None:
+            chosen.add(candidate)
+    return chosen.hits
 
 
 def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes):
@@ -286,27 +300,41 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     return None, None
 
 
-def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
-    """The most severe hit wins; at one severity a rule's own hit before a house-list entry (the
-    rule says why and what to say instead, the list only names the word), then the more specific."""
-    ordered = sorted(
+def _ranked(candidates: Sequence[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
+    """Most severe first; at one severity a rule's own hit before a house-list entry (the rule says
+    why and what to say instead, the list only names the word), the most specific pack, a rule for
+    an explicit 禁止说 pair (its own standard line) before a category family, then the longest and
+    surest hit."""
+    return sorted(
         candidates,
-        # Most severe; at one severity a rule's own hit before a house-list entry, the most specific
-        # pack, a rule for an explicit 禁止说 pair (its own standard line) before a category family,
-        # then the longest and surest hit.
         key=lambda c: (-rules[c.rule].rank, c.entry is not None, -rules[c.rule].depth, rules[c.rule].rule.pair is None,
                        -(c.end - c.start), -c.confidence, c.start),
     )
-    # Chosen hits never overlap, so kept sorted by start only the neighbours of a newcomer can
-    # collide with it: linear in the hits, where comparing with every chosen one was quadratic.
-    starts: list[int] = []
-    chosen: list[Candidate] = []
-    for candidate in ordered:
-        index = bisect_left(starts, candidate.start)
-        if index > 0 and chosen[index - 1].end > candidate.start:
-            continue
-        if index < len(chosen) and chosen[index].start < candidate.end:
-            continue
-        starts.insert(index, candidate.start)
-        chosen.insert(index, candidate)
-    return chosen
+
+
+class _Chosen:
+    """Hits chosen so far, which never overlap: kept sorted by start, only the neighbours of a
+    newcomer can collide with it (linear in the hits, where comparing with every one was quadratic)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self.hits: list[Candidate] = []
+
+    def overlaps(self, candidate: Candidate) -> bool:
+        index = bisect_left(self._starts, candidate.start)
+        return (index > 0 and self.hits[index - 1].end > candidate.start) or (
+            index < len(self.hits) and self.hits[index].start < candidate.end)
+
+    def add(self, candidate: Candidate) -> None:
+        index = bisect_left(self._starts, candidate.start)
+        self._starts.insert(index, candidate.start)
+        self.hits.insert(index, candidate)
+
+
+def _without_overlaps(candidates: list[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
+    """The best-ranked hit of each overlapping group (`_ranked`)."""
+    chosen = _Chosen()
+    for candidate in _ranked(candidates, rules):
+        if not chosen.overlaps(candidate):
+            chosen.add(candidate)
+    return chosen.hits

@@ -17,6 +17,7 @@ from typing import Iterable
 import ahocorasick
 from rapidfuzz import fuzz
 
+from .automaton import KeyScanner
 from .normalize import NormalizedText, Normalizer
 from .pattern import CompiledPattern, count_mismatches
 from .wordlist import CompiledList, code_units
@@ -67,7 +68,7 @@ class Matcher:
     def __init__(self) -> None:
         self._entries: dict[str, list[tuple]] = {}  # phonetic key → what it may be a hit of
         self._spelled: dict[str, list[tuple]] = {}  # code units of a spelling → exact house-list entries
-        self._automaton = ahocorasick.Automaton()
+        self._scanner: KeyScanner[tuple] = KeyScanner({})
         self._spelled_automaton = ahocorasick.Automaton()
         self.pattern_count = 0
 
@@ -97,16 +98,17 @@ class Matcher:
             self._entries.setdefault(shingle, []).append(("fuzzy", rule, phrase, offset))
 
     def finish(self) -> None:
-        for table, automaton in ((self._entries, self._automaton), (self._spelled, self._spelled_automaton)):
-            for key, values in table.items():
-                automaton.add_word(key, tuple(values))
-            if table:
-                automaton.make_automaton()
+        self._scanner = KeyScanner({key: tuple(values) for key, values in self._entries.items()})
+        self._entries = {}  # the scanner holds them now
+        for key, values in self._spelled.items():
+            self._spelled_automaton.add_word(key, tuple(values))
+        if self._spelled:
+            self._spelled_automaton.make_automaton()
 
     def scan(self, phon: str, folded: str) -> list[tuple[int, tuple]]:
         """Hits by end offset: phonetic keys in `phon`, exact list entries in `folded` (the two
         are aligned character for character)."""
-        hits = list(self._automaton.iter(phon)) if self._entries else []
+        hits = self._scanner.hits(phon)
         if self._spelled:  # a code-unit match ending inside a character is no match
             hits += [(end >> 1, values) for end, values in self._spelled_automaton.iter(code_units(folded)) if end & 1]
         return hits

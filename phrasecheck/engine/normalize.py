@@ -41,7 +41,7 @@ NO_BREAK, CLAUSE_BREAK, SENTENCE_BREAK = 0, 1, 2
 _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看看」, but 「妈妈的」 stays
 # Clause and sentence punctuation become these markers while repeats are collapsed (so runs never
 # join across punctuation); their positions give the boundaries, then they are removed.
-_CLAUSE_MARK, _SENTENCE_MARK = "\x00", "\x01"
+CLAUSE_MARK, SENTENCE_MARK = "\x00", "\x01"
 _MARKS = re.compile("[\x00\x01]")
 _MARKS_AND_RUNS = re.compile("[\x00\x01]|(.)\\1\\1+", re.S)  # marks first: a run of marks is marks
 _EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
@@ -174,9 +174,9 @@ class Normalizer:
         for cp in _PLACEHOLDER_RANGE:
             del table[cp]  # placeholders fold to themselves; `_rewrite` drops any in the input
         for mark in CLAUSE_MARKS:
-            table[ord(mark)] = _CLAUSE_MARK  # 「看，看好了」 must not collapse into 「看好了」
+            table[ord(mark)] = CLAUSE_MARK  # 「看，看好了」 must not collapse into 「看好了」
         for mark in SENTENCE_MARKS:
-            table[ord(mark)] = _SENTENCE_MARK
+            table[ord(mark)] = SENTENCE_MARK
         for source, target in (variants or {}).items():
             table[ord(source)] = target
         for filler in fillers:
@@ -213,14 +213,14 @@ class Normalizer:
         """The folded form only (lexicon literals are folded with this)."""
         rewrite = self._rewrite(text, 0, self._rare.search(text))
         source = rewrite.text if rewrite else text
-        return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
+        return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
 
     def fold_many(self, texts: Sequence[str]) -> list[str]:
         """`fold` of each text, for a house word list: the plain ones (no letters, no characters
         needing a word-level rewrite, no sentence marks) through the table in one joined pass."""
         plain = [i for i, t in enumerate(texts) if not self._special.search(t) and not _SENTENCE_CHARS.search(t)]
         joined = "\n".join([texts[i] for i in plain]).translate(self._fold)  # each "\n" a sentence mark
-        folded = _RUNS.sub(r"\1\1", joined).replace(_CLAUSE_MARK, "").split(_SENTENCE_MARK) if plain else []
+        folded = _RUNS.sub(r"\1\1", joined).replace(CLAUSE_MARK, "").split(SENTENCE_MARK) if plain else []
         result = [""] * len(texts)
         for index, text in zip(plain, folded):
             result[index] = text
@@ -245,8 +245,8 @@ class Normalizer:
                 translated = translated.replace(_DROPPED, "")
         else:
             translated = source.translate(self._fold)
-        marked = _REPEATS.sub(r"\1\1", translated)
-        folded = marked.replace(_CLAUSE_MARK, "").replace(_SENTENCE_MARK, "")
+        marked = _REPEATS.sub(r"\1\1", translated) if _REPEATS.search(translated) else translated  # a search is a third of a sub
+        folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
         phon = folded.translate(self._phonetic_flat if flat else self._phonetic)
         return Skim(text, translated, marked, folded, phon, rewrite)
 
@@ -264,7 +264,7 @@ class Normalizer:
         breaks = bytearray(len(skim.folded) + 1)
         for removed, mark in enumerate(_MARKS.finditer(skim.marked)):
             index = mark.start() - removed
-            level = SENTENCE_BREAK if mark.group() == _SENTENCE_MARK else CLAUSE_BREAK
+            level = SENTENCE_BREAK if mark.group() == SENTENCE_MARK else CLAUSE_BREAK
             if breaks[index] < level:
                 breaks[index] = level
         breaks[0] = breaks[-1] = SENTENCE_BREAK
@@ -385,8 +385,8 @@ class Normalizer:
             mapped = fold.get(ord(ch), ch)
             if mapped is None:
                 continue
-            if mapped == _CLAUSE_MARK or mapped == _SENTENCE_MARK:
-                pending = max(pending, SENTENCE_BREAK if mapped == _SENTENCE_MARK else CLAUSE_BREAK)
+            if mapped == CLAUSE_MARK or mapped == SENTENCE_MARK:
+                pending = max(pending, SENTENCE_BREAK if mapped == SENTENCE_MARK else CLAUSE_BREAK)
                 clause_start = len(out)
                 continue
             for folded_char in mapped:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .classify import CategoryModel
 from .judge import Regions
 from .match import Candidate, Failure
+from .normalize import CLAUSE_MARK
 
 
 class SentenceClassifier:
@@ -15,8 +16,9 @@ class SentenceClassifier:
         self.min_chars, self.max_chars = min_chars, max_chars
         self.rules = rules  # category → index of the rule a hit of that category is reported as
 
-    def possible(self, folded: str) -> bool:
-        return self.model.could_reach(folded, self.threshold)
+    def possible(self, marked: str) -> bool:
+        """Whether `candidates` can find anything, from the skim's marked text: most texts stop here."""
+        return self.model.reaches(marked.replace(CLAUSE_MARK, ""), self.threshold, self.min_chars, self.max_chars)
 
     def candidates(self, regions: Regions) -> list[Candidate]:
         """One candidate per sentence at or above the threshold (folded offsets)."""
