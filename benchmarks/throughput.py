@@ -76,6 +76,46 @@ def timed(function, texts: list[str], repeat: int) -> dict:
     }
 
 
+def latencies(function, texts: list[str], runs: int = 5) -> dict:
+    """Per-message latency: each message's best of `runs` calls (a shared machine's preemptions
+    are not the engine's), then percentiles over the messages."""
+    clock = time.perf_counter_ns
+    best = []
+    for text in texts:
+        fastest = None
+        for _ in range(runs):
+            t0 = clock()
+            function(text)
+            elapsed = clock() - t0
+            fastest = elapsed if fastest is None else min(fastest, elapsed)
+        best.append(fastest)
+    best.sort()
+    return {"p50_us": best[len(best) // 2] / 1000, "p99_us": best[int(len(best) * 0.99)] / 1000, "max_us": best[-1] / 1000}
+
+
+def sized(texts: list[str], low: int, high: int) -> list[str]:
+    """The corpus messages of `low` to `high` characters."""
+    return [text for text in texts if low <= len(text) <= high]
+
+
+def long_with_violation(checker: Checker, texts: list[str], length: int = 500, count: int = 300, seed: int = 11) -> list[str]:
+    """`count` messages of about `length` characters: corpus replies joined, with one line from a
+    rule's own flag examples put between two of them at a random place."""
+    rng = random.Random(seed)
+    banned = sorted({example for compiled in checker.rules if compiled.rule.examples and compiled.rule.severity != "info"
+                     for example in compiled.rule.examples.flag})
+    built = []
+    while len(built) < count:
+        parts, size = [], 0
+        while size < length:
+            part = rng.choice(texts).strip().rstrip("。.!！?？")
+            parts.append(part)
+            size += len(part) + 1
+        parts.insert(rng.randrange(len(parts) + 1), rng.choice(banned).rstrip("。.!！?？"))
+        built.append("。".join(parts)[: length + 60] + "。")
+    return built
+
+
 def baselines(words: list[str]):
     processor = KeywordProcessor()
     for word in words:
@@ -151,6 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     flagged = sum(checker.check(t).decision != "pass" for t in texts)
+    short = sized(texts, 55, 65)
+    long = long_with_violation(checker, texts)
+    long_flagged = sum(checker.check(t).decision != "pass" for t in long)
+    by_length = {
+        f"{len(short)} messages of 55–65 characters": {name: latencies(f, short) for name, f in
+                                                        (("phrasecheck", checker.check), ("flashtext", flashtext_extract))},
+        f"{len(long)} messages of ~500 characters, one banned line each ({long_flagged} flagged)": {
+            name: latencies(f, long) for name, f in (("phrasecheck", checker.check), ("flashtext", flashtext_extract))},
+    }
 
     print(f"pack {args.pack}: {len(checker.rules)} rules, {len(words)} literal strings")
     print(f"cold start to first result (new process, import + load + check): {cold * 1000:.0f} ms")
@@ -165,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
             f" {numbers['utterances_per_s'] / results['pyahocorasick']['utterances_per_s']:7.2f}×"
         )
     print(f"(phrasecheck flagged {flagged} of {len(texts)} utterances in this corpus)")
+    print()
+    print("latency per message (each message's best of 5 calls):")
+    for title, engines in by_length.items():
+        print(f"  {title}")
+        for name, numbers in engines.items():
+            print(f"    {name:13s} p50 {numbers['p50_us']:8.1f} µs   p99 {numbers['p99_us']:8.1f} µs   max {numbers['max_us']:8.1f} µs")
 
     scaling = {}
     if not args.no_scaling:
@@ -188,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                   f" {row['pyahocorasick']:10.0f} {row['phrasecheck'] / row['flashtext']:12.2f}×")
 
     if args.json:
-        print(json.dumps({"engines": results, "scaling": scaling, "cold_start_s": cold,
+        print(json.dumps({"engines": results, "scaling": scaling, "latency": by_length, "cold_start_s": cold,
                           "peak_rss_mib": peak_rss_mb}, indent=2))
     return 0
 

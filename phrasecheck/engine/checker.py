@@ -184,25 +184,26 @@ class Checker:
         decisions: list[Decision] | None = [] if explain else None
         model_hits: list[Candidate] = []
         regions = None
+        skim = self.normalizer.skim(text)
         if explain:
-            normalized = self.normalizer.full(text)
+            normalized = self.normalizer.with_offsets(self.normalizer.draft(skim))
             candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm), failures)
             if self._classifier:
-                model_hits = self._classifier.candidates(Regions(normalized))
+                model_hits = self._classifier.candidates(skim.marked)
         else:
-            skim = self.normalizer.skim(text)
             hits = self._matcher.scan(skim.phon, skim.folded)
-            if hits and not self._matcher.plausible(skim.folded, hits):
+            if hits and not self._matcher.plausible(skim.folded, skim.phon, hits):
                 hits = []
-            modelled = self._classifier is not None and self._classifier.possible(skim.marked)
-            if not hits and not modelled:
+            if self._classifier is not None:
+                model_hits = self._classifier.candidates(skim.marked)
+            if not hits and not model_hits:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
             # Verification reads the folded text and its boundaries, which the offsets do not change.
             candidates = self._matcher.verify(draft, hits) if hits else []
+            if not candidates and not model_hits:  # most plausible hits fail verification
+                return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             regions = Regions(draft)
-            if modelled:
-                model_hits = self._classifier.candidates(regions)
             if not model_hits and not any(self._may_survive(c, draft, regions) for c in candidates):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             normalized = self.normalizer.with_offsets(draft)

@@ -55,20 +55,20 @@ class CategoryModel:
         self._positive = KeyScanner({gram: weight for gram, (weight, _) in data["features"].items() if weight > 0})
         self._empty = not any(weight > 0 for weight in self._weights)
 
-    def reaches(self, sentences: str, threshold: float, shortest: int, longest: int) -> bool:
-        """Whether a sentence of `shortest` to `longest` characters scores `threshold`, for the
-        folded text with its sentences apart (SENTENCE_MARK between them; no n-gram holds the mark).
-        One scan over the positive features bounds every sentence's score at once; only a sentence
-        whose bound reaches the threshold is scored in full."""
+    def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
+        """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
+        offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
+        n-gram holds the mark).  One scan over the positive features bounds every sentence's score
+        at once, so most texts stop there; only a sentence the bound lets through is scored."""
         if self._empty:
-            return False
+            return []
         floor = math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
         gains = self._positive.values
         raising = self._positive.matches(sentences)
         if sum([gains[key] for key, _, _ in raising]) < floor:
-            return False  # what every sentence's score is below: most texts stop here
+            return []
         if SENTENCE_MARK not in sentences:
-            live = [(0, len(sentences))]
+            live, folded = [(0, len(sentences))], sentences
         else:
             marks = []
             position = sentences.find(SENTENCE_MARK)
@@ -79,11 +79,10 @@ class CategoryModel:
             bound = [0.0] * (len(bounds) - 1)
             for key, start, _ in raising:
                 bound[bisect_right(marks, start)] += gains[key]
-            live = [(bounds[i] + 1, bounds[i + 1]) for i, total in enumerate(bound) if total >= floor]
-        weights = self._weights
-        return any(shortest <= end - start <= longest
-                   and sum([weights[key] for key, _, _ in self._features.matches(sentences[start:end])]) >= floor
-                   for start, end in live)
+            # the i-th sentence has i marks before it
+            live = [(bounds[i] + 1 - i, bounds[i + 1] - i) for i, total in enumerate(bound) if total >= floor]
+            folded = sentences.replace(SENTENCE_MARK, "")
+        return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
 
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:

@@ -113,14 +113,16 @@ class Matcher:
             hits += [(end >> 1, values) for end, values in self._spelled_automaton.iter(code_units(folded)) if end & 1]
         return hits
 
-    def plausible(self, folded: str, hits: Iterable[tuple[int, tuple]]) -> bool:
-        """Whether any hit survives the first test of verification, its anchor's spelling, which
-        needs no boundaries or offsets: 「这个」 shares 「咋个」's phonetic key but not its letters."""
+    def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> bool:
+        """Whether any hit survives the first tests of verification, which need no boundaries or
+        offsets: its anchor's spelling (「这个」 shares 「咋个」's phonetic key but not its letters),
+        and the sound of the pattern's other required elements somewhere in the text."""
         seen = None  # shingle hits per fuzzy phrase, counted once a fuzzy hit is met
         for end_index, values in hits:
             for kind, _, payload, extra in values:
                 if kind == "pattern":
-                    if count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= extra.allowance:
+                    if (count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= extra.allowance
+                            and payload.could_complete(phon)):
                         return True
                 elif kind == "entry":
                     norm = payload.norms[extra]

@@ -71,6 +71,7 @@ class NormalizedText:
 
 
 _BMP = 0x10000
+_NEXT = (1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
@@ -359,18 +360,19 @@ class Normalizer:
                 kept_from = dropped.end()
             origin.extend(range(kept_from, len(text)))
         starts: list[int] = []
-        ends: list[int] = []
+        last_of_run: list[tuple[int, int]] = []  # (folded index, original end) where a run ends
         position = 0
         for found in _MARKS_AND_RUNS.finditer(translated):
             begin, end = found.span()
             starts.extend(origin[position:begin])
             if found.group(1) is not None:  # 3+ of a character → 2, the second standing for the rest
                 starts.extend((origin[begin], origin[begin + 1]))
-                ends.extend(i + 1 for i in starts[len(ends) : -1])
-                ends.append(origin[end - 1] + 1)
+                last_of_run.append((len(starts) - 1, origin[end - 1] + 1))
             position = end
         starts.extend(origin[position:])
-        ends.extend(i + 1 for i in starts[len(ends) :])
+        ends = list(map(_NEXT, starts))  # one original character each, but a run's last stands for the rest
+        for index, end in last_of_run:
+            ends[index] = end
         return NormalizedText(text, draft.norm, draft.phon, tuple(starts), tuple(ends), draft.breaks, translated)
 
     def _full_by_character(self, text: str) -> NormalizedText:

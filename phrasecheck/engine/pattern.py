@@ -125,6 +125,15 @@ class CompiledPattern:
         # not send every text down the verification path.
         self.anchor = required[0] if len(required) == 1 else min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
+        # The keys of each other required element (not those searched by an index: too many to
+        # test one by one): a match needs one of each somewhere in the text.
+        self._others = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
+                             for i in required if i != self.anchor and self.elements[i].index is None)
+
+    def could_complete(self, phon: str) -> bool:
+        """Whether every other required element's sound occurs somewhere in the text: what a hit
+        of the anchor alone cannot be a match without (「不知道」 alone is not 「我不知道，找别人」)."""
+        return all(any(key in phon for key in keys) for keys in self._others)
 
     # -- verification ------------------------------------------------------------------------
     def match_at(self, text: NormalizedText, alternative: Alternative, start: int,

@@ -16,14 +16,11 @@ class SentenceClassifier:
         self.min_chars, self.max_chars = min_chars, max_chars
         self.rules = rules  # category → index of the rule a hit of that category is reported as
 
-    def possible(self, marked: str) -> bool:
-        """Whether `candidates` can find anything, from the skim's marked text: most texts stop here."""
-        return self.model.reaches(marked.replace(CLAUSE_MARK, ""), self.threshold, self.min_chars, self.max_chars)
-
-    def candidates(self, regions: Regions) -> list[Candidate]:
-        """One candidate per sentence at or above the threshold (folded offsets)."""
+    def candidates(self, marked: str) -> list[Candidate]:
+        """One candidate per sentence at or above the threshold (folded offsets), from a skim's
+        marked text: what a text with none costs is one scan (`CategoryModel.above`)."""
         found = []
-        for scored in self.model.score(self._long_enough(regions), regions.text.norm, self.threshold):
+        for scored in self.model.above(marked.replace(CLAUSE_MARK, ""), self.threshold, self.min_chars, self.max_chars):
             rule = self.rules.get(scored.category)
             if rule is not None:
                 found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
