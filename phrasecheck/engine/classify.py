@@ -91,10 +91,10 @@ class CategoryModel:
         return _sigmoid(self.bias + sum([weights[key] for key, _, _ in self._features.matches(sentence)]))
 
     def category(self, sentence: str) -> str:
-        totals = list(self.category_bias)
-        for _, (_, per_category) in self._features.hits(sentence):
-            for index, weight in enumerate(per_category):
-                totals[index] += weight
+        """The category whose bias plus the sentence's n-gram weights is highest (summed column by
+        column, each in the order of the hits)."""
+        columns = zip(self.category_bias, *(per_category for _, (_, per_category) in self._features.hits(sentence)))
+        totals = [sum(column) for column in columns]
         return self.categories[max(range(len(totals)), key=totals.__getitem__)]
 
     def score(self, sentences: list[tuple[int, int]], folded: str, threshold: float) -> list[SentenceScore]:

@@ -42,6 +42,9 @@ class ContextIndex:
         number = self._numbers.get(pattern)
         if number is None:
             return pattern.search(text, low, high)
-        inside = sorted((a for a in anchors.get(number, ()) if low <= a[2] and a[3] <= high), key=lambda a: a[:3])
+        found = anchors.get(number)
+        if not found:
+            return []
+        inside = sorted((a for a in found if low <= a[2] and a[3] <= high), key=lambda a: a[:3])
         return [match for which, _, start, _, alternative in inside
                 if (match := pattern.match_at(text, alternative, start)) is not None]
