@@ -1,0 +1,74 @@
+"""The fast paths only skip work: each one must agree with the full computation it stands in for,
+on real replies and the category training lines (rude and polite, long and short)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from phrasecheck import Checker
+from phrasecheck.engine.judge import Regions
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"
+
+
+def _texts() -> list[str]:
+    texts = [json.loads(line)["text"] for path in sorted((ROOT / "training" / "categories").glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if CORPUS.exists():
+        texts += [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()[:3000]]
+    texts += ["您好。。。请问！！！不知道？？？", "", "。", "你办啥" * 30, "看看看，急急急什么？没看见我正忙吗"]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return _texts()
+
+
+def test_the_model_gate_finds_every_sentence_the_full_scoring_finds(bank: Checker, texts):
+    classifier = bank._classifier
+    for text in texts:
+        skim = bank.normalizer.skim(text)
+        regions = Regions(bank.normalizer.draft(skim))
+        sentences = [(a, b) for a, b in regions.sentences() if classifier.min_chars <= b - a <= classifier.max_chars]
+        full = classifier.model.score(sentences, regions.text.norm, classifier.threshold)
+        assert classifier.model.above(skim.marked.replace("\x00", ""), classifier.threshold, classifier.min_chars,
+                                      classifier.max_chars) == full, text
+
+
+def test_plausible_never_drops_a_hit_that_verification_keeps(bank: Checker, texts):
+    matcher = bank._matcher
+    kept = 0
+    for text in texts:
+        skim = bank.normalizer.skim(text)
+        hits = matcher.scan(skim.phon, skim.folded)
+        verified = matcher.verify(bank.normalizer.draft(skim), hits) if hits else []
+        if verified:
+            kept += 1
+            assert matcher.plausible(skim.folded, skim.phon, hits), text
+    assert kept > 50  # the texts do hold hits
+
+
+def test_context_searches_through_the_index_equal_searching_each_pattern(bank: Checker, texts):
+    patterns = [*bank.judging.frames, *(p for compiled in bank.rules for p, _ in compiled.unless)]
+    found = 0
+    for text in texts[::3]:
+        draft = bank.normalizer.draft(text)
+        indexed = Regions(draft, bank.judging.index)
+        length = len(draft.norm)
+        for pattern in patterns:
+            for low, high in ((0, length), (length // 3, length), (0, length // 2)):
+                expected = pattern.search(draft, low, high)
+                assert indexed.search(pattern, low, high) == expected, (text, low, high)
+                found += bool(expected)
+    assert found > 20
+
+
+def test_the_fast_check_equals_the_explained_one(bank: Checker, texts):
+    """The explain path takes no shortcut: the fast path must reach the same verdicts."""
+    for text in texts[::2]:
+        fast, explained = bank.check(text).to_dict(), bank.check(text, explain=True).to_dict()
+        explained.pop("explain")
+        assert fast == explained, text
