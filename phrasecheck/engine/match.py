@@ -121,7 +121,7 @@ class Matcher:
         for end_index, values in hits:
             for kind, _, payload, extra in values:
                 if kind == "pattern":
-                    if (count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= extra.allowance
+                    if (count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= payload.anchor_allowance(extra)
                             and payload.could_complete(phon)):
                         return True
                 elif kind == "entry":

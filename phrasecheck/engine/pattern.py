@@ -130,6 +130,14 @@ class CompiledPattern:
         self._others = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
                              for i in required if i != self.anchor and self.elements[i].index is None)
 
+    def anchor_allowance(self, alternative: Alternative) -> int:
+        """Homophones the anchor may hold in a match: its own allowance, but a pattern that is the
+        anchor alone is also held to the whole match's (no homophone in two characters: 「这个」
+        is never 「咋个」)."""
+        if self.is_literal:
+            return min(alternative.allowance, phonetic_allowance(len(alternative.norm)))
+        return alternative.allowance
+
     def could_complete(self, phon: str) -> bool:
         """Whether every other required element's sound occurs somewhere in the text: what a hit
         of the anchor alone cannot be a match without (「不知道」 alone is not 「我不知道，找别人」)."""
