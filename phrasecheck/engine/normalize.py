@@ -6,7 +6,7 @@ compiled into a `str.translate` table, followed by shortening runs of one charac
 path — a text with no candidate at all — therefore runs at C speed; the offset map and clause
 boundaries are only built (`Normalizer.full`) for texts that have a candidate.
 
-A second table maps each folded character to a *phonetic class*: its toneless pinyin with the
+A second table (`tables`) maps each folded character to a *phonetic class*: its toneless pinyin with the
 usual ASR and regional confusions merged (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing).  Because
 the map is one character to one character, phonetic matching is an ordinary string search whose
 offsets are the folded text's offsets.
@@ -22,13 +22,12 @@ import functools
 import itertools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
-from .latin import TONE_MARKS, LatinRuns, Rewrite
+from .latin import LatinRuns, Rewrite
+from .tables import PHONETIC_BASE, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
@@ -44,12 +43,9 @@ _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看�
 CLAUSE_MARK, SENTENCE_MARK = "\x00", "\x01"
 _MARKS = re.compile("[\x00\x01]")
 _MARKS_AND_RUNS = re.compile("[\x00\x01]|(.)\\1\\1+", re.S)  # marks first: a run of marks is marks
-_EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
-_PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area
 # A class character in folded text is a *placeholder*: a pinyin syllable typed in Latin letters,
 # which matches any character of its class.  Input characters in this range are dropped.
-_PLACEHOLDER_RANGE = range(_PHONETIC_BASE, _PHONETIC_BASE + 0x1000)
-PLACEHOLDERS = re.compile("[\ue000-\uefff]")
+_PLACEHOLDER_RANGE = range(PHONETIC_BASE, PHONETIC_BASE + 0x1000)
 
 
 @dataclass(slots=True)  # not frozen: built for every check, and frozen init costs a setattr per field
@@ -97,81 +93,12 @@ class Skim(NamedTuple):
     rewrite: Rewrite | None = None
 
 
-def _skipped(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    return category[0] in "PSZC" or category in ("Mn", "Me")
-
-
-@lru_cache(maxsize=None)
-def _base_fold_table() -> dict[int, str | None]:
-    """NFKC + lower case + 繁→简 + skip characters, for the BMP and the emoji planes."""
-    table: dict[int, str | None] = {}
-    code_points = [cp for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
-    for low, high in _EXTRA_RANGES:
-        code_points.extend(range(low, high + 1))
-    for cp in code_points:
-        ch = chr(cp)
-        # NFKC first: a symbol that stands for letters or Han (Ⓐ ⒜ ™ ㊣ ⼈) folds to them; only
-        # what is nothing but skip characters after NFKC is dropped.
-        folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if not _skipped(c))
-        if folded != ch:
-            table[cp] = folded or None
-    table.update(hant.by_character())
-    return table
-
-
-def _char_class(code_points: Iterable[int], extra: str = "") -> re.Pattern[str]:
-    """One compiled character class for a set of code points, as ranges, plus `extra` ranges."""
-    ranges: list[list[int]] = []
-    for cp in sorted(code_points):
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + extra
-    return re.compile(f"[{body}]" if body else "(?!)")
-
-
-def _canonical_syllable(syllable: str) -> str:
-    if syllable[:2] in ("zh", "ch", "sh"):
-        syllable = syllable[0] + syllable[2:]
-    if syllable.startswith("l"):
-        syllable = "n" + syllable[1:]
-    if syllable.endswith("ng") and not syllable.endswith("ong") and len(syllable) > 2:
-        syllable = syllable[:-1]
-    return syllable
-
-
-def _syllable_class(classes: Mapping[str, str], syllable: str) -> str:
-    return classes[_canonical_syllable(syllable)]
-
-
-@lru_cache(maxsize=None)
-def _phonetic_tables() -> tuple[dict[str, str], dict[int, tuple[str, ...]]]:
-    """Each canonical syllable's class character, and every character's toneless readings as
-    class characters, default reading first."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    classes: dict[str, str] = {}
-    readings: dict[int, tuple[str, ...]] = {}
-    for cp, pinyins in pinyin_dict.items():
-        codes = []
-        for pinyin in pinyins.split(","):
-            syllable = _canonical_syllable(pinyin.translate(TONE_MARKS))
-            code = classes.setdefault(syllable, chr(_PHONETIC_BASE + len(classes)))
-            if code not in codes:
-                codes.append(code)
-        readings[cp] = tuple(codes)
-    assert PLACEHOLDERS.fullmatch(chr(_PHONETIC_BASE + len(classes) - 1))
-    return classes, readings
-
-
 class Normalizer:
     """Compiled folding and phonetic tables; immutable and shared by every check."""
 
     def __init__(self, fillers: Iterable[str] = (), variants: Mapping[str, str] | None = None,
                  dialect: Mapping[str, Sequence[str]] | None = None, initials: Mapping[str, str] | None = None):
-        table = dict(_base_fold_table())
+        table = dict(base_fold_table())
         for cp in _PLACEHOLDER_RANGE:
             del table[cp]  # placeholders fold to themselves; `_rewrite` drops any in the input
         for mark in CLAUSE_MARKS:
@@ -185,24 +112,24 @@ class Normalizer:
         self._fold = table
         self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms and word}
         self._dialect_lengths = sorted({len(word) for word in self._dialect}, reverse=True)
-        self._dropped = _char_class(cp for cp, v in table.items() if v is None)
+        self._dropped = char_class(cp for cp, v in table.items() if v is None)
         widened = [cp for cp, v in table.items() if v is not None and len(v) > 1]
-        self._widened = _char_class(widened)
+        self._widened = char_class(widened)
         letters = [cp for cp, v in table.items() if v and len(v) == 1 and "a" <= v <= "z"] + list(range(97, 123))
-        letter = _char_class(letters).pattern
+        letter = char_class(letters).pattern
         runs = re.compile(f"({letter}{letter}+)|{PLACEHOLDERS.pattern}")  # one letter never converts
-        self._hant = _char_class(hant.triggers())
-        classes, self._readings = _phonetic_tables()
-        self._latin = LatinRuns(table, initials or {}, functools.partial(_syllable_class, classes), runs)
+        self._hant = char_class(hant.triggers())
+        classes, self._readings = phonetic_tables()
+        self._latin = LatinRuns(table, initials or {}, functools.partial(syllable_class, classes), runs)
         # The classes searched in every text take all of the planes beyond the BMP as one range:
         # listing their few letters and widened characters would make re test each one per character.
         rare = {*hant.triggers(), *_PLACEHOLDER_RANGE, *(cp for cp in widened + letters if 127 < cp < _BMP)}
-        self._not_flat = _char_class((cp for cp in widened if cp < _BMP), _BEYOND_BMP)
+        self._not_flat = char_class((cp for cp in widened if cp < _BMP), _BEYOND_BMP)
         # Characters a text with letters seldom has, letters other than ASCII among them: one search
         # rules them all out, and the runs left to look at are ASCII.
-        self._rare = _char_class(rare, _BEYOND_BMP)
+        self._rare = char_class(rare, _BEYOND_BMP)
         # One search tells a plain text (the flat table does it all) from one that needs more.
-        self._special = _char_class(rare, "A-Za-z" + _BEYOND_BMP)
+        self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
         # The same tables as flat strings over the BMP, indexed by code point: a string lookup
         # touches one contiguous array, where a dict lookup chases scattered objects, which is what

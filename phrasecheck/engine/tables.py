@@ -1,0 +1,86 @@
+"""The tables the normalizer compiles once per process: every character's fold (NFKC, lower case,
+繁→简, skip characters) and every character's readings as phonetic classes (pypinyin), plus the
+compiled character classes the normalizer searches with."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+from . import hant
+from .latin import TONE_MARKS
+
+EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
+PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area
+PLACEHOLDERS = re.compile("[\ue000-\uefff]")  # a class character standing in folded text (see normalize)
+
+
+def _skipped(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] in "PSZC" or category in ("Mn", "Me")
+
+
+@lru_cache(maxsize=None)
+def base_fold_table() -> dict[int, str | None]:
+    """NFKC + lower case + 繁→简 + skip characters, for the BMP and the emoji planes."""
+    table: dict[int, str | None] = {}
+    code_points = [cp for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
+    for low, high in EXTRA_RANGES:
+        code_points.extend(range(low, high + 1))
+    for cp in code_points:
+        ch = chr(cp)
+        # NFKC first: a symbol that stands for letters or Han (Ⓐ ⒜ ™ ㊣ ⼈) folds to them; only
+        # what is nothing but skip characters after NFKC is dropped.
+        folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if not _skipped(c))
+        if folded != ch:
+            table[cp] = folded or None
+    table.update(hant.by_character())
+    return table
+
+
+def char_class(code_points: Iterable[int], extra: str = "") -> re.Pattern[str]:
+    """One compiled character class for a set of code points, as ranges, plus `extra` ranges."""
+    ranges: list[list[int]] = []
+    for cp in sorted(code_points):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + extra
+    return re.compile(f"[{body}]" if body else "(?!)")
+
+
+def canonical_syllable(syllable: str) -> str:
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    if syllable.startswith("l"):
+        syllable = "n" + syllable[1:]
+    if syllable.endswith("ng") and not syllable.endswith("ong") and len(syllable) > 2:
+        syllable = syllable[:-1]
+    return syllable
+
+
+def syllable_class(classes: Mapping[str, str], syllable: str) -> str:
+    return classes[canonical_syllable(syllable)]
+
+
+@lru_cache(maxsize=None)
+def phonetic_tables() -> tuple[dict[str, str], dict[int, tuple[str, ...]]]:
+    """Each canonical syllable's class character, and every character's toneless readings as
+    class characters, default reading first."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    classes: dict[str, str] = {}
+    readings: dict[int, tuple[str, ...]] = {}
+    for cp, pinyins in pinyin_dict.items():
+        codes = []
+        for pinyin in pinyins.split(","):
+            syllable = canonical_syllable(pinyin.translate(TONE_MARKS))
+            code = classes.setdefault(syllable, chr(PHONETIC_BASE + len(classes)))
+            if code not in codes:
+                codes.append(code)
+        readings[cp] = tuple(codes)
+    assert PLACEHOLDERS.fullmatch(chr(PHONETIC_BASE + len(classes) - 1))
+    return classes, readings
