@@ -4,6 +4,7 @@ in one text, found by one scan for all of them: searching each pattern spelling 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Iterable
 
 from .automaton import KeyScanner
@@ -26,16 +27,21 @@ class ContextIndex:
                     table.setdefault(key, []).append((number, which, key_number, alternative))
         self._scanner = KeyScanner({key: tuple(values) for key, values in table.items()})
 
-    def anchors(self, phon: str) -> dict[int, list[Anchor]]:
-        """Every anchor of every indexed pattern in `phon`, by pattern."""
+    def anchors(self, phon: str) -> dict[int, tuple[list[int], list[Anchor]]]:
+        """Every anchor of every indexed pattern in `phon`, by pattern, ordered by start (with the
+        starts apart, so a search finds its window by bisection: a long text holds many)."""
         found: dict[int, list[Anchor]] = {}
         values = self._scanner.values
         for key, start, end in self._scanner.matches(phon):
             for number, which, key_number, alternative in values[key]:
                 found.setdefault(number, []).append((which, key_number, start, end, alternative))
-        return found
+        ordered = {}
+        for number, anchors in found.items():
+            anchors.sort(key=_start)
+            ordered[number] = ([anchor[2] for anchor in anchors], anchors)
+        return ordered
 
-    def search(self, pattern: CompiledPattern, text: NormalizedText, anchors: dict[int, list[Anchor]],
+    def search(self, pattern: CompiledPattern, text: NormalizedText, anchors: dict[int, tuple[list[int], list[Anchor]]],
                low: int, high: int) -> list[PatternMatch]:
         """`pattern.search(text, low, high)`, in the same order (spelling by spelling, key by key,
         left to right), from the anchors found in `text`."""
@@ -45,6 +51,12 @@ class ContextIndex:
         found = anchors.get(number)
         if not found:
             return []
-        inside = sorted((a for a in found if low <= a[2] and a[3] <= high), key=lambda a: a[:3])
+        starts, ordered = found
+        window = ordered[bisect_left(starts, low) : bisect_left(starts, high)]
+        inside = sorted((a for a in window if a[3] <= high), key=lambda a: a[:3])
         return [match for which, _, start, _, alternative in inside
                 if (match := pattern.match_at(text, alternative, start)) is not None]
+
+
+def _start(anchor: Anchor) -> int:
+    return anchor[2]

@@ -118,12 +118,16 @@ class Matcher:
         offsets: its anchor's spelling (「这个」 shares 「咋个」's phonetic key but not its letters),
         and the sound of the pattern's other required elements somewhere in the text."""
         seen = None  # shingle hits per fuzzy phrase, counted once a fuzzy hit is met
+        completes: dict[int, bool] = {}  # per pattern: each answer scans the text, so once per text
         for end_index, values in hits:
             for kind, _, payload, extra in values:
                 if kind == "pattern":
-                    if (count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= payload.anchor_allowance(extra)
-                            and payload.could_complete(phon)):
-                        return True
+                    if count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= payload.anchor_allowance(extra):
+                        known = completes.get(id(payload))
+                        if known is None:
+                            known = completes[id(payload)] = payload.could_complete(phon)
+                        if known:
+                            return True
                 elif kind == "entry":
                     norm = payload.norms[extra]
                     start = end_index - len(norm) + 1
