@@ -19,6 +19,7 @@ from phrasecheck.lexicon import available_packs
 from restapi import DEFLECT, JSON, POLITE, assert_error
 
 QUIET = Settings(reload_lexicons=False)
+BANK_ONLY = "回单都在盒子里，你自己翻。"
 
 
 @pytest.fixture(scope="module")
@@ -130,11 +131,11 @@ def test_the_schema_lists_the_role_words(client):
 
 
 def test_another_pack_can_be_chosen_per_request(client):
-    # 「钱数对不上，这笔办不成」 is a bank counter's banned line (B08): only the bank pack knows it.
-    core = client.post("/v1/check", json={"text": "钱数对不上，这笔办不成", "pack": "core"}).json()
-    bank = client.post("/v1/check", json={"text": "钱数对不上，这笔办不成"}).json()
+    # 「回单都在盒子里，你自己翻。」 is a bank counter's banned line (B09): only the bank pack knows it.
+    core = client.post("/v1/check", json={"text": BANK_ONLY, "pack": "core"}).json()
+    bank = client.post("/v1/check", json={"text": BANK_ONLY}).json()
     assert core["lexicon"]["pack"] == "core" and core["violations"] == []
-    assert [v["rule"] for v in bank["violations"]] == ["counter-money-wrong-cannot-do"]
+    assert [v["rule"] for v in bank["violations"]] == ["counter-find-it-yourself"]
 
 
 def test_batch_keeps_the_order_and_each_items_own_settings(client):
@@ -142,7 +143,7 @@ def test_batch_keeps_the_order_and_each_items_own_settings(client):
         {"id": "a", "text": POLITE},
         {"id": "b", "text": DEFLECT},
         {"id": "c", "text": DEFLECT, "role": "customer"},
-        {"id": "d", "text": "钱数对不上，这笔办不成", "pack": "core"},
+        {"id": "d", "text": BANK_ONLY, "pack": "core"},
     ]
     response = client.post("/v1/check/batch", json={"items": items, "pack": "bank-counter"})
     assert response.status_code == 200

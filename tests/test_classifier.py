@@ -89,3 +89,30 @@ def test_a_model_hit_on_a_sentence_that_quotes_or_reports_someone_is_dropped(che
     assert [v.rule for v in checker.check("你可真行。").violations] == ["mock"]
     assert checker.check("顾客说“你可真行”。").violations == ()  # a quotation
     assert checker.check("他说你可真行。").violations == ()  # reported speech
+
+
+# Lines written for this test, in none of training/categories: the shipped model once weighed the
+# pair 你这 at 4.6 on its own, so plain service lines opening with it read as threats (critical).
+NEUTRAL_OPENING_WITH_NI_ZHE = [
+    "你这张电费单上的金额已经包含了上个月的滞纳金。",
+    "你这个包裹明天中午以前就能到。",
+    "你这边的宽带账号是身份证号的后八位。",
+    "你这份病历我已经复印好了，原件还给你。",
+    "你这个月的流量还剩十二G。",
+    "你这笔分期一共十二期，每期三百元。",
+    "你这个号码下午两点前就能恢复通话。",
+]
+RUDE_OPENING_WITH_NI_ZHE = [
+    "你这种人也配来投诉？",
+    "你这个人怎么听不懂话，我都说了三遍了",
+    "你这个号再来闹，以后就别想在我们这办业务",
+    "你这脑子是不是进水了",
+]
+
+
+def test_the_shipped_model_passes_neutral_agent_lines_that_open_with_ni_zhe(bank):
+    assert [text for text in NEUTRAL_OPENING_WITH_NI_ZHE if bank.check(text).decision != "pass"] == []
+
+
+def test_rude_agent_lines_with_the_same_opening_still_flag(bank):
+    assert [text for text in RUDE_OPENING_WITH_NI_ZHE if bank.check(text).decision == "pass"] == []
