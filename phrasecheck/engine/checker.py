@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import re
 import os
@@ -22,7 +21,6 @@ from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .classify import available_models, load_model
 from .compiled import lexicon_digest, load_compiled, store_compiled
-from .contexts import ContextIndex
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .normalize import Normalizer
@@ -94,8 +92,6 @@ class Checker:
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )
-        self.judging = dataclasses.replace(self.judging, index=ContextIndex(
-            [*self.judging.frames, *(pattern for compiled in self.rules for pattern, _ in compiled.unless)]))
         self.rule_home = {
             rule.id: loaded.path for loaded in self.packs for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules)
         }
@@ -207,7 +203,7 @@ class Checker:
             candidates = self._matcher.verify(draft, hits) if hits else []
             if not candidates and not model_hits:  # most plausible hits fail verification
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
-            regions = Regions(draft, self.judging.index)
+            regions = Regions(draft)
             if not model_hits and not any(self._may_survive(c, draft, regions) for c in candidates):
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             normalized = self.normalizer.with_offsets(draft)

@@ -15,7 +15,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
-from .contexts import ContextIndex
 from .match import Candidate
 from .pattern import CompiledPattern, PatternMatch
 from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
@@ -36,7 +35,6 @@ class JudgeContext:
     frames: tuple[CompiledPattern, ...]
     frame_reach: int
     particles: frozenset[str]
-    index: ContextIndex | None = None  # the frames' and the rules' `unless` patterns, searched in one scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +50,8 @@ class Decision:
 class Regions:
     """Clause and sentence edges of one text, computed once and shared by every candidate."""
 
-    def __init__(self, text: NormalizedText, index: ContextIndex | None = None):
+    def __init__(self, text: NormalizedText):
         self.text = text
-        self._index = index
-        self._anchors: dict | None = None  # the index's anchors in this text, found on the first search
         self.length = len(text.norm)
         breaks = text.breaks  # found by a byte class in C: this runs for every text with a candidate
         self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
@@ -96,16 +92,8 @@ class Regions:
         long texts quadratic."""
         key = (id(pattern), low, high)
         if key not in self._found:
-            self._found[key] = next((m for m in self.search(pattern, low, high) if low <= m.start and m.end <= high), None)
+            self._found[key] = next((m for m in pattern.search(self.text, low, high) if low <= m.start and m.end <= high), None)
         return self._found[key]
-
-    def search(self, pattern: CompiledPattern, low: int, high: int) -> list[PatternMatch]:
-        """`pattern.search` over this text, through the context index when the pattern is in it."""
-        if self._index is None:
-            return pattern.search(self.text, low, high)
-        if self._anchors is None:
-            self._anchors = self._index.anchors(self.text.phon)
-        return self._index.search(pattern, self.text, self._anchors, low, high)
 
     def token_edges(self, position: int) -> list[int]:
         """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
@@ -195,7 +183,7 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
     if scope == "hit":  # touching the hit, and never across the sentence that holds it
         low, high = regions.around(start, end, SENTENCE_BREAK)
         low, high = max(low, start - UNLESS_HIT_REACH), min(high, end + UNLESS_HIT_REACH)
-        found = next((m for m in regions.search(pattern, low, high)
+        found = next((m for m in pattern.search(text, low, high)
                       if m.start <= end and m.end >= start and low <= m.start and m.end <= high), None)
     else:
         low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, LEVELS[scope])
@@ -212,7 +200,7 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
     text, start = regions.text, candidate.start
     window_low = max(0, start - context.frame_reach - 8)
     for frame in context.frames:
-        for match in regions.search(frame, window_low, start):
+        for match in frame.search(text, window_low, start):
             if match.end > start or start - match.end > context.frame_reach:
                 continue
             if regions.crosses(match.start, match.end, SENTENCE_BREAK):
@@ -240,7 +228,7 @@ def judge(
     if not candidates:
         return []
     if regions is None:
-        regions = Regions(text, context.index)
+        regions = Regions(text)
     else:
         regions.text = text  # the same folded text, now with offsets
     quotes = Quotes(text.original, context.quote_pairs)
@@ -300,7 +288,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
         if quotes.touch(original_start, original_end):
             return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
-        if any(regions.search(frame, candidate.start, candidate.end) for frame in context.frames):
+        if any(frame.search(regions.text, candidate.start, candidate.end) for frame in context.frames):
             return "frame", "the sentence reports someone's words; the model cannot tell whose words are whose"
     reason = _frame_problem(regions, candidate, context)
     if reason:

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 import ahocorasick
 
 from ..lexicon.patterns import ElementSpec
+from .automaton import KeyScanner
 from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
 from .words import frequency
 
@@ -125,6 +126,7 @@ class CompiledPattern:
         # not send every text down the verification path.
         self.anchor = required[0] if len(required) == 1 else min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
+        self._anchor_keys: KeyScanner | None = None  # built on the first `search` (contexts and frames only)
         # The keys of each other required element (not those searched by an index: too many to
         # test one by one): a match needs one of each somewhere in the text.
         self._others = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
@@ -192,18 +194,31 @@ class CompiledPattern:
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
-        """Every match whose anchor lies within [low, high): used for `unless` and mention frames."""
+        """Every match whose anchor lies within [low, high), spelling by spelling, key by key, left
+        to right: used for `unless` contexts and mention frames.  The anchor's keys are found by
+        one scan of the window (a context's anchor can have 80 keys: a `find` each was most of
+        judging a flagged message)."""
         high = len(text.phon) if high is None else high
-        matches = []
-        for alternative in self.elements[self.anchor].alternatives:
-            for key in alternative.keys:
-                position = text.phon.find(key, low, high)
-                while position != -1:
-                    found = self.match_at(text, alternative, position)
-                    if found is not None:
-                        matches.append(found)
-                    position = text.phon.find(key, position + 1, high)
-        return matches
+        scanner = self._anchor_keys
+        if scanner is None:
+            scanner = self._anchor_keys = KeyScanner(_keys_of(self.elements[self.anchor]))
+        values = scanner.values
+        found = sorted(((which, number, low + start, alternative) for key, start, _ in scanner.matches(text.phon[low:high])
+                        for which, number, alternative in values[key]), key=_order)
+        return [match for _, _, start, alternative in found if (match := self.match_at(text, alternative, start)) is not None]
+
+
+def _keys_of(element: Element) -> dict[str, tuple[tuple[int, int, Alternative], ...]]:
+    """Each key of an element: which spelling (and which of its keys) it is."""
+    table: dict[str, list[tuple[int, int, Alternative]]] = {}
+    for which, alternative in enumerate(element.alternatives):
+        for number, key in enumerate(alternative.keys):
+            table.setdefault(key, []).append((which, number, alternative))
+    return {key: tuple(values) for key, values in table.items()}
+
+
+def _order(found: tuple) -> tuple[int, int, int]:
+    return found[:3]
 
 
 def guess_problem(matched: int, mismatches: int, placeholders: int) -> str | None:
