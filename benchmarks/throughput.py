@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import resource
 import statistics
@@ -29,6 +30,7 @@ import ahocorasick
 from flashtext import KeywordProcessor
 
 from phrasecheck import Checker
+from phrasecheck.lexicon.limits import ENVIRONMENT
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"
 
@@ -148,7 +150,16 @@ def grown_checker(pack: str, extra: int, alphabet: str, seed: int = 7) -> tuple[
     directory = Path(tempfile.mkdtemp())
     path = directory / "grown.yaml"
     path.write_text("".join(body), encoding="utf-8")
-    checker = Checker.load(str(path), verify_examples=False)
+    # A generated pack of 470,000 literals is far over the 1 MiB a pack file may have by default.
+    previous = os.environ.get(ENVIRONMENT)
+    os.environ[ENVIRONMENT] = f"pack_bytes={max(path.stat().st_size, 1 << 20)},yaml_values={10 * extra + 200_000},forms={50 * extra + 400_000}"
+    try:
+        checker = Checker.load(str(path), verify_examples=False)
+    finally:
+        if previous is None:
+            del os.environ[ENVIRONMENT]
+        else:
+            os.environ[ENVIRONMENT] = previous
     return checker, literals(checker)
 
 
