@@ -116,3 +116,10 @@ def test_the_shipped_model_passes_neutral_agent_lines_that_open_with_ni_zhe(bank
 
 def test_rude_agent_lines_with_the_same_opening_still_flag(bank):
     assert [text for text in RUDE_OPENING_WITH_NI_ZHE if bank.check(text).decision == "pass"] == []
+
+
+def test_the_model_weighs_each_pair_once_a_sentence_as_it_was_trained(bank):
+    """The model learnt from which character pairs a sentence holds, not how often: a question that
+    says 不能 three times is not three times as curt."""
+    assert bank.check("不能退款的情况下也不能换货吗？不能的话我帮您问问").decision == "pass"  # 不能 once
+    assert bank.check("你自己不会看吗？自己去查，自己的事自己办！").decision != "pass"

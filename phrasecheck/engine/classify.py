@@ -84,16 +84,22 @@ class CategoryModel:
             folded = sentences.replace(SENTENCE_MARK, "")
         return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
 
+    def _present(self, sentence: str) -> dict[int, None]:
+        """The n-grams a sentence holds, each once, in the order first met: the model was trained on
+        presence (`binary=True`), so 「自己…自己…自己」 must not weigh three times."""
+        return dict.fromkeys(key for key, _, _ in self._features.matches(sentence))
+
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return _sigmoid(self.bias)
         weights = self._weights
-        return _sigmoid(self.bias + sum([weights[key] for key, _, _ in self._features.matches(sentence)]))
+        return _sigmoid(self.bias + sum([weights[key] for key in self._present(sentence)]))
 
     def category(self, sentence: str) -> str:
         """The category whose bias plus the sentence's n-gram weights is highest (summed column by
-        column, each in the order of the hits)."""
-        columns = zip(self.category_bias, *(per_category for _, (_, per_category) in self._features.hits(sentence)))
+        column, each n-gram once)."""
+        values = self._features.values
+        columns = zip(self.category_bias, *(values[key][1] for key in self._present(sentence)))
         totals = [sum(column) for column in columns]
         return self.categories[max(range(len(totals)), key=totals.__getitem__)]
 
