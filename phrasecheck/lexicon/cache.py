@@ -1,12 +1,14 @@
 """What phrasecheck keeps between runs, under `$XDG_CACHE_HOME/phrasecheck` (else `~/.cache/phrasecheck`):
 a marker per lexicon whose rule examples passed, and each compiled lexicon.  Entries are keyed by
-the lexicon's digest and the digest of the code that compiles and checks it, so an edit to either
-is a new key and nothing stale is ever read.  `PHRASECHECK_CACHE=off` turns the cache off."""
+the lexicon's digest and the digest of the code that compiles and checks it (with the Python and
+library releases), so an edit to either is a new key and nothing stale is ever read.  `PHRASECHECK_CACHE=off` turns the cache off."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
+from importlib import metadata
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,9 +24,20 @@ def enabled() -> bool:
     return os.environ.get("PHRASECHECK_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
 
 
+# Libraries whose objects a compiled lexicon holds or whose files the cache keeps: another
+# release may read an old pickle wrongly rather than fail.
+_LIBRARIES = ("pyahocorasick", "ahocorasick-rs", "pydantic", "pydantic-core", "marisa-trie", "jieba")
+
+
 @lru_cache(maxsize=1)
 def _code_digest() -> str | None:
-    code = hashlib.sha256(__version__.encode())
+    releases = []
+    for library in _LIBRARIES:
+        try:
+            releases.append(f"{library}=={metadata.version(library)}")
+        except metadata.PackageNotFoundError:
+            releases.append(f"{library} missing")
+    code = hashlib.sha256("\n".join([__version__, sys.version, *releases]).encode())
     try:
         for folder in _CODE:
             for path in sorted((_PACKAGE / folder).rglob("*")):
