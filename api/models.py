@@ -67,7 +67,7 @@ class CheckRequest(BaseModel):
     role: CheckRole = Field("agent", description=f"Who says it. {CHECK_ROLE_WORDS} Customer messages are not scored (`scored: false`).",
                             examples=["agent", "坐席", "客户", "1", "0"])
     pack: str | None = Field(None, description="Lexicon pack name (see `GET /v1/packs`); the server's default otherwise.")
-    disabled_rules: list[str] = Field([], description="Rule ids not to apply to this message (see `GET /v1/rules`).")
+    disabled_rules: list[str] = Field(default_factory=list, json_schema_extra={"default": []}, description="Rule ids not to apply to this message (see `GET /v1/rules`).")
     id: str | None = Field(None, description="Echoed back in the result.")
 
 
