@@ -98,6 +98,34 @@ def test_only_the_most_recently_used_lexicons_are_kept(cache, tmp_path):
     assert not (cache / f"{0:032x}.pickle").exists()  # the oldest went first
 
 
+def test_the_largest_lexicons_go_first_when_the_cache_outgrows_its_size(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(compiled, "KEPT_BYTES", 50_000)
+    cache.mkdir(parents=True)
+    big = cache / f"{1:032x}.pickle"
+    big.write_bytes(b"x" * 60_000)
+    os.utime(big, (1_000_000, 1_000_000))
+    path = _write(tmp_path / "house.yaml", "house-rule", "你办啥")
+    Checker.load(str(path))
+    assert not big.exists()
+    assert len(list(cache.glob("*.pickle"))) == 1  # the newest stays, whatever its size
+
+
+def test_cache_commands_show_and_remove_the_folder(cache, tmp_path):
+    from typer.testing import CliRunner
+
+    from phrasecheck.cli import app
+
+    Checker.load(str(_write(tmp_path / "house.yaml", "house-rule", "你办啥")))
+    runner = CliRunner()
+    shown = runner.invoke(app, ["--no-color", "cache", "info"])
+    assert shown.exit_code == 0 and str(cache.parent) in shown.output
+    assert " compiled " in shown.output and " 1 " in shown.output
+    removed = runner.invoke(app, ["--no-color", "cache", "clean"])
+    assert removed.exit_code == 0 and not cache.parent.exists()
+    again = runner.invoke(app, ["--no-color", "cache", "clean"])
+    assert again.exit_code == 0 and "nothing to remove" in again.output
+
+
 def test_word_edges_are_jiebas_without_loading_jieba():
     """The trie gives the words jieba's no-HMM cut gives (what the judge's word edges promise)."""
     texts = ["着急什么呢，我这边在忙", "下一个月再来办理吧", "白痴客户又来了", "请到3号窗口办理ATM卡业务",

@@ -6,10 +6,10 @@ one are printed).
 
 One module per command group: `app` (the root group, its global options and the configuration
 file), `lint` (check, scan), `scoring` (score), `review` (review, trends), `lexicon` (with `wordlist`:
-lexicon import), `serve`; `base` and `options` hold what they share.
+lexicon import), `serve`, `cache`; `base` and `options` hold what they share.
 """
 
-from . import lexicon, lint, review, scoring, serve, wordlist  # noqa: F401  (each registers its commands on `app`)
+from . import cache, lexicon, lint, review, scoring, serve, wordlist  # noqa: F401  (each registers its commands on `app`)
 from .app import app
 
 

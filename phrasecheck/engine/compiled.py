@@ -17,11 +17,11 @@ import tempfile
 from typing import Sequence, TypeVar
 
 from ..lexicon import LoadedPack
-from ..lexicon.cache import cache_path
+from ..lexicon.cache import cache_path, prune
 from ..lexicon.limits import limits
 
 T = TypeVar("T")
-KEPT = 24  # compiled lexicons kept
+KEPT, KEPT_BYTES = 24, 256_000_000  # compiled lexicons kept: the most recently used, within this size
 
 
 def lexicon_digest(packs: Sequence[LoadedPack]) -> str:
@@ -71,12 +71,4 @@ def store_compiled(packs: Sequence[LoadedPack], compiled: object) -> None:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         return
-    _prune(path.parent)
-
-
-def _prune(folder) -> None:
-    """Keep the most recently used entries: each edit of a pack is a new key (a few MB each)."""
-    with contextlib.suppress(OSError):
-        entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in entries[KEPT:]:
-            stale.unlink()
+    prune(path.parent, KEPT, KEPT_BYTES)

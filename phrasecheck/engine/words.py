@@ -20,7 +20,7 @@ from pathlib import Path
 
 import marisa_trie
 
-from ..lexicon.cache import cache_path
+from ..lexicon.cache import cache_path, prune
 
 HOMOPHONE_BREADTH = 20  # a single character's phonetic key also matches its many homophones
 _HEADER = struct.Struct("<QII")  # total count, number of words, longest word
@@ -104,6 +104,7 @@ def dictionary() -> Dictionary:
             partial = cached.with_name(f".{cached.name}.{os.getpid()}")
             partial.write_bytes(built.to_bytes())
             os.replace(partial, cached)
+            prune(cached.parent, 2)  # another release's trie is another key
         except OSError:
             pass  # a read-only cache only costs a build next time
     return built

@@ -5,6 +5,7 @@ library releases), so an edit to either is a new key and nothing stale is ever r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -49,11 +50,32 @@ def _code_digest() -> str | None:
     return code.hexdigest()
 
 
+KINDS = {"compiled": "compiled lexicons", "verified": "lexicons whose rule examples passed", "words": "jieba's words as a trie"}
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "phrasecheck"
+
+
 def cache_path(kind: str, lexicon_digest: str, suffix: str = "") -> Path | None:
-    """Where the `kind` entry of a lexicon lives, or None when the cache is off or the code unreadable."""
+    """Where the `kind` entry (one of `KINDS`) of a lexicon lives, or None when the cache is off or
+    the code unreadable."""
     code = _code_digest()
     if code is None or not enabled():
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     key = hashlib.sha256((lexicon_digest + code).encode()).hexdigest()[:32]
-    return Path(base) / "phrasecheck" / kind / (key + suffix)
+    return cache_root() / kind / (key + suffix)
+
+
+def prune(folder: Path, keep: int, max_bytes: int | None = None) -> None:
+    """Keep the `keep` most recently used entries of a cache folder, and within `max_bytes` (the
+    newest always stays): each edit of a pack, and each new release, makes new keys."""
+    with contextlib.suppress(OSError):
+        entries = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+        total = 0
+        for index, entry in enumerate(entries):
+            total += entry.stat().st_size
+            if index >= keep or (max_bytes is not None and index > 0 and total > max_bytes):
+                entry.unlink()

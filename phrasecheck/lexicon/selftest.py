@@ -4,10 +4,11 @@ they report and remembers lexicons that already passed, per lexicon and code dig
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import cache_path
+from .cache import cache_path, prune
 from .limits import shown
 
 
@@ -34,7 +35,11 @@ def _marker(lexicon_digest: str) -> Path | None:
 
 def already_verified(lexicon_digest: str) -> bool:
     marker = _marker(lexicon_digest)
-    return marker is not None and marker.exists()
+    try:
+        os.utime(marker)  # recently used: the last to be pruned
+    except (OSError, TypeError):  # none yet, or the cache is off
+        return False
+    return True
 
 
 def remember_verified(lexicon_digest: str) -> None:
@@ -44,5 +49,6 @@ def remember_verified(lexicon_digest: str) -> None:
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
+        prune(marker.parent, 1000)
     except OSError:
         pass  # a read-only cache only costs a re-verification next time
