@@ -19,7 +19,7 @@ from phrasecheck.lexicon import available_packs
 from restapi import DEFLECT, JSON, POLITE, assert_error
 
 QUIET = Settings(reload_lexicons=False)
-BANK_ONLY = "回单都在盒子里，你自己翻。"
+BANK_ONLY = "今天账都扎完了，改天再来。"
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +131,12 @@ def test_the_schema_lists_the_role_words(client):
 
 
 def test_another_pack_can_be_chosen_per_request(client):
-    # 「回单都在盒子里，你自己翻。」 is a bank counter's banned line (B09): only the bank pack knows it.
+    # 「今天账都扎完了，改天再来。」 is a bank counter's banned line: only the bank pack knows it (core's
+    # category model now reads the earlier example, 「回单都在盒子里，你自己翻。」, as blame on its own).
     core = client.post("/v1/check", json={"text": BANK_ONLY, "pack": "core"}).json()
     bank = client.post("/v1/check", json={"text": BANK_ONLY}).json()
     assert core["lexicon"]["pack"] == "core" and core["violations"] == []
-    assert [v["rule"] for v in bank["violations"]] == ["counter-find-it-yourself"]
+    assert [v["rule"] for v in bank["violations"]] == ["counter-closed-accounts-cannot-do"]
 
 
 def test_batch_keeps_the_order_and_each_items_own_settings(client):

@@ -110,16 +110,42 @@ RUDE_OPENING_WITH_NI_ZHE = [
 ]
 
 
-def test_the_shipped_model_passes_neutral_agent_lines_that_open_with_ni_zhe(bank):
-    assert [text for text in NEUTRAL_OPENING_WITH_NI_ZHE if bank.check(text).decision != "pass"] == []
-
-
-def test_rude_agent_lines_with_the_same_opening_still_flag(bank):
-    assert [text for text in RUDE_OPENING_WITH_NI_ZHE if bank.check(text).decision == "pass"] == []
-
-
 def test_the_model_weighs_each_pair_once_a_sentence_as_it_was_trained(bank):
     """The model learnt from which character pairs a sentence holds, not how often: a question that
     says 不能 three times is not three times as curt."""
     assert bank.check("不能退款的情况下也不能换货吗？不能的话我帮您问问").decision == "pass"  # 不能 once
     assert bank.check("你自己不会看吗？自己去查，自己的事自己办！").decision != "pass"
+
+
+# Lines written for this test, in none of training/categories: single common pairs (自己, 知道,
+# 不能, 这么, 怎么, 不了…) once weighed enough on their own to flag consoling or explaining lines.
+NEUTRAL_WITH_COMMON_PAIRS = [
+    "哎呀，怎么会这样，真是辛苦您了。",
+    "我知道您很忙，材料齐了我们寄到您单位。",
+    "怎么这么巧呀，我们同一天生日～",
+    "包裹今天送不了了，明早八点前一定送到。",
+    "您别太难为自己了，密码忘了重置一下就好。",
+    "请问是只有这一张卡不能取款，还是别的卡也不行？",
+    "小U也不知道这个活动还有没有名额呢，帮您问问哈～",
+    "说了半天您一定累了，先休息一下，我们明天再接着办。",
+]
+RUDE_WITH_COMMON_PAIRS = [
+    "你自己不长眼睛吗，这么大的字都看不见",
+    "我怎么知道，你自己去找商家问",
+    "说了不能就是不能，你再问也没用",
+    "不知道就闭嘴，别在这瞎嚷嚷",
+]
+
+
+NEUTRAL_SETS = {"ni-zhe": NEUTRAL_OPENING_WITH_NI_ZHE, "common-pairs": NEUTRAL_WITH_COMMON_PAIRS}
+RUDE_SETS = {"ni-zhe": RUDE_OPENING_WITH_NI_ZHE, "common-pairs": RUDE_WITH_COMMON_PAIRS}
+
+
+@pytest.mark.parametrize("lines", NEUTRAL_SETS.values(), ids=NEUTRAL_SETS.keys())
+def test_the_shipped_model_passes_neutral_agent_lines(bank, lines):
+    assert [text for text in lines if bank.check(text).decision != "pass"] == []
+
+
+@pytest.mark.parametrize("lines", RUDE_SETS.values(), ids=RUDE_SETS.keys())
+def test_rude_agent_lines_with_the_same_words_still_flag(bank, lines):
+    assert [text for text in lines if bank.check(text).decision == "pass"] == []
