@@ -26,9 +26,6 @@ class KeyScanner(Generic[V]):
     def __reduce__(self):
         return KeyScanner, (dict(zip(self.keys, self.values)),)
 
-    def __bool__(self) -> bool:
-        return self._automaton is not None
-
     def hits(self, text: str) -> list[tuple[int, V]]:
         """(index of the hit's last character, value), pyahocorasick's `iter` shape."""
         if self._automaton is None:
