@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import re
 import struct
 from array import array
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import marisa_trie
 
-from ..lexicon.cache import cache_path, prune
+from ..lexicon.cache import cache_path, fetch, store
 
 HOMOPHONE_BREADTH = 20  # a single character's phonetic key also matches its many homophones
 _HEADER = struct.Struct("<QII")  # total count, number of words, longest word
@@ -92,21 +91,15 @@ def dictionary() -> Dictionary:
     source = Path(spec.origin).parent / "dict.txt"
     stat = source.stat()
     cached = cache_path("words", f"{source}\n{stat.st_size}\n{stat.st_mtime_ns}", ".bin")
-    if cached is not None:
+    data = fetch(cached) if cached is not None else None
+    if data is not None:
         try:
-            return Dictionary.from_bytes(cached.read_bytes())
-        except (OSError, ValueError, struct.error, RuntimeError):
-            pass  # missing or damaged: built again below
+            return Dictionary.from_bytes(data)
+        except (ValueError, struct.error, RuntimeError):
+            pass  # damaged: built again below
     built = Dictionary.from_text(source.read_bytes().splitlines())
     if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_name(f".{cached.name}.{os.getpid()}")
-            partial.write_bytes(built.to_bytes())
-            os.replace(partial, cached)
-            prune(cached.parent, 2)  # another release's trie is another key
-        except OSError:
-            pass  # a read-only cache only costs a build next time
+        store(cached, built.to_bytes(), keep=2)  # another release's trie is another key
     return built
 
 

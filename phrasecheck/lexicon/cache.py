@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import os
 import sys
+import tempfile
 from importlib import metadata
 from functools import lru_cache
 from pathlib import Path
@@ -79,3 +80,32 @@ def prune(folder: Path, keep: int, max_bytes: int | None = None) -> None:
             total += entry.stat().st_size
             if index >= keep or (max_bytes is not None and index > 0 and total > max_bytes):
                 entry.unlink()
+
+
+def fetch(path: Path) -> bytes | None:
+    """An entry's bytes, marked as just used (pruning keeps the most recently used), or None."""
+    try:
+        data = path.read_bytes()
+        os.utime(path)
+    except OSError:
+        return None
+    return data
+
+
+def store(path: Path, data: bytes, keep: int, max_bytes: int | None = None) -> None:
+    """Write an entry whole, then rename it into place (no reader sees half of one), and prune its
+    folder.  Best effort: a read-only or full cache only costs the work again next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False)
+    except OSError:
+        return
+    try:
+        with handle:
+            handle.write(data)
+        os.replace(handle.name, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        return
+    prune(path.parent, keep, max_bytes)

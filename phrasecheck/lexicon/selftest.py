@@ -4,11 +4,10 @@ they report and remembers lexicons that already passed, per lexicon and code dig
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import cache_path, prune
+from .cache import cache_path, fetch, store
 from .limits import shown
 
 
@@ -35,20 +34,10 @@ def _marker(lexicon_digest: str) -> Path | None:
 
 def already_verified(lexicon_digest: str) -> bool:
     marker = _marker(lexicon_digest)
-    try:
-        os.utime(marker)  # recently used: the last to be pruned
-    except (OSError, TypeError):  # none yet, or the cache is off
-        return False
-    return True
+    return marker is not None and fetch(marker) is not None  # a hit is marked as used
 
 
 def remember_verified(lexicon_digest: str) -> None:
     marker = _marker(lexicon_digest)
-    if marker is None:
-        return
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-        prune(marker.parent, 1000)
-    except OSError:
-        pass  # a read-only cache only costs a re-verification next time
+    if marker is not None:
+        store(marker, b"", keep=1000)
