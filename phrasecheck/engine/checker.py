@@ -186,7 +186,7 @@ class Checker:
         regions = None
         skim = self.normalizer.skim(text)
         if explain:
-            normalized = self.normalizer.with_offsets(self.normalizer.draft(skim))
+            normalized = self.normalizer.full(skim)
             candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm), failures)
             if self._classifier:
                 model_hits = self._classifier.candidates(skim.marked)
@@ -251,7 +251,7 @@ class Checker:
                 replacements.append(separators.replacement(candidate.start, candidate.end, suggestions[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         if explain and self._classifier:
-            failures += self._classifier.near_misses(Regions(normalized))
+            failures += self._classifier.near_misses(skim.marked)
         trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(
             id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta, trace

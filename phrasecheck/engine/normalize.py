@@ -246,8 +246,8 @@ class Normalizer:
             options.append(codes)
         return tuple("".join(combo) for combo in itertools.product(*options))
 
-    def full(self, text: str) -> NormalizedText:
-        """Fold `text` keeping offsets and clause boundaries; `norm` equals `fold(text)`."""
+    def full(self, text: str | Skim) -> NormalizedText:
+        """Fold `text` (or finish its skim) keeping offsets and clause boundaries; `norm` equals `fold(text)`."""
         return self.with_offsets(self.draft(text))
 
     def with_offsets(self, draft: NormalizedText) -> NormalizedText:

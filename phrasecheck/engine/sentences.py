@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .classify import CategoryModel
-from .judge import Regions
 from .match import Candidate, Failure
 from .normalize import CLAUSE_MARK
 
@@ -27,15 +26,12 @@ class SentenceClassifier:
                                        round(scored.probability, 2)))
         return found
 
-    def near_misses(self, regions: Regions, floor: float = 0.5) -> list[Failure]:
+    def near_misses(self, marked: str, floor: float = 0.5) -> list[Failure]:
         """Sentences the model leans towards but below the threshold, for the explain trace."""
         misses = []
-        for scored in self.model.score(self._long_enough(regions), regions.text.norm, floor):
+        for scored in self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars):
             if scored.probability < self.threshold and scored.category in self.rules:
                 reason = (f"model {self.model.name!r}: {scored.category} {scored.probability:.2f}, "
                           f"below the threshold {self.threshold}")
                 misses.append(Failure(self.rules[scored.category], scored.start, scored.end, reason, "model"))
         return misses
-
-    def _long_enough(self, regions: Regions) -> list[tuple[int, int]]:
-        return [(a, b) for a, b in regions.sentences() if self.min_chars <= b - a <= self.max_chars]
