@@ -85,3 +85,17 @@ def test_the_fast_check_equals_the_explained_one(bank: Checker, texts):
         fast, explained = bank.check(text).to_dict(), bank.check(text, explain=True).to_dict()
         explained.pop("explain")
         assert fast == explained, text
+
+
+def test_long_texts_fold_through_the_gather_as_translate_folds_them(bank: Checker, texts):
+    """A text of `FlatTable.LONG` characters or more takes numpy's way through the fold and
+    phonetic tables; every character must come out as `str.translate` maps it, those beyond the
+    BMP (kept) and lone surrogates included."""
+    normalizer = bank.normalizer
+    odd = "😀𠀀𰾭ｂｕ　ｇｕｉ㎏Ⓐ\u200b\ud800\U0010ffff"
+    joined = ["".join(texts[i : i + 6]) + odd * 4 for i in range(0, len(texts), 6)]
+    every_bmp = "".join(map(chr, range(0x10000)))
+    for table in (normalizer._fold_flat, normalizer._phonetic_flat):
+        for text in [*joined, every_bmp]:
+            assert len(text) >= table.LONG
+            assert table(text) == text.translate(table.table)

@@ -284,8 +284,10 @@ class Checker:
 
     def warm(self) -> None:
         """Load now what the engine otherwise loads on a first hit (jieba's dictionary, the word-level
-        繁→简 tables): before forking workers, or before a service takes requests."""
+        繁→简 tables, the long texts' lookup arrays): before forking workers, or before a service
+        takes requests."""
         dictionary()
+        self.normalizer.warm()
         self.check("不歸我管，找别人去 sb")
 
     def check_turn(self, text: str, role: str, id: str | None = None,

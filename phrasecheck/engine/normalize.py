@@ -1,10 +1,10 @@
 """Stage 1: fold text into a matching form and keep a map back to the original.
 
 Folding is a per-character map (NFKC width folding, lower case, 繁→简, variants, skip characters)
-compiled into a `str.translate` table, followed by shortening runs of one character to two
-(「看看看」→「看看」; a pair is a word, as in 妈妈, and stays).  The common
-path — a text with no candidate at all — therefore runs at C speed; the offset map and clause
-boundaries are only built (`Normalizer.full`) for texts that have a candidate.
+compiled into a `str.translate` table (a long text takes it as one numpy gather), followed by
+shortening runs of one character to two (「看看看」→「看看」; a pair is a word, as in 妈妈, and
+stays).  The common path — a text with no candidate at all — therefore runs at C speed; the
+offset map and clause boundaries are only built (`Normalizer.full`) for texts that have a candidate.
 
 A second table (`tables`) maps each folded character to a *phonetic class*: its toneless pinyin with the
 usual ASR and regional confusions merged (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing).  Because
@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
 from .latin import LatinRuns, Rewrite
-from .tables import PHONETIC_BASE, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
+from .tables import PHONETIC_BASE, FlatTable, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
@@ -134,8 +134,14 @@ class Normalizer:
         # The same tables as flat strings over the BMP, indexed by code point: a string lookup
         # touches one contiguous array, where a dict lookup chases scattered objects, which is what
         # a check costs between requests, when the CPU cache holds something else.
-        self._fold_flat = "".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP))
-        self._phonetic_flat = "".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP))
+        self._fold_flat = FlatTable("".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP)))
+        self._phonetic_flat = FlatTable("".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP)))
+
+    def warm(self) -> None:
+        """Build the long texts' lookup arrays now (a first long message would otherwise wait for
+        numpy's import), so that forked workers share them."""
+        self._fold_flat.build()
+        self._phonetic_flat.build()
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
@@ -168,14 +174,14 @@ class Normalizer:
                 source = rewrite.text if rewrite else text
             flat = not (rare and self._not_flat.search(source, first))
         if flat:
-            translated = source.translate(self._fold_flat)
+            translated = self._fold_flat(source)
             if _DROPPED in translated:
                 translated = translated.replace(_DROPPED, "")
         else:
             translated = source.translate(self._fold)
         marked = _REPEATS.sub(r"\1\1", translated) if _REPEATS.search(translated) else translated  # a search is a third of a sub
         folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
-        phon = folded.translate(self._phonetic_flat if flat else self._phonetic)
+        phon = self._phonetic_flat(folded) if flat else folded.translate(self._phonetic)
         return Skim(text, translated, marked, folded, phon, rewrite)
 
     def _rewrite(self, text: str, first: int, rare: re.Match[str] | None) -> Rewrite | None:
