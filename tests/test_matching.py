@@ -196,11 +196,14 @@ def test_pinyin_typed_for_a_character_is_a_phonetic_match_spanning_the_letters(m
 def test_short_pinyin_alone_never_makes_a_hit_but_a_whole_typed_phrase_does(mini_checker):
     checker = mini_checker('phrases: ["给我滚"]', flag="给我滚")
     assert rules_fired(checker, "给我gun")  # two characters as spelled, one syllable
-    assert not rules_fired(checker, "给wo gun")  # one character as spelled, three syllables
-    assert not rules_fired(checker, "gei wo gun")
+    assert not rules_fired(checker, "给wo gun")  # one character as spelled, two syllables
+    assert not rules_fired(checker, "wo gun")  # two syllables alone are too common to be the phrase
+    assert rules_fired(checker, "gei wo gun")  # three syllables typed for the whole phrase
+    assert rules_fired(checker, "gěi wǒ gǔn")  # with its tone marks
     checker = mini_checker('phrases: ["不归我管"]', flag="不归我管")
     assert rules_fired(checker, "不归wo guan")
     assert rules_fired(checker, "bu gui wo guan")  # four syllables typed for the whole phrase
+    assert rules_fired(checker, "不gui wo guan")  # four characters: one as spelled is enough
 
 
 INITIALS = "normalize:\n  initials: {sb: 傻逼, tmd: 他妈的}"

@@ -124,3 +124,8 @@ def test_fast_fold_equals_full_fold_with_latin_and_traditional_text():
         draft, full = L.draft(text), L.full(text)
         assert full.norm == L.fold(text) == draft.norm, text
         assert (draft.phon, draft.breaks) == (full.phon, full.breaks), text
+
+
+def test_tone_marked_pinyin_folds_as_the_same_pinyin_typed_without_tones():
+    assert N.fold("nǐ hǎo, lǜ dēng") == N.fold("ni hao, lv deng") != "nihaolvdeng"  # converted to syllables
+    assert N.fold("Nǐ hǎo") == N.fold("Ni hao")  # a capital still reads as a name or English

@@ -13,7 +13,8 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, NamedTuple
 
-TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+TONE_MARKS = str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _ALIASES = {"lue": "lve", "nue": "nve"}  # how ü is usually typed after l and n
 _LONGEST = 6  # zhuang, chuang, shuang
 _LONGEST_RUN = 64  # letters: a longer run without a space is a code or a key, not a typed phrase
@@ -21,7 +22,7 @@ _LONGEST_RUN = 64  # letters: a longer run without a space is a code or a key, n
 _CODE = frozenset("_@/\\:#&=%+-~")
 _NAME = 30  # how far back an @name may start
 _REPEATED = re.compile(r"(.)\1+")
-_WORD_BEFORE, _WORD_AFTER = re.compile(r"([A-Za-z]+) +$"), re.compile(r" +([A-Za-z]+)")
+_WORD_BEFORE, _WORD_AFTER = re.compile(f"([A-Za-z{_TONED}]+) +$"), re.compile(f" +([A-Za-z{_TONED}]+)")  # nǐ gào ba
 
 _UNKNOWN = object()
 _REMEMBERED = 8192  # runs whose plan is kept
@@ -166,7 +167,7 @@ def _next_to_english(text: str, start: int, end: int) -> bool:
     """Whether a neighbouring word, across spaces only, is not pinyin (make sure, safe mode)."""
     before = _WORD_BEFORE.search(text, max(0, start - _NAME), start)
     after = _WORD_AFTER.match(text, end)
-    return any(word and segment(word.group(1).lower()) is None for word in (before, after))
+    return any(word and segment(word.group(1).lower().translate(TONE_MARKS)) is None for word in (before, after))
 
 
 def _is_code(text: str, start: int, end: int) -> bool:

@@ -18,7 +18,8 @@ from .automaton import KeyScanner
 from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
 from .words import frequency
 
-FULL_PINYIN = 4  # syllables a phrase needs to match when every character of it is typed in pinyin
+FULL_PINYIN = 4  # characters a match needs when fewer than two of them are as spelled
+WHOLE_PINYIN = 3  # syllables a phrase needs to match when every character of it is typed in pinyin
 INDEXED_KEYS = 8  # more keys than this: search the element with an automaton
 _PLACEHOLDER_LOW, _PLACEHOLDER_HIGH = "\ue000", "\uefff"  # PLACEHOLDERS, compared inline in the hot loop
 
@@ -225,9 +226,11 @@ def guess_problem(matched: int, mismatches: int, placeholders: int) -> str | Non
     """Why a match with homophones or pinyin-typed syllables does not count, or None."""
     if mismatches > phonetic_allowance(matched):
         return f"{mismatches} homophone(s) in {matched} characters is more than allowed"
-    # Two characters spelled as the literal spells them, or a phrase of four or more typed
-    # wholly in pinyin (bu gui wo guan): one or two syllables alone (gun, sha) are too common.
-    if matched - mismatches - placeholders < 2 and (mismatches or matched < FULL_PINYIN):
+    # Two characters spelled as the literal spells them, a phrase of four or more with the rest in
+    # pinyin (不gui wo guan), or one of three or more typed wholly in pinyin (ni ban sha): one or
+    # two syllables alone (gun, sha) are too common.
+    whole = placeholders == matched >= WHOLE_PINYIN
+    if matched - mismatches - placeholders < 2 and (mismatches or not (matched >= FULL_PINYIN or whole)):
         return f"only {matched - mismatches - placeholders} of {matched} characters as written"
     return None
 

@@ -25,7 +25,7 @@ def _skipped(ch: str) -> bool:
 
 @lru_cache(maxsize=None)
 def base_fold_table() -> dict[int, str | None]:
-    """NFKC + lower case + 繁→简 + skip characters, for the BMP and the emoji planes."""
+    """NFKC + lower case + tone marks off + 繁→简 + skip characters, for the BMP and the emoji planes."""
     table: dict[int, str | None] = {}
     code_points = [cp for cp in range(0x10000) if not 0xD800 <= cp <= 0xDFFF]
     for low, high in EXTRA_RANGES:
@@ -35,6 +35,7 @@ def base_fold_table() -> dict[int, str | None]:
         # NFKC first: a symbol that stands for letters or Han (Ⓐ ⒜ ™ ㊣ ⼈) folds to them; only
         # what is nothing but skip characters after NFKC is dropped.
         folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if not _skipped(c))
+        folded = folded.translate(TONE_MARKS)  # pinyin typed with its tones (nǐ bàn shá) is pinyin
         if folded != ch:
             table[cp] = folded or None
     table.update(hant.by_character())
