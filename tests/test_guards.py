@@ -23,6 +23,16 @@ def test_a_polite_sentence_elsewhere_does_not_excuse_a_curt_line(bank):
     assert rules_fired(bank, "请您在这里签名。") == []
 
 
+def test_in_a_transcript_without_punctuation_each_pause_is_a_clause(bank):
+    """ASR turns mark clauses with spaces: the 您 two pauses away no longer excuses the curt clause."""
+    call = "嗯 您好 这边帮您查过了 你到底有没有在听 请您稍等一下"
+    (violation,) = bank.check(call).violations
+    assert violation.rule == "impatience-hurry" and violation.matched == "到底有没有在听"
+    assert call[violation.start : violation.end] == violation.matched
+    assert rules_fired(bank, "嗯 您好 这边帮您查过了 请您稍等一下") == []
+    assert rules_fired(bank, "您到底有没有在听我说呀") == []  # one clause: its 您 still counts
+
+
 def test_coverage_is_measured_against_the_sentence_not_the_message(bank):
     assert rules_fired(bank, "不清楚。") == ["excuse-dont-know"]
     long_message = "您好，感谢您的来电，关于您咨询的分期手续费，我们的标准是每期百分之零点六。不清楚。祝您生活愉快！"

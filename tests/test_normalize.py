@@ -126,6 +126,22 @@ def test_fast_fold_equals_full_fold_with_latin_and_traditional_text():
         assert (draft.phon, draft.breaks) == (full.phon, full.breaks), text
 
 
+def test_a_space_between_words_of_han_characters_is_a_clause_pause():
+    text = "我这边查过了 你别再问了 请您稍等"
+    folded = N.full(text)
+    assert folded.norm == "我这边查过了你别再问了请您稍等"
+    assert [i for i, level in enumerate(folded.breaks) if level == CLAUSE_BREAK] == [6, 11]
+    assert [text[s:e] for s, e in zip(folded.starts, folded.ends)][6:8] == ["你", "别"]  # offsets skip the space
+    assert N.fold(text) == folded.norm and N.draft(text).breaks == folded.breaks
+
+
+def test_characters_spaced_out_one_by_one_stay_one_clause():
+    for text in ("不 归 我 管", "不\u3000归\u3000我\u3000管"):
+        assert N.full(text).breaks == bytes([SENTENCE_BREAK, 0, 0, 0, SENTENCE_BREAK])
+    assert N.full("好的 谢谢").breaks[2] == CLAUSE_BREAK
+    assert N.full("ok 谢谢").breaks == bytes([SENTENCE_BREAK, 0, 0, 0, SENTENCE_BREAK])  # Latin is not a Han word
+
+
 def test_tone_marked_pinyin_folds_as_the_same_pinyin_typed_without_tones():
     assert N.fold("nǐ hǎo, lǜ dēng") == N.fold("ni hao, lv deng") != "nihaolvdeng"  # converted to syllables
     assert N.fold("Nǐ hǎo") == N.fold("Ni hao")  # a capital still reads as a name or English
