@@ -30,7 +30,7 @@ rules:
     source: {{seed: "001", line: "1"}}
     examples: {{flag: ["{flag}"], clean: ["您慢慢看"]}}
 """
-OLD_LINE = "这件衣服爱买不买，随你"
+OLD_LINE = "这件衣服爱买不买"
 NEW_LINE = "这款卖完了，去别家吧"
 BROKEN_YAML = "pack: shop-test\nrules: [oops\n"
 

@@ -22,7 +22,7 @@ TXT_LIST = """\
 懒得解释
 
 自己百度   # 推诿
-问领导去
+回头再说
 #随缘
 """
 
@@ -69,33 +69,33 @@ def test_txt_list_violation_names_the_entry_and_points_at_the_original_span(tmp_
 
 
 def test_csv_list_with_a_suggest_column(tmp_path):
-    content = "词,建议,备注\n懒得解释,请您慢慢挑选。,态度\n\"问领导去\",,\n"
+    content = "词,建议,备注\n懒得解释,请您慢慢挑选。,态度\n\"回头再说\",,\n"
     checker = Checker.load(str(list_pack(tmp_path, content, "words.csv")))
     result = checker.check("懒得解释")
     violation = only(result)
     assert (violation.entry, violation.source) == ("懒得解释", "words.csv, line 2")
     assert violation.suggestions == ("请您慢慢挑选。",)
     assert result.rewrite == "请您慢慢挑选。"
-    other = only(checker.check("这个问领导去？"))
-    assert other.entry == "问领导去" and other.suggestions == () and other.source == "words.csv, line 3"
+    other = only(checker.check("这个回头再说？"))
+    assert other.entry == "回头再说" and other.suggestions == () and other.source == "words.csv, line 3"
 
 
 def test_traditional_width_case_and_spaced_variants_match_the_entry(tmp_path):
-    checker = Checker.load(str(list_pack(tmp_path, "问领导去\nVIP专享\n")))
-    for text, matched in (("这个問領導去", "問領導去"), ("这个问*领*导*去", "问*领*导*去"), ("ｖｉｐ专享", "ｖｉｐ专享"),
+    checker = Checker.load(str(list_pack(tmp_path, "回头再说\nVIP专享\n")))
+    for text, matched in (("这个回頭再說", "回頭再說"), ("这个回*头*再*说", "回*头*再*说"), ("ｖｉｐ专享", "ｖｉｐ专享"),
                           ("vip 专 享", "vip 专 享")):
         violation = only(checker.check(text))
         assert violation.matched == matched, text
-        assert violation.entry in ("问领导去", "VIP专享")
+        assert violation.entry in ("回头再说", "VIP专享")
 
 
 def test_matching_is_exact_unless_the_rule_asks_for_homophones(tmp_path):
-    exact = Checker.load(str(list_pack(tmp_path, "问领导去\n")))
-    assert not [v for v in exact.check("你问领倒去").violations if v.rule == "house-words"]
-    assert only(exact.check("你问领导去吧")).entry == "问领导去"
-    phonetic = Checker.load(str(list_pack(tmp_path, "问领导去\n", rule="    phonetic: true\n")))
-    violation = only(phonetic.check("你问领倒去"))
-    assert violation.match_type == "phonetic" and violation.entry == "问领导去"
+    exact = Checker.load(str(list_pack(tmp_path, "回头再说\n")))
+    assert not [v for v in exact.check("你回投再说").violations if v.rule == "house-words"]
+    assert only(exact.check("你回头再说吧")).entry == "回头再说"
+    phonetic = Checker.load(str(list_pack(tmp_path, "回头再说\n", rule="    phonetic: true\n")))
+    violation = only(phonetic.check("你回投再说"))
+    assert violation.match_type == "phonetic" and violation.entry == "回头再说"
 
 
 def test_regional_forms_only_when_the_list_asks(tmp_path):
@@ -113,7 +113,7 @@ def test_regional_forms_only_when_the_list_asks(tmp_path):
 def test_comments_blank_lines_and_duplicates_are_skipped(tmp_path):
     checker = Checker.load(str(list_pack(tmp_path, TXT_LIST + "懶得解釋\n懒得解释\n")))
     words = checker.rule("house-words").words
-    assert words.texts == ("懒得解释", "自己百度", "问领导去")  # 懶得解釋 folds to an earlier entry
+    assert words.texts == ("懒得解释", "自己百度", "回头再说")  # 懶得解釋 folds to an earlier entry
     assert words.lines == (2, 4, 5) and words.duplicates == 2
     assert not [v for v in checker.check("团队禁语随缘").violations if v.rule == "house-words"]
 
@@ -121,16 +121,16 @@ def test_comments_blank_lines_and_duplicates_are_skipped(tmp_path):
 def test_a_tab_ends_a_txt_entry_and_a_tsv_list_has_columns(tmp_path):
     txt = Checker.load(str(list_pack(tmp_path, "懒得解释\t态度\n")))
     assert txt.rule("house-words").words.texts == ("懒得解释",)
-    tsv = Checker.load(str(list_pack(tmp_path, "词\t建议\n问领导去\t我来帮您问\n", "words.tsv")))
-    violation = only(tsv.check("问领导去"))
-    assert violation.entry == "问领导去" and violation.suggestions == ("我来帮您问",)
+    tsv = Checker.load(str(list_pack(tmp_path, "词\t建议\n回头再说\t我来帮您跟进\n", "words.tsv")))
+    violation = only(tsv.check("回头再说"))
+    assert violation.entry == "回头再说" and violation.suggestions == ("我来帮您跟进",)
 
 
 def test_gbk_and_bom_lists_are_read(tmp_path):
     gbk = Checker.load(str(list_pack(tmp_path, "懒得解释\n".encode("gbk"))))
     assert only(gbk.check("懒得解释")).entry == "懒得解释"
-    bom = Checker.load(str(list_pack(tmp_path, "\ufeff问领导去\n".encode("utf-8"))))
-    assert only(bom.check("问领导去")).entry == "问领导去"
+    bom = Checker.load(str(list_pack(tmp_path, "\ufeff回头再说\n".encode("utf-8"))))
+    assert only(bom.check("回头再说")).entry == "回头再说"
 
 
 @pytest.mark.parametrize(
@@ -215,9 +215,9 @@ def test_lexicon_import_writes_a_pack_that_check_uses(tmp_path, monkeypatch):
     assert "phrasecheck check --pack words.yaml" in result.output
     assert "phrase_list: {file: words.txt}" in (tmp_path / "words.yaml").read_text(encoding="utf-8")
 
-    checked = run("check", "--pack", "words.yaml", "这个我现在隨緣，問領導去吧")
+    checked = run("check", "--pack", "words.yaml", "这个我现在隨緣，回頭再說吧")
     assert checked.exit_code == 1
-    assert "team-words" in checked.output and "词表「问领导去」" in checked.output and "words.txt, line 9" in checked.output
+    assert "team-words" in checked.output and "词表「回头再说」" in checked.output and "words.txt, line 9" in checked.output
     data = json.loads(run("check", "--pack", "words.yaml", "--json", "自 己 百 度").output)
     assert [(v["rule"], v["entry"], v["matched"]) for v in data["violations"]] == [("team-words", "自己百度", "自 己 百 度")]
     # Where core's own rule covers the same words, it is reported: it says why and what to say.
@@ -283,12 +283,12 @@ def test_the_service_names_the_entry_and_reloads_an_edited_list(tmp_path, monkey
             return [v["entry"] for v in response.json()["violations"]]
 
         assert entries("懒 得 解 释") == ["懒得解释"]
-        assert entries("问领导去") == []
+        assert entries("回头再说") == []
         rules = client.get("/v1/rules", params={"pack": "house-test"}).json()["rules"]
         assert {"id": "house-words", "source": "words.txt", "suggest": [], "examples": {"flag": [], "clean": []}}.items() <= \
             next(r for r in rules if r["id"] == "house-words").items()
-        listed.write_text("懒得解释\n问领导去\n", encoding="utf-8")  # the pack file is unchanged
+        listed.write_text("懒得解释\n回头再说\n", encoding="utf-8")  # the pack file is unchanged
         deadline = time.monotonic() + 30
-        while entries("问领导去") != ["问领导去"]:
+        while entries("回头再说") != ["回头再说"]:
             assert time.monotonic() < deadline, "an edited list was not reloaded"
             time.sleep(0.05)
