@@ -56,6 +56,6 @@ def cpu_seconds(run: Callable[[], object], repeats: int = 3) -> float:
     return best
 
 
-def check_seconds(checker: Checker, unit: str, length: int, repeats: int = 3) -> float:
+def check_seconds(checker: Checker, unit: str, length: int, repeats: int = 5) -> float:
     text = unit_text(unit, length)
     return cpu_seconds(lambda: checker.check(text, role="agent"), repeats)
