@@ -138,8 +138,14 @@ def test_a_space_between_words_of_han_characters_is_a_clause_pause():
 def test_characters_spaced_out_one_by_one_stay_one_clause():
     for text in ("不 归 我 管", "不\u3000归\u3000我\u3000管"):
         assert N.full(text).breaks == bytes([SENTENCE_BREAK, 0, 0, 0, SENTENCE_BREAK])
-    assert N.full("好的 谢谢").breaks[2] == CLAUSE_BREAK
+    assert N.full("好的 谢谢您的耐心").breaks[2] == CLAUSE_BREAK
     assert N.full("ok 谢谢").breaks == bytes([SENTENCE_BREAK, 0, 0, 0, SENTENCE_BREAK])  # Latin is not a Han word
+
+
+def test_a_transcript_with_a_space_between_every_word_has_no_pauses():
+    """ASR output that parts words (not phrases) by spaces: those spaces are no clause edges."""
+    text = "好的 那 请您 在这里 签一下 名 对 就是 这个 位置"
+    assert set(N.full(text).breaks[1:-1]) == {NO_BREAK}
 
 
 def test_tone_marked_pinyin_folds_as_the_same_pinyin_typed_without_tones():

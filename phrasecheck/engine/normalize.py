@@ -82,11 +82,18 @@ _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPOKEN_PAUSE = re.compile(f"(?<=[{_HAN}][{_HAN}])[ \t\u3000]+(?=[{_HAN}])|(?<=[{_HAN}])[ \t\u3000]+(?=[{_HAN}]{{2}})")
 _PAUSE_MARK = "，"  # folds to the clause mark
+_SPACES = re.compile("[ \t\u3000]+")
+# A transcript whose spaces part words, not phrases (「我们 看 下一个 问题 您 刚才 说 的」), has
+# stretches this short on average: there a space is no pause.
+_WORD_SPACED = 3
 
 
 def _paused(text: str) -> str:
     """`text` with each spoken pause's first space made a comma: the same length, character for character."""
     if " " not in text and "\t" not in text and "\u3000" not in text:
+        return text
+    stretches = _SPACES.split(text.strip())
+    if sum(map(len, stretches)) < _WORD_SPACED * len(stretches):
         return text
     return _SPOKEN_PAUSE.sub(lambda pause: _PAUSE_MARK + pause.group()[1:], text)
 
