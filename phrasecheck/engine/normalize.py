@@ -80,7 +80,9 @@ _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 # before a referral is still said with it (tried: pauses as sentence ends in such transcripts
 # caught one more line in 1,690 and falsely flagged one of 428 written blind).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_SPOKEN_PAUSE = re.compile(f"(?<=[{_HAN}][{_HAN}])[ \t\u3000]+(?=[{_HAN}])|(?<=[{_HAN}])[ \t\u3000]+(?=[{_HAN}]{{2}})")
+# The first space of each pause (the others stay spaces, which fold away).
+_SPOKEN_PAUSE = re.compile(f"(?<=[{_HAN}][{_HAN}])[ \t\u3000](?=[ \t\u3000]*[{_HAN}])"
+                           f"|(?<=[{_HAN}])[ \t\u3000](?=[ \t\u3000]*[{_HAN}]{{2}})")
 _PAUSE_MARK = "，"  # folds to the clause mark
 _SPACES = re.compile("[ \t\u3000]+")
 # A transcript whose spaces part words, not phrases (「我们 看 下一个 问题 您 刚才 说 的」), has
@@ -95,7 +97,7 @@ def _paused(text: str) -> str:
     stretches = _SPACES.split(text.strip())
     if sum(map(len, stretches)) < _WORD_SPACED * len(stretches):
         return text
-    return _SPOKEN_PAUSE.sub(lambda pause: _PAUSE_MARK + pause.group()[1:], text)
+    return _SPOKEN_PAUSE.sub(_PAUSE_MARK, text)
 
 
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)

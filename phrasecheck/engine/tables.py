@@ -110,12 +110,12 @@ class FlatTable:
         if len(text) < self.LONG:
             return text.translate(self.table)
         numpy = _numpy()
-        array = self._array if self._array is not None else self.build()
         codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), numpy.uint32)
-        return array[codes].tobytes().decode("utf-32-le", "surrogatepass")
+        return self.build()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
     def build(self):
-        """The gather's array (every code point, 4.4 MB), built now: before a service forks workers."""
+        """The gather's array (every code point, 4.4 MB), built on first use; `Normalizer.warm`
+        builds it before a service forks workers."""
         numpy = _numpy()
         if self._array is None:
             array = numpy.arange(0x110000, dtype=numpy.uint32)
