@@ -35,6 +35,15 @@ class JudgeContext:
     frames: tuple[CompiledPattern, ...]
     frame_reach: int
     particles: frozenset[str]
+    agreements: tuple[CompiledPattern, ...] = ()  # 「您说得对」 holds the frame 您说 but reports nothing
+
+    def frames_within(self, text: NormalizedText, low: int, high: int):
+        """Frame matches starting in [low, high), except those inside an agreement."""
+        agreeing = [m for pattern in self.agreements for m in pattern.search(text, low, high)] if self.agreements else ()
+        for frame in self.frames:
+            for match in frame.search(text, low, high):
+                if not any(a.start <= match.start and match.end <= a.end for a in agreeing):
+                    yield match
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,17 +208,16 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
     clauses after it (「您说得对，可这事不归我管」)."""
     text, start = regions.text, candidate.start
     window_low = max(0, start - context.frame_reach - 8)
-    for frame in context.frames:
-        for match in frame.search(text, window_low, start):
-            if match.end > start or start - match.end > context.frame_reach:
-                continue
-            if regions.crosses(match.start, match.end, SENTENCE_BREAK):
-                continue  # 「…通知您。回单…」 is no frame: its words lie in two sentences
-            low, high = regions.clause_after(match.end - 1)
-            if high == match.end and high < regions.length and text.breaks[high] < SENTENCE_BREAK:
-                low, high = regions.clause_after(high)
-            if start < high:
-                return f"reported speech after {text.norm[match.start:match.end]!r}"
+    for match in context.frames_within(text, window_low, start):
+        if match.end > start or start - match.end > context.frame_reach:
+            continue
+        if regions.crosses(match.start, match.end, SENTENCE_BREAK):
+            continue  # 「…通知您。回单…」 is no frame: its words lie in two sentences
+        low, high = regions.clause_after(match.end - 1)
+        if high == match.end and high < regions.length and text.breaks[high] < SENTENCE_BREAK:
+            low, high = regions.clause_after(high)
+        if start < high:
+            return f"reported speech after {text.norm[match.start:match.end]!r}"
     return None
 
 
@@ -288,7 +296,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
         if quotes.touch(original_start, original_end):
             return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
-        if any(frame.search(regions.text, candidate.start, candidate.end) for frame in context.frames):
+        if next(context.frames_within(regions.text, candidate.start, candidate.end), None):
             return "frame", "the sentence reports someone's words; the model cannot tell whose words are whose"
     reason = _frame_problem(regions, candidate, context)
     if reason:
