@@ -33,6 +33,13 @@ def test_in_a_transcript_without_punctuation_each_pause_is_a_clause(bank):
     assert rules_fired(bank, "您到底有没有在听我说呀") == []  # one clause: its 您 still counts
 
 
+def test_a_transcript_spaced_in_short_phrases_still_pauses_between_them(bank):
+    """Stretches of two or three characters are phrases, not words: 「你退不退 关我啥事」 is two
+    clauses, so jieba does not read the word 退关 across the pause."""
+    call = "嗯 您好 这边 查了 您家 这个月的 电费 你退不退 关我啥事 您看 还有 别的问题吗"
+    assert rules_fired(bank, call) == ["talk-back"]
+
+
 def test_coverage_is_measured_against_the_sentence_not_the_message(bank):
     assert rules_fired(bank, "不清楚。") == ["excuse-dont-know"]
     long_message = "您好，感谢您的来电，关于您咨询的分期手续费，我们的标准是每期百分之零点六。不清楚。祝您生活愉快！"
