@@ -13,7 +13,7 @@ PACK = """
 pack: mini
 title: t
 version: '1'
-judge: {quotes: ["“”"], frames: ["[他|她] [说|讲]"], agreements: ["[他说得对|她说得对]"]}
+judge: {quotes: ["“”"], frames: ["[他|她] [说|讲]"], own_voice: ["[他说得对|她说得对]"]}
 classifier:
   model: tiny.json
   threshold: 0.7

@@ -57,7 +57,7 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, initials, quotes, frames, agreements, reach, particles = [], {}, {}, {}, [], [], [], 10, set()
+        fillers, variants, dialect, initials, quotes, frames, own_voice, reach, particles = [], {}, {}, {}, [], [], [], 10, set()
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         classifier, classifier_home = None, None
@@ -74,7 +74,7 @@ class Checker:
             if pack.judge:
                 quotes += pack.judge.quotes
                 frames += pack.judge.frames
-                agreements += pack.judge.agreements
+                own_voice += pack.judge.own_voice
                 reach = max(reach, pack.judge.frame_reach)
                 particles.update(pack.judge.particles)
             if pack.scoring:
@@ -87,10 +87,10 @@ class Checker:
         self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
             frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
-            agreeing = tuple(self.compiler.pattern(a, "judge.agreements", phonetic=False) for a in dict.fromkeys(agreements))
+            own = tuple(self.compiler.pattern(a, "judge.own_voice", phonetic=False) for a in dict.fromkeys(own_voice))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
-        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), agreeing)
+        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), own)
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )

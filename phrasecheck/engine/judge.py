@@ -35,14 +35,14 @@ class JudgeContext:
     frames: tuple[CompiledPattern, ...]
     frame_reach: int
     particles: frozenset[str]
-    agreements: tuple[CompiledPattern, ...] = ()  # 「您说得对」 holds the frame 您说 but reports nothing
+    own_voice: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」 hold a frame's words but report nothing
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
-        """Frame matches starting in [low, high), except those inside an agreement."""
-        agreeing = [m for pattern in self.agreements for m in pattern.search(text, low, high)] if self.agreements else ()
+        """Frame matches starting in [low, high), except those inside the agent's own voice."""
+        own = [m for pattern in self.own_voice for m in pattern.search(text, low, high)] if self.own_voice else ()
         for frame in self.frames:
             for match in frame.search(text, low, high):
-                if not any(a.start <= match.start and match.end <= a.end for a in agreeing):
+                if not any(o.start <= match.start and match.end <= o.end for o in own):
                     yield match
 
 
