@@ -27,7 +27,8 @@ from ..lexicon.reading import read_bounded
 from .automaton import KeyScanner
 from .normalize import SENTENCE_MARK
 
-_MARGIN = 1e-9  # the gate sums a sentence's weights as `probability` does; the margin only absorbs rounding
+_MARGIN = 1e-9  # the bound never falls below the score; the margin only absorbs rounding
+_STRONGLY_NEGATIVE = -0.5  # n-gram weights below this count in the bound
 
 _MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -51,23 +52,30 @@ class CategoryModel:
         self.trained_on: str = data.get("trained_on", "")
         self._features = KeyScanner({gram: (weight, tuple(per_category)) for gram, (weight, per_category) in data["features"].items()})
         self._weights = [weight for weight, _ in self._features.values]
-        # Only what can raise a score, for the first bound (a quarter of the hits in real text).
-        self._positive = KeyScanner({gram: weight for gram, (weight, _) in data["features"].items() if weight > 0})
+        # For the bound: what can raise a score (a quarter of the hits in real text), and the few
+        # n-grams that lower it a lot (您好, 请您…), without which half of all texts passed it.
+        self._bounding = KeyScanner({gram: weight for gram, (weight, _) in data["features"].items()
+                                     if weight > 0 or weight < _STRONGLY_NEGATIVE})
         self._empty = not any(weight > 0 for weight in self._weights)
 
     def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
         """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
         offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
-        n-gram holds the mark).  One scan over the positive features bounds every sentence's score
-        at once, so most texts stop there; only a sentence the bound lets through is scored."""
+        n-gram holds the mark).  One scan bounds every sentence's score at once: its positive
+        weights (each time met, so never less than the score's) plus its strongly negative ones
+        (each once, as the score counts them).  Most texts stop there; only a sentence the bound
+        lets through is scored."""
         if self._empty:
             return []
         floor = math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
-        gains = self._positive.values
-        raising = self._positive.matches(sentences)
-        if sum([gains[key] for key, _, _ in raising]) < floor:
+        gains = self._bounding.values
+        found = self._bounding.matches(sentences)
+        rising = sum([gains[key] for key, _, _ in found if gains[key] > 0])
+        if rising < floor:
             return []
         if SENTENCE_MARK not in sentences:
+            if rising + sum([gains[key] for key in dict.fromkeys([key for key, _, _ in found if gains[key] < 0])]) < floor:
+                return []
             live, folded = [(0, len(sentences))], sentences
         else:
             marks = []
@@ -77,8 +85,15 @@ class CategoryModel:
                 position = sentences.find(SENTENCE_MARK, position + 1)
             bounds = [-1, *marks, len(sentences)]
             bound = [0.0] * (len(bounds) - 1)
-            for key, start, _ in raising:
-                bound[bisect_right(marks, start)] += gains[key]
+            lowering = {}
+            for key, start, _ in found:
+                sentence, gain = bisect_right(marks, start), gains[key]
+                if gain > 0:
+                    bound[sentence] += gain
+                else:
+                    lowering[sentence, key] = gain
+            for (sentence, _), gain in lowering.items():
+                bound[sentence] += gain
             # the i-th sentence has i marks before it
             live = [(bounds[i] + 1 - i, bounds[i + 1] - i) for i, total in enumerate(bound) if total >= floor]
             folded = sentences.replace(SENTENCE_MARK, "")
