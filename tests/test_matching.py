@@ -36,6 +36,16 @@ def test_short_literals_never_match_phonetically(mini_checker):
     assert not rules_fired(checker, "搞吧")  # but not in two
 
 
+def test_phonetic_long_takes_homophones_only_in_words_of_three_characters_or_more(mini_checker):
+    body = """
+        patterns: ["[再吵|再闹] …3 [叫保安|报警]"]
+        phonetic: {mode}
+    """
+    sure, loose, long = (mini_checker(body.format(mode=mode), flag="再吵我就叫保安") for mode in ("false", "true", "long"))
+    assert not rules_fired(sure, "再吵我叫保按了") and rules_fired(long, "再吵我叫保按了")  # 按 for 安 in 叫保安
+    assert rules_fired(loose, "在吵我叫保安") and not rules_fired(long, "在吵我叫保安")  # 在 for 再: a two-character word
+
+
 def test_pattern_elements_must_respect_their_gap(mini_checker):
     checker = mini_checker('patterns: ["不归 …4 管 …6 [找别人|问别人]"]', flag="不归我管找别人")
     assert rules_fired(checker, "这个不归我们窗口管，你找别人")[0][2] == "pattern"

@@ -79,7 +79,7 @@ def _element(alternatives: Sequence[Alternative], spec: ElementSpec, shared: dic
     return Element(spelled, spec.optional, spec.gap_before, spec.break_before, spec.break_after, *built)
 
 
-def _alternatives(text: str, normalizer: Normalizer, phonetic: bool, shared: dict) -> tuple[Alternative, ...]:
+def _alternatives(text: str, normalizer: Normalizer, phonetic: bool | str, shared: dict) -> tuple[Alternative, ...]:
     """A written alternative's spellings: folded, with its phonetic keys, and (for a phonetic
     rule) its regional forms; made once per text for every pattern that names it."""
     found = shared.get((text, phonetic))
@@ -88,7 +88,7 @@ def _alternatives(text: str, normalizer: Normalizer, phonetic: bool, shared: dic
     norm = normalizer.fold(text)
     if not norm:
         raise ValueError(f"{text!r} is empty once folded (only punctuation or skip characters)")
-    allowance = element_allowance(len(norm)) if phonetic else 0
+    allowance = element_allowance(len(norm)) if phonetic is True or (phonetic == "long" and len(norm) >= 3) else 0
     # Alternatives too short for a homophone need only the key of their own spelling.
     keys = normalizer.phonetic_variants(norm) if allowance else (normalizer.phonetic(norm),)
     alternatives = [Alternative(norm, keys, allowance)]
@@ -113,7 +113,8 @@ class PatternMatch:
 class CompiledPattern:
     """A parsed pattern bound to a normalizer; knows how to verify itself around an anchor."""
 
-    def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool = True, shared: dict | None = None):
+    def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool | str = True,
+                 shared: dict | None = None):
         """`shared`: what patterns compiled against this normalizer already built (spellings,
         element indexes), so a word class named by many patterns is compiled once."""
         shared = {} if shared is None else shared

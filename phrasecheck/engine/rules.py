@@ -27,7 +27,7 @@ class PatternCompiler:
         self._shared: dict = {}  # spellings and element indexes already built (`CompiledPattern`)
         self._compiled: dict[tuple, tuple[CompiledPattern, int]] = {}  # (source, phonetic) → pattern, its forms
 
-    def pattern(self, source: str | tuple[ElementSpec, ...], field: str, phonetic: bool) -> CompiledPattern:
+    def pattern(self, source: str | tuple[ElementSpec, ...], field: str, phonetic: bool | str) -> CompiledPattern:
         """A pattern's source (or its elements), compiled and counted; errors name `field`."""
         found = self._compiled.get((source, phonetic))
         if found is None:

@@ -107,7 +107,9 @@ class Rule(StrictModel):
     unless: list[Unless] = []
     whole_utterance: bool | float = False
     boundary: Literal["token", "none"] = "token"
-    phonetic: bool = True
+    # `long`: homophones only in words of three characters or more (叫保按 for 叫保安), while a
+    # frame's short function words match as spelled (有两 is not 有脸)
+    phonetic: bool | Literal["long"] = True
     fuzzy: Fuzzy | None = None
     roles: list[Role] = ["agent"]
     why: str
