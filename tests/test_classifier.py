@@ -70,6 +70,16 @@ def test_the_family_rules_guards_apply_to_model_hits(checker):
     assert checker.check("你可真行。", role="customer").violations == ()
 
 
+def test_a_courtesy_guard_marked_patterns_only_excuses_pattern_hits_not_the_models(tmp_path):
+    shutil.copy(MODEL, tmp_path / "tiny.json")
+    guarded = PACK.replace('    patterns: ["快点快点"]\n', '    patterns: ["快点快点"]\n    unless: [{pattern: "[您]", scope: clause, patterns_only: true}]\n')
+    (tmp_path / "mini.yaml").write_text(guarded, encoding="utf-8")
+    checker = Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+    assert checker.check("您快点快点").violations == ()  # the pattern's hit: excused by 您
+    (violation,) = checker.check("您快点磨蹭").violations  # the model's: 您 weighs nothing in its score
+    assert (violation.rule, violation.match_type) == ("hurry", "model")
+
+
 def test_a_pattern_hit_keeps_priority_over_the_model_on_its_sentence(checker):
     (violation,) = checker.check("快点快点磨蹭什么").violations
     assert violation.match_type != "model" and violation.rule == "hurry"

@@ -87,7 +87,8 @@ def lexicon_show(ctx: typer.Context,
         if rule.unless:
             out.print("Not when:")
             for unless in rule.unless:
-                out.print(Text(f"  {unless.pattern}  (within the {unless.scope})", style="dim"))
+                only = "; pattern hits only" if unless.patterns_only else ""
+                out.print(Text(f"  {unless.pattern}  (within the {unless.scope}{only})", style="dim"))
         out.print(Text("\nWhy is this bad?", style="bold"))
         out.print(rule.why)
         if rule.examples:

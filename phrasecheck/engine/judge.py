@@ -286,7 +286,9 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         share = regions.covered_share(candidate.start, candidate.end)
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
-    for pattern, scope in compiled.unless:
+    for pattern, scope, patterns_only in compiled.unless:
+        if patterns_only and candidate.match_type == "model":
+            continue
         reason = _unless_problem(regions, candidate, pattern, scope)
         if reason:
             return "unless", reason

@@ -49,7 +49,7 @@ class CompiledRule:
     pack: str
     depth: int  # position of the pack in `extends` order: later packs are more specific
     patterns: tuple[CompiledPattern, ...]
-    unless: tuple[tuple[CompiledPattern, str], ...]
+    unless: tuple[tuple[CompiledPattern, str, bool], ...]  # (context, scope, pattern hits only)
     words: CompiledList | None = None  # a house word list's entries
 
     @property
@@ -65,7 +65,8 @@ class CompiledRule:
                 word_list: WordList | None = None) -> "CompiledRule":
         patterns = [compiler.pattern((ElementSpec((phrase,)),), "phrases", rule.phonetic) for phrase in rule.phrases]
         patterns += [compiler.pattern(source, "patterns", rule.phonetic) for source in rule.patterns]
-        unless = tuple((compiler.pattern(guard.pattern, "unless", phonetic=False), guard.scope) for guard in rule.unless)
+        unless = tuple((compiler.pattern(guard.pattern, "unless", phonetic=False), guard.scope, guard.patterns_only)
+                       for guard in rule.unless)
         words = None
         if word_list is not None:
             words = compile_list(word_list, compiler.normalizer, rule.phonetic, rule.phrase_list.regional,

@@ -26,10 +26,13 @@ Role = Literal["agent", "customer"]
 
 class Unless(StrictModel):
     """Context that makes a hit fine.  `hit`: the context overlaps or touches the hit; `clause`,
-    `sentence`, `utterance`: it occurs anywhere in that stretch of the text."""
+    `sentence`, `utterance`: it occurs anywhere in that stretch of the text.  `patterns_only`: a
+    courtesy word the category model already weighs in its score, so it excuses a pattern's hit but
+    not the model's (「您能不能别一直发语音，我哪有空一条条听」 is impatient with 您)."""
 
     pattern: str
     scope: Literal["hit", "clause", "sentence", "utterance"] = "hit"
+    patterns_only: bool = False
 
     @field_validator("pattern")
     @classmethod
