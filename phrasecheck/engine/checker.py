@@ -57,7 +57,7 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, initials, quotes, frames, own_voice, reach, particles = [], {}, {}, {}, [], [], [], 10, set()
+        fillers, variants, dialect, initials, quotes, frames, not_reported, reach, particles = [], {}, {}, {}, [], [], [], 10, set()
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         classifier, classifier_home = None, None
@@ -74,7 +74,7 @@ class Checker:
             if pack.judge:
                 quotes += pack.judge.quotes
                 frames += pack.judge.frames
-                own_voice += pack.judge.own_voice
+                not_reported += pack.judge.not_reported
                 reach = max(reach, pack.judge.frame_reach)
                 particles.update(pack.judge.particles)
             if pack.scoring:
@@ -87,7 +87,7 @@ class Checker:
         self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
             frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
-            own = tuple(self.compiler.pattern(a, "judge.own_voice", phonetic=False) for a in dict.fromkeys(own_voice))
+            own = tuple(self.compiler.pattern(a, "judge.not_reported", phonetic=False) for a in dict.fromkeys(not_reported))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
         self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), own)

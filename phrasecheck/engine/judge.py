@@ -35,14 +35,14 @@ class JudgeContext:
     frames: tuple[CompiledPattern, ...]
     frame_reach: int
     particles: frozenset[str]
-    own_voice: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」 hold a frame's words but report nothing
+    not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
-        """Frame matches starting in [low, high), except those inside the agent's own voice."""
-        own = [m for pattern in self.own_voice for m in pattern.search(text, low, high)] if self.own_voice else ()
+        """Frame matches starting in [low, high), except those inside words that report nothing."""
+        inert = [m for pattern in self.not_reported for m in pattern.search(text, low, high)] if self.not_reported else ()
         for frame in self.frames:
             for match in frame.search(text, low, high):
-                if not any(o.start <= match.start and match.end <= o.end for o in own):
+                if not any(n.start <= match.start and match.end <= n.end for n in inert):
                     yield match
 
 

@@ -82,11 +82,11 @@ class JudgeConfig(StrictModel):
 
     quotes: list[str] = []  # pairs of opening+closing characters, e.g. "“”"
     frames: list[str] = []  # patterns that introduce reported speech
-    own_voice: list[str] = []  # the agent agreeing or speaking (「您说得对」, 「跟您讲」): a frame inside reports nothing
+    not_reported: list[str] = []  # words holding a frame's but reporting nothing (「您说得对」, 「跟您讲」, 说明书)
     frame_reach: int = Field(10, ge=0, le=40)
     particles: str = Field("", max_length=200)
 
-    @field_validator("frames", "own_voice")
+    @field_validator("frames", "not_reported")
     @classmethod
     def _frames(cls, value: list[str]) -> list[str]:
         return [check_pattern(v) for v in value]
