@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -61,43 +60,35 @@ class CategoryModel:
     def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
         """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
         offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
-        n-gram holds the mark).  One scan bounds every sentence's score at once: its positive
-        weights (each time met, so never less than the score's) plus its strongly negative ones
-        (each once, as the score counts them).  Most texts stop there; only a sentence the bound
-        lets through is scored."""
+        n-gram holds the mark).  A sentence is scored only if its bound (`_bound`) reaches the
+        threshold; one scan of the whole text bounds them all first, so most texts stop there."""
         if self._empty:
             return []
         floor = math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
-        gains = self._bounding.values
         found = self._bounding.matches(sentences)
-        rising = sum([gains[key] for key, _, _ in found if gains[key] > 0])
-        if rising < floor:
-            return []
         if SENTENCE_MARK not in sentences:
-            if rising + sum([gains[key] for key in dict.fromkeys([key for key, _, _ in found if gains[key] < 0])]) < floor:
+            if self._bound(found) < floor:
                 return []
             live, folded = [(0, len(sentences))], sentences
         else:
-            marks = []
-            position = sentences.find(SENTENCE_MARK)
-            while position != -1:
-                marks.append(position)
-                position = sentences.find(SENTENCE_MARK, position + 1)
-            bounds = [-1, *marks, len(sentences)]
-            bound = [0.0] * (len(bounds) - 1)
-            lowering = {}
-            for key, start, _ in found:
-                sentence, gain = bisect_right(marks, start), gains[key]
-                if gain > 0:
-                    bound[sentence] += gain
-                else:
-                    lowering[sentence, key] = gain
-            for (sentence, _), gain in lowering.items():
-                bound[sentence] += gain
-            # the i-th sentence has i marks before it
-            live = [(bounds[i] + 1 - i, bounds[i + 1] - i) for i, total in enumerate(bound) if total >= floor]
+            gains = self._bounding.values
+            if sum([gains[key] for key, _, _ in found if gains[key] > 0]) < floor:
+                return []  # not even every positive weight of the text together reaches it
+            live, position = [], 0
+            for sentence in sentences.split(SENTENCE_MARK):  # each of a scorable length from a scan of its own
+                end = position + len(sentence)
+                if shortest <= end - position <= longest and self._bound(self._bounding.matches(sentence)) >= floor:
+                    live.append((position, end))
+                position = end
             folded = sentences.replace(SENTENCE_MARK, "")
         return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
+
+    def _bound(self, found: list[tuple[int, int, int]]) -> float:
+        """Never below a sentence's score, from the bounding scan of that sentence: its positive
+        weights each time met, its strongly negative ones once each (as the score counts them)."""
+        gains = self._bounding.values
+        rising = sum([gains[key] for key, _, _ in found if gains[key] > 0])
+        return rising + sum([gains[key] for key in dict.fromkeys([key for key, _, _ in found if gains[key] < 0])])
 
     def _present(self, sentence: str) -> dict[int, None]:
         """The n-grams a sentence holds, each once, in the order first met: the model was trained on
