@@ -87,10 +87,10 @@ class Checker:
         self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
             frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
-            own = tuple(self.compiler.pattern(a, "judge.not_reported", phonetic=False) for a in dict.fromkeys(not_reported))
+            inert = tuple(self.compiler.pattern(n, "judge.not_reported", phonetic=False) for n in dict.fromkeys(not_reported))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
-        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), own)
+        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), inert)
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )
