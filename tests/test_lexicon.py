@@ -42,6 +42,9 @@ def test_bad_severity_and_bad_pattern_are_explained(write_pack):
     path = write_pack("pack: mini\ntitle: t\nversion: '1'\nrules:" + GOOD_RULE.replace('phrases: ["你告吧"]', 'patterns: ["[你告吧"]'))
     with pytest.raises(LexiconError, match=r"rule 'good-rule': patterns: bad pattern '\[你告吧': unclosed"):
         load(path)
+    path = write_pack("pack: mini\ntitle: t\nversion: '1'\nrules:" + GOOD_RULE.replace("    why:", "    phonetic: longg\n    why:"))
+    with pytest.raises(LexiconError, match=r"rule 'good-rule': phonetic: expected true, false or long, not 'longg'"):
+        load(path)
 
 
 def test_rule_without_examples_or_matchers_is_rejected(write_pack):

@@ -155,6 +155,13 @@ class Rule(StrictModel):
     def _patterns(cls, value: list[str]) -> list[str]:
         return [check_pattern(v) for v in value]
 
+    @field_validator("phonetic", mode="before")
+    @classmethod
+    def _phonetic(cls, value):
+        if not isinstance(value, bool) and value != "long":
+            raise ValueError(f"expected true, false or long, not {shown(value)}")
+        return value
+
     @field_validator("whole_utterance")
     @classmethod
     def _coverage(cls, value: bool | float) -> bool | float:
