@@ -98,24 +98,31 @@ class CategoryModel:
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return _sigmoid(self.bias)
+        return self._probability(self._present(sentence))
+
+    def _probability(self, present: dict[int, None]) -> float:
         weights = self._weights
-        return _sigmoid(self.bias + sum([weights[key] for key in self._present(sentence)]))
+        return _sigmoid(self.bias + sum([weights[key] for key in present]))
 
     def category(self, sentence: str) -> str:
+        return self._category(self._present(sentence))
+
+    def _category(self, present: dict[int, None]) -> str:
         """The category whose bias plus the sentence's n-gram weights is highest (summed column by
         column, each n-gram once)."""
         values = self._features.values
-        columns = zip(self.category_bias, *(values[key][1] for key in self._present(sentence)))
+        columns = zip(self.category_bias, *(values[key][1] for key in present))
         totals = [sum(column) for column in columns]
         return self.categories[max(range(len(totals)), key=totals.__getitem__)]
 
     def score(self, sentences: list[tuple[int, int]], folded: str, threshold: float) -> list[SentenceScore]:
-        """Sentences at or above `threshold`, with their category."""
+        """Sentences at or above `threshold`, with their category (one scan of each)."""
         found = []
         for start, end in sentences:
-            probability = self.probability(folded[start:end])
+            present = self._present(folded[start:end])
+            probability = self._probability(present)
             if probability >= threshold:
-                found.append(SentenceScore(start, end, probability, self.category(folded[start:end])))
+                found.append(SentenceScore(start, end, probability, self._category(present)))
         return found
 
 
