@@ -155,3 +155,14 @@ def test_a_lone_surrogate_is_replaced_so_the_result_can_be_written_as_utf8(bank)
     result = bank.check("不归我管，找别人去\ud800")
     json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # no UnicodeEncodeError
     assert result.decision == "block" and result.violations[0].start == 0
+
+
+def test_in_a_long_unpunctuated_call_only_nearby_clauses_excuse_a_hit(bank):
+    """A call transcribed without stops is one "sentence": the 帮您 that opens it must not excuse a
+    deflection a minute later, while an offer of help said right after the refusal still does."""
+    opening = "喂 您好 这里是燃气公司客服 请问有什么可以帮您 嗯 您是说 家里的燃气表 不走字了 是吧 嗯 好的 我先记一下您的户号 嗯 那个 "
+    deflection = "您问的那个阶梯价格 这个我不清楚 你找别人问去吧"
+    assert rules_fired(bank, opening + deflection) == ["counter-dont-know-ask-others"]
+    assert rules_fired(bank, opening + deflection + " 我帮您转到价格部门") == []
+    # A written sentence keeps its whole length: the offer three clauses on still counts.
+    assert rules_fired(bank, "这个我不清楚，你找别人问去吧，价格的事情比较复杂，我帮您转到价格部门。") == []

@@ -22,7 +22,11 @@ from .rules import CompiledRule
 from .words import word_ends
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
-LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
+# A "sentence" this long (folded characters) is a call transcribed with pauses but no stops: for an
+# `unless` context it is only the clauses within LONG_SENTENCE_REACH characters of the hit, so the
+# 「请问有什么可以帮您」 that opens a call does not excuse 「你找别人问吧」 at its end.  (Tried on the
+# blind sets: a reach of 10 let a refusal whose offer of help came three clauses later through.)
+LONG_SENTENCE, LONG_SENTENCE_REACH = 60, 20
 _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
 
 
@@ -74,6 +78,15 @@ class Regions:
         before = bisect_right(edges, start) - 1
         after = bisect_left(edges, max(end, start + 1))
         return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
+
+    def guarded_sentence(self, start: int, end: int) -> tuple[int, int]:
+        """Where a `scope: sentence` context counts: the sentence holding [start, end), or in an
+        over-long one (`LONG_SENTENCE`), its clauses within `LONG_SENTENCE_REACH` of the hit."""
+        low, high = self.around(start, end, SENTENCE_BREAK)
+        if high - low <= LONG_SENTENCE:
+            return low, high
+        before, after = max(low, start - LONG_SENTENCE_REACH), min(high, end + LONG_SENTENCE_REACH)
+        return max(low, self.around(before, before + 1, CLAUSE_BREAK)[0]), min(high, self.around(after - 1, after, CLAUSE_BREAK)[1])
 
     def covered_share(self, start: int, end: int) -> float:
         """How much of the sentence holding [start, end) the stretch covers (`whole_utterance`)."""
@@ -195,7 +208,10 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
         found = next((m for m in pattern.search(text, low, high)
                       if m.start <= end and m.end >= start and low <= m.start and m.end <= high), None)
     else:
-        low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, LEVELS[scope])
+        if scope == "sentence":
+            low, high = regions.guarded_sentence(start, end)
+        else:
+            low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, CLAUSE_BREAK)
         found = regions.first_within(pattern, low, high)
     if found is None:
         return None
