@@ -166,3 +166,13 @@ def test_in_a_long_unpunctuated_call_only_nearby_clauses_excuse_a_hit(bank):
     assert rules_fired(bank, opening + deflection + " 我帮您转到价格部门") == []
     # A written sentence keeps its whole length: the offer three clauses on still counts.
     assert rules_fired(bank, "这个我不清楚，你找别人问去吧，价格的事情比较复杂，我帮您转到价格部门。") == []
+
+
+def test_in_a_call_spaced_character_by_character_a_clause_guard_looks_near_the_hit(bank):
+    """Spaced out character by character, a call shows no pause: its one "clause" is the whole
+    call, so a 您 said long after the deflection no longer excuses it; one said right after still does."""
+    before = "嗯 楼 上 漏 水 的 事 我 们 上 午 去 看 过 了 "
+    deflection = "那 是 你 们 两 家 之 间 的 事 我 们 不 管"
+    after = " 嗯 那 个 上 次 说 的 停 车 位 合 同 呢 已 经 续 签 好 了 嗯 那 个 合 同 您 要 是 还 有 疑 问 可 以 到 物 业 前 台 来 看 一 下"
+    assert rules_fired(bank, before + deflection + after) == ["deflect-go-elsewhere"]
+    assert rules_fired(bank, before + deflection + " 您 别 担 心 我 们 可 以 帮 您 协 调" + after) == []

@@ -22,11 +22,14 @@ from .rules import CompiledRule
 from .words import word_ends
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
-# A "sentence" this long (folded characters) is a call transcribed with pauses but no stops: for an
-# `unless` context it is only the clauses within LONG_SENTENCE_REACH characters of the hit, so the
-# 「请问有什么可以帮您」 that opens a call does not excuse 「你找别人问吧」 at its end.  (Tried on the
-# blind sets: a reach of 10 let a refusal whose offer of help came three clauses later through.)
-LONG_SENTENCE, LONG_SENTENCE_REACH = 60, 20
+LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
+# A sentence or clause this long (folded characters) is a call transcribed without stops (or with
+# no pause the folding can see, 「这 个 是 您 自己 的 问题」): for an `unless` context it is only
+# what lies near the hit, so the 「请问有什么可以帮您」 that opens a call does not excuse
+# 「你找别人问吧」 at its end.  Such a sentence counts its clauses within LONG_SENTENCE_REACH
+# characters of the hit (a reach of 10 let a refusal through whose offer of help came three
+# clauses later), such a clause the characters within LONG_CLAUSE_REACH.
+LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
 _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
 
 
@@ -79,12 +82,14 @@ class Regions:
         after = bisect_left(edges, max(end, start + 1))
         return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
 
-    def guarded_sentence(self, start: int, end: int) -> tuple[int, int]:
-        """Where a `scope: sentence` context counts: the sentence holding [start, end), or in an
-        over-long one (`LONG_SENTENCE`), its clauses within `LONG_SENTENCE_REACH` of the hit."""
-        low, high = self.around(start, end, SENTENCE_BREAK)
+    def guarded(self, start: int, end: int, level: int) -> tuple[int, int]:
+        """Where a `scope: clause` or `scope: sentence` context counts: the clause or sentence
+        holding [start, end), or near the hit in an over-long one (`LONG_SENTENCE`)."""
+        low, high = self.around(start, end, level)
         if high - low <= LONG_SENTENCE:
             return low, high
+        if level == CLAUSE_BREAK:
+            return max(low, start - LONG_CLAUSE_REACH), min(high, end + LONG_CLAUSE_REACH)
         before, after = max(low, start - LONG_SENTENCE_REACH), min(high, end + LONG_SENTENCE_REACH)
         return max(low, self.around(before, before + 1, CLAUSE_BREAK)[0]), min(high, self.around(after - 1, after, CLAUSE_BREAK)[1])
 
@@ -208,10 +213,7 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
         found = next((m for m in pattern.search(text, low, high)
                       if m.start <= end and m.end >= start and low <= m.start and m.end <= high), None)
     else:
-        if scope == "sentence":
-            low, high = regions.guarded_sentence(start, end)
-        else:
-            low, high = (0, regions.length) if scope == "utterance" else regions.around(start, end, CLAUSE_BREAK)
+        low, high = (0, regions.length) if scope == "utterance" else regions.guarded(start, end, LEVELS[scope])
         found = regions.first_within(pattern, low, high)
     if found is None:
         return None
