@@ -176,3 +176,10 @@ def test_in_a_call_spaced_character_by_character_a_clause_guard_looks_near_the_h
     after = " 嗯 那 个 上 次 说 的 停 车 位 合 同 呢 已 经 续 签 好 了 嗯 那 个 合 同 您 要 是 还 有 疑 问 可 以 到 物 业 前 台 来 看 一 下"
     assert rules_fired(bank, before + deflection + after) == ["deflect-go-elsewhere"]
     assert rules_fired(bank, before + deflection + " 您 别 担 心 我 们 可 以 帮 您 协 调" + after) == []
+
+
+def test_a_word_that_holds_a_hit_excuses_it_but_not_across_a_comma(bank):
+    """「特别问了」 holds no 别问了 (the word 特别 touches the hit), while in 「不知道，别问了」 the
+    道 and 别 of two clauses make no 道别: folded text drops the comma, the guard must not."""
+    assert rules_fired(bank, "我特别问了一下柜台主管，您这笔可以今天到账。") == []
+    assert rules_fired(bank, "货什么时候到我也不知道，别问了。") == ["impatience-hurry"]
