@@ -183,3 +183,12 @@ def test_a_word_that_holds_a_hit_excuses_it_but_not_across_a_comma(bank):
     道 and 别 of two clauses make no 道别: folded text drops the comma, the guard must not."""
     assert rules_fired(bank, "我特别问了一下柜台主管，您这笔可以今天到账。") == []
     assert rules_fired(bank, "货什么时候到我也不知道，别问了。") == ["impatience-hurry"]
+
+
+def test_a_greeting_or_thanks_around_a_curt_line_does_not_excuse_it(bank):
+    """The 您 of 您好 and 谢谢您 greets and thanks; only a courtesy word of the request itself
+    (「您自己去看一下」) makes it the polite form (`judge.not_excusing`)."""
+    assert rules_fired(bank, "您好，开户要带的材料门口都贴着，你自己去看，谢谢您。") == ["counter-go-look-yourself"]
+    assert rules_fired(bank, "开户要带的材料门口都贴着，您自己去看一下。") == []
+    trace = bank.check("您好，开户要带的材料门口都贴着，你自己去看，谢谢您。", explain=True).trace
+    assert not any(e.stage == "unless" for e in trace)

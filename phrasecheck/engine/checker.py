@@ -57,7 +57,7 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, initials, quotes, frames, not_reported, reach, particles = [], {}, {}, {}, [], [], [], 10, set()
+        fillers, variants, dialect, initials, quotes, frames, not_reported, not_excusing, reach, particles = [], {}, {}, {}, [], [], [], [], 10, set()
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         classifier, classifier_home = None, None
@@ -75,6 +75,7 @@ class Checker:
                 quotes += pack.judge.quotes
                 frames += pack.judge.frames
                 not_reported += pack.judge.not_reported
+                not_excusing += pack.judge.not_excusing
                 reach = max(reach, pack.judge.frame_reach)
                 particles.update(pack.judge.particles)
             if pack.scoring:
@@ -88,9 +89,10 @@ class Checker:
         try:
             frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
             inert = tuple(self.compiler.pattern(n, "judge.not_reported", phonetic=False) for n in dict.fromkeys(not_reported))
+            idle = tuple(self.compiler.pattern(n, "judge.not_excusing", phonetic=False) for n in dict.fromkeys(not_excusing))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
-        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), inert)
+        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), inert, idle)
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )

@@ -43,6 +43,7 @@ class JudgeContext:
     frame_reach: int
     particles: frozenset[str]
     not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
+    not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
         """Frame matches starting in [low, high), except those inside words that report nothing."""
@@ -73,6 +74,7 @@ class Regions:
         self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
         self._tokens: dict[int, list[int]] = {}
         self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
+        self._idle: list[tuple[int, int]] | None = None
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
         """The clause or sentence holding [start, end): from the last edge at or before `start`
@@ -113,14 +115,24 @@ class Regions:
         """The clause that starts at or runs through `position`."""
         return self.around(position, position + 1, CLAUSE_BREAK)
 
-    def first_within(self, pattern: CompiledPattern, low: int, high: int) -> PatternMatch | None:
-        """The first match of `pattern` lying wholly in [low, high), remembered: every hit in one
-        sentence asks the same question of its `unless` contexts, and asking it once per hit made
-        long texts quadratic."""
+    def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
+        """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),
+        remembered: every hit in one sentence asks the same question of its `unless` contexts, and
+        asking it once per hit made long texts quadratic."""
         key = (id(pattern), low, high)
         if key not in self._found:
-            self._found[key] = next((m for m in pattern.search(self.text, low, high) if low <= m.start and m.end <= high), None)
+            self._found[key] = next((m for m in pattern.search(self.text, low, high)
+                                     if low <= m.start and m.end <= high and self.excuses(m, context)), None)
         return self._found[key]
+
+    def excuses(self, match: PatternMatch, context: JudgeContext) -> bool:
+        """Whether an `unless` context's match counts: not when it lies inside a longer word of the
+        pack's `judge.not_excusing` (the 您 of 「您好，外面有，你自己去看」 greets, it does not ask)."""
+        if not context.not_excusing:
+            return True
+        if self._idle is None:
+            self._idle = [(m.start, m.end) for pattern in context.not_excusing for m in pattern.search(self.text)]
+        return not any(a <= match.start and match.end <= b and match.end - match.start < b - a for a, b in self._idle)
 
     def token_edges(self, position: int) -> list[int]:
         """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
@@ -205,16 +217,18 @@ class Quotes:
         return index < len(self._starts) and self._starts[index] < end
 
 
-def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str) -> str | None:
+def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str,
+                    context: JudgeContext) -> str | None:
     text, start, end = regions.text, candidate.start, candidate.end
     if scope == "hit":  # touching the hit, and never across the sentence that holds it, nor a word across a clause's edge
         low, high = regions.around(start, end, SENTENCE_BREAK)
         low, high = max(low, start - UNLESS_HIT_REACH), min(high, end + UNLESS_HIT_REACH)
         found = next((m for m in pattern.search(text, low, high) if m.start <= end and m.end >= start and low <= m.start
-                      and m.end <= high and not any(regions.crosses(a, b, CLAUSE_BREAK) for a, b in m.spans)), None)
+                      and m.end <= high and not any(regions.crosses(a, b, CLAUSE_BREAK) for a, b in m.spans)
+                      and regions.excuses(m, context)), None)
     else:
         low, high = (0, regions.length) if scope == "utterance" else regions.guarded(start, end, LEVELS[scope])
-        found = regions.first_within(pattern, low, high)
+        found = regions.first_within(pattern, low, high, context)
     if found is None:
         return None
     return f"unless ({scope}): {text.norm[found.start:found.end]!r}"
@@ -307,7 +321,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     for pattern, scope, patterns_only in compiled.unless:
         if patterns_only and candidate.match_type == "model":
             continue
-        reason = _unless_problem(regions, candidate, pattern, scope)
+        reason = _unless_problem(regions, candidate, pattern, scope, context)
         if reason:
             return "unless", reason
     original_start, original_end = regions.text.original_span(candidate.start, candidate.end)

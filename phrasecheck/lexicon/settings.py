@@ -83,10 +83,11 @@ class JudgeConfig(StrictModel):
     quotes: list[str] = []  # pairs of opening+closing characters, e.g. "“”"
     frames: list[str] = []  # patterns that introduce reported speech
     not_reported: list[str] = []  # words holding a frame's but reporting nothing (「您说得对」, 「跟您讲」, 说明书)
+    not_excusing: list[str] = []  # words holding an `unless` context's but excusing nothing (the 您 of 您好)
     frame_reach: int = Field(10, ge=0, le=40)
     particles: str = Field("", max_length=200)
 
-    @field_validator("frames", "not_reported")
+    @field_validator("frames", "not_reported", "not_excusing")
     @classmethod
     def _frames(cls, value: list[str]) -> list[str]:
         return [check_pattern(v) for v in value]
