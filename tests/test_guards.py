@@ -192,3 +192,12 @@ def test_a_greeting_or_thanks_around_a_curt_line_does_not_excuse_it(bank):
     assert rules_fired(bank, "开户要带的材料门口都贴着，您自己去看一下。") == []
     trace = bank.check("您好，开户要带的材料门口都贴着，你自己去看，谢谢您。", explain=True).trace
     assert not any(e.stage == "unless" for e in trace)
+
+
+def test_a_call_with_no_visible_pause_limits_a_sentence_guard_to_the_reach(bank):
+    """Spaced character by character, the call has one clause: a sentence-wide guard may not widen
+    to that clause's edges, which are the whole call."""
+    call = " ".join("喂您好这里是燃气公司客服请问有什么可以帮您您是说家里的燃气表不走字了是吧好的我先记一下您的户号"
+                    "您问的阶梯价格这个我不清楚你找别人问去吧")
+    assert rules_fired(bank, call) == ["counter-dont-know-ask-others"]
+    assert rules_fired(bank, call + " " + " ".join("我帮您转到价格部门")) == []

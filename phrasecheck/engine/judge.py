@@ -28,7 +28,8 @@ LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
 # what lies near the hit, so the 「请问有什么可以帮您」 that opens a call does not excuse
 # 「你找别人问吧」 at its end.  Such a sentence counts its clauses within LONG_SENTENCE_REACH
 # characters of the hit (a reach of 10 let a refusal through whose offer of help came three
-# clauses later), such a clause the characters within LONG_CLAUSE_REACH.
+# clauses later), only the characters within it where a clause is itself that long; such a
+# clause counts the characters within LONG_CLAUSE_REACH.
 LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
 _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
 
@@ -44,6 +45,7 @@ class JudgeContext:
     particles: frozenset[str]
     not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
     not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
+    mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
         """Frame matches starting in [low, high), except those inside words that report nothing."""
@@ -75,6 +77,7 @@ class Regions:
         self._tokens: dict[int, list[int]] = {}
         self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
         self._idle: list[tuple[int, int]] | None = None
+        self._mention: PatternMatch | None | bool = False  # False: not looked for yet
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
         """The clause or sentence holding [start, end): from the last edge at or before `start`
@@ -93,7 +96,10 @@ class Regions:
         if level == CLAUSE_BREAK:
             return max(low, start - LONG_CLAUSE_REACH), min(high, end + LONG_CLAUSE_REACH)
         before, after = max(low, start - LONG_SENTENCE_REACH), min(high, end + LONG_SENTENCE_REACH)
-        return max(low, self.around(before, before + 1, CLAUSE_BREAK)[0]), min(high, self.around(after - 1, after, CLAUSE_BREAK)[1])
+        first, last = self.around(before, before + 1, CLAUSE_BREAK), self.around(after - 1, after, CLAUSE_BREAK)
+        # whole clauses, unless a clause is itself over-long (no pause the folding can see)
+        return (max(low, first[0] if first[1] - first[0] <= LONG_SENTENCE else before),
+                min(high, last[1] if last[1] - last[0] <= LONG_SENTENCE else after))
 
     def covered_share(self, start: int, end: int) -> float:
         """How much of the sentence holding [start, end) the stretch covers (`whole_utterance`)."""
@@ -124,6 +130,13 @@ class Regions:
             self._found[key] = next((m for m in pattern.search(self.text, low, high)
                                      if low <= m.start and m.end <= high and self.excuses(m, context)), None)
         return self._found[key]
+
+    def mention(self, context: JudgeContext) -> PatternMatch | None:
+        """The pack's `judge.mentions` word that makes this message talk about service language
+        (training material, an exam question listing 禁语), looked for once per text."""
+        if self._mention is False:
+            self._mention = next((m for pattern in context.mentions for m in pattern.search(self.text)), None)
+        return self._mention
 
     def excuses(self, match: PatternMatch, context: JudgeContext) -> bool:
         """Whether an `unless` context's match counts: not when it lies inside a longer word of the
@@ -327,6 +340,9 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
     if quotes.holds(original_start):
         return "quotation", "inside quotation marks"
+    mention = regions.mention(context) if context.mentions else None
+    if mention is not None:
+        return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
         if quotes.touch(original_start, original_end):
             return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
