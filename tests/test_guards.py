@@ -201,3 +201,18 @@ def test_a_call_with_no_visible_pause_limits_a_sentence_guard_to_the_reach(bank)
                     "您问的阶梯价格这个我不清楚你找别人问去吧")
     assert rules_fired(bank, call) == ["counter-dont-know-ask-others"]
     assert rules_fired(bank, call + " " + " ".join("我帮您转到价格部门")) == []
+
+
+def test_ascii_single_quotes_quote_but_an_apostrophe_or_a_stray_mark_does_not(bank):
+    """'…' as typed on a Latin keyboard is a quotation; the ' of it's, or one left unclosed, is not."""
+    assert rules_fired(bank, "记住，'不归我管，找别人去'这句千万别说。") == []
+    assert rules_fired(bank, "OK, it's done. 不归我管，找别人去") == ["counter-not-my-job-find-others"]
+    assert rules_fired(bank, "收到了' 不归我管，找别人去") == ["counter-not-my-job-find-others"]
+
+
+def test_a_message_about_service_language_mentions_its_banned_lines(bank):
+    """`judge.mentions`: an exam item or a training note names 禁语 without saying them to anyone."""
+    assert rules_fired(bank, "培训考题：下面哪句是服务禁语？甲、请您稍等 乙、你办啥") == []
+    assert rules_fired(bank, "乙、你办啥") == ["counter-what-do-you-want"]
+    trace = bank.check("培训考题：下面哪句是服务禁语？甲、请您稍等 乙、你办啥", explain=True).trace
+    assert any(e.stage == "quotation" and "禁语" in e.reason for e in trace)

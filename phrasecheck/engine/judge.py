@@ -195,22 +195,37 @@ def _latin_edge(text: NormalizedText, position: int) -> bool:
     )
 
 
+def _find_mark(text: str, mark: str, start: int) -> int:
+    """The next quotation mark from `start`; an ASCII one between two letters or digits is an
+    apostrophe or an inch sign (it's, 5'10"), not a quote."""
+    position = text.find(mark, start)
+    if mark.isascii():
+        while 0 < position < len(text) - 1 and _word_char(text[position - 1]) and _word_char(text[position + 1]):
+            position = text.find(mark, position + 1)
+    return position
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 class Quotes:
-    """Original-text stretches inside quotation marks (an unclosed quote runs to the end), merged
+    """Original-text stretches inside quotation marks (an unclosed “ or 「 runs to the end), merged
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
 
     def __init__(self, text: str, pairs: Sequence[str]):
         ranges = []
         for pair in pairs:
             opening, closing = pair[0], pair[1]
-            position = text.find(opening)
+            position = _find_mark(text, opening, 0)
             while position != -1:
-                close = text.find(closing, position + 1)
+                close = _find_mark(text, closing, position + 1)
                 if close == -1:
-                    ranges.append((position + 1, len(text)))
+                    if not opening.isascii():  # an unclosed ASCII mark is more often a stray key than a quote
+                        ranges.append((position + 1, len(text)))
                     break
                 ranges.append((position + 1, close))
-                position = text.find(opening, close + 1)
+                position = _find_mark(text, opening, close + 1)
         merged: list[list[int]] = []
         for low, high in sorted(ranges):
             if merged and low <= merged[-1][1]:
