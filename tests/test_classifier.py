@@ -101,7 +101,7 @@ def test_a_model_hit_on_a_sentence_that_quotes_or_reports_someone_is_dropped(che
     assert checker.check("他说你可真行。").violations == ()  # reported speech
 
 
-def test_agreeing_is_the_agents_not_reported_not_reported_speech(checker):
+def test_agreeing_is_the_agents_own_line_not_reported_speech(checker):
     # 「他说得对」 holds the frame 他说, but it reports nothing: the sarcasm after it is the agent's
     assert [v.rule for v in checker.check("他说得对，你可真行。").violations] == ["mock"]
     assert checker.check("他说得你可真行。").violations == ()  # no agreement: still a frame

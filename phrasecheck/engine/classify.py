@@ -71,8 +71,7 @@ class CategoryModel:
                 return []
             live, folded = [(0, len(sentences))], sentences
         else:
-            gains = self._bounding.values
-            if sum([gains[key] for key, _, _ in found if gains[key] > 0]) < floor:
+            if self._rising(found) < floor:
                 return []  # not even every positive weight of the text together reaches it
             live, position = [], 0
             for sentence in sentences.split(SENTENCE_MARK):  # each of a scorable length from a scan of its own
@@ -87,8 +86,12 @@ class CategoryModel:
         """Never below a sentence's score, from the bounding scan of that sentence: its positive
         weights each time met, its strongly negative ones once each (as the score counts them)."""
         gains = self._bounding.values
-        rising = sum([gains[key] for key, _, _ in found if gains[key] > 0])
-        return rising + sum([gains[key] for key in dict.fromkeys([key for key, _, _ in found if gains[key] < 0])])
+        return self._rising(found) + sum([gains[key] for key in dict.fromkeys([key for key, _, _ in found if gains[key] < 0])])
+
+    def _rising(self, found: list[tuple[int, int, int]]) -> float:
+        """The positive weights of a bounding scan, each time met."""
+        gains = self._bounding.values
+        return sum([gains[key] for key, _, _ in found if gains[key] > 0])
 
     def _present(self, sentence: str) -> dict[int, None]:
         """The n-grams a sentence holds, each once, in the order first met: the model was trained on
