@@ -70,6 +70,31 @@ def test_the_family_rules_guards_apply_to_model_hits(checker):
     assert checker.check("你可真行。", role="customer").violations == ()
 
 
+# A call transcribed without stops: one sentence of some 45 folded characters (over the pack's
+# long_sentence of 40), parted only by pauses.
+CALL = "嗯 您好 这边是营业厅 我帮您看一下账户 余额还有不少 你可真行 嗯 然后您还需要办别的吗 我们这边都可以办的"
+
+
+def _windowed(tmp_path, threshold):
+    shutil.copy(MODEL, tmp_path / "tiny.json")
+    pack = PACK.replace("  threshold: 0.7\n", f"  threshold: 0.7\n  window_chars: 12\n  window_threshold: {threshold}\n  long_sentence: 40\n")
+    (tmp_path / "mini.yaml").write_text(pack, encoding="utf-8")
+    return Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+
+
+def test_a_call_transcribed_without_stops_is_scored_in_runs_of_its_pauses(checker, tmp_path):
+    assert checker.check(CALL).violations == ()  # over max_chars: the sentence is never scored whole
+    (violation,) = _windowed(tmp_path, 0.72).check(CALL).violations  # 0.73 in its run of clauses
+    assert (violation.rule, violation.match_type) == ("mock", "model")
+    assert "你可真行" in violation.matched and "您好" not in violation.matched and len(violation.matched) <= 14
+
+
+def test_a_run_of_clauses_must_reach_its_own_threshold_and_explain_shows_it(tmp_path):
+    result = _windowed(tmp_path, 0.9).check(CALL, explain=True)
+    assert result.violations == ()
+    assert any("window of clauses 讽刺 0.73, below the threshold 0.9" in e.reason for e in result.trace)
+
+
 def test_a_courtesy_guard_marked_patterns_only_excuses_pattern_hits_not_the_models(tmp_path):
     shutil.copy(MODEL, tmp_path / "tiny.json")
     guarded = PACK.replace('    patterns: ["快点快点"]\n', '    patterns: ["快点快点"]\n    unless: [{pattern: "[您]", scope: clause, patterns_only: true}]\n')

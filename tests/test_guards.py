@@ -30,9 +30,11 @@ def test_in_a_transcript_without_punctuation_each_pause_is_a_clause(bank):
     assert violation.rule == "impatience-hurry" and violation.matched == "到底有没有在听"
     assert call[violation.start : violation.end] == violation.matched
     assert rules_fired(bank, "嗯 您好 这边帮您查过了 请您稍等一下") == []
-    # One clause: its 您 still excuses the pattern's hit (the model, which weighs 您 itself, may not).
-    trace = bank.check("您到底有没有在听我说呀", explain=True).trace
-    assert any(e.rule == "impatience-hurry" and e.stage == "unless" and "您" in e.reason for e in trace)
+    # One clause: a request word in it excuses the pattern's hit; 您 alone does not (「您到底有没有在听」
+    # is as impatient as 「你到底有没有在听」).
+    trace = bank.check("麻烦您听我说完", explain=True).trace
+    assert any(e.rule == "impatience-hurry" and e.stage == "unless" and "麻烦" in e.reason for e in trace)
+    assert rules_fired(bank, "您到底有没有在听我说呀") == ["impatience-hurry"]
 
 
 def test_a_transcript_spaced_in_short_phrases_still_pauses_between_them(bank):
@@ -216,3 +218,13 @@ def test_a_message_about_service_language_mentions_its_banned_lines(bank):
     assert rules_fired(bank, "乙、你办啥") == ["counter-what-do-you-want"]
     trace = bank.check("培训考题：下面哪句是服务禁语？甲、请您稍等 乙、你办啥", explain=True).trace
     assert any(e.stage == "quotation" and "禁语" in e.reason for e in trace)
+
+
+def test_a_closing_formula_excuses_nothing_while_a_request_or_remedy_does(bank):
+    """请您谅解 closes a shirking line without changing it; 请您到… or 您可以… is the remedy itself."""
+    shirk = "这个我们网点做不了，换家网点吧"
+    assert rules_fired(bank, shirk + "，请您谅解。") == ["counter-cannot-do-go-elsewhere"]
+    assert rules_fired(bank, "这个我们网点做不了，请您到东门支行办理，谢谢。") == []
+    # the bare pronoun is no remedy either: 「您自己去看吧」 still sends the customer off
+    assert rules_fired(bank, "价目表在门口，您自己去看吧。") == ["counter-go-look-yourself"]
+    assert rules_fired(bank, "价目表在门口，您可以自己看一下。") == []

@@ -132,7 +132,8 @@ class Checker:
             shipped = ", ".join(available_models()) or "none"
             raise LexiconError(f"{home}: classifier.model: cannot load {shown(config.model)} ({str(error)[:200]}; shipped models: {shipped})") from None
         rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
-        return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars)
+        return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars,
+                                  config.window_chars, config.window_threshold, config.long_sentence)
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:

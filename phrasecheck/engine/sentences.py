@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from .classify import CategoryModel
+from .classify import CategoryModel, SentenceScore
 from .match import Candidate, Failure
-from .normalize import CLAUSE_MARK
+from .normalize import CLAUSE_MARK, SENTENCE_MARK
+
+_BLANK = "\x02"  # a control character: folding drops every one, so no model n-gram holds it
 
 
 class SentenceClassifier:
     def __init__(self, model: CategoryModel, threshold: float, rules: dict[str, int], min_chars: int = 4,
-                 max_chars: int = 40):
+                 max_chars: int = 40, window_chars: int = 0, window_threshold: float = 0.99, long_sentence: int = 80):
         self.model = model
         self.threshold = threshold
         self.min_chars, self.max_chars = min_chars, max_chars
+        self.window_chars, self.window_threshold, self.long_sentence = window_chars, window_threshold, long_sentence
         self.rules = rules  # category → index of the rule a hit of that category is reported as
 
     def candidates(self, marked: str) -> list[Candidate]:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
         marked text: what a text with none costs is one scan (`CategoryModel.above`)."""
         found = []
-        for scored in self.model.above(marked.replace(CLAUSE_MARK, ""), self.threshold, self.min_chars, self.max_chars):
+        for scored, _ in self._scored(marked, self.threshold, self.window_threshold):
             rule = self.rules.get(scored.category)
             if rule is not None:
                 found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
@@ -27,11 +30,44 @@ class SentenceClassifier:
         return found
 
     def near_misses(self, marked: str, floor: float = 0.5) -> list[Failure]:
-        """Sentences the model leans towards but below the threshold, for the explain trace."""
+        """Sentences (and windows) the model leans towards but below their threshold, for the explain trace."""
         misses = []
-        for scored in self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars):
-            if scored.probability < self.threshold and scored.category in self.rules:
-                reason = (f"model {self.model.name!r}: {scored.category} {scored.probability:.2f}, "
-                          f"below the threshold {self.threshold}")
+        for scored, threshold in self._scored(marked, floor, floor):
+            if scored.probability < threshold and scored.category in self.rules:
+                what = "window of clauses" if threshold == self.window_threshold else "sentence"
+                reason = (f"model {self.model.name!r}: {what} {scored.category} {scored.probability:.2f}, "
+                          f"below the threshold {threshold}")
                 misses.append(Failure(self.rules[scored.category], scored.start, scored.end, reason, "model"))
         return misses
+
+    def _scored(self, marked: str, floor: float, window_floor: float) -> list[tuple[SentenceScore, float]]:
+        """Sentences scoring `floor` or more, then windows (`_windows`) scoring `window_floor` or
+        more, each with the threshold it must reach."""
+        found = [(s, self.threshold) for s in self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars)]
+        if self.window_chars and len(marked) > self.long_sentence:
+            windows = self._windows(marked)
+            if windows.strip(_BLANK + SENTENCE_MARK):
+                found += [(s, self.window_threshold) for s in self.model.above(windows, window_floor, self.min_chars, self.max_chars)]
+        return found
+
+    def _windows(self, marked: str) -> str:
+        """The marked text with each sentence over `long_sentence` characters (a call transcribed
+        without stops: only its pauses part it) cut at clause marks into runs of at most
+        `window_chars` characters, which the model scores as sentences of their own; other
+        sentences blanked (`_BLANK`, which no n-gram holds: they were scored already), so offsets
+        stay those of the folded text."""
+        parts = []
+        for sentence in marked.split(SENTENCE_MARK):
+            clauses = sentence.split(CLAUSE_MARK)
+            if len(clauses) == 1 or len(sentence) - len(clauses) + 1 <= self.long_sentence:
+                parts.append(_BLANK * (len(sentence) - len(clauses) + 1))
+                continue
+            runs, current = [], ""
+            for clause in clauses:
+                if current and len(current) + len(clause) > self.window_chars:
+                    runs.append(current)
+                    current = ""
+                current += clause
+            runs.append(current)
+            parts.append(SENTENCE_MARK.join(runs))
+        return SENTENCE_MARK.join(parts)
