@@ -49,14 +49,15 @@ class JudgeContext:
     mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
-        """Frame matches starting in [low, high), except those inside words that report nothing
-        (looked for only once a frame is met: most windows hold none)."""
+        """Frame matches starting in [low, high), except those whose verb lies in words that
+        report nothing (「您自己把验证码告诉别人」; looked for only once a frame is met: most
+        windows hold none)."""
         inert = None
         for frame in self.frames:
             for match in frame.search(text, low, high):
                 if inert is None:
                     inert = [m for pattern in self.not_reported for m in pattern.search(text, low, high)]
-                if not any(n.start <= match.start and match.end <= n.end for n in inert):
+                if not any(n.start < match.end <= n.end for n in inert):
                     yield match
 
 
