@@ -228,3 +228,14 @@ def test_a_closing_formula_excuses_nothing_while_a_request_or_remedy_does(bank):
     # the bare pronoun is no remedy either: 「您自己去看吧」 still sends the customer off
     assert rules_fired(bank, "价目表在门口，您自己去看吧。") == ["counter-go-look-yourself"]
     assert rules_fired(bank, "价目表在门口，您可以自己看一下。") == []
+
+
+def test_a_referral_excuses_a_remit_stated_but_not_a_problem_disowned(bank):
+    """「不归我们管，是X负责的，电话是…」 refers the customer on; 「跟我们没关系」 pushes the problem back
+    whatever number follows it."""
+    remit = "嗯 路灯不亮 这个不归我们供电所管 是市政负责的 嗯 他们的电话是幺二三幺九 您记一下"
+    assert rules_fired(bank, remit) == []
+    disowned = "嗯 屏幕是厂家的问题 坏了跟我们没关系 嗯 他们的电话是幺二三幺九 您记一下"
+    assert rules_fired(bank, disowned) == ["disown-problem"]
+    # …unless the agent takes the problem on after all
+    assert rules_fired(bank, "包裹丢失跟我们驿站没关系，但我已经帮您联系了快递公司，今天给您答复。") == []
