@@ -67,6 +67,25 @@ def test_an_edited_pack_is_compiled_afresh(cache, tmp_path):
     assert len(list(cache.glob("*.pickle"))) == 2
 
 
+def test_a_pack_file_is_parsed_once_until_it_changes(cache, tmp_path, monkeypatch):
+    from phrasecheck.lexicon import loading
+
+    path = _write(tmp_path / "house.yaml", "house-rule", "你办啥")
+    expected = _results(Checker.load(str(path)))
+    parsed = cache.parent / "packs"
+    (entry,) = parsed.glob("*.pickle")
+
+    def no_parsing(*args):
+        raise AssertionError("parsed again although the cache holds this file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(loading, "parse_yaml_mapping", no_parsing)
+        assert _results(Checker.load(str(path))) == expected
+    entry.write_bytes(b"not a pickle at all")  # a damaged entry is parsed afresh and replaced
+    assert _results(Checker.load(str(path))) == expected
+    assert entry.stat().st_size > 100
+
+
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05\x95"])
 def test_a_damaged_cache_file_costs_only_a_compile(cache, tmp_path, damage):
     path = _write(tmp_path / "house.yaml", "house-rule", "你办啥")

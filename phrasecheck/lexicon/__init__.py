@@ -1,6 +1,7 @@
 """Lexicon packs: the pattern language, the YAML schema, and loading with `extends`."""
 
-from .loading import LoadedPack, available_packs, load_packs, read_pack, read_yaml_mapping, resolve, search_path, yaml_files
+from .loading import LoadedPack, available_packs, load_packs, read_pack, resolve, search_path, yaml_files
+from .reading import read_yaml_mapping
 from .patterns import ElementSpec, PatternSyntaxError, parse_pattern
 from .schema import SEVERITY_RANK, ConversationRule, Courtesy, Pack, PhraseList, Rule, ScoringConfig, Severity, Source
 from .wordlist import WordList, read_word_list

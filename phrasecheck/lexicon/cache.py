@@ -51,7 +51,8 @@ def _code_digest() -> str | None:
     return code.hexdigest()
 
 
-KINDS = {"compiled": "compiled lexicons", "verified": "lexicons whose rule examples passed", "words": "jieba's words as a trie"}
+KINDS = {"compiled": "compiled lexicons", "packs": "pack files parsed and validated", "verified": "lexicons whose rule examples passed",
+         "words": "jieba's words as a trie"}
 
 
 def cache_root() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -15,8 +16,9 @@ from typing import Mapping
 from pydantic import ValidationError
 
 from ..errors import LexiconError
+from .cache import cache_path, fetch, store
 from .limits import field_path, limits, shown
-from .reading import read_yaml_mapping
+from .reading import parse_yaml_mapping, read_bounded
 from .schema import Pack
 from .wordlist import WordList, inline_word_list, read_word_list
 
@@ -84,12 +86,13 @@ def _describe(error: ValidationError, data: dict) -> str:
     return f"{where}{field}: {message}" if field else f"{where}{message}"
 
 
+PARSED_KEPT = 64  # parsed packs kept: each edit of a pack file is a new entry
+
+
 def read_pack(path: Path) -> LoadedPack:
-    raw, data = read_yaml_mapping(path, "`pack`, `title`, `version` and `rules`")
-    try:
-        pack = Pack.model_validate(data)
-    except ValidationError as error:
-        raise LexiconError(f"{path}: {_describe(error, data)}") from None
+    raw = read_bounded(path, "pack_bytes", "YAML file")
+    digest = hashlib.sha256(raw).hexdigest()
+    pack = _parsed(path, raw, digest)
     if pack.pack != path.stem and path.parent in search_path():
         raise LexiconError(f"{path}: pack name {shown(pack.pack)} does not match the file name {path.stem!r}")
     lists = {}
@@ -98,7 +101,29 @@ def read_pack(path: Path) -> LoadedPack:
         if listed is not None:
             lists[rule.id] = (read_word_list(rule.id, path.parent / listed.file) if listed.file
                               else inline_word_list(rule.id, path, listed.words))
-    return LoadedPack(pack, path, hashlib.sha256(raw).hexdigest(), lists)
+    return LoadedPack(pack, path, digest, lists)
+
+
+def _parsed(path: Path, raw: bytes, digest: str) -> Pack:
+    """The validated pack of a file's bytes, kept between runs by their digest (and the limits in
+    force): parsing and validating the bundled packs' YAML was a fifth of a cold start."""
+    where = cache_path("packs", hashlib.sha256(f"{digest}\n{path.resolve()}\n{limits()}".encode()).hexdigest(), ".pickle")
+    kept = fetch(where) if where is not None else None
+    if kept is not None:
+        try:
+            found = pickle.loads(kept)
+        except Exception:  # noqa: BLE001 - a damaged or foreign entry is only a cache miss
+            found = None
+        if type(found) is Pack:
+            return found
+    data = parse_yaml_mapping(path, raw, "`pack`, `title`, `version` and `rules`")
+    try:
+        pack = Pack.model_validate(data)
+    except ValidationError as error:
+        raise LexiconError(f"{path}: {_describe(error, data)}") from None
+    if where is not None:
+        store(where, pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL), PARSED_KEPT)
+    return pack
 
 
 def load_packs(names: list[str]) -> list[LoadedPack]:

@@ -162,6 +162,11 @@ def load_yaml(text: str, loader: type = _Loader):
 def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
     """A YAML file's bytes and top-level mapping, or a one-line error with file, line and column."""
     raw = read_bounded(path, "pack_bytes", "YAML file")
+    return raw, parse_yaml_mapping(path, raw, expected)
+
+
+def parse_yaml_mapping(path: Path, raw: bytes, expected: str) -> dict:
+    """The top-level mapping of a YAML file's bytes, or a one-line error with file, line and column."""
     try:
         data = load_yaml(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -173,4 +178,4 @@ def read_yaml_mapping(path: Path, expected: str) -> tuple[bytes, dict]:
         raise LexiconError(f"{path}{where}: invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path}: expected a mapping with {expected}")
-    return raw, data
+    return data
