@@ -126,6 +126,14 @@ def test_a_model_hit_on_a_sentence_that_quotes_or_reports_someone_is_dropped(che
     assert checker.check("他说你可真行。").violations == ()  # reported speech
 
 
+def test_what_a_sentence_says_after_the_words_it_reports_is_still_scored(checker):
+    # the frame reports its own clause; the agent's answer after it scores 0.73 alone
+    (violation,) = checker.check("他说要投诉，那你可真行呀朋友。").violations
+    assert (violation.rule, violation.match_type) == ("mock", "model")
+    assert checker.check("他说那你可真行呀朋友。").violations == ()  # one clause: all of it reported
+    assert checker.check("他说要投诉，你可真行。").violations == ()  # a rest of four characters is too short to judge
+
+
 def test_agreeing_is_the_agents_own_line_not_reported_speech(checker):
     # 「他说得对」 holds the frame 他说, but it reports nothing: the sarcasm after it is the agent's
     assert [v.rule for v in checker.check("他说得对，你可真行。").violations] == ["mock"]

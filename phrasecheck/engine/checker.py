@@ -11,6 +11,7 @@ import gc
 import re
 import os
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
@@ -121,6 +122,8 @@ class Checker:
         self._by_id = {c.id: i for i, c in enumerate(self.rules)}
         self.classifier_config = classifier
         self._classifier = self._sentence_classifier(classifier, classifier_home) if classifier else None
+        if self._classifier is not None:
+            self.judging = replace(self.judging, rescore=self._classifier.reaches)
 
     def _sentence_classifier(self, config: ClassifierConfig, home) -> SentenceClassifier:
         unknown = [rule for rule in config.rules.values() if rule not in self._by_id]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .match import Candidate
 from .pattern import CompiledPattern, PatternMatch
@@ -47,6 +47,7 @@ class JudgeContext:
     not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
     not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
     mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
+    rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
         """Frame matches starting in [low, high), except those whose verb lies in words that
@@ -316,8 +317,9 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
         if quotes.touch(original_start, original_end):
             return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
-        if next(context.frames_within(regions.text, candidate.start, candidate.end), None):
-            return "frame", "the sentence reports someone's words; the model cannot tell whose words are whose"
+        if next(context.frames_within(regions.text, candidate.start, candidate.end), None) and not (
+                context.rescore and context.rescore(_unreported(regions, candidate, context))):
+            return "frame", "the sentence reports someone's words, and without them it scores below the threshold"
     reason = _frame_problem(regions, candidate, context)
     if reason:
         return "frame", reason
@@ -326,6 +328,18 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if reason:
             return "word_edge", reason
     return None, None
+
+
+def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -> str:
+    """What the model's sentence says after the last clause a frame reports (as `_frame_problem`
+    reads them): 「您说要去投诉，随便您，投了我们也不怕」 answers the customer in its own words."""
+    after = candidate.start
+    for match in context.frames_within(regions.text, candidate.start, candidate.end):
+        high = regions.clause_after(match.end - 1)[1]
+        if high == match.end and high < regions.length and regions.text.breaks[high] < SENTENCE_BREAK:
+            high = regions.clause_after(high)[1]
+        after = max(after, high)
+    return regions.text.norm[after:candidate.end]
 
 
 def _ranked(candidates: Sequence[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:

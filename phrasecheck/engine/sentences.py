@@ -6,6 +6,7 @@ from .classify import CategoryModel, SentenceScore
 from .match import Candidate, Failure
 from .normalize import CLAUSE_MARK, SENTENCE_MARK
 
+_REST_CHARS = 8
 _BLANK = "\x02"  # a control character: folding drops every one, so no model n-gram holds it
 
 
@@ -28,6 +29,12 @@ class SentenceClassifier:
                 found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
                                        round(scored.probability, 2)))
         return found
+
+    def reaches(self, folded: str) -> bool:
+        """Whether the rest of a sentence, folded, still scores the threshold (the judge asks it of
+        what a sentence says after the words it reports); a rest under `_REST_CHARS` characters
+        is too short to judge (「您自己选好吧」)."""
+        return len(folded) >= max(self.min_chars, _REST_CHARS) and self.model.probability(folded) >= self.threshold
 
     def near_misses(self, marked: str, floor: float = 0.5) -> list[Failure]:
         """Sentences (and windows) the model leans towards but below their threshold, for the explain trace."""
