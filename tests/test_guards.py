@@ -239,3 +239,11 @@ def test_a_referral_excuses_a_remit_stated_but_not_a_problem_disowned(bank):
     assert rules_fired(bank, disowned) == ["disown-problem"]
     # …unless the agent takes the problem on after all
     assert rules_fired(bank, "包裹丢失跟我们驿站没关系，但我已经帮您联系了快递公司，今天给您答复。") == []
+
+
+def test_in_a_call_spaced_word_by_word_a_hesitation_is_a_pause(bank):
+    """Spaces part words there, so no space is a pause, but a 嗯 standing alone is: the customer's
+    words a frame reports end at it, and what the agent says after is the agent's own."""
+    assert rules_fired(bank, "您 说 快递 坏 了 嗯 那 跟 我们 没 关系") == ["disown-problem"]
+    assert rules_fired(bank, "您 说 快递 坏 了 那 跟 我们 没 关系") == []  # one clause: all of it reported
+    assert rules_fired(bank, "您 说 快递 坏 了 嗯 我们 马上 给 您 补发") == []

@@ -91,13 +91,16 @@ _SPACES = re.compile("[ \t\u3000]+")
 _WORD_SPACED = 2.5
 
 
-def _paused(text: str) -> str:
-    """`text` with each spoken pause's first space made a comma: the same length, character for character."""
+def _paused(text: str, hesitation: re.Pattern | None = None) -> str:
+    """`text` with each spoken pause's first space made a comma: the same length, character for
+    character.  In a text spaced word by word only a hesitation standing alone (` 嗯 `, the pack's
+    one-character fillers: `hesitation`) is a pause, so 「您 说 不能 贷 嗯 那 是 您 自己 没 听 明白」
+    reports the customer up to the 嗯, not to its end."""
     if " " not in text and "\t" not in text and "\u3000" not in text:
         return text
     stretches = _SPACES.split(text.strip())
     if sum(map(len, stretches)) < _WORD_SPACED * len(stretches):
-        return text
+        return hesitation.sub(_PAUSE_MARK, text) if hesitation is not None and hesitation.search(text) else text
     return _SPOKEN_PAUSE.sub(_PAUSE_MARK, text)
 
 
@@ -139,6 +142,8 @@ class Normalizer:
             table[ord(source)] = target
         for filler in fillers:
             table[ord(filler)] = None
+        sounds = "".join(sorted(f for f in fillers if len(f) == 1))
+        self._hesitation = re.compile(f"[ \t\u3000](?=[{re.escape(sounds)}][ \t\u3000])") if sounds else None
         self._fold = table
         self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms and word}
         self._dialect_lengths = sorted({len(word) for word in self._dialect}, reverse=True)
@@ -175,7 +180,7 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        text = _paused(text)
+        text = _paused(text, self._hesitation)
         rewrite = self._rewrite(text, 0, self._rare.search(text))
         source = rewrite.text if rewrite else text
         return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
@@ -183,7 +188,7 @@ class Normalizer:
     def fold_many(self, texts: Sequence[str]) -> list[str]:
         """`fold` of each text, for a house word list: the plain ones (no letters, no characters
         needing a word-level rewrite, no sentence marks) through the table in one joined pass."""
-        plain = [i for i, t in enumerate(texts) if not self._special.search(t) and not _SENTENCE_CHARS.search(t) and _paused(t) is t]
+        plain = [i for i, t in enumerate(texts) if not self._special.search(t) and not _SENTENCE_CHARS.search(t) and _paused(t, self._hesitation) is t]
         joined = "\n".join([texts[i] for i in plain]).translate(self._fold)  # each "\n" a sentence mark
         folded = _RUNS.sub(r"\1\1", joined).replace(CLAUSE_MARK, "").split(SENTENCE_MARK) if plain else []
         result = [""] * len(texts)
@@ -195,7 +200,7 @@ class Normalizer:
 
     def skim(self, text: str) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs."""
-        base = _paused(text)
+        base = _paused(text, self._hesitation)
         rewrite, source, flat = None, base, True
         special = self._special.search(base)
         if special:  # nothing before this character needs more than the flat table
