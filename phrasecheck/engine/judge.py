@@ -204,11 +204,11 @@ def _latin_edge(text: NormalizedText, position: int) -> bool:
 def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str,
                     context: JudgeContext) -> str | None:
     text, start, end = regions.text, candidate.start, candidate.end
-    if scope == "hit":  # touching the hit, and never across the sentence that holds it, nor a word across a clause's edge
+    if scope == "hit":  # touching the hit, and never across the sentence that holds it, nor across a clause's edge
         low, high = regions.around(start, end, SENTENCE_BREAK)
         low, high = max(low, start - UNLESS_HIT_REACH), min(high, end + UNLESS_HIT_REACH)
         found = next((m for m in pattern.search(text, low, high) if m.start <= end and m.end >= start and low <= m.start
-                      and m.end <= high and not any(regions.crosses(a, b, CLAUSE_BREAK) for a, b in m.spans)
+                      and m.end <= high and not regions.crosses(m.start, m.end, CLAUSE_BREAK)
                       and regions.excuses(m, context)), None)
     else:
         low, high = (0, regions.length) if scope == "utterance" else regions.guarded(start, end, LEVELS[scope])
