@@ -126,8 +126,8 @@ def test_clients_that_leave_are_not_errors_and_free_their_process(server):
 
 def test_the_check_processes_die_with_the_server(tmp_path):
     server = LiveServer(tmp_path / "server.log", pool_size=2)
+    wait_until(lambda: len(server.children()) == 2, message="the check processes were not forked")  # forked just after /readyz
     children = server.children()
-    assert len(children) == 2
     server.process.send_signal(signal.SIGKILL)
     server.process.wait()
     wait_until(lambda: not any(alive(pid) for pid in children), timeout=10, message="a check process outlived the server")
