@@ -11,11 +11,10 @@ digest (`lexicon.cache`, which writes entries whole and prunes them); one that c
 from __future__ import annotations
 
 import hashlib
-import pickle
 from typing import Sequence, TypeVar
 
 from ..lexicon import LoadedPack
-from ..lexicon.cache import cache_path, fetch, store
+from ..lexicon.cache import cache_path, fetch_pickled, store_pickled
 from ..lexicon.limits import limits
 
 T = TypeVar("T")
@@ -37,18 +36,8 @@ def _path(packs: Sequence[LoadedPack], kind: type):
 
 
 def load_compiled(packs: Sequence[LoadedPack], kind: type[T]) -> T | None:
-    path = _path(packs, kind)
-    data = fetch(path) if path is not None else None
-    if data is None:
-        return None
-    try:
-        found = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a damaged or foreign file is only a cache miss
-        return None
-    return found if type(found) is kind else None
+    return fetch_pickled(_path(packs, kind), kind)
 
 
 def store_compiled(packs: Sequence[LoadedPack], compiled: object) -> None:
-    path = _path(packs, type(compiled))
-    if path is not None:
-        store(path, pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), KEPT, KEPT_BYTES)
+    store_pickled(_path(packs, type(compiled)), compiled, KEPT, KEPT_BYTES)

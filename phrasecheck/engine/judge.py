@@ -127,6 +127,15 @@ class Regions:
         """The clause that starts at or runs through `position`."""
         return self.around(position, position + 1, CLAUSE_BREAK)
 
+    def reported_end(self, frame_end: int) -> int:
+        """Where the words a frame ending at `frame_end` reports end: with the clause the frame
+        ends in (「您说柜员讲结账了不能办」), or with the next one when the frame closes its own
+        (「您刚才说：不归我管…」)."""
+        high = self.clause_after(frame_end - 1)[1]
+        if high == frame_end and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
+            high = self.clause_after(high)[1]
+        return high
+
     def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
         """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),
         remembered: every hit in one sentence asks the same question of its `unless` contexts, and
@@ -229,10 +238,7 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
             continue
         if regions.crosses(match.start, match.end, SENTENCE_BREAK):
             continue  # 「…通知您。回单…」 is no frame: its words lie in two sentences
-        low, high = regions.clause_after(match.end - 1)
-        if high == match.end and high < regions.length and text.breaks[high] < SENTENCE_BREAK:
-            low, high = regions.clause_after(high)
-        if start < high:
+        if start < regions.reported_end(match.end):
             return f"reported speech after {text.norm[match.start:match.end]!r}"
     return None
 
@@ -331,14 +337,10 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
 
 
 def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -> str:
-    """What the model's sentence says after the last clause a frame reports (as `_frame_problem`
-    reads them): 「您说要去投诉，随便您，投了我们也不怕」 answers the customer in its own words."""
-    after = candidate.start
-    for match in context.frames_within(regions.text, candidate.start, candidate.end):
-        high = regions.clause_after(match.end - 1)[1]
-        if high == match.end and high < regions.length and regions.text.breaks[high] < SENTENCE_BREAK:
-            high = regions.clause_after(high)[1]
-        after = max(after, high)
+    """What the model's sentence says after the last clause a frame reports (`Regions.reported_end`):
+    「您说要去投诉，随便您，投了我们也不怕」 answers the customer in its own words."""
+    after = max([candidate.start, *(regions.reported_end(match.end)
+                                    for match in context.frames_within(regions.text, candidate.start, candidate.end))])
     return regions.text.norm[after:candidate.end]
 
 

@@ -23,7 +23,7 @@ class SentenceClassifier:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
         marked text: what a text with none costs is one scan (`CategoryModel.above`)."""
         found = []
-        for scored, _ in self._scored(marked, self.threshold, self.window_threshold):
+        for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold):
             rule = self.rules.get(scored.category)
             if rule is not None:
                 found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
@@ -39,22 +39,23 @@ class SentenceClassifier:
     def near_misses(self, marked: str, floor: float = 0.5) -> list[Failure]:
         """Sentences (and windows) the model leans towards but below their threshold, for the explain trace."""
         misses = []
-        for scored, threshold in self._scored(marked, floor, floor):
+        for scored, threshold, what in self._scored(marked, floor, floor):
             if scored.probability < threshold and scored.category in self.rules:
-                what = "window of clauses" if threshold == self.window_threshold else "sentence"
                 reason = (f"model {self.model.name!r}: {what} {scored.category} {scored.probability:.2f}, "
                           f"below the threshold {threshold}")
                 misses.append(Failure(self.rules[scored.category], scored.start, scored.end, reason, "model"))
         return misses
 
-    def _scored(self, marked: str, floor: float, window_floor: float) -> list[tuple[SentenceScore, float]]:
+    def _scored(self, marked: str, floor: float, window_floor: float) -> list[tuple[SentenceScore, float, str]]:
         """Sentences scoring `floor` or more, then windows (`_windows`) scoring `window_floor` or
-        more, each with the threshold it must reach."""
-        found = [(s, self.threshold) for s in self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars)]
+        more, each with the threshold it must reach and what it is."""
+        sentences = self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars)
+        found = [(s, self.threshold, "sentence") for s in sentences]
         if self.window_chars and len(marked) > self.long_sentence:
             windows = self._windows(marked)
             if windows.strip(_BLANK + SENTENCE_MARK):
-                found += [(s, self.window_threshold) for s in self.model.above(windows, window_floor, self.min_chars, self.max_chars)]
+                runs = self.model.above(windows, window_floor, self.min_chars, self.max_chars)
+                found += [(s, self.window_threshold, "window of clauses") for s in runs]
         return found
 
     def _windows(self, marked: str) -> str:

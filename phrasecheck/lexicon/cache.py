@@ -8,13 +8,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import sys
 import tempfile
 from importlib import metadata
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from .. import __version__
+
+T = TypeVar("T")
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 # Code and data whose change can change what a lexicon compiles to or an example produces.
@@ -91,6 +95,24 @@ def fetch(path: Path) -> bytes | None:
     except OSError:
         return None
     return data
+
+
+def fetch_pickled(path: Path | None, kind: type[T]) -> T | None:
+    """An entry unpickled, if it is a `kind`; a damaged or foreign entry (cut short, written by
+    another Python) is only a miss, and the caller builds it afresh and stores it again."""
+    data = fetch(path) if path is not None else None
+    if data is None:
+        return None
+    try:
+        found = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is only a cache miss
+        return None
+    return found if type(found) is kind else None
+
+
+def store_pickled(path: Path | None, value: object, keep: int, max_bytes: int | None = None) -> None:
+    if path is not None:
+        store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), keep, max_bytes)
 
 
 def store(path: Path, data: bytes, keep: int, max_bytes: int | None = None) -> None:

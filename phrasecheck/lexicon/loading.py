@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -16,7 +15,7 @@ from typing import Mapping
 from pydantic import ValidationError
 
 from ..errors import LexiconError
-from .cache import cache_path, fetch, store
+from .cache import cache_path, fetch_pickled, store_pickled
 from .limits import field_path, limits, shown
 from .reading import parse_yaml_mapping, read_bounded
 from .schema import Pack
@@ -108,21 +107,15 @@ def _parsed(path: Path, raw: bytes, digest: str) -> Pack:
     """The validated pack of a file's bytes, kept between runs by their digest (and the limits in
     force): parsing and validating the bundled packs' YAML was a fifth of a cold start."""
     where = cache_path("packs", hashlib.sha256(f"{digest}\n{path.resolve()}\n{limits()}".encode()).hexdigest(), ".pickle")
-    kept = fetch(where) if where is not None else None
+    kept = fetch_pickled(where, Pack)
     if kept is not None:
-        try:
-            found = pickle.loads(kept)
-        except Exception:  # noqa: BLE001 - a damaged or foreign entry is only a cache miss
-            found = None
-        if type(found) is Pack:
-            return found
+        return kept
     data = parse_yaml_mapping(path, raw, "`pack`, `title`, `version` and `rules`")
     try:
         pack = Pack.model_validate(data)
     except ValidationError as error:
         raise LexiconError(f"{path}: {_describe(error, data)}") from None
-    if where is not None:
-        store(where, pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL), PARSED_KEPT)
+    store_pickled(where, pack, PARSED_KEPT)
     return pack
 
 
