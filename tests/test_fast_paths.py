@@ -93,9 +93,15 @@ def test_long_texts_fold_through_the_gather_as_translate_folds_them(bank: Checke
     BMP (kept) and lone surrogates included."""
     normalizer = bank.normalizer
     odd = "😀𠀀𰾭ｂｕ　ｇｕｉ㎏Ⓐ\u200b\ud800\U0010ffff"
-    joined = ["".join(texts[i : i + 6]) + odd * 4 for i in range(0, len(texts), 6)]
     every_bmp = "".join(map(chr, range(0x10000)))
     for table in (normalizer._fold_flat, normalizer._phonetic_flat):
+        joined, current = [], ""
+        for text in texts:  # runs of the corpus's texts, each just over LONG characters
+            current += text + odd
+            if len(current) >= table.LONG:
+                joined.append(current)
+                current = ""
+        assert len(joined) > 10
         for text in [*joined, every_bmp]:
             assert len(text) >= table.LONG
             assert table(text) == text.translate(table.table)

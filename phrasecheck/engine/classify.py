@@ -15,8 +15,10 @@ category is worked out.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,7 @@ from .normalize import SENTENCE_MARK
 
 _MARGIN = 1e-9  # the bound never falls below the score; the margin only absorbs rounding
 _STRONGLY_NEGATIVE = -0.5  # n-gram weights below this count in the bound
+_END = operator.itemgetter(2)  # where a hit (key, start, end) ends
 
 _MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -73,12 +76,16 @@ class CategoryModel:
         else:
             if self._rising(found) < floor:
                 return []  # not even every positive weight of the text together reaches it
-            live, position = [], 0
-            for sentence in sentences.split(SENTENCE_MARK):  # each of a scorable length from a scan of its own
+            # Each sentence of a scorable length bounded by the hits that fall inside it: no n-gram
+            # holds the mark, so they are what a scan of that sentence alone would find.
+            live, position, marked_end, first = [], 0, 0, 0
+            for sentence in sentences.split(SENTENCE_MARK):
                 end = position + len(sentence)
-                if shortest <= end - position <= longest and self._bound(self._bounding.matches(sentence)) >= floor:
+                marked_end += len(sentence)
+                last = bisect.bisect_right(found, marked_end, lo=first, key=_END)
+                if shortest <= end - position <= longest and self._bound(found[first:last]) >= floor:
                     live.append((position, end))
-                position = end
+                position, first, marked_end = end, last, marked_end + 1
             folded = sentences.replace(SENTENCE_MARK, "")
         return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
 

@@ -92,9 +92,14 @@ class FlatTable:
     """A table of one character to one character over the BMP, the characters beyond it kept, as
     `str.translate` reads a string table.  A long text goes through numpy instead: translate looks
     each character up on its own (37 µs for 500 characters), a gather over the code points does the
-    whole text in one pass (6 µs).  The array is built on the first long text, not pickled."""
+    whole text in one pass (6 µs).  The array is built on the first long text, not pickled.
 
-    LONG = 48  # characters from which the gather is the faster way (measured: 2.7 against 2.9 µs)
+    Where they cross is set by what a service sees, not by a loop over the same text: between two
+    requests the framework's work evicts the CPU caches, and then numpy's own code costs 25–30 µs
+    a call whatever the length, where translate takes 9 µs for 60 characters and 25 µs for 250
+    (measured after evicting 8 MB; in a hot loop they cross at about 48 characters)."""
+
+    LONG = 200  # characters from which the gather is the faster way with the caches cold
 
     def __init__(self, table: str):
         self.table = table
