@@ -1,14 +1,16 @@
 """Load benchmark of the REST service: requests/s and latency under wrk, server-side check time.
 
-    apt-get install -y wrk && python benchmarks/load.py [--duration 10] [--connections 32]
+    apt-get install -y wrk && python benchmarks/load.py [--duration 4] [--rounds 3] [--connections 32]
 
 Starts `phrasecheck serve` (uvicorn, 1 worker, no access log) on a free loopback port, then
-1. drives each endpoint with `wrk -t1 -cN -dDs --latency` (wrk and the server get one core each):
+1. drives each endpoint with `wrk -t1 -cN -dDs --latency` (wrk and the server share the cores):
    the trivial `GET /v1/ping` (the framework's own cost) and `POST /v1/ping` (the same plus
    reading a request body of the short message's size), and `POST /v1/check` with realistic agent
    replies of 60 and ~500 characters, clean and with a violation, plus a customer turn (the whole
-   endpoint without the engine's work, which customer turns skip); reports requests/s, latency
-   p50/p99/p99.9 and each case's requests/s as a share of ping's in the same run;
+   endpoint without the engine's work, which customer turns skip); every case once per round, in
+   `--rounds` rounds, so that a machine slowing down for a while (other tenants) slows every case
+   alike; reports each case's median requests/s and latency p50/p99/p99.9 over the rounds, and its
+   requests/s as a share of the pings' in the same round (the median of those shares);
 2. sends sequential requests with httpx and reads `Server-Timing: check;dur=…` to report the
    server-side time of the check itself (p50/p99/p99.9).
 """
@@ -21,6 +23,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,9 +133,21 @@ def server_timing(base: str, body: dict, samples: int) -> dict:
     return {"p50_us": at(50), "p99_us": at(99), "p999_us": at(99.9), "decision": response.json()["decision"]}
 
 
+def summary(runs: list[dict], gets: list[dict], posts: list[dict]) -> dict:
+    """One case over the rounds: median requests/s and latencies, errors summed, and its
+    requests/s as a share of each ping's in the same round (their medians, and each round's)."""
+    vs_post = [run["rps"] / post["rps"] for run, post in zip(runs, posts)]
+    return {"rps": statistics.median(r["rps"] for r in runs),
+            **{key: statistics.median(r[key] for r in runs) for key in ("p50_ms", "p99_ms", "p999_ms")},
+            "errors": sum(r["errors"] for r in runs),
+            "vs_get": statistics.median(run["rps"] / get["rps"] for run, get in zip(runs, gets)),
+            "vs_post": statistics.median(vs_post), "vs_post_rounds": vs_post}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run (default 4)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every case, interleaved (default 3)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--samples", type=int, default=2000, help="sequential requests per Server-Timing sample (default 2000)")
     parser.add_argument("--pack", default="bank-counter")
@@ -144,12 +159,15 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(args.pack, port)
-    rows, timings = [], []
+    rounds: list[list[dict]] = []  # per round, per case
+    timings = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for label, method, path, body in CASES:
+            for _, method, path, body in CASES:
                 run_wrk(base + path, method, body, 2, args.connections, Path(tmp))  # warm-up
-                rows.append((label, run_wrk(base + path, method, body, args.duration, args.connections, Path(tmp))))
+            for _ in range(args.rounds):
+                rounds.append([run_wrk(base + path, method, body, args.duration, args.connections, Path(tmp))
+                               for _, method, path, body in CASES])
         for label, _, path, body in CASES:
             if path == "/v1/check":
                 timings.append((label, server_timing(base, body, args.samples)))
@@ -157,12 +175,17 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
 
-    trivial, trivial_post = rows[0][1]["rps"], rows[1][1]["rps"]
-    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, pack {args.pack}, 1 uvicorn worker, {os.cpu_count()} cores shared with wrk")
+    rows = [(label, summary([run[index] for run in rounds], [run[0] for run in rounds], [run[1] for run in rounds]))
+            for index, (label, *_) in enumerate(CASES)]
+    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s × {args.rounds} rounds, pack {args.pack}, 1 uvicorn worker, "
+          f"{os.cpu_count()} cores shared with wrk; medians over the rounds")
     print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'vs GET':>7} {'vs POST':>8} {'errors':>7}")
     for label, r in rows:
         print(f"{label:44} {r['rps']:8.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['p999_ms']:9.2f}"
-              f" {r['rps'] / trivial:7.2f} {r['rps'] / trivial_post:8.2f} {r['errors']:7d}")
+              f" {r['vs_get']:7.2f} {r['vs_post']:8.2f} {r['errors']:7d}")
+    print("\nvs POST in each round")
+    for label, r in rows[2:]:
+        print(f"{label:44} " + "  ".join(f"{v:.2f}" for v in r["vs_post_rounds"]))
     print(f"\nserver-side check time (Server-Timing, {args.samples} sequential requests each)")
     print(f"{'message':44} {'decision':>8} {'p50 µs':>8} {'p99 µs':>8} {'p99.9 µs':>9}")
     for label, t in timings:
