@@ -33,6 +33,7 @@ LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
 # clause counts the characters within LONG_CLAUSE_REACH.
 LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
 _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
+_INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,13 @@ class JudgeContext:
     def frames_within(self, text: NormalizedText, low: int, high: int):
         """Frame matches starting in [low, high), except those whose verb lies in words that
         report nothing (「您自己把验证码告诉别人」; looked for only once a frame is met: most
-        windows hold none)."""
+        windows hold none).  Those words are looked for a little past `high`: a frame met at the
+        window's edge ends past it, and so do the words around its verb (「您好，跟您说不清楚」)."""
         inert = None
         for frame in self.frames:
             for match in frame.search(text, low, high):
                 if inert is None:
-                    inert = [m for pattern in self.not_reported for m in pattern.search(text, low, high)]
+                    inert = [m for pattern in self.not_reported for m in pattern.search(text, low, high + _INERT_REACH)]
                 if not any(n.start < match.end <= n.end for n in inert):
                     yield match
 
