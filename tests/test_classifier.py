@@ -198,3 +198,10 @@ def test_the_shipped_model_passes_neutral_agent_lines(bank, lines):
 @pytest.mark.parametrize("lines", RUDE_SETS.values(), ids=RUDE_SETS.keys())
 def test_rude_agent_lines_with_the_same_words_still_flag(bank, lines):
     assert [text for text in lines if bank.check(text).decision == "pass"] == []
+
+
+def test_every_pause_starts_a_run_so_a_courteous_clause_before_a_rude_one_does_not_drown_it(tmp_path):
+    # Runs packed one after another would put 麻烦请您 (−4) and 你可真行 (3 + 2) in one run: −3 → 0.05.
+    call = "嗯 您好这边是营业厅呢 麻烦请您 你可真行 然后您还需要办别的吗 我们这边都可以办的 祝您生活愉快再见"
+    (violation,) = _windowed(tmp_path, 0.72).check(call).violations
+    assert (violation.rule, violation.matched) == ("mock", "你可真行")

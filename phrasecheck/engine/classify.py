@@ -67,7 +67,7 @@ class CategoryModel:
         threshold; one scan of the whole text bounds them all first, so most texts stop there."""
         if self._empty:
             return []
-        floor = math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
+        floor = self._floor(threshold)
         found = self._bounding.matches(sentences)
         if SENTENCE_MARK not in sentences:
             if self._bound(found) < floor:
@@ -88,6 +88,27 @@ class CategoryModel:
                 position, first, marked_end = end, last, marked_end + 1
             folded = sentences.replace(SENTENCE_MARK, "")
         return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
+
+    def spans_above(self, folded: str, spans: list[tuple[int, int]], threshold: float) -> list[SentenceScore]:
+        """Those of `spans` (stretches of the folded text, which may overlap: the windows of a
+        long call) scoring `threshold` or more.  One scan of the text bounds them all; a span is
+        bounded by the hits lying wholly inside it, and scored only if its bound reaches the
+        threshold."""
+        if self._empty or not spans:
+            return []
+        floor = self._floor(threshold)
+        found = self._bounding.matches(folded)
+        live = []
+        for start, end in spans:
+            first = bisect.bisect_right(found, start, key=_END)  # hits ending by `start` lie before it
+            inside = [hit for hit in found[first:bisect.bisect_right(found, end, lo=first, key=_END)] if hit[1] >= start]
+            if self._bound(inside) >= floor:
+                live.append((start, end))
+        return self.score(live, folded, threshold)
+
+    def _floor(self, threshold: float) -> float:
+        """What the n-gram weights of a sentence must sum to for it to score `threshold`."""
+        return math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
 
     def _bound(self, found: list[tuple[int, int, int]]) -> float:
         """Never below a sentence's score, from the bounding scan of that sentence: its positive

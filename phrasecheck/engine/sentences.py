@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 from .classify import CategoryModel, SentenceScore
 from .match import Candidate, Failure
 from .normalize import CLAUSE_MARK, SENTENCE_MARK
 
 _REST_CHARS = 8
-_BLANK = "\x02"  # a control character: folding drops every one, so no model n-gram holds it
 
 
 class SentenceClassifier:
@@ -53,29 +54,32 @@ class SentenceClassifier:
         found = [(s, self.threshold, "sentence") for s in sentences]
         if self.window_chars and len(marked) > self.long_sentence:
             windows = self._windows(marked)
-            if windows.strip(_BLANK + SENTENCE_MARK):
-                runs = self.model.above(windows, window_floor, self.min_chars, self.max_chars)
+            if windows:
+                folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
+                runs = self.model.spans_above(folded, windows, window_floor)
                 found += [(s, self.window_threshold, "window of clauses") for s in runs]
         return found
 
-    def _windows(self, marked: str) -> str:
-        """The marked text with each sentence over `long_sentence` characters (a call transcribed
-        without stops: only its pauses part it) cut at clause marks into runs of at most
-        `window_chars` characters, which the model scores as sentences of their own; other
-        sentences blanked (`_BLANK`, which no n-gram holds: they were scored already), so offsets
-        stay those of the folded text."""
-        parts = []
+    def _windows(self, marked: str) -> list[tuple[int, int]]:
+        """In each sentence over `long_sentence` characters (a call transcribed without stops:
+        only its pauses part it), the runs of whole clauses of at most `window_chars` characters
+        that start at each clause, as folded offsets: the model scores each on its own, so a rude
+        clause is judged with the clauses after it and, in the run of an earlier clause, with
+        those before it, never only as packed with whatever preceded it."""
+        windows, position = [], 0
         for sentence in marked.split(SENTENCE_MARK):
             clauses = sentence.split(CLAUSE_MARK)
-            if len(clauses) == 1 or len(sentence) - len(clauses) + 1 <= self.long_sentence:
-                parts.append(_BLANK * (len(sentence) - len(clauses) + 1))
-                continue
-            runs, current = [], ""
-            for clause in clauses:
-                if current and len(current) + len(clause) > self.window_chars:
-                    runs.append(current)
-                    current = ""
-                current += clause
-            runs.append(current)
-            parts.append(SENTENCE_MARK.join(runs))
-        return SENTENCE_MARK.join(parts)
+            length = len(sentence) - len(clauses) + 1
+            if len(clauses) > 1 and length > self.long_sentence:
+                edges = list(itertools.accumulate(map(len, clauses), initial=position))
+                last = 0
+                for first in range(len(clauses)):
+                    if not clauses[first]:
+                        continue  # marks in a row: the next clause's run
+                    last = max(last, first + 1)
+                    while last < len(clauses) and edges[last + 1] - edges[first] <= self.window_chars:
+                        last += 1
+                    if self.min_chars <= edges[last] - edges[first] <= self.max_chars:
+                        windows.append((edges[first], edges[last]))
+            position += length
+        return windows
