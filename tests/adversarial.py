@@ -26,6 +26,7 @@ UNITS = {
     "letters": "a",
     "spaced pinyin": "bu gui wo guan ",
     "polite words": "您好请问",
+    "a call spaced in pauses, greeting each time": "嗯 您好 请问 你办啥 ",
 }
 
 

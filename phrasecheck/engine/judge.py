@@ -84,7 +84,9 @@ class Regions:
         self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
         self._tokens: dict[int, list[int]] = {}
         self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
-        self._idle: list[tuple[int, int]] | None = None
+        self._idle: list[tuple[int, int]] | None = None  # not_excusing words, by start (`excuses`)
+        self._idle_starts: list[int] = []
+        self._idle_reach = 0
         self._mention: PatternMatch | None | bool = False  # False: not looked for yet
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
@@ -160,9 +162,17 @@ class Regions:
         pack's `judge.not_excusing` (the 您 of 「您好，外面有，你自己去看」 greets, it does not ask)."""
         if not context.not_excusing:
             return True
-        if self._idle is None:
-            self._idle = [(m.start, m.end) for pattern in context.not_excusing for m in pattern.search(self.text)]
-        return not any(a <= match.start and match.end <= b and match.end - match.start < b - a for a, b in self._idle)
+        if self._idle is None:  # sorted by start, so a match looks only at those starting just before it
+            self._idle = sorted((m.start, m.end) for pattern in context.not_excusing for m in pattern.search(self.text))
+            self._idle_starts = [a for a, _ in self._idle]
+            self._idle_reach = max((b - a for a, b in self._idle), default=0)
+        index = bisect_right(self._idle_starts, match.start)
+        while index > 0 and self._idle_starts[index - 1] >= match.start - self._idle_reach:
+            index -= 1
+            a, b = self._idle[index]
+            if match.end <= b and match.end - match.start < b - a:
+                return False
+        return True
 
     def token_edges(self, position: int) -> list[int]:
         """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
