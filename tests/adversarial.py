@@ -27,6 +27,7 @@ UNITS = {
     "spaced pinyin": "bu gui wo guan ",
     "polite words": "您好请问",
     "a call spaced in pauses, greeting each time": "嗯 您好 请问 你办啥 ",
+    "a call of clauses the model flags": "你可真行 快点 磨蹭 ",
 }
 
 

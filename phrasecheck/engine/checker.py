@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 import os
+from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -226,7 +228,7 @@ class Checker:
             regions = None  # judged afresh
         kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         if model_hits:  # the model speaks only for sentences no pattern already flagged
-            unclaimed = [m for m in model_hits if not any(k.start < m.end and m.start < k.end for k in kept)]
+            unclaimed = _unclaimed(model_hits, kept)
             kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions,
                                          regions=regions)], key=lambda c: c.start)
         violations = []
@@ -363,3 +365,16 @@ class Checker:
             raise LexiconError(f"unknown rule {rule_id!r} in pack {self.lexicon['pack']!r}")
         return self.rules[self._by_id[rule_id]]
 
+
+def _unclaimed(hits: Sequence[Candidate], kept: Sequence[Candidate]) -> list[Candidate]:
+    """The hits overlapping none of `kept`, each found by bisection: a long call gives both lists
+    a hit per few clauses, and holding each against all the others was quadratic."""
+    claimed = sorted((k.start, k.end) for k in kept)
+    starts = [start for start, _ in claimed]
+    reach = list(itertools.accumulate((end for _, end in claimed), max))  # the furthest end so far
+    unclaimed = []
+    for hit in hits:
+        before = bisect_left(starts, hit.end)  # the kept hits starting before this one ends
+        if not before or reach[before - 1] <= hit.start:
+            unclaimed.append(hit)
+    return unclaimed
