@@ -247,3 +247,11 @@ def test_in_a_call_spaced_word_by_word_a_hesitation_is_a_pause(bank):
     assert rules_fired(bank, "您 说 快递 坏 了 嗯 那 跟 我们 没 关系") == ["disown-problem"]
     assert rules_fired(bank, "您 说 快递 坏 了 那 跟 我们 没 关系") == []  # one clause: all of it reported
     assert rules_fired(bank, "您 说 快递 坏 了 嗯 我们 马上 给 您 补发") == []
+
+
+def test_in_a_call_spaced_word_by_word_a_frame_reports_a_few_words_not_the_clause_to_its_end(bank):
+    """No pause shows where the customer's words end; an agent sums them up in a few, so a retort
+    more than SPACED_REPORT_REACH characters after the frame is the agent's own.  Unspaced, the same
+    words stay one reported clause."""
+    assert rules_fired(bank, "嗯 您说 这个 月 的 账单 太 贵 了 嫌 贵 就 别 用 嗯 还有 别的 吗") == ["talk-back"]
+    assert rules_fired(bank, "您说这个月的账单太贵了嫌贵就别用") == []

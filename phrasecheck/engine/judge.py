@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from .match import Candidate
 from .pattern import CompiledPattern, PatternMatch
-from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
+from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText, word_spaced
 from .rules import CompiledRule
 from .quotes import Quotes
 from .words import word_ends
@@ -33,6 +33,9 @@ LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
 # clause counts the characters within LONG_CLAUSE_REACH.
 LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
 _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
+# In a call spaced word by word no pause shows where the customer's words an agent reports end:
+# an agent sums them up in a few (「您说 亏了 当初 买的 时候 干嘛 去了 没脑子 吗」) and goes on in its own.
+SPACED_REPORT_REACH = 8
 _INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
 
 
@@ -88,6 +91,7 @@ class Regions:
         self._idle_starts: list[int] = []
         self._idle_reach = 0
         self._mention: PatternMatch | None | bool = False  # False: not looked for yet
+        self._word_spaced: bool | None = None  # None: not looked at yet
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
         """The clause or sentence holding [start, end): from the last edge at or before `start`
@@ -134,11 +138,14 @@ class Regions:
     def reported_end(self, frame_end: int) -> int:
         """Where the words a frame ending at `frame_end` reports end: with the clause the frame
         ends in (「您说柜员讲结账了不能办」), or with the next one when the frame closes its own
-        (「您刚才说：不归我管…」)."""
+        (「您刚才说：不归我管…」); in a call spaced word by word, whose clauses run from filler
+        to filler, `SPACED_REPORT_REACH` characters after the frame at most."""
         high = self.clause_after(frame_end - 1)[1]
         if high == frame_end and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
             high = self.clause_after(high)[1]
-        return high
+        if self._word_spaced is None:
+            self._word_spaced = word_spaced(self.text.original)
+        return min(high, frame_end + SPACED_REPORT_REACH) if self._word_spaced else high
 
     def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
         """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),

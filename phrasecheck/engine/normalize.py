@@ -98,10 +98,19 @@ def _paused(text: str, hesitation: re.Pattern | None = None) -> str:
     reports the customer up to the 嗯, not to its end."""
     if " " not in text and "\t" not in text and "\u3000" not in text:
         return text
-    stretches = _SPACES.split(text.strip())
-    if sum(map(len, stretches)) < _WORD_SPACED * len(stretches):
+    if _spaced_by_word(text):
         return hesitation.sub(_PAUSE_MARK, text) if hesitation is not None and hesitation.search(text) else text
     return _SPOKEN_PAUSE.sub(_PAUSE_MARK, text)
+
+
+def word_spaced(text: str) -> bool:
+    """Whether `text` is a transcript spaced word by word, where a space is no pause."""
+    return (" " in text or "\t" in text or "\u3000" in text) and _spaced_by_word(text)
+
+
+def _spaced_by_word(text: str) -> bool:
+    stretches = _SPACES.split(text.strip())
+    return sum(map(len, stretches)) < _WORD_SPACED * len(stretches)
 
 
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
