@@ -255,3 +255,10 @@ def test_in_a_call_spaced_word_by_word_a_frame_reports_a_few_words_not_the_claus
     words stay one reported clause."""
     assert rules_fired(bank, "嗯 您说 这个 月 的 账单 太 贵 了 嫌 贵 就 别 用 嗯 还有 别的 吗") == ["talk-back"]
     assert rules_fired(bank, "您说这个月的账单太贵了嫌贵就别用") == []
+
+
+def test_you_greeted_or_owning_is_no_speaker_of_reported_words(bank):
+    """A frame's subject inside 您好 or 您的 reports nobody; a colleague named after 您的 still does."""
+    assert rules_fired(bank, "感谢您的耐心跟您解释三遍了这智商真没法解释") == ["disparage-customer"]
+    assert rules_fired(bank, "嗯 您好 跟您 解释 三遍 了 这 智商 真 没法 解释") == ["disparage-customer"]
+    assert rules_fired(bank, "您的同事说不归他管，让您找别人去") == []

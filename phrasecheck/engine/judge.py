@@ -54,16 +54,17 @@ class JudgeContext:
     rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
-        """Frame matches starting in [low, high), except those whose verb lies in words that
-        report nothing (「您自己把验证码告诉别人」; looked for only once a frame is met: most
-        windows hold none).  Those words are looked for a little past `high`: a frame met at the
-        window's edge ends past it, and so do the words around its verb (「您好，跟您说不清楚」)."""
+        """Frame matches starting in [low, high), except those whose verb or speaker lies in words
+        that report nothing (「您自己把验证码告诉别人」, 「感谢您的耐心，跟您…」; looked for only once
+        a frame is met: most windows hold none).  Those words are looked for a little past `high`:
+        a frame met at the window's edge ends past it, and so do the words around its verb
+        (「您好，跟您说不清楚」)."""
         inert = None
         for frame in self.frames:
             for match in frame.search(text, low, high):
                 if inert is None:
                     inert = [m for pattern in self.not_reported for m in pattern.search(text, low, high + _INERT_REACH)]
-                if not any(n.start < match.end <= n.end for n in inert):
+                if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
                     yield match
 
 
