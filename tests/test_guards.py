@@ -262,3 +262,9 @@ def test_you_greeted_or_owning_is_no_speaker_of_reported_words(bank):
     assert rules_fired(bank, "感谢您的耐心跟您解释三遍了这智商真没法解释") == ["disparage-customer"]
     assert rules_fired(bank, "嗯 您好 跟您 解释 三遍 了 这 智商 真 没法 解释") == ["disparage-customer"]
     assert rules_fired(bank, "您的同事说不归他管，让您找别人去") == []
+
+
+def test_sending_the_customer_to_ask_elsewhere_reports_no_question(bank):
+    """「您问…去吧」 sends the customer off: the agent's own words, not a question it reports."""
+    assert rules_fired(bank, "停水的事我也说不准，您问抢修队去吧") != []
+    assert rules_fired(bank, "您问我去哪里办？在二楼三号窗口。") == []
