@@ -126,7 +126,8 @@ class ClassifierConfig(StrictModel):
     min_chars: int = Field(4, ge=1, le=40)  # shorter sentences carry too few features: patterns alone judge them
     max_chars: int = Field(40, ge=4, le=1000)  # longer ones are explanations far more often than insults
     # A sentence over `long_sentence` characters (a call transcribed without stops) is scored in runs
-    # of its clauses of at most `window_chars` characters (0: not at all), each needing `window_threshold`.
+    # of its clauses of at most `window_chars` characters, one starting at each clause (0: not at
+    # all), each needing `window_threshold`.
     window_chars: int = Field(0, ge=0, le=1000)
     window_threshold: float = Field(0.99, gt=0.5, lt=1)
     long_sentence: int = Field(80, ge=4, le=10000)
