@@ -268,3 +268,19 @@ def test_sending_the_customer_to_ask_elsewhere_reports_no_question(bank):
     """「您问…去吧」 sends the customer off: the agent's own words, not a question it reports."""
     assert rules_fired(bank, "停水的事我也说不准，您问抢修队去吧") != []
     assert rules_fired(bank, "您问我去哪里办？在二楼三号窗口。") == []
+
+
+def test_a_word_in_scare_quotes_is_the_agents_own_irony_not_a_quotation(bank):
+    """The model cannot tell whose words a quotation holds, so a sentence that quotes is not scored;
+    a word or two in quotes with no speech verb before it is irony, and the sentence still is."""
+    veiled = "你这种人，下次来办事我们会特别“关照”。"
+    assert rules_fired(bank, veiled) == ["threaten-customer"]
+    trace = bank.check("您反映柜员回了句“找别人”，我们已经批评教育了。", explain=True).trace
+    assert not any(e.kept for e in trace)
+
+
+def test_a_frame_whose_clause_ends_in_a_particle_reports_the_next_clause(bank):
+    """「同事跟您说的 …」: what was said stands after the pause, and is not the agent's own line."""
+    call = "您说的那个事 上周营业厅同事跟您说的 这个不归我们管 让您找别人 这个说法不对 我来给您办"
+    assert rules_fired(bank, call) == []
+    assert rules_fired(bank, "嗯 这个不归我们管 您找别人吧") != []

@@ -37,6 +37,7 @@ _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BR
 # an agent sums them up in a few (「您说 亏了 当初 买的 时候 干嘛 去了 没脑子 吗」) and goes on in its own.
 SPACED_REPORT_REACH = 8
 _INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
+_AFTER_SPEECH_VERB = "的了过是啊呀呢嘛吧哦"  # 「跟您说的 …」: a clause ending in these after its frame reports the next
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,11 @@ class Regions:
     def reported_end(self, frame_end: int) -> int:
         """Where the words a frame ending at `frame_end` reports end: with the clause the frame
         ends in (「您说柜员讲结账了不能办」), or with the next one when the frame closes its own
-        (「您刚才说：不归我管…」); in a call spaced word by word, whose clauses run from filler
+        (「您刚才说：不归我管…」, 「客服跟您说的 不归我们管」); in a call spaced word by word, whose clauses run from filler
         to filler, `SPACED_REPORT_REACH` characters after the frame at most."""
         high = self.clause_after(frame_end - 1)[1]
-        if high == frame_end and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
+        closes = high == frame_end or not self.text.norm[frame_end:high].strip(_AFTER_SPEECH_VERB)
+        if closes and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
             high = self.clause_after(high)[1]
         if self._word_spaced is None:
             self._word_spaced = word_spaced(self.text.original)
@@ -341,7 +343,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if mention is not None:
         return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
-        if quotes.touch(original_start, original_end):
+        if quotes.speech_touches(original_start, original_end):
             return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
         if next(context.frames_within(regions.text, candidate.start, candidate.end), None) and not (
                 context.rescore and context.rescore(_unreported(regions, candidate, context))):

@@ -22,6 +22,16 @@ def _word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+_SCARE_LENGTH = 4  # 「重点“关照”」: a word or two in quotes is the speaker's own irony, not someone's words
+_INTRODUCING = "：:说道讲问喊骂回"  # 「他回了句“不管”」: a short quote after these is still speech
+
+
+def _scare(text: str, low: int, high: int) -> bool:
+    """Whether the quoted stretch [low, high) holds a word or two in scare quotes."""
+    before = text[: max(low - 1, 0)].rstrip()
+    return high - low <= _SCARE_LENGTH and not (before and before[-1] in _INTRODUCING)
+
+
 class Quotes:
     """Original-text stretches inside quotation marks (an unclosed “ or 「 runs to the end), merged
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
@@ -47,12 +57,16 @@ class Quotes:
                 merged.append([low, high])
         self._starts = [low for low, _ in merged]
         self._ends = [high for _, high in merged]
+        speech = [(low, high) for low, high in merged if not _scare(text, low, high)]
+        self._speech_starts = [low for low, _ in speech]
+        self._speech_ends = [high for _, high in speech]
 
     def holds(self, position: int) -> bool:
         index = bisect_right(self._starts, position) - 1
         return index >= 0 and position < self._ends[index]
 
-    def touch(self, start: int, end: int) -> bool:
-        """Whether any quoted stretch overlaps [start, end)."""
-        index = bisect_left(self._ends, start + 1)  # the first stretch ending after `start`
-        return index < len(self._starts) and self._starts[index] < end
+    def speech_touches(self, start: int, end: int) -> bool:
+        """Whether a quoted stretch that can be someone's words (not a scare-quoted word or two)
+        overlaps [start, end)."""
+        index = bisect_left(self._speech_ends, start + 1)  # the first stretch ending after `start`
+        return index < len(self._speech_starts) and self._speech_starts[index] < end
