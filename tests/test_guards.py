@@ -273,8 +273,9 @@ def test_sending_the_customer_to_ask_elsewhere_reports_no_question(bank):
 def test_a_word_in_scare_quotes_is_the_agents_own_irony_not_a_quotation(bank):
     """The model cannot tell whose words a quotation holds, so a sentence that quotes is not scored;
     a word or two in quotes with no speech verb before it is irony, and the sentence still is."""
-    veiled = "你这种人，下次来办事我们会特别“关照”。"
-    assert rules_fired(bank, veiled) == ["threaten-customer"]
+    for veiled in ("你这种“聪明人”还用问我？", "像你这种刁钻的客户，我们以后会好好“招待”你。"):
+        assert rules_fired(bank, veiled) != [], veiled
+        assert rules_fired(bank, veiled.replace("“", "").replace("”", "")) != []
     trace = bank.check("您反映柜员回了句“找别人”，我们已经批评教育了。", explain=True).trace
     assert not any(e.kept for e in trace)
 
@@ -284,3 +285,9 @@ def test_a_frame_whose_clause_ends_in_a_particle_reports_the_next_clause(bank):
     call = "您说的那个事 上周营业厅同事跟您说的 这个不归我们管 让您找别人 这个说法不对 我来给您办"
     assert rules_fired(bank, call) == []
     assert rules_fired(bank, "嗯 这个不归我们管 您找别人吧") != []
+
+
+def test_a_sentence_that_quotes_is_scored_on_its_own_words(bank):
+    """The quoted words are the customer's; what the agent says around them is still the agent's."""
+    assert rules_fired(bank, "你能不能别一直问“到了没有”，到了自然会通知你。") == ["impatience-hurry"]
+    assert rules_fired(bank, "您反映同事说“您爱办不办”，这句话确实不对，我们向您道歉。") == []

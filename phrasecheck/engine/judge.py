@@ -343,8 +343,9 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if mention is not None:
         return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
-        if quotes.speech_touches(original_start, original_end):
-            return "quotation", "the sentence quotes someone; the model cannot tell whose words are whose"
+        if quotes.speech_touches(original_start, original_end) and not (
+                context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
+            return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
         if next(context.frames_within(regions.text, candidate.start, candidate.end), None) and not (
                 context.rescore and context.rescore(_unreported(regions, candidate, context))):
             return "frame", "the sentence reports someone's words, and without them it scores below the threshold"
@@ -356,6 +357,13 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if reason:
             return "word_edge", reason
     return None, None
+
+
+def _unquoted(regions: Regions, candidate: Candidate, quotes: Quotes) -> str:
+    """The model's sentence without the words inside quotation marks, whose speaker it cannot tell:
+    「您能不能别一直问“好了没有”」 is impatient in the agent's own words."""
+    text = regions.text
+    return "".join([text.norm[i] for i in range(candidate.start, candidate.end) if not quotes.holds(text.original_span(i, i + 1)[0])])
 
 
 def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -> str:
