@@ -291,3 +291,13 @@ def test_a_sentence_that_quotes_is_scored_on_its_own_words(bank):
     """The quoted words are the customer's; what the agent says around them is still the agent's."""
     assert rules_fired(bank, "你能不能别一直问“到了没有”，到了自然会通知你。") == ["impatience-hurry"]
     assert rules_fired(bank, "您反映同事说“您爱办不办”，这句话确实不对，我们向您道歉。") == []
+
+
+def test_in_a_call_a_refusal_followed_by_an_alternative_a_few_clauses_on_is_the_standard_line(bank):
+    """Refuse, give the reason, offer another way (000:409): in a call the offer may come several
+    pauses after the refusal, beyond the reach a sentence context has in a long sentence."""
+    refusal = "您好 这里是银行客服 嗯 您要用您女儿的身份证开户 那个 这个不行 不能办 就是 开户必须本人到场 然后 呃"
+    assert rules_fired(bank, refusal + " 嗯 好") == ["refuse-flatly"]
+    assert rules_fired(bank, refusal + " 您方便的时候可以预约我们上门 嗯 好") == []
+    shown = CliRunner().invoke(app, ["lexicon", "show", "refuse-flatly"]).stdout
+    assert "60 characters of the hit in a long call" in shown

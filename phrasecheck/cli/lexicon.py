@@ -88,7 +88,8 @@ def lexicon_show(ctx: typer.Context,
             out.print("Not when:")
             for unless in rule.unless:
                 only = "; pattern hits only" if unless.patterns_only else ""
-                out.print(Text(f"  {unless.pattern}  (within the {unless.scope}{only})", style="dim"))
+                reach = f", {unless.reach} characters of the hit in a long call" if unless.reach else ""
+                out.print(Text(f"  {unless.pattern}  (within the {unless.scope}{reach}{only})", style="dim"))
         out.print(Text("\nWhy is this bad?", style="bold"))
         out.print(rule.why)
         if rule.examples:

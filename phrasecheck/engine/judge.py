@@ -103,15 +103,17 @@ class Regions:
         after = bisect_left(edges, max(end, start + 1))
         return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
 
-    def guarded(self, start: int, end: int, level: int) -> tuple[int, int]:
+    def guarded(self, start: int, end: int, level: int, reach: int | None = None) -> tuple[int, int]:
         """Where a `scope: clause` or `scope: sentence` context counts: the clause or sentence
-        holding [start, end), or near the hit in an over-long one (`LONG_SENTENCE`)."""
+        holding [start, end), or near the hit in an over-long one (`LONG_SENTENCE`): within
+        `reach` characters of a sentence's hit (`LONG_SENTENCE_REACH` unless the rule says)."""
         low, high = self.around(start, end, level)
         if high - low <= LONG_SENTENCE:
             return low, high
         if level == CLAUSE_BREAK:
             return max(low, start - LONG_CLAUSE_REACH), min(high, end + LONG_CLAUSE_REACH)
-        before, after = max(low, start - LONG_SENTENCE_REACH), min(high, end + LONG_SENTENCE_REACH)
+        reach = reach or LONG_SENTENCE_REACH
+        before, after = max(low, start - reach), min(high, end + reach)
         first, last = self.around(before, before + 1, CLAUSE_BREAK), self.around(after - 1, after, CLAUSE_BREAK)
         # whole clauses, unless a clause is itself over-long (no pause the folding can see)
         return (max(low, first[0] if first[1] - first[0] <= LONG_SENTENCE else before),
@@ -233,7 +235,7 @@ def _latin_edge(text: NormalizedText, position: int) -> bool:
 
 
 def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPattern, scope: str,
-                    context: JudgeContext) -> str | None:
+                    context: JudgeContext, reach: int | None = None) -> str | None:
     text, start, end = regions.text, candidate.start, candidate.end
     if scope == "hit":  # touching the hit, and never across the sentence that holds it, nor across a clause's edge
         low, high = regions.around(start, end, SENTENCE_BREAK)
@@ -242,7 +244,7 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
                       and m.end <= high and not regions.crosses(m.start, m.end, CLAUSE_BREAK)
                       and regions.excuses(m, context)), None)
     else:
-        low, high = (0, regions.length) if scope == "utterance" else regions.guarded(start, end, LEVELS[scope])
+        low, high = (0, regions.length) if scope == "utterance" else regions.guarded(start, end, LEVELS[scope], reach)
         found = regions.first_within(pattern, low, high, context)
     if found is None:
         return None
@@ -330,10 +332,10 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         share = regions.covered_share(candidate.start, candidate.end)
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
-    for pattern, scope, patterns_only in compiled.unless:
+    for pattern, scope, patterns_only, reach in compiled.unless:
         if patterns_only and candidate.match_type == "model":
             continue
-        reason = _unless_problem(regions, candidate, pattern, scope, context)
+        reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
         if reason:
             return "unless", reason
     original_start, original_end = regions.text.original_span(candidate.start, candidate.end)

@@ -65,7 +65,7 @@ class CompiledRule:
                 word_list: WordList | None = None) -> "CompiledRule":
         patterns = [compiler.pattern((ElementSpec((phrase,)),), "phrases", rule.phonetic) for phrase in rule.phrases]
         patterns += [compiler.pattern(source, "patterns", rule.phonetic) for source in rule.patterns]
-        unless = tuple((compiler.pattern(guard.pattern, "unless", phonetic=False), guard.scope, guard.patterns_only)
+        unless = tuple((compiler.pattern(guard.pattern, "unless", phonetic=False), guard.scope, guard.patterns_only, guard.reach)
                        for guard in rule.unless)
         words = None
         if word_list is not None:

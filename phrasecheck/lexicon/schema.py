@@ -28,11 +28,15 @@ class Unless(StrictModel):
     """Context that makes a hit fine.  `hit`: the context overlaps or touches the hit; `clause`,
     `sentence`, `utterance`: it occurs anywhere in that stretch of the text.  `patterns_only`: a
     courtesy word the category model already weighs in its score, so it excuses a pattern's hit but
-    not the model's (「您能不能别一直发语音，我哪有空一条条听」 is impatient with 您)."""
+    not the model's (「您能不能别一直发语音，我哪有空一条条听」 is impatient with 您).  `reach`: in a
+    sentence of over 60 characters (a call transcribed without stops) a `sentence` context counts
+    within 20 characters of the hit, or this many: the alternative an agent offers after a refusal
+    may come a few clauses later (「…这个不行 就是 开卡必须本人到场 … 他可以在学校附近的网点开」)."""
 
     pattern: str
     scope: Literal["hit", "clause", "sentence", "utterance"] = "hit"
     patterns_only: bool = False
+    reach: int | None = Field(None, ge=1, le=200)
 
     @field_validator("pattern")
     @classmethod
