@@ -301,3 +301,17 @@ def test_in_a_call_a_refusal_followed_by_an_alternative_a_few_clauses_on_is_the_
     assert rules_fired(bank, refusal + " 您方便的时候可以预约我们上门 嗯 好") == []
     shown = CliRunner().invoke(app, ["lexicon", "show", "refuse-flatly"]).stdout
     assert "60 characters of the hit in a long call" in shown
+
+
+def test_a_hit_that_ends_in_a_quotation_quotes_the_banned_words(bank):
+    """「营业厅柜员对您说“这事别问我…”」: the pattern starts at 投诉 outside the quote, but the words
+    it bans are the colleague's, inside it."""
+    quoted = "您投诉的昨天营业厅柜员对您说“这事别问我，爱找谁找谁”，我们已经严肃处理。"
+    assert rules_fired(bank, quoted) == []
+    assert rules_fired(bank, "这事别问我，爱找谁找谁。") != []
+
+
+def test_hurrying_for_the_customers_own_sake_is_advice(bank):
+    assert rules_fired(bank, "您最好快点下来拿一下，冷冻的会化。") == []
+    assert rules_fired(bank, "闻到煤气味先别开灯，快点带老人出门，再去把燃气总阀关了。") == []
+    assert rules_fired(bank, "您快点下来拿，我还有别的件要送。") == ["impatience-hurry"]

@@ -339,8 +339,8 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if reason:
             return "unless", reason
     original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
-    if quotes.holds(original_start):
-        return "quotation", "inside quotation marks"
+    if quotes.holds(original_start) or (candidate.match_type != "model" and quotes.speech_touches(original_end - 1, original_end)):
+        return "quotation", "inside quotation marks"  # or a pattern's hit ending there: 「柜员对您说“这事别问我”」
     mention = regions.mention(context) if context.mentions else None
     if mention is not None:
         return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
