@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from phrasecheck.engine.judge import Regions
+from phrasecheck.engine.regions import Regions
 from phrasecheck.lexicon import available_packs
 from phrasecheck.qa.checker import Checker
 

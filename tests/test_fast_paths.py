@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine.judge import Regions
+from phrasecheck.engine.regions import Regions
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"

@@ -17,7 +17,8 @@ from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
-from .judge import Decision, JudgeContext, Regions, judge, word_edge_problem
+from .judge import Decision, judge, word_edge_problem
+from .regions import JudgeContext, Regions
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig

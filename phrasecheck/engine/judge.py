@@ -10,63 +10,19 @@ one offence is never counted twice.  With a trace, each decision is recorded wit
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from .match import Candidate
-from .pattern import CompiledPattern, PatternMatch
-from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText, word_spaced
-from .rules import CompiledRule
+from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
+from .pattern import CompiledPattern
 from .quotes import Quotes
-from .words import word_ends
+from .regions import JudgeContext, Regions
+from .rules import CompiledRule
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
 LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
-# A sentence or clause this long (folded characters) is a call transcribed without stops (or with
-# no pause the folding can see, 「这 个 是 您 自己 的 问题」): for an `unless` context it is only
-# what lies near the hit, so the 「请问有什么可以帮您」 that opens a call does not excuse
-# 「你找别人问吧」 at its end.  Such a sentence counts its clauses within LONG_SENTENCE_REACH
-# characters of the hit (a reach of 10 let a refusal through whose offer of help came three
-# clauses later), only the characters within it where a clause is itself that long; such a
-# clause counts the characters within LONG_CLAUSE_REACH.
-LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
-_EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
-# In a call spaced word by word no pause shows where the customer's words an agent reports end:
-# an agent sums them up in a few (「您说 亏了 当初 买的 时候 干嘛 去了 没脑子 吗」) and goes on in its own.
-SPACED_REPORT_REACH = 8
-_INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
-_AFTER_SPEECH_VERB = "的了过是啊呀呢嘛吧哦"  # 「跟您说的 …」: a clause ending in these after its frame reports the next
-
-
-@dataclass(frozen=True)
-class JudgeContext:
-    """Pack-wide judging settings: how quotation and reported speech look, and which particles
-    jieba may glue onto the end of a hit (「看吧」) without the hit cutting through a word."""
-
-    quote_pairs: tuple[str, ...]
-    frames: tuple[CompiledPattern, ...]
-    frame_reach: int
-    particles: frozenset[str]
-    not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
-    not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
-    mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
-    rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
-
-    def frames_within(self, text: NormalizedText, low: int, high: int):
-        """Frame matches starting in [low, high), except those whose verb or speaker lies in words
-        that report nothing (「您自己把验证码告诉别人」, 「感谢您的耐心，跟您…」; looked for only once
-        a frame is met: most windows hold none).  Those words are looked for a little past `high`:
-        a frame met at the window's edge ends past it, and so do the words around its verb
-        (「您好，跟您说不清楚」)."""
-        inert = None
-        for frame in self.frames:
-            for match in frame.search(text, low, high):
-                if inert is None:
-                    inert = [m for pattern in self.not_reported for m in pattern.search(text, low, high + _INERT_REACH)]
-                if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
-                    yield match
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,124 +33,6 @@ class Decision:
     kept: bool
     stage: str  # role | coverage | unless | quotation | frame | word_edge | overlap | kept
     reason: str
-
-
-class Regions:
-    """Clause and sentence edges of one text, computed once and shared by every candidate."""
-
-    def __init__(self, text: NormalizedText):
-        self.text = text
-        self.length = len(text.norm)
-        breaks = text.breaks  # found by a byte class in C: this runs for every text with a candidate
-        self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
-        self._tokens: dict[int, list[int]] = {}
-        self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
-        self._idle: list[tuple[int, int]] | None = None  # not_excusing words, by start (`excuses`)
-        self._idle_starts: list[int] = []
-        self._idle_reach = 0
-        self._mention: PatternMatch | None | bool = False  # False: not looked for yet
-        self._word_spaced: bool | None = None  # None: not looked at yet
-
-    def around(self, start: int, end: int, level: int) -> tuple[int, int]:
-        """The clause or sentence holding [start, end): from the last edge at or before `start`
-        to the first edge at or after `end` (a hit spanning an edge spans both stretches)."""
-        edges = self._edges[level]
-        before = bisect_right(edges, start) - 1
-        after = bisect_left(edges, max(end, start + 1))
-        return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
-
-    def guarded(self, start: int, end: int, level: int, reach: int | None = None) -> tuple[int, int]:
-        """Where a `scope: clause` or `scope: sentence` context counts: the clause or sentence
-        holding [start, end), or near the hit in an over-long one (`LONG_SENTENCE`): within
-        `reach` characters of a sentence's hit (`LONG_SENTENCE_REACH` unless the rule says)."""
-        low, high = self.around(start, end, level)
-        if high - low <= LONG_SENTENCE:
-            return low, high
-        if level == CLAUSE_BREAK:
-            return max(low, start - LONG_CLAUSE_REACH), min(high, end + LONG_CLAUSE_REACH)
-        reach = reach or LONG_SENTENCE_REACH
-        before, after = max(low, start - reach), min(high, end + reach)
-        first, last = self.around(before, before + 1, CLAUSE_BREAK), self.around(after - 1, after, CLAUSE_BREAK)
-        # whole clauses, unless a clause is itself over-long (no pause the folding can see)
-        return (max(low, first[0] if first[1] - first[0] <= LONG_SENTENCE else before),
-                min(high, last[1] if last[1] - last[0] <= LONG_SENTENCE else after))
-
-    def covered_share(self, start: int, end: int) -> float:
-        """How much of the sentence holding [start, end) the stretch covers (`whole_utterance`)."""
-        low, high = self.around(start, end, SENTENCE_BREAK)
-        return (end - start) / max(1, high - low)
-
-    def sentences(self) -> list[tuple[int, int]]:
-        """Every sentence as (start, end) folded offsets (what the category model scores)."""
-        bounds = [0, *self._edges[SENTENCE_BREAK], self.length]
-        return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-
-    def crosses(self, start: int, end: int, level: int) -> bool:
-        """Whether a clause or sentence edge lies strictly inside [start, end)."""
-        edges = self._edges[level]
-        index = bisect_right(edges, start)
-        return index < len(edges) and edges[index] < end
-
-    def clause_after(self, position: int) -> tuple[int, int]:
-        """The clause that starts at or runs through `position`."""
-        return self.around(position, position + 1, CLAUSE_BREAK)
-
-    def reported_end(self, frame_end: int) -> int:
-        """Where the words a frame ending at `frame_end` reports end: with the clause the frame
-        ends in (「您说柜员讲结账了不能办」), or with the next one when the frame closes its own
-        (「您刚才说：不归我管…」, 「客服跟您说的 不归我们管」); in a call spaced word by word, whose clauses run from filler
-        to filler, `SPACED_REPORT_REACH` characters after the frame at most."""
-        high = self.clause_after(frame_end - 1)[1]
-        closes = high == frame_end or not self.text.norm[frame_end:high].strip(_AFTER_SPEECH_VERB)
-        if closes and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
-            high = self.clause_after(high)[1]
-        if self._word_spaced is None:
-            self._word_spaced = word_spaced(self.text.original)
-        return min(high, frame_end + SPACED_REPORT_REACH) if self._word_spaced else high
-
-    def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
-        """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),
-        remembered: every hit in one sentence asks the same question of its `unless` contexts, and
-        asking it once per hit made long texts quadratic."""
-        key = (id(pattern), low, high)
-        if key not in self._found:
-            self._found[key] = next((m for m in pattern.search(self.text, low, high)
-                                     if low <= m.start and m.end <= high and self.excuses(m, context)), None)
-        return self._found[key]
-
-    def mention(self, context: JudgeContext) -> PatternMatch | None:
-        """The pack's `judge.mentions` word that makes this message talk about service language
-        (training material, an exam question listing 禁语), looked for once per text."""
-        if self._mention is False:
-            self._mention = next((m for pattern in context.mentions for m in pattern.search(self.text)), None)
-        return self._mention
-
-    def excuses(self, match: PatternMatch, context: JudgeContext) -> bool:
-        """Whether an `unless` context's match counts: not when it lies inside a longer word of the
-        pack's `judge.not_excusing` (the 您 of 「您好，外面有，你自己去看」 greets, it does not ask)."""
-        if not context.not_excusing:
-            return True
-        if self._idle is None:  # sorted by start, so a match looks only at those starting just before it
-            self._idle = sorted((m.start, m.end) for pattern in context.not_excusing for m in pattern.search(self.text))
-            self._idle_starts = [a for a, _ in self._idle]
-            self._idle_reach = max((b - a for a, b in self._idle), default=0)
-        index = bisect_right(self._idle_starts, match.start)
-        while index > 0 and self._idle_starts[index - 1] >= match.start - self._idle_reach:
-            index -= 1
-            a, b = self._idle[index]
-            if match.end <= b and match.end - match.start < b - a:
-                return False
-        return True
-
-    def token_edges(self, position: int) -> list[int]:
-        """Word edges of the clause around `position`, from jieba's dictionary only.  Clause
-        punctuation is gone from the folded text, so each clause is segmented on its own (「看，看完」
-        is not the word 看看); jieba's HMM is off because it glues unknown single characters into
-        pseudo-words (「名快」) that would hide real hits.  Sorted, so a hit finds its word by bisection."""
-        low, high = self.around(min(position, self.length - 1), min(position + 1, self.length), CLAUSE_BREAK)
-        if low not in self._tokens:
-            self._tokens[low] = sorted({low, high, *(low + end for end in word_ends(self.text.norm[low:high]))})
-        return self._tokens[low]
 
 
 def word_edge_problem(regions: Regions, candidate: Candidate, particles: frozenset[str]) -> str | None:

@@ -19,7 +19,7 @@ from typing import Callable, Mapping, NamedTuple, Sequence
 from rapidfuzz import fuzz, process
 
 from ..conversation import Conversation
-from ..engine.judge import Regions
+from ..engine.regions import Regions
 from ..engine.normalize import NormalizedText, Normalizer
 from ..engine.pattern import CompiledPattern
 from ..engine.results import Violation
