@@ -254,8 +254,12 @@ def _commonness(element: Element) -> int:
 
 
 def count_mismatches(norm: str, start: int, literal: str) -> int:
-    """Characters that differ from the literal's; a placeholder does not (its key matched)."""
-    return sum(1 for a, b in zip(norm[start : start + len(literal)], literal) if a != b and not _PLACEHOLDER_LOW <= a <= _PLACEHOLDER_HIGH)
+    """Characters that differ from the literal's; a placeholder does not (its key matched).  Most
+    hits are spelled as the literal: one string comparison settles those."""
+    written = norm[start : start + len(literal)]
+    if written == literal:
+        return 0
+    return sum(1 for a, b in zip(written, literal) if a != b and not _PLACEHOLDER_LOW <= a <= _PLACEHOLDER_HIGH)
 
 
 def _breaks_ok(text: NormalizedText, element: Element, start: int, end: int) -> bool:
