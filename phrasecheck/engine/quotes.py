@@ -27,9 +27,15 @@ _INTRODUCING = "：:说道讲问喊骂回"  # 「他回了句“不管”」: a 
 
 
 def _scare(text: str, low: int, high: int) -> bool:
-    """Whether the quoted stretch [low, high) holds a word or two in scare quotes."""
-    before = text[: max(low - 1, 0)].rstrip()
-    return high - low <= _SCARE_LENGTH and not (before and before[-1] in _INTRODUCING)
+    """Whether the quoted stretch [low, high) holds a word or two in scare quotes.  Looks back from
+    the opening mark over spaces only, never copying the text before it (a long message may hold
+    many quotes)."""
+    if high - low > _SCARE_LENGTH:
+        return False
+    before = low - 2  # the character before the opening mark
+    while before >= 0 and text[before].isspace():
+        before -= 1
+    return not (before >= 0 and text[before] in _INTRODUCING)
 
 
 class Quotes:
