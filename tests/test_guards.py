@@ -315,3 +315,30 @@ def test_hurrying_for_the_customers_own_sake_is_advice(bank):
     assert rules_fired(bank, "您最好快点下来拿一下，冷冻的会化。") == []
     assert rules_fired(bank, "闻到煤气味先别开灯，快点带老人出门，再去把燃气总阀关了。") == []
     assert rules_fired(bank, "您快点下来拿，我还有别的件要送。") == ["impatience-hurry"]
+
+
+def test_a_reach_outside_a_sentence_scope_is_refused_by_name(write_pack):
+    """`reach` widens a sentence context in a long call; on any other scope it would do nothing,
+    so the pack is refused with the rule and the field named rather than silently ignored."""
+    path = write_pack("""
+        pack: badreach
+        title: t
+        version: "1"
+        rules:
+          - id: reach-on-a-clause
+            category: 测试
+            severity: error
+            scenario: 测试
+            phrases: [测试禁语]
+            unless:
+              - pattern: "[请]"
+                scope: clause
+                reach: 40
+            why: 测试用规则。
+            suggest: ["您好"]
+            source: {seed: "000", line: "1"}
+            examples: {flag: [测试禁语], clean: [您好]}
+    """)
+    result = CliRunner().invoke(app, ["lexicon", "validate", str(path)])
+    assert result.exit_code == 2
+    assert "reach-on-a-clause" in result.output and "reach applies to scope: sentence only" in result.output

@@ -43,6 +43,12 @@ class Unless(StrictModel):
     def _valid(cls, value: str) -> str:
         return check_pattern(value)
 
+    @model_validator(mode="after")
+    def _reach_needs_a_sentence(self) -> "Unless":
+        if self.reach is not None and self.scope != "sentence":
+            raise ValueError(f"reach applies to scope: sentence only, not scope: {self.scope}")
+        return self
+
 
 class Fuzzy(StrictModel):
     threshold: float = Field(88.0, ge=60, le=100)
