@@ -13,6 +13,10 @@ category (on the violations only, over the same features).  Both are L2-regulari
 new words shares only a few n-grams with the examples, and an L1 fit kept too few of them (about
 1,200) for those few to count; n-grams whose weights are all near zero are left out of the file.
 A fifth of everything is held out to report recall and the false-flag rates per threshold.
+
+`--phonetic` trains the model's twin over sounds instead (`categories.phonetic.json`): every
+character is replaced by its reading's phonetic class, as the engine replaces typed pinyin
+(「ni zi ji kan」), so that a sentence typed in Latin letters is scored by what it says.
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ def sentences(normalizer, text: str) -> list[str]:
     return [draft.norm[a:b] for a, b in Regions(draft).sentences()]
 
 
+def sounds(normalizer, sentences: list[str]) -> list[str]:
+    """Folded sentences as the phonetic classes of their characters (typed pinyin's form)."""
+    return [normalizer.phonetic(sentence) for sentence in sentences]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -49,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--c", type=float, default=2.0, help="inverse regularisation strength of the violation model")
     parser.add_argument("--l1", type=float, default=0.0, help="L1 share of the regularisation (1 keeps fewest features)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--phonetic", action="store_true", help="train the twin over sounds (categories.phonetic.json)")
     parser.add_argument("--min-weight", type=float, default=0.01,
                         help="n-grams whose weights are all smaller than this are left out of the shipped file")
     args = parser.parse_args(argv)
@@ -74,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
                 real.extend(sentences(normalizer, row["text"]))
     else:
         print(f"corpus not found at {args.corpus}: training without real replies", file=sys.stderr)
+    if args.phonetic:
+        positives = list(zip(sounds(normalizer, [t for t, _ in positives]), [c for _, c in positives]))
+        cleans, real = sounds(normalizer, cleans), sounds(normalizer, real)
+        if args.out == OUT:
+            args.out = OUT.with_suffix(".phonetic.json")
     for items in (positives, cleans, real):
         rng.shuffle(items)
 
@@ -119,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     shipped = [(n, j) for n, j in enumerate(kept)
                if abs(weights[j]) >= args.min_weight or np.abs(kind.coef_[:, n]).max() >= args.min_weight]
     model = {
-        "name": "categories",
+        "name": "categories.phonetic" if args.phonetic else "categories",
         "trained_on": f"{len(written)} written lines in training/categories, {len(real)} sentences of STC-3 agent replies",
         "categories": categories,
         "bias": float(violation.intercept_[0]),

@@ -1,6 +1,7 @@
 """The statistical second stage: a model scores sentences, a hit becomes a candidate of its
 category's family rule and meets that rule's guards; patterns keep priority; errors are one line."""
 
+import json
 import shutil
 
 import pytest
@@ -118,6 +119,32 @@ def test_a_classifier_naming_an_unknown_rule_or_model_is_a_one_line_error(tmp_pa
     (tmp_path / "mini.yaml").write_text(PACK.replace("tiny.json", "missing.json"), encoding="utf-8")
     with pytest.raises(LexiconError, match=r"classifier.model: cannot load 'missing.json'"):
         Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+
+
+def test_a_sentence_typed_in_pinyin_is_scored_by_the_twin_over_sounds(tmp_path, checker):
+    # The twin holds the tiny model's n-grams as the sounds of their characters (可真 → ke zhen):
+    # typed as 「ni ke zhen xing」 the sentence scores as 你可真行 does (3 + 2 − 4 = 1 → 0.73).
+    tiny = json.loads(MODEL.read_text(encoding="utf-8"))
+    tiny["features"] = {checker.normalizer.phonetic(gram): weights for gram, weights in tiny["features"].items()}
+    (tmp_path / "sounds.json").write_text(json.dumps(tiny, ensure_ascii=False), encoding="utf-8")
+    pack = PACK.replace("  threshold: 0.7\n", "  threshold: 0.7\n  phonetic_model: sounds.json\n  phonetic_threshold: 0.7\n")
+    (tmp_path / "mini.yaml").write_text(pack, encoding="utf-8")
+    typed = Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+    (violation,) = typed.check("hao de. ni ke zhen xing. zai jian").violations
+    assert (violation.rule, violation.match_type, violation.matched) == ("mock", "model", "ni ke zhen xing")
+    assert typed.check("qing nin kuai dian").violations == ()  # 2.5 − 4 − 4: far below, as 请您快点
+    assert checker.check("ni ke zhen xing").violations == ()  # without the twin the model reads no pinyin
+    (tmp_path / "mini.yaml").write_text(pack.replace("sounds.json", "missing.json"), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"classifier.phonetic_model: cannot load 'missing.json' \(no such model"):
+        Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+
+
+def test_the_shipped_twin_reads_rude_and_polite_lines_typed_in_pinyin(bank):
+    (violation,) = bank.check("tui kuan de shi wo guan bu liao, ni wen ping tai qu").violations  # 退款的事我管不了，你问平台去
+    assert (violation.rule, violation.match_type) == ("deflect-go-elsewhere", "model")
+    for polite in ("qing nin shao deng, wo ma shang bang nin cha", "gan xie nin de li jie, zhu nin sheng huo yu kuai",
+                   "dui bu qi, zhe ge wo bu tai qing chu, wo bang nin wen yi xia tong shi"):
+        assert bank.check(polite).decision == "pass", polite
 
 
 def test_a_model_hit_on_a_sentence_that_quotes_or_reports_someone_is_dropped(checker):

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import re
@@ -26,7 +27,7 @@ from ..lexicon.selftest import ExampleFailure, already_verified, remember_verifi
 from .classify import available_models, load_model
 from .compiled import lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
-from .sentences import SentenceClassifier
+from .sentences import SentenceClassifier, Sounds
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, PatternCompiler
@@ -132,14 +133,18 @@ class Checker:
         unknown = [rule for rule in config.rules.values() if rule not in self._by_id]
         if unknown:
             raise LexiconError(f"{home}: classifier.rules: unknown rule {shown(unknown[0])}")
-        try:
-            model = load_model(config.model, home.parent)
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            shipped = ", ".join(available_models()) or "none"
-            raise LexiconError(f"{home}: classifier.model: cannot load {shown(config.model)} ({str(error)[:200]}; shipped models: {shipped})") from None
+        model = _model(config.model, home, "model")
+        sounds = None
+        if config.phonetic_model:
+            name = config.phonetic_model
+            if not ((home.parent / name).is_file() if name.endswith(".json") else name in available_models()):
+                raise LexiconError(f"{home}: classifier.phonetic_model: cannot load {shown(name)} (no such model; "
+                                   f"shipped models: {', '.join(available_models()) or 'none'})")
+            sounds = Sounds(functools.partial(_model, config.phonetic_model, home, "phonetic_model"),
+                            config.phonetic_threshold, self.normalizer.phonetic)
         rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
         return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars,
-                                  config.window_chars, config.window_threshold, config.long_sentence)
+                                  config.window_chars, config.window_threshold, config.long_sentence, sounds)
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
@@ -302,6 +307,8 @@ class Checker:
         takes requests."""
         dictionary()
         self.normalizer.warm()
+        if self._classifier is not None and self._classifier.sounds is not None:
+            self._classifier.sounds.model()
         self.check("不歸我管，找别人去 sb")
 
     def check_turn(self, text: str, role: str, id: str | None = None,
@@ -379,3 +386,12 @@ def _unclaimed(hits: Sequence[Candidate], kept: Sequence[Candidate]) -> list[Can
         if not before or reach[before - 1] <= hit.start:
             unclaimed.append(hit)
     return unclaimed
+
+
+def _model(name: str, home, field: str):
+    """A pack's category model, or an error naming the pack, the field and the shipped models."""
+    try:
+        return load_model(name, home.parent)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        shipped = ", ".join(available_models()) or "none"
+        raise LexiconError(f"{home}: classifier.{field}: cannot load {shown(name)} ({str(error)[:200]}; shipped models: {shipped})") from None

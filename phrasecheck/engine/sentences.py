@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import itertools
+from typing import Callable
 
 from .classify import CategoryModel, SentenceScore
 from .match import Candidate, Failure
 from .normalize import CLAUSE_MARK, SENTENCE_MARK
+from .tables import PLACEHOLDERS
 
 _REST_CHARS = 8
+_TYPED_SYLLABLES = 2  # a sentence with fewer syllables typed in pinyin is read by the model itself
+
+
+class Sounds:
+    """The model's twin over sounds, for sentences typed in pinyin: its threshold, and how a folded
+    text becomes the phonetic classes it reads.  Read on the first such sentence (or by `warm`):
+    typed pinyin is rare, and the file costs a quarter of a second."""
+
+    def __init__(self, load: Callable[[], CategoryModel], threshold: float, translate: Callable[[str], str]):
+        self._load, self._model = load, None
+        self.threshold, self.translate = threshold, translate
+
+    def model(self) -> CategoryModel:
+        if self._model is None:
+            self._model = self._load()
+        return self._model
 
 
 class SentenceClassifier:
     def __init__(self, model: CategoryModel, threshold: float, rules: dict[str, int], min_chars: int = 4,
-                 max_chars: int = 40, window_chars: int = 0, window_threshold: float = 0.99, long_sentence: int = 80):
+                 max_chars: int = 40, window_chars: int = 0, window_threshold: float = 0.99, long_sentence: int = 80,
+                 sounds: Sounds | None = None):
         self.model = model
+        self.sounds = sounds
         self.threshold = threshold
         self.min_chars, self.max_chars = min_chars, max_chars
         self.window_chars, self.window_threshold, self.long_sentence = window_chars, window_threshold, long_sentence
@@ -24,7 +44,8 @@ class SentenceClassifier:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
         marked text: what a text with none costs is one scan (`CategoryModel.above`)."""
         found = []
-        for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold):
+        sound_floor = self.sounds.threshold if self.sounds else 1.0
+        for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold, sound_floor):
             rule = self.rules.get(scored.category)
             if rule is not None:
                 found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
@@ -40,25 +61,38 @@ class SentenceClassifier:
     def near_misses(self, marked: str, floor: float = 0.5) -> list[Failure]:
         """Sentences (and windows) the model leans towards but below their threshold, for the explain trace."""
         misses = []
-        for scored, threshold, what in self._scored(marked, floor, floor):
+        for scored, threshold, what in self._scored(marked, floor, floor, floor):
             if scored.probability < threshold and scored.category in self.rules:
-                reason = (f"model {self.model.name!r}: {what} {scored.category} {scored.probability:.2f}, "
+                reason = (f"{what} {scored.category} {scored.probability:.2f}, "
                           f"below the threshold {threshold}")
                 misses.append(Failure(self.rules[scored.category], scored.start, scored.end, reason, "model"))
         return misses
 
-    def _scored(self, marked: str, floor: float, window_floor: float) -> list[tuple[SentenceScore, float, str]]:
+    def _scored(self, marked: str, floor: float, window_floor: float,
+                sound_floor: float) -> list[tuple[SentenceScore, float, str]]:
         """Sentences scoring `floor` or more, then windows (`_windows`) scoring `window_floor` or
-        more, each with the threshold it must reach and what it is."""
+        more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
+        the threshold it must reach and what it is (which model, what it scored)."""
         sentences = self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars)
-        found = [(s, self.threshold, "sentence") for s in sentences]
+        found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
+        if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
+            found += self._typed(marked, sound_floor, {(s.start, s.end) for s in sentences})
         if self.window_chars and len(marked) > self.long_sentence:
             windows = self._windows(marked)
             if windows:
                 folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
                 runs = self.model.spans_above(folded, windows, window_floor)
-                found += [(s, self.window_threshold, "window of clauses") for s in runs]
+                found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
         return found
+
+    def _typed(self, marked: str, floor: float, scored: set[tuple[int, int]]) -> list[tuple[SentenceScore, float, str]]:
+        """The sentences holding syllables typed in pinyin (placeholders of their sounds) that the
+        twin over sounds scores `floor` or more, except those the model has already scored."""
+        sounds, model = self.sounds, self.sounds.model()
+        typed = model.above(sounds.translate(marked.replace(CLAUSE_MARK, "")), floor, self.min_chars, self.max_chars)
+        folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
+        return [(s, sounds.threshold, f"model {model.name!r}: sentence typed in pinyin") for s in typed
+                if (s.start, s.end) not in scored and len(PLACEHOLDERS.findall(folded, s.start, s.end)) >= _TYPED_SYLLABLES]
 
     def _windows(self, marked: str) -> list[tuple[int, int]]:
         """In each sentence over `long_sentence` characters (a call transcribed without stops:

@@ -132,6 +132,10 @@ class ClassifierConfig(StrictModel):
     window_threshold: float = Field(0.99, gt=0.5, lt=1)
     long_sentence: int = Field(80, ge=4, le=10000)
     rules: dict[str, str] = Field(min_length=1)  # category → rule id
+    # The model's twin over sounds (`scripts/train_categories.py --phonetic`) scores the sentences
+    # typed in pinyin (「ni zi ji kan」), which the model, reading characters, cannot.
+    phonetic_model: str | None = Field(None, min_length=1)
+    phonetic_threshold: float = Field(0.97, gt=0.5, lt=1)
 
     @model_validator(mode="after")
     def _range(self) -> "ClassifierConfig":
