@@ -342,3 +342,13 @@ def test_a_reach_outside_a_sentence_scope_is_refused_by_name(write_pack):
     result = CliRunner().invoke(app, ["lexicon", "validate", str(path)])
     assert result.exit_code == 2
     assert "reach-on-a-clause" in result.output and "reach applies to scope: sentence only" in result.output
+
+
+def test_a_word_pointing_back_at_the_report_ends_it_a_few_pauses_on(bank):
+    # In a call the customer's account runs over several pauses; 这种态度 (judge.report_ends) marks
+    # where it stops. Without it only the clause after the frame is reported, and 别在这儿嚷嚷 is
+    # read as the agent's own order.
+    reported = "嗯 您说那天柜员跟您讲 你自己不看通知怪谁 别在这儿嚷嚷 这种态度是不对的 我先替她跟您道歉"
+    assert bank.check(reported).decision == "pass"
+    unmarked = "嗯 您说那天柜员跟您讲 你自己不看通知怪谁 别在这儿嚷嚷 我先替她跟您道歉"
+    assert [v.rule for v in bank.check(unmarked).violations] == ["impatience-hurry"]

@@ -100,7 +100,7 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
             continue
         if regions.crosses(match.start, match.end, SENTENCE_BREAK):
             continue  # 「…通知您。回单…」 is no frame: its words lie in two sentences
-        if start < regions.reported_end(match.end):
+        if start < regions.reported_end(match.end, context.report_ends):
             return f"reported speech after {text.norm[match.start:match.end]!r}"
     return None
 
@@ -209,7 +209,7 @@ def _unquoted(regions: Regions, candidate: Candidate, quotes: Quotes) -> str:
 def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -> str:
     """What the model's sentence says after the last clause a frame reports (`Regions.reported_end`):
     「您说要去投诉，随便您，投了我们也不怕」 answers the customer in its own words."""
-    after = max([candidate.start, *(regions.reported_end(match.end)
+    after = max([candidate.start, *(regions.reported_end(match.end, context.report_ends)
                                     for match in context.frames_within(regions.text, candidate.start, candidate.end))])
     return regions.text.norm[after:candidate.end]
 

@@ -28,6 +28,9 @@ _EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BR
 SPACED_REPORT_REACH = 8
 _INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
 _AFTER_SPEECH_VERB = "的了过是啊呀呢嘛吧哦"  # 「跟您说的 …」: a clause ending in these after its frame reports the next
+# How far after a frame a word pointing back at the report (`JudgeContext.report_ends`) may stand:
+# a call reports a few pauses of someone's words, then judges them (「…别打了 然后就挂了 这个处理是不对的」).
+REPORT_END_REACH = 40
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class JudgeContext:
     not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
     not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
     mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
+    report_ends: tuple[CompiledPattern, ...] = ()  # 这句话, 这个处理: pointing back, they end what a frame reported
     rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
 
     def frames_within(self, text: NormalizedText, low: int, high: int):
@@ -119,18 +123,26 @@ class Regions:
         """The clause that starts at or runs through `position`."""
         return self.around(position, position + 1, CLAUSE_BREAK)
 
-    def reported_end(self, frame_end: int) -> int:
+    def reported_end(self, frame_end: int, ends: tuple[CompiledPattern, ...] = ()) -> int:
         """Where the words a frame ending at `frame_end` reports end: with the clause the frame
         ends in (「您说柜员讲结账了不能办」), or with the next one when the frame closes its own
         (「您刚才说：不归我管…」, 「客服跟您说的 不归我们管」); in a call spaced word by word, whose clauses run from filler
-        to filler, `SPACED_REPORT_REACH` characters after the frame at most."""
+        to filler, `SPACED_REPORT_REACH` characters after the frame at most; and, where one of
+        `ends` points back at the report within `REPORT_END_REACH` characters in the same sentence
+        (「…你这种情况赔不了 别打了 然后就挂了 这个处理是不对的」), up to it."""
         high = self.clause_after(frame_end - 1)[1]
         closes = high == frame_end or not self.text.norm[frame_end:high].strip(_AFTER_SPEECH_VERB)
         if closes and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
             high = self.clause_after(high)[1]
         if self._word_spaced is None:
             self._word_spaced = word_spaced(self.text.original)
-        return min(high, frame_end + SPACED_REPORT_REACH) if self._word_spaced else high
+        if self._word_spaced:
+            high = min(high, frame_end + SPACED_REPORT_REACH)
+        if ends:
+            limit = min(self.around(frame_end, frame_end + 1, SENTENCE_BREAK)[1], frame_end + REPORT_END_REACH)
+            back = min((m.start for pattern in ends for m in pattern.search(self.text, frame_end, limit)), default=high)
+            high = max(high, back)
+        return high
 
     def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
         """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),
