@@ -22,6 +22,7 @@ import operator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
@@ -60,15 +61,22 @@ class CategoryModel:
                                      if weight > 0 or weight < _STRONGLY_NEGATIVE})
         self._empty = not any(weight > 0 for weight in self._weights)
 
-    def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
+    def bounding_hits(self, text: str) -> list[tuple[int, int, int]]:
+        """The scan `above` and `spans_above` bound scores from: a caller scoring one folded text
+        both ways (a single sentence, then its runs of pauses) scans it once."""
+        return self._bounding.matches(text)
+
+    def above(self, sentences: str, threshold: float, shortest: int, longest: int,
+              found: list[tuple[int, int, int]] | None = None) -> list[SentenceScore]:
         """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
         offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
         n-gram holds the mark).  A sentence is scored only if its bound (`_bound`) reaches the
-        threshold; one scan of the whole text bounds them all first, so most texts stop there."""
+        threshold; one scan of the whole text (`found`, when the caller has made it) bounds them
+        all first, so most texts stop there."""
         if self._empty:
             return []
         floor = self._floor(threshold)
-        found = self._bounding.matches(sentences)
+        found = self._bounding.matches(sentences) if found is None else found
         if SENTENCE_MARK not in sentences:
             if self._bound(found) < floor:
                 return []
@@ -89,17 +97,21 @@ class CategoryModel:
             folded = sentences.replace(SENTENCE_MARK, "")
         return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
 
-    def spans_above(self, folded: str, spans: list[tuple[int, int]], threshold: float) -> list[SentenceScore]:
-        """Those of `spans` (stretches of the folded text, which may overlap: the windows of a
-        long call) scoring `threshold` or more.  One scan of the text bounds them all; a span is
-        bounded by the hits lying wholly inside it, and scored only if its bound reaches the
-        threshold."""
-        if self._empty or not spans:
+    def spans_above(self, folded: str, spans: Callable[[], list[tuple[int, int]]], threshold: float,
+                    found: list[tuple[int, int, int]] | None = None) -> list[SentenceScore]:
+        """Those of `spans()` (stretches of the folded text, which may overlap: the windows of a
+        long call) scoring `threshold` or more.  One scan of the text bounds them all: the spans
+        are not even worked out when every positive weight of the text together falls short (most
+        texts); otherwise a span is bounded by the hits lying wholly inside it, and scored only if
+        its bound reaches the threshold."""
+        if self._empty:
             return []
         floor = self._floor(threshold)
-        found = self._bounding.matches(folded)
+        found = self._bounding.matches(folded) if found is None else found
+        if self._rising(found) < floor:
+            return []
         live = []
-        for start, end in spans:
+        for start, end in spans():
             first = bisect.bisect_right(found, start, key=_END)  # hits ending by `start` lie before it
             inside = [hit for hit in found[first:bisect.bisect_right(found, end, lo=first, key=_END)] if hit[1] >= start]
             if self._bound(inside) >= floor:

@@ -73,16 +73,17 @@ class SentenceClassifier:
         """Sentences scoring `floor` or more, then windows (`_windows`) scoring `window_floor` or
         more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
         the threshold it must reach and what it is (which model, what it scored)."""
-        sentences = self.model.above(marked.replace(CLAUSE_MARK, ""), floor, self.min_chars, self.max_chars)
+        apart = marked.replace(CLAUSE_MARK, "")
+        # One sentence (most texts): the scan that bounds it whole also bounds its runs of pauses.
+        hits = self.model.bounding_hits(apart) if SENTENCE_MARK not in apart else None
+        sentences = self.model.above(apart, floor, self.min_chars, self.max_chars, hits)
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
         if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
             found += self._typed(marked, sound_floor, {(s.start, s.end) for s in sentences})
         if self.window_chars and len(marked) > self.long_sentence:
-            windows = self._windows(marked)
-            if windows:
-                folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
-                runs = self.model.spans_above(folded, windows, window_floor)
-                found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
+            folded = apart.replace(SENTENCE_MARK, "") if hits is None else apart
+            runs = self.model.spans_above(folded, lambda: self._windows(marked), window_floor, hits)
+            found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
         return found
 
     def _typed(self, marked: str, floor: float, scored: set[tuple[int, int]]) -> list[tuple[SentenceScore, float, str]]:
