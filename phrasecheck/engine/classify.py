@@ -173,11 +173,15 @@ def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, value))))
 
 
+def model_path(name: str, base: Path) -> Path:
+    """Where a model lives: a shipped one by name (`phrasecheck/data/models/NAME.json`) or a
+    `.json` path relative to `base` (the pack's folder)."""
+    return ((base / name) if name.endswith(".json") else _MODELS / f"{name}.json").resolve()
+
+
 def load_model(name: str, base: Path) -> CategoryModel:
-    """A shipped model by name (`phrasecheck/data/models/NAME.json`) or a `.json` path relative to
-    `base` (the pack's folder); each file is read once per process."""
-    path = (base / name) if name.endswith(".json") else _MODELS / f"{name}.json"
-    return _read_model(path.resolve())
+    """A model by name or path (`model_path`); each file is read once per process."""
+    return _read_model(model_path(name, base))
 
 
 @lru_cache(maxsize=None)

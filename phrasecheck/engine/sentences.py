@@ -79,19 +79,20 @@ class SentenceClassifier:
         sentences = self.model.above(apart, floor, self.min_chars, self.max_chars, hits)
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
         if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
-            found += self._typed(marked, sound_floor, {(s.start, s.end) for s in sentences})
+            found += self._typed(apart, sound_floor, {(s.start, s.end) for s in sentences})
         if self.window_chars and len(marked) > self.long_sentence:
             folded = apart.replace(SENTENCE_MARK, "") if hits is None else apart
             runs = self.model.spans_above(folded, lambda: self._windows(marked), window_floor, hits)
             found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
         return found
 
-    def _typed(self, marked: str, floor: float, scored: set[tuple[int, int]]) -> list[tuple[SentenceScore, float, str]]:
+    def _typed(self, apart: str, floor: float, scored: set[tuple[int, int]]) -> list[tuple[SentenceScore, float, str]]:
         """The sentences holding syllables typed in pinyin (placeholders of their sounds) that the
-        twin over sounds scores `floor` or more, except those the model has already scored."""
+        twin over sounds scores `floor` or more, except those the model has already scored; `apart`
+        is the folded text with its sentences marked apart, as `CategoryModel.above` reads it."""
         sounds, model = self.sounds, self.sounds.model()
-        typed = model.above(sounds.translate(marked.replace(CLAUSE_MARK, "")), floor, self.min_chars, self.max_chars)
-        folded = marked.replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
+        typed = model.above(sounds.translate(apart), floor, self.min_chars, self.max_chars)
+        folded = apart.replace(SENTENCE_MARK, "")
         return [(s, sounds.threshold, f"model {model.name!r}: sentence typed in pinyin") for s in typed
                 if (s.start, s.end) not in scored and len(PLACEHOLDERS.findall(folded, s.start, s.end)) >= _TYPED_SYLLABLES]
 
