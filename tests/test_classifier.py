@@ -137,6 +137,11 @@ def test_a_sentence_typed_in_pinyin_is_scored_by_the_twin_over_sounds(tmp_path, 
     (tmp_path / "mini.yaml").write_text(pack.replace("sounds.json", "missing.json"), encoding="utf-8")
     with pytest.raises(LexiconError, match=r"classifier.phonetic_model: cannot load 'missing.json' \(no such model"):
         Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+    # A team's own twin that does not parse stops the pack loading, not a scan at its first pinyin line.
+    (tmp_path / "broken.json").write_text('{"name": "x"', encoding="utf-8")
+    (tmp_path / "mini.yaml").write_text(pack.replace("sounds.json", "broken.json"), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"classifier.phonetic_model: cannot load 'broken.json'"):
+        Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
 
 
 def test_the_shipped_twin_reads_rude_and_polite_lines_typed_in_pinyin(bank):

@@ -24,7 +24,7 @@ from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
-from .classify import available_models, load_model
+from .classify import available_models, load_model, model_path
 from .compiled import lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier, Sounds
@@ -139,12 +139,14 @@ class Checker:
         model = _model(config.model, home, "model")
         sounds = None
         if config.phonetic_model:
-            name = config.phonetic_model
-            if not ((home.parent / name).is_file() if name.endswith(".json") else name in available_models()):
-                raise LexiconError(f"{home}: classifier.phonetic_model: cannot load {shown(name)} (no such model; "
-                                   f"shipped models: {', '.join(available_models()) or 'none'})")
+            # Read on first use (see Sounds); a name that points at no file is an error now, not then.
+            if not model_path(config.phonetic_model, home.parent).is_file():
+                raise LexiconError(f"{home}: classifier.phonetic_model: cannot load {shown(config.phonetic_model)} "
+                                   f"(no such model; shipped models: {', '.join(available_models()) or 'none'})")
             sounds = Sounds(functools.partial(_model, config.phonetic_model, home, "phonetic_model"),
                             config.phonetic_threshold, self.normalizer.phonetic)
+            if config.phonetic_model.endswith(".json"):
+                sounds.model()  # a team's own file is checked as the pack loads, not at its first pinyin line
         rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
         return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars,
                                   config.window_chars, config.window_threshold, config.long_sentence, sounds)
