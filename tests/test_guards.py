@@ -352,3 +352,10 @@ def test_a_word_pointing_back_at_the_report_ends_it_a_few_pauses_on(bank):
     assert bank.check(reported).decision == "pass"
     unmarked = "嗯 您说那天柜员跟您讲 你自己不看通知怪谁 别在这儿嚷嚷 我先替她跟您道歉"
     assert [v.rule for v in bank.check(unmarked).violations] == ["impatience-hurry"]
+
+
+def test_an_apology_for_a_line_is_a_mention_but_disputing_the_customers_words_is_not(bank):
+    # 「那句话确实不应该说」 owns up to a colleague's line (judge.mentions); 「您这句话不对」 argues,
+    # and the blame after it is still the agent's own.
+    assert bank.check("昨天我跟您说了一句 这么简单的都不会 那句话确实不应该说 我向您道歉").decision == "pass"
+    assert [v.rule for v in bank.check("您这句话不对，自己不看账单还怪谁？").violations] == ["blame-customer"]
