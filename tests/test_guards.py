@@ -359,3 +359,6 @@ def test_an_apology_for_a_line_is_a_mention_but_disputing_the_customers_words_is
     # and the blame after it is still the agent's own.
     assert bank.check("昨天我跟您说了一句 这么简单的都不会 那句话确实不应该说 我向您道歉").decision == "pass"
     assert [v.rule for v in bank.check("您这句话不对，自己不看账单还怪谁？").violations] == ["blame-customer"]
+    # A complaint record's label (投诉内容：…) marks the quoted record; the words in a reply do not.
+    assert bank.check("投诉记录如下：\n投诉内容：\n客服说“这种小事也来找我们”\n处理期限：48小时").decision == "pass"
+    assert [v.rule for v in bank.check("您的投诉内容我们收到了，自己不看账单还怪谁？").violations] == ["blame-customer"]
