@@ -362,3 +362,14 @@ def test_an_apology_for_a_line_is_a_mention_but_disputing_the_customers_words_is
     # A complaint record's label (投诉内容：…) marks the quoted record; the words in a reply do not.
     assert bank.check("投诉记录如下：\n投诉内容：\n客服说“这种小事也来找我们”\n处理期限：48小时").decision == "pass"
     assert [v.rule for v in bank.check("您的投诉内容我们收到了，自己不看账单还怪谁？").violations] == ["blame-customer"]
+
+
+def test_a_word_beside_a_quotation_makes_the_quoted_words_the_topic(bank):
+    # 这种话 right after the closing mark (judge.quote_talk) says the sentence talks about the quoted
+    # insult. Without it the model reads the sentence minus the quotation, which it still scores as
+    # a violation here, so the hit stands: the quotation alone does not make it a mention.
+    assert bank.check("大家记住,“你脑子有病吧”这种话就算客户听不见也不能说。").decision == "pass"
+    assert [v.rule for v in bank.check("大家记住,“你脑子有病吧”就算客户听不见也不能说。").violations] == ["insult-person"]
+    # Only beside the quotation: the agent's own words after it are still the agent's.
+    flagged = bank.check("你别说“我要投诉”,投诉也没用,爱找谁找谁去。")
+    assert flagged.decision == "block" and [v.matched for v in flagged.violations] == ["投诉也没用", "爱找谁找谁"]

@@ -62,8 +62,8 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, initials, quotes, frames, not_reported, not_excusing, mentions, ends, reach, particles = (
-            [], {}, {}, {}, [], [], [], [], [], [], 10, set())
+        fillers, variants, dialect, initials, quotes, frames, not_reported, not_excusing, mentions, ends, talk, reach, particles = (
+            [], {}, {}, {}, [], [], [], [], [], [], [], 10, set())
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         classifier, classifier_home = None, None
@@ -84,6 +84,7 @@ class Checker:
                 not_excusing += pack.judge.not_excusing
                 mentions += pack.judge.mentions
                 ends += pack.judge.report_ends
+                talk += pack.judge.quote_talk
                 reach = max(reach, pack.judge.frame_reach)
                 particles.update(pack.judge.particles)
             if pack.scoring:
@@ -100,10 +101,11 @@ class Checker:
             idle = tuple(self.compiler.pattern(n, "judge.not_excusing", phonetic=False) for n in dict.fromkeys(not_excusing))
             about = tuple(self.compiler.pattern(n, "judge.mentions", phonetic=False) for n in dict.fromkeys(mentions))
             back = tuple(self.compiler.pattern(n, "judge.report_ends", phonetic=False) for n in dict.fromkeys(ends))
+            topic = tuple(self.compiler.pattern(n, "judge.quote_talk", phonetic=False) for n in dict.fromkeys(talk))
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
         self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), inert, idle, about,
-                                    report_ends=back)
+                                    report_ends=back, quote_talk=topic)
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )

@@ -183,9 +183,12 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
     if mention is not None:
         return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
     if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
-        if quotes.speech_touches(original_start, original_end) and not (
-                context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
-            return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
+        if quotes.speech_touches(original_start, original_end):
+            topic = _quote_topic(regions, candidate, quotes, context)
+            if topic:
+                return "quotation", f"the sentence talks about the words it quotes ({topic!r})"
+            if not (context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
+                return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
         if next(context.frames_within(regions.text, candidate.start, candidate.end), None) and not (
                 context.rescore and context.rescore(_unreported(regions, candidate, context))):
             return "frame", "the sentence reports someone's words, and without them it scores below the threshold"
@@ -204,6 +207,17 @@ def _unquoted(regions: Regions, candidate: Candidate, quotes: Quotes) -> str:
     「您能不能别一直问“好了没有”」 is impatient in the agent's own words."""
     text = regions.text
     return "".join([text.norm[i] for i in range(candidate.start, candidate.end) if not quotes.holds(text.original_span(i, i + 1)[0])])
+
+
+def _quote_topic(regions: Regions, candidate: Candidate, quotes: Quotes, context: JudgeContext) -> str | None:
+    """A `judge.quote_talk` word right beside a quotation in the model's sentence: 「“这人素质真差”这种话
+    也不能说」 and 「不能说“找别人”」 talk about the quoted words, whatever the rest scores."""
+    text = regions.text
+    for pattern in context.quote_talk:
+        for match in pattern.search(text, candidate.start, candidate.end):
+            if quotes.beside(*text.original_span(match.start, match.end)):
+                return text.norm[match.start:match.end]
+    return None
 
 
 def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -> str:

@@ -23,6 +23,7 @@ def _word_char(ch: str) -> bool:
 
 
 _SCARE_LENGTH = 4  # 「重点“关照”」: a word or two in quotes is the speaker's own irony, not someone's words
+_BESIDE_GAP = 2  # 「原文：“…”」: a colon, a space between a word and the quote it talks about
 _INTRODUCING = "：:说道讲问喊骂回"  # 「他回了句“不管”」: a short quote after these is still speech
 
 
@@ -76,3 +77,12 @@ class Quotes:
         overlaps [start, end)."""
         index = bisect_left(self._speech_ends, start + 1)  # the first stretch ending after `start`
         return index < len(self._speech_starts) and self._speech_starts[index] < end
+
+    def beside(self, start: int, end: int, gap: int = _BESIDE_GAP) -> bool:
+        """Whether [start, end) begins just after a quoted stretch that can be speech closes, or
+        ends just before one opens (at most `gap` characters between, for a colon or a space)."""
+        after = bisect_right(self._speech_ends, start - 1) - 1  # the last stretch closing before `start`
+        if after >= 0 and start - (self._speech_ends[after] + 1) <= gap:
+            return True
+        before = bisect_left(self._speech_starts, end + 1)  # the first stretch opening after `end`
+        return before < len(self._speech_starts) and (self._speech_starts[before] - 1) - end <= gap

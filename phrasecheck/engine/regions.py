@@ -46,6 +46,7 @@ class JudgeContext:
     not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
     mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
     report_ends: tuple[CompiledPattern, ...] = ()  # 这句话, 这个处理: pointing back, they end what a frame reported
+    quote_talk: tuple[CompiledPattern, ...] = ()  # “…”这种话, 不能说“…”: beside a quotation, they make it the topic
     rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
 
     def frames_within(self, text: NormalizedText, low: int, high: int):

@@ -86,10 +86,11 @@ class JudgeConfig(StrictModel):
     not_excusing: list[str] = []  # words holding an `unless` context's but excusing nothing (the 您 of 您好)
     mentions: list[str] = []  # words that make a whole message talk about service language (服务禁语, 考试题)
     report_ends: list[str] = []  # words pointing back at what a frame reported (这句话, 这个处理): the report ran up to them
+    quote_talk: list[str] = []  # words beside a quotation that make it the topic (“…”这种话, 不能说“…”)
     frame_reach: int = Field(10, ge=0, le=40)
     particles: str = Field("", max_length=200)
 
-    @field_validator("frames", "not_reported", "not_excusing", "mentions", "report_ends")
+    @field_validator("frames", "not_reported", "not_excusing", "mentions", "report_ends", "quote_talk")
     @classmethod
     def _frames(cls, value: list[str]) -> list[str]:
         return [check_pattern(v) for v in value]
