@@ -368,8 +368,8 @@ def test_a_word_beside_a_quotation_makes_the_quoted_words_the_topic(bank):
     # 这种话 right after the closing mark (judge.quote_talk) says the sentence talks about the quoted
     # insult. Without it the model reads the sentence minus the quotation, which it still scores as
     # a violation here, so the hit stands: the quotation alone does not make it a mention.
-    assert bank.check("大家记住,“你脑子有病吧”这种话就算客户听不见也不能说。").decision == "pass"
-    assert [v.rule for v in bank.check("大家记住,“你脑子有病吧”就算客户听不见也不能说。").violations] == ["insult-person"]
+    assert bank.check("大家记住,“你脑子有病吧”这种话挂了电话也不能这么说。").decision == "pass"
+    assert [v.rule for v in bank.check("大家记住,“你脑子有病吧”挂了电话也不能这么说。").violations] == ["insult-person"]
     # Only beside the quotation: the agent's own words after it are still the agent's.
     flagged = bank.check("你别说“我要投诉”,投诉也没用,爱找谁找谁去。")
     assert flagged.decision == "block" and [v.matched for v in flagged.violations] == ["投诉也没用", "爱找谁找谁"]
