@@ -30,7 +30,7 @@ def test_time_per_doubling_stays_linear(checker, name):
     small_size, large_size = SIZES.get(name, (3_000, 12_000))
     small = check_seconds(checker, unit, small_size)
     large = check_seconds(checker, unit, large_size)
-    floor = 0.002  # below this a measurement is mostly clock resolution
+    floor = 0.005  # below this a measurement is mostly clock resolution and the noise of a shared machine
     if large < floor * 4:
         return  # fast at every size: nothing can be quadratic enough to matter here
     assert large / max(small, floor) < PER_DOUBLING**2, f"{name}: {small:.3f} s at {small_size:,}, {large:.3f} s at {large_size:,}"
