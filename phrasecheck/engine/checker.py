@@ -23,6 +23,7 @@ from .regions import JudgeContext, Regions
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig
+from ..lexicon.settings import JUDGE_PATTERN_FIELDS
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .classify import available_models, load_model, model_path
 from .compiled import lexicon_digest, load_compiled, store_compiled
@@ -62,8 +63,8 @@ class Checker:
             raise LexiconError("no lexicon pack given")
         self.packs = tuple(packs)
         main = self.packs[-1].pack
-        fillers, variants, dialect, initials, quotes, frames, not_reported, not_excusing, mentions, ends, talk, reach, particles = (
-            [], {}, {}, {}, [], [], [], [], [], [], [], 10, set())
+        fillers, variants, dialect, initials, quotes, reach, particles = [], {}, {}, {}, [], 10, set()
+        judge_lists: dict[str, list[str]] = {field: [] for field in JUDGE_PATTERN_FIELDS}
         classes: dict[str, list[str]] = {}
         scoring = ScoringConfig()
         classifier, classifier_home = None, None
@@ -79,12 +80,8 @@ class Checker:
                     dialect[word] = [*dialect.get(word, []), *forms]
             if pack.judge:
                 quotes += pack.judge.quotes
-                frames += pack.judge.frames
-                not_reported += pack.judge.not_reported
-                not_excusing += pack.judge.not_excusing
-                mentions += pack.judge.mentions
-                ends += pack.judge.report_ends
-                talk += pack.judge.quote_talk
+                for field, patterns in judge_lists.items():
+                    patterns += getattr(pack.judge, field)
                 reach = max(reach, pack.judge.frame_reach)
                 particles.update(pack.judge.particles)
             if pack.scoring:
@@ -96,16 +93,12 @@ class Checker:
         self.normalizer = Normalizer(fillers, variants, dialect, initials)
         self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
-            frame_patterns = tuple(self.compiler.pattern(f, "judge.frames", phonetic=False) for f in dict.fromkeys(frames))
-            inert = tuple(self.compiler.pattern(n, "judge.not_reported", phonetic=False) for n in dict.fromkeys(not_reported))
-            idle = tuple(self.compiler.pattern(n, "judge.not_excusing", phonetic=False) for n in dict.fromkeys(not_excusing))
-            about = tuple(self.compiler.pattern(n, "judge.mentions", phonetic=False) for n in dict.fromkeys(mentions))
-            back = tuple(self.compiler.pattern(n, "judge.report_ends", phonetic=False) for n in dict.fromkeys(ends))
-            topic = tuple(self.compiler.pattern(n, "judge.quote_talk", phonetic=False) for n in dict.fromkeys(talk))
+            judge_patterns = {field: tuple(self.compiler.pattern(p, f"judge.{field}", phonetic=False)
+                                           for p in dict.fromkeys(patterns)) for field, patterns in judge_lists.items()}
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
-        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_patterns, reach, frozenset(particles), inert, idle, about,
-                                    report_ends=back, quote_talk=topic)
+        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_reach=reach, particles=frozenset(particles),
+                                    **judge_patterns)
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )

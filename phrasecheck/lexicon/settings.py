@@ -76,6 +76,11 @@ class NormalizeConfig(StrictModel):
         return {key.lower(): words for key, words in value.items()}
 
 
+# The `judge` fields that are lists of patterns; the engine compiles each into the same-named field
+# of its judging context.
+JUDGE_PATTERN_FIELDS = ("frames", "not_reported", "not_excusing", "mentions", "report_ends", "quote_talk")
+
+
 class JudgeConfig(StrictModel):
     """Pack-wide judging: quotation and reported speech are not the agent's own words, and
     sentence-final particles that jieba glues onto a hit's last word do not make it cut a word."""
@@ -90,7 +95,7 @@ class JudgeConfig(StrictModel):
     frame_reach: int = Field(10, ge=0, le=40)
     particles: str = Field("", max_length=200)
 
-    @field_validator("frames", "not_reported", "not_excusing", "mentions", "report_ends", "quote_talk")
+    @field_validator(*JUDGE_PATTERN_FIELDS)
     @classmethod
     def _frames(cls, value: list[str]) -> list[str]:
         return [check_pattern(v) for v in value]
