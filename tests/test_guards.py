@@ -373,3 +373,11 @@ def test_a_word_beside_a_quotation_makes_the_quoted_words_the_topic(bank):
     # Only beside the quotation: the agent's own words after it are still the agent's.
     flagged = bank.check("你别说“我要投诉”,投诉也没用,爱找谁找谁去。")
     assert flagged.decision == "block" and [v.matched for v in flagged.violations] == ["投诉也没用", "爱找谁找谁"]
+
+
+def test_a_sentence_wrapped_over_lines_is_judged_whole(bank):
+    """A chat reply wrapped in mid-sentence: the rude words split over lines are still said, and a
+    fragment of an explanation (不是我们⏎自己决定的) is not a sentence of its own."""
+    assert rules_fired(bank, "没带齐材料的话，来了也是\n白跑，我们这儿\n不伺候。")
+    assert rules_fired(bank, "您好，关于停机：\n一、停机是公安机关的通知，\n不是我们\n自己决定的；\n二、详情请联系当地派出所。") == []
+    assert rules_fired(bank, "不好意思，这个我\n不知道，\n我帮您问一下同事，十分钟内回您。") == []

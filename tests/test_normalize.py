@@ -151,3 +151,18 @@ def test_a_transcript_with_a_space_between_every_word_has_no_pauses():
 def test_tone_marked_pinyin_folds_as_the_same_pinyin_typed_without_tones():
     assert N.fold("nǐ hǎo, lǜ dēng") == N.fold("ni hao, lv deng") != "nihaolvdeng"  # converted to syllables
     assert N.fold("Nǐ hǎo") == N.fold("Ni hao")  # a capital still reads as a name or English
+
+
+def test_a_line_wrapped_in_mid_sentence_reads_on_and_a_finished_line_ends_its_sentence():
+    wrapped = N.full("那是您自己\n没看清楚。\n下次注意")
+    assert wrapped.norm == "那是您自己没看清楚下次注意"
+    assert wrapped.breaks[5] != SENTENCE_BREAK  # 没 follows a line without a sentence end
+    assert wrapped.breaks[9] == SENTENCE_BREAK  # 下 follows 。
+
+
+def test_a_list_item_or_a_labelled_field_keeps_its_line_break_a_sentence_end():
+    listed = N.full("材料如下\n1、身份证\n签收人：前台\n取件码三号")
+    assert listed.norm == "材料如下1身份证签收人前台取件码三号"
+    assert listed.breaks[4] == SENTENCE_BREAK  # before the item 1、
+    assert listed.breaks[8] == SENTENCE_BREAK  # before the field 签收人：
+    assert listed.breaks[13] == SENTENCE_BREAK  # after the field

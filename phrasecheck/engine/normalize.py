@@ -30,6 +30,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 from . import hant
 from .latin import LatinRuns, Rewrite
 from .tables import PHONETIC_BASE, FlatTable, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
+from .wrapping import unwrapped
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
@@ -189,7 +190,7 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        text = _paused(text, self._hesitation)
+        text = _paused(unwrapped(text), self._hesitation)
         rewrite = self._rewrite(text, 0, self._rare.search(text))
         source = rewrite.text if rewrite else text
         return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
@@ -209,7 +210,7 @@ class Normalizer:
 
     def skim(self, text: str) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs."""
-        base = _paused(text, self._hesitation)
+        base = _paused(unwrapped(text), self._hesitation)
         rewrite, source, flat = None, base, True
         special = self._special.search(base)
         if special:  # nothing before this character needs more than the flat table
