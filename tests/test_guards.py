@@ -381,3 +381,11 @@ def test_a_sentence_wrapped_over_lines_is_judged_whole(bank):
     assert rules_fired(bank, "没带齐材料的话，来了也是\n白跑，我们这儿\n不伺候。")
     assert rules_fired(bank, "您好，关于停机：\n一、停机是公安机关的通知，\n不是我们\n自己决定的；\n二、详情请联系当地派出所。") == []
     assert rules_fired(bank, "不好意思，这个我\n不知道，\n我帮您问一下同事，十分钟内回您。") == []
+
+
+def test_a_guard_typed_in_pinyin_still_guards(bank):
+    """请您 typed as qing nin makes the request courteous, as it does in characters; the bare
+    order typed in pinyin is still curt."""
+    assert rules_fired(bank, "zai zhe li qian zi") == ["counter-sign-here"]
+    assert rules_fired(bank, "qing nin zai zhe li qian zi") == []
+    assert rules_fired(bank, "请您在这里签字") == []

@@ -149,9 +149,10 @@ class CompiledPattern:
 
     # -- verification ------------------------------------------------------------------------
     def match_at(self, text: NormalizedText, alternative: Alternative, start: int,
-                 reasons: list[str] | None = None) -> PatternMatch | None:
+                 reasons: list[str] | None = None, typed_pinyin: bool = False) -> PatternMatch | None:
         """Verify a match whose anchor element is `alternative` at folded offset `start`; with
-        `reasons`, say why a failed one failed (the explain trace)."""
+        `reasons`, say why a failed one failed (the explain trace).  `typed_pinyin` accepts any
+        number of syllables typed in pinyin (a guard's 请 as qing), where a hit needs a phrase."""
         end = start + len(alternative.norm)
         anchor = self.elements[self.anchor]
         mismatches = count_mismatches(text.norm, start, alternative.norm)
@@ -189,7 +190,7 @@ class CompiledPattern:
             mismatches += found[2]
             cursor, gap = found[1], 0
         placeholders = sum(len(PLACEHOLDERS.findall(text.norm, s, e)) for s, e in spans) if text.rewrite else 0
-        if mismatches or placeholders:
+        if mismatches or (placeholders and not typed_pinyin):
             problem = guess_problem(sum(e - s for s, e in spans), mismatches, placeholders)
             if problem:
                 return fail(reasons, lambda: problem)
@@ -197,9 +198,10 @@ class CompiledPattern:
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
         """Every match whose anchor lies within [low, high), spelling by spelling, key by key, left
-        to right: used for `unless` contexts and mention frames.  The anchor's keys are found by
-        one scan of the window (a context's anchor can have 80 keys: a `find` each was most of
-        judging a flagged message)."""
+        to right: used for `unless` contexts and mention frames, which read a syllable typed in
+        pinyin as its word (qing nin … is 请您 …).  The anchor's keys are found by one scan of the
+        window (a context's anchor can have 80 keys: a `find` each was most of judging a flagged
+        message)."""
         high = len(text.phon) if high is None else high
         scanner = self._anchor_keys
         if scanner is None:
@@ -207,7 +209,8 @@ class CompiledPattern:
         values = scanner.values
         found = sorted(((which, number, low + start, alternative) for key, start, _ in scanner.matches(text.phon[low:high])
                         for which, number, alternative in values[key]), key=_order)
-        return [match for _, _, start, alternative in found if (match := self.match_at(text, alternative, start)) is not None]
+        return [match for _, _, start, alternative in found
+                if (match := self.match_at(text, alternative, start, typed_pinyin=True)) is not None]
 
 
 def _keys_of(element: Element) -> dict[str, tuple[tuple[int, int, Alternative], ...]]:
