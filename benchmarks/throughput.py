@@ -101,8 +101,9 @@ def sized(texts: list[str], low: int, high: int) -> list[str]:
 
 
 def long_with_violation(checker: Checker, texts: list[str], length: int = 500, count: int = 300, seed: int = 11) -> list[str]:
-    """`count` messages of about `length` characters: corpus replies joined, with one line from a
-    rule's own flag examples put between two of them at a random place."""
+    """`count` messages of about `length` characters: corpus replies joined and cut to `length`,
+    with one line from a rule's own flag examples put whole between two of them at a random place
+    (cutting after the insertion could cut the banned line itself)."""
     rng = random.Random(seed)
     banned = sorted({example for compiled in checker.rules if compiled.rule.examples and compiled.rule.severity != "info"
                      for example in compiled.rule.examples.flag})
@@ -113,8 +114,9 @@ def long_with_violation(checker: Checker, texts: list[str], length: int = 500, c
             part = rng.choice(texts).strip().rstrip("。.!！?？")
             parts.append(part)
             size += len(part) + 1
-        parts.insert(rng.randrange(len(parts) + 1), rng.choice(banned).rstrip("。.!！?？"))
-        built.append("。".join(parts)[: length + 60] + "。")
+        filler = "。".join(parts)[:length].split("。")
+        filler.insert(rng.randrange(len(filler) + 1), rng.choice(banned).rstrip("。.!！?？"))
+        built.append("。".join(filler) + "。")
     return built
 
 
