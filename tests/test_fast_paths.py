@@ -52,13 +52,14 @@ def test_plausible_never_drops_a_hit_that_verification_keeps(bank: Checker, text
 
 
 def _searched_key_by_key(pattern, text, low, high):
-    """What `search` promises: each anchor spelling, each of its keys, each place left to right."""
+    """What `search` promises: each anchor spelling, each of its keys, each place left to right
+    (syllables typed in pinyin read as their words, as a guard reads them)."""
     found = []
     for alternative in pattern.elements[pattern.anchor].alternatives:
         for key in alternative.keys:
             position = text.phon.find(key, low, high)
             while position != -1:
-                match = pattern.match_at(text, alternative, position)
+                match = pattern.match_at(text, alternative, position, typed_pinyin=True)
                 if match is not None:
                     found.append(match)
                 position = text.phon.find(key, position + 1, high)
