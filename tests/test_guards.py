@@ -389,3 +389,9 @@ def test_a_guard_typed_in_pinyin_still_guards(bank):
     assert rules_fired(bank, "zai zhe li qian zi") == ["counter-sign-here"]
     assert rules_fired(bank, "qing nin zai zhe li qian zi") == []
     assert rules_fired(bank, "请您在这里签字") == []
+
+
+def test_an_unclosed_quotation_mark_quotes_to_the_end_of_its_sentence_only(bank):
+    """A “ never closed (a typo, a pasted fragment) no longer hides every later sentence."""
+    assert rules_fired(bank, "您可以进入“设置-拦截号码。好了，后头的，过来。") == ["counter-next-one"]
+    assert rules_fired(bank, "投诉原文：“不归我管，找别人去") == []

@@ -4,6 +4,7 @@ report."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from typing import Sequence
 
@@ -16,6 +17,15 @@ def _find_mark(text: str, mark: str, start: int) -> int:
         while 0 < position < len(text) - 1 and _word_char(text[position - 1]) and _word_char(text[position + 1]):
             position = text.find(mark, position + 1)
     return position
+
+
+_SENTENCE_END = re.compile("[。！？!?\n]")
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """Where the sentence holding `start` ends: how far an unclosed quotation mark reaches."""
+    found = _SENTENCE_END.search(text, start)
+    return found.start() if found else len(text)
 
 
 def _word_char(ch: str) -> bool:
@@ -40,7 +50,8 @@ def _scare(text: str, low: int, high: int) -> bool:
 
 
 class Quotes:
-    """Original-text stretches inside quotation marks (an unclosed “ or 「 runs to the end), merged
+    """Original-text stretches inside quotation marks (an unclosed “ or 「 runs to the end of its
+    sentence: to the end of the text it hid every later sentence from the judge), merged
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
 
     def __init__(self, text: str, pairs: Sequence[str]):
@@ -52,7 +63,7 @@ class Quotes:
                 close = _find_mark(text, closing, position + 1)
                 if close == -1:
                     if not opening.isascii():  # an unclosed ASCII mark is more often a stray key than a quote
-                        ranges.append((position + 1, len(text)))
+                        ranges.append((position + 1, _sentence_end(text, position + 1)))
                     break
                 ranges.append((position + 1, close))
                 position = _find_mark(text, opening, close + 1)
