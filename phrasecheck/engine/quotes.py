@@ -19,6 +19,8 @@ def _find_mark(text: str, mark: str, start: int) -> int:
     return position
 
 
+# Not the engine's SENTENCE_MARKS: a quoted line often holds a '.' (a URL, 5.5元) or trails off in
+# 「…」 before it goes on, so only a full stop, a ! or ? and a line break end an unclosed quotation.
 _SENTENCE_END = re.compile("[。！？!?\n]")
 
 
