@@ -70,7 +70,7 @@ class SentenceClassifier:
 
     def _scored(self, marked: str, floor: float, window_floor: float,
                 sound_floor: float) -> list[tuple[SentenceScore, float, str]]:
-        """Sentences scoring `floor` or more, then windows (`_windows`) scoring `window_floor` or
+        """Sentences scoring `floor` or more, then windows (`windows`) scoring `window_floor` or
         more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
         the threshold it must reach and what it is (which model, what it scored)."""
         apart = marked.replace(CLAUSE_MARK, "")
@@ -82,7 +82,7 @@ class SentenceClassifier:
             found += self._typed(apart, sound_floor, {(s.start, s.end) for s in sentences})
         if self.window_chars and len(marked) > self.long_sentence:
             folded = apart.replace(SENTENCE_MARK, "") if hits is None else apart
-            runs = self.model.spans_above(folded, lambda: self._windows(marked), window_floor, hits)
+            runs = self.model.spans_above(folded, lambda: self.windows(marked), window_floor, hits)
             found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
         return found
 
@@ -96,7 +96,7 @@ class SentenceClassifier:
         return [(s, sounds.threshold, f"model {model.name!r}: sentence typed in pinyin") for s in typed
                 if (s.start, s.end) not in scored and len(PLACEHOLDERS.findall(folded, s.start, s.end)) >= _TYPED_SYLLABLES]
 
-    def _windows(self, marked: str) -> list[tuple[int, int]]:
+    def windows(self, marked: str) -> list[tuple[int, int]]:
         """In each sentence over `long_sentence` characters (a call transcribed without stops:
         only its pauses part it), the runs of whole clauses of at most `window_chars` characters
         that start at each clause, as folded offsets: the model scores each on its own, so a rude
