@@ -290,7 +290,7 @@ def test_piped_tables_come_out_whole():
     lines = result.stdout.splitlines()
     for scenario in ("接待客户时（叫下一位客户）",):
         assert any("counter-next-one" in line and scenario in line for line in lines)
-    assert len(lines) == 4 + 49  # header box, one line a rule
+    assert len(lines) == 4 + 50  # header box, one line a rule
 
 
 def test_quiet_prints_results_and_errors_only(tmp_path):
