@@ -58,8 +58,6 @@ def windows(checker, text: str) -> list[str]:
     if classifier is None or not classifier.window_chars:
         return []
     skim = checker.normalizer.skim(text)
-    if len(skim.marked) <= classifier.long_sentence:
-        return []
     return [skim.folded[a:b] for a, b in classifier.windows(skim.marked)]
 
 

@@ -57,7 +57,7 @@ class CategoryModel:
         features = data["features"]
         # Flat arrays, not a tuple of floats per n-gram: a pack's compiled form is unpickled at every
         # cold start, and 50,000 n-grams × 17 float objects took half a second of it.
-        self._features = KeyScanner(dict(zip(features, range(len(features)))))
+        self._features = KeyScanner(dict.fromkeys(features))  # read by key index only
         self._weights = array("d", [weight for weight, _ in features.values()])
         self._columns = array("d", [w for _, per_category in features.values() for w in per_category])
         # For the bound: what can raise a score (a quarter of the hits in real text), and the few
