@@ -54,7 +54,7 @@ def windows(checker, text: str) -> list[str]:
     """The runs of clauses the engine scores in a sentence too long to score whole (a call
     transcribed without stops): a clean call's runs are negatives as the engine reads them,
     not only its whole sentences, which the model never scores."""
-    classifier = checker._classifier
+    classifier = checker.sentence_classifier
     if classifier is None or not classifier.window_chars:
         return []
     skim = checker.normalizer.skim(text)

@@ -28,7 +28,7 @@ def texts() -> list[str]:
 
 
 def test_the_model_gate_finds_every_sentence_the_full_scoring_finds(bank: Checker, texts):
-    classifier = bank._classifier
+    classifier = bank.sentence_classifier
     for text in texts:
         skim = bank.normalizer.skim(text)
         regions = Regions(bank.normalizer.draft(skim))

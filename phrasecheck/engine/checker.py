@@ -127,6 +127,12 @@ class Checker:
         if self._classifier is not None:
             self.judging = replace(self.judging, rescore=self._classifier.reaches)
 
+    @property
+    def sentence_classifier(self) -> SentenceClassifier | None:
+        """The pack's category model as the engine runs it (its thresholds and how it cuts a text
+        into what it scores), for tools that must read text exactly as it does: the training script."""
+        return self._classifier
+
     def _sentence_classifier(self, config: ClassifierConfig, home) -> SentenceClassifier:
         unknown = [rule for rule in config.rules.values() if rule not in self._by_id]
         if unknown:
