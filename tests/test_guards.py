@@ -270,6 +270,14 @@ def test_sending_the_customer_to_ask_elsewhere_reports_no_question(bank):
     assert rules_fired(bank, "您问我去哪里办？在二楼三号窗口。") == []
 
 
+def test_telling_the_customer_what_to_say_or_denying_a_saying_reports_nobody(bank):
+    """「您就说…」 tells the customer what to say and 「…不会这么说的」 denies anyone said it: neither
+    reports someone's words, so the agent's own line is judged; a colleague's words still are reported."""
+    assert rules_fired(bank, "您就说是您本人，他们一般不查。") != []
+    assert rules_fired(bank, "王经理不会这么说的，您是不是记错了，您再想想。") != []
+    assert rules_fired(bank, "您的同事说不归他管，让您找别人去") == []
+
+
 def test_a_word_in_scare_quotes_is_the_agents_own_irony_not_a_quotation(bank):
     """The model cannot tell whose words a quotation holds, so a sentence that quotes is not scored;
     a word or two in quotes with no speech verb before it is irony, and the sentence still is."""
