@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--c", type=float, default=2.0, help="inverse regularisation strength of the violation model")
+    parser.add_argument("--c", type=float, default=1.5,
+                        help="inverse regularisation strength of the violation model (2.0 until the twelfth session:"
+                             " with its 1,090 new lines it flagged 2 more clean read lines, 1.5 none)")
     parser.add_argument("--l1", type=float, default=0.0, help="L1 share of the regularisation (1 keeps fewest features)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--phonetic", action="store_true", help="train the twin over sounds (categories.phonetic.json)")
