@@ -271,10 +271,12 @@ def test_sending_the_customer_to_ask_elsewhere_reports_no_question(bank):
 
 
 def test_telling_the_customer_what_to_say_or_denying_a_saying_reports_nobody(bank):
-    """「您就说…」 tells the customer what to say and 「…不会这么说的」 denies anyone said it: neither
-    reports someone's words, so the agent's own line is judged; a colleague's words still are reported."""
+    """「您就说…」 tells the customer what to say, 「…不会这么说的」 denies anyone said it and 「您说啥都
+    没用」 says nothing will help: none reports someone's words, so the agent's own line is judged; a
+    colleague's words still are reported."""
     assert rules_fired(bank, "您就说是您本人，他们一般不查。") != []
     assert rules_fired(bank, "王经理不会这么说的，您是不是记错了，您再想想。") != []
+    assert rules_fired(bank, "押金条没了就只能按规定扣，您说啥都没用，别在这儿磨了。") != []
     assert rules_fired(bank, "您的同事说不归他管，让您找别人去") == []
 
 
