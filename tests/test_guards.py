@@ -280,6 +280,13 @@ def test_telling_the_customer_what_to_say_or_denying_a_saying_reports_nobody(ban
     assert rules_fired(bank, "您的同事说不归他管，让您找别人去") == []
 
 
+def test_the_condition_inside_zhuyaoshi_excuses_no_blame(bank):
+    """「要是您…」 sets a condition that excuses a blame; the 要是您 inside 主要是您 sets none."""
+    assert rules_fired(bank, "手机进水主要是您使用习惯太差，这个不在保修里。") == ["blame-customer"]
+    assert rules_fired(bank, "主要是您操作太不小心了，这卡才被吞的。") == ["blame-customer"]
+    assert rules_fired(bank, "要是您自己摔的，保修确实不管，我帮您报个维修价。") == []
+
+
 def test_a_word_in_scare_quotes_is_the_agents_own_irony_not_a_quotation(bank):
     """The model cannot tell whose words a quotation holds, so a sentence that quotes is not scored;
     a word or two in quotes with no speech verb before it is irony, and the sentence still is."""
