@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import functools
 import gc
 import itertools
 import re
@@ -21,14 +20,11 @@ from ..errors import LexiconError
 from .judge import Decision, judge, word_edge_problem
 from .regions import JudgeContext, Regions
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
-from ..lexicon.limits import shown
-from ..lexicon.schema import ClassifierConfig
 from ..lexicon.settings import JUDGE_PATTERN_FIELDS
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
-from .classify import available_models, load_model, model_path
 from .compiled import lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
-from .sentences import SentenceClassifier, Sounds
+from .sentences import SentenceClassifier
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
 from .rules import CompiledRule, PatternCompiler
@@ -123,7 +119,8 @@ class Checker:
         self.lexicon = {"pack": main.pack, "version": f"{main.version}+{digest[:8]}"}
         self._by_id = {c.id: i for i, c in enumerate(self.rules)}
         self.classifier_config = classifier
-        self._classifier = self._sentence_classifier(classifier, classifier_home) if classifier else None
+        self._classifier = (SentenceClassifier.from_config(classifier, classifier_home, self._by_id, self.normalizer.phonetic)
+                            if classifier else None)
         if self._classifier is not None:
             self.judging = replace(self.judging, rescore=self._classifier.reaches)
 
@@ -132,25 +129,6 @@ class Checker:
         """The pack's category model as the engine runs it (its thresholds and how it cuts a text
         into what it scores), for tools that must read text exactly as it does: the training script."""
         return self._classifier
-
-    def _sentence_classifier(self, config: ClassifierConfig, home) -> SentenceClassifier:
-        unknown = [rule for rule in config.rules.values() if rule not in self._by_id]
-        if unknown:
-            raise LexiconError(f"{home}: classifier.rules: unknown rule {shown(unknown[0])}")
-        model = _model(config.model, home, "model")
-        sounds = None
-        if config.phonetic_model:
-            # Read on first use (see Sounds); a name that points at no file is an error now, not then.
-            if not model_path(config.phonetic_model, home.parent).is_file():
-                raise LexiconError(f"{home}: classifier.phonetic_model: cannot load {shown(config.phonetic_model)} "
-                                   f"(no such model; shipped models: {', '.join(available_models()) or 'none'})")
-            sounds = Sounds(functools.partial(_model, config.phonetic_model, home, "phonetic_model"),
-                            config.phonetic_threshold, self.normalizer.phonetic)
-            if config.phonetic_model.endswith(".json"):
-                sounds.model()  # a team's own file is checked as the pack loads, not at its first pinyin line
-        rules = {category: self._by_id[rule] for category, rule in config.rules.items()}
-        return SentenceClassifier(model, config.threshold, rules, config.min_chars, config.max_chars,
-                                  config.window_chars, config.window_threshold, config.long_sentence, sounds)
 
     def _compile(self, rule: Rule, loaded: LoadedPack, depth: int) -> CompiledRule:
         try:
@@ -393,11 +371,3 @@ def _unclaimed(hits: Sequence[Candidate], kept: Sequence[Candidate]) -> list[Can
             unclaimed.append(hit)
     return unclaimed
 
-
-def _model(name: str, home, field: str):
-    """A pack's category model, or an error naming the pack, the field and the shipped models."""
-    try:
-        return load_model(name, home.parent)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        shipped = ", ".join(available_models()) or "none"
-        raise LexiconError(f"{home}: classifier.{field}: cannot load {shown(name)} ({str(error)[:200]}; shipped models: {shipped})") from None

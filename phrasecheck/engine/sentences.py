@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-from typing import Callable
+from typing import Callable, Mapping
 
-from .classify import CategoryModel, SentenceScore
+from ..errors import LexiconError
+from ..lexicon.limits import shown
+from ..lexicon.schema import ClassifierConfig
+from .classify import CategoryModel, SentenceScore, available_models, load_model, model_path
 from .match import Candidate, Failure
 from .normalize import CLAUSE_MARK, SENTENCE_MARK
 from .tables import PLACEHOLDERS
@@ -39,6 +43,29 @@ class SentenceClassifier:
         self.min_chars, self.max_chars = min_chars, max_chars
         self.window_chars, self.window_threshold, self.long_sentence = window_chars, window_threshold, long_sentence
         self.rules = rules  # category → index of the rule a hit of that category is reported as
+
+    @classmethod
+    def from_config(cls, config: ClassifierConfig, home, rule_index: Mapping[str, int],
+                    phonetic: Callable[[str], str]) -> "SentenceClassifier":
+        """A pack's `classifier:` section (`home` its file) over the loaded rules (`rule_index`: id →
+        index), or a LexiconError naming the pack and the field."""
+        unknown = [rule for rule in config.rules.values() if rule not in rule_index]
+        if unknown:
+            raise LexiconError(f"{home}: classifier.rules: unknown rule {shown(unknown[0])}")
+        model = _model(config.model, home, "model")
+        sounds = None
+        if config.phonetic_model:
+            # Read on first use (see Sounds); a name that points at no file is an error now, not then.
+            if not model_path(config.phonetic_model, home.parent).is_file():
+                raise LexiconError(f"{home}: classifier.phonetic_model: cannot load {shown(config.phonetic_model)} "
+                                   f"(no such model; shipped models: {', '.join(available_models()) or 'none'})")
+            sounds = Sounds(functools.partial(_model, config.phonetic_model, home, "phonetic_model"),
+                            config.phonetic_threshold, phonetic)
+            if config.phonetic_model.endswith(".json"):
+                sounds.model()  # a team's own file is checked as the pack loads, not at its first pinyin line
+        rules = {category: rule_index[rule] for category, rule in config.rules.items()}
+        return cls(model, config.threshold, rules, config.min_chars, config.max_chars,
+                   config.window_chars, config.window_threshold, config.long_sentence, sounds)
 
     def candidates(self, marked: str) -> list[Candidate]:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
@@ -119,3 +146,12 @@ class SentenceClassifier:
                         windows.append((edges[first], edges[last]))
             position += length
         return windows
+
+
+def _model(name: str, home, field: str) -> CategoryModel:
+    """A pack's category model, or an error naming the pack, the field and the shipped models."""
+    try:
+        return load_model(name, home.parent)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        shipped = ", ".join(available_models()) or "none"
+        raise LexiconError(f"{home}: classifier.{field}: cannot load {shown(name)} ({str(error)[:200]}; shipped models: {shipped})") from None
