@@ -7,18 +7,16 @@ and shipped as data (`phrasecheck/data/models/*.json`), scores each sentence; a 
 at or above the pack's threshold becomes a candidate of the category's family rule, and the judge
 then applies that rule's guards (role, quotation, reported speech, `unless`) as for any hit.
 
-Every text pays one Aho–Corasick pass over the model's features (folded text, sentences kept
-apart by their marks), which scores each of its sentences at once: only a text with a sentence at
-or above the threshold goes on to be cut into sentences and judged, and only such a sentence's
-category is worked out.
+Every text pays one pass over the model's n-grams (`grams`: compiled, folded text, sentences
+kept apart by their marks), which bounds each of its sentences' scores at once: only a text with
+a sentence whose bound reaches the threshold has it scored, only a sentence at or above the
+threshold goes on to be judged, and only such a sentence's category is worked out.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-import operator
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,12 +25,11 @@ from typing import Callable
 
 from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
-from .automaton import KeyScanner
+from .grams import Sums, grams_of
 from .normalize import SENTENCE_MARK
 
 _MARGIN = 1e-9  # the bound never falls below the score; the margin only absorbs rounding
 _STRONGLY_NEGATIVE = -0.5  # n-gram weights below this count in the bound
-_END = operator.itemgetter(2)  # where a hit (key, start, end) ends
 
 _MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -57,105 +54,75 @@ class CategoryModel:
         features = data["features"]
         # Flat arrays, not a tuple of floats per n-gram: a pack's compiled form is unpickled at every
         # cold start, and 50,000 n-grams × 17 float objects took half a second of it.
-        self._features = KeyScanner(dict.fromkeys(features))  # read by key index only
         self._weights = array("d", [weight for weight, _ in features.values()])
         self._columns = array("d", [w for _, per_category in features.values() for w in per_category])
-        # For the bound: what can raise a score (a quarter of the hits in real text), and the few
-        # n-grams that lower it a lot (您好, 请您…), without which half of all texts passed it.
-        self._bounding = KeyScanner({gram: weight for gram, (weight, _) in data["features"].items()
-                                     if weight > 0 or weight < _STRONGLY_NEGATIVE})
+        self.ngrams: list[str] = list(features)
+        self._grams = grams_of(self.ngrams, self._weights, _STRONGLY_NEGATIVE)
         self._empty = not any(weight > 0 for weight in self._weights)
 
-    def bounding_hits(self, text: str) -> list[tuple[int, int, int]]:
-        """The scan `above` and `spans_above` bound scores from: a caller scoring one folded text
-        both ways (a single sentence, then its runs of pauses) scans it once."""
-        return self._bounding.matches(text)
+    def sums(self, text: str) -> Sums:
+        """What `above` and `spans_above` bound scores from: a caller scoring one folded text both
+        ways (a single sentence, then its runs of pauses) reads it once."""
+        return self._grams.sums(text)
 
     def above(self, sentences: str, threshold: float, shortest: int, longest: int,
-              found: list[tuple[int, int, int]] | None = None) -> list[SentenceScore]:
+              sums: Sums | None = None) -> list[SentenceScore]:
         """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
         offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
-        n-gram holds the mark).  A sentence is scored only if its bound (`_bound`) reaches the
-        threshold; one scan of the whole text (`found`, when the caller has made it) bounds them
-        all first, so most texts stop there."""
+        n-gram holds the mark).  A sentence is scored only if its bound (`Sums.bound`) reaches
+        the threshold; the text's rising weights together are tried first, so most texts stop
+        there."""
         if self._empty:
             return []
         floor = self._floor(threshold)
-        found = self._bounding.matches(sentences) if found is None else found
+        sums = self._grams.sums(sentences) if sums is None else sums
         if SENTENCE_MARK not in sentences:
-            if self._bound(found) < floor:
+            if sums.bound(0, len(sentences)) < floor:
                 return []
             live, folded = [(0, len(sentences))], sentences
         else:
-            if self._rising(found) < floor:
+            if sums.rising() < floor:
                 return []  # not even every positive weight of the text together reaches it
-            # Each sentence of a scorable length bounded by the hits that fall inside it: no n-gram
-            # holds the mark, so they are what a scan of that sentence alone would find.
-            live, position, marked_end, first = [], 0, 0, 0
+            live, position, marked = [], 0, 0
             for sentence in sentences.split(SENTENCE_MARK):
                 end = position + len(sentence)
-                marked_end += len(sentence)
-                last = bisect.bisect_right(found, marked_end, lo=first, key=_END)
-                if shortest <= end - position <= longest and self._bound(found[first:last]) >= floor:
+                if shortest <= len(sentence) <= longest and sums.bound(marked, marked + len(sentence)) >= floor:
                     live.append((position, end))
-                position, first, marked_end = end, last, marked_end + 1
+                position, marked = end, marked + len(sentence) + 1
             folded = sentences.replace(SENTENCE_MARK, "")
         return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
 
     def spans_above(self, folded: str, spans: Callable[[], list[tuple[int, int]]], threshold: float,
-                    found: list[tuple[int, int, int]] | None = None) -> list[SentenceScore]:
+                    sums: Sums | None = None) -> list[SentenceScore]:
         """Those of `spans()` (stretches of the folded text, which may overlap: the windows of a
-        long call) scoring `threshold` or more.  One scan of the text bounds them all: the spans
-        are not even worked out when every positive weight of the text together falls short (most
-        texts); otherwise a span is bounded by the hits lying wholly inside it, and scored only if
-        its bound reaches the threshold."""
+        long call) scoring `threshold` or more.  The spans are not even worked out when every
+        positive weight of the text together falls short (most texts); otherwise a span is
+        scored only if its bound reaches the threshold."""
         if self._empty:
             return []
         floor = self._floor(threshold)
-        found = self._bounding.matches(folded) if found is None else found
-        if self._rising(found) < floor:
+        sums = self._grams.sums(folded) if sums is None else sums
+        if sums.rising() < floor:
             return []
-        live = []
-        for start, end in spans():
-            first = bisect.bisect_right(found, start, key=_END)  # hits ending by `start` lie before it
-            inside = [hit for hit in found[first:bisect.bisect_right(found, end, lo=first, key=_END)] if hit[1] >= start]
-            if self._bound(inside) >= floor:
-                live.append((start, end))
-        return self.score(live, folded, threshold)
+        return self.score([(start, end) for start, end in spans() if sums.bound(start, end) >= floor], folded, threshold)
 
     def _floor(self, threshold: float) -> float:
         """What the n-gram weights of a sentence must sum to for it to score `threshold`."""
         return math.log(threshold / (1 - threshold)) - self.bias - _MARGIN
 
-    def _bound(self, found: list[tuple[int, int, int]]) -> float:
-        """Never below a sentence's score, from the bounding scan of that sentence: its positive
-        weights each time met, its strongly negative ones once each (as the score counts them)."""
-        gains = self._bounding.values
-        return self._rising(found) + sum([gains[key] for key in dict.fromkeys([key for key, _, _ in found if gains[key] < 0])])
-
-    def _rising(self, found: list[tuple[int, int, int]]) -> float:
-        """The positive weights of a bounding scan, each time met."""
-        gains = self._bounding.values
-        return sum([gains[key] for key, _, _ in found if gains[key] > 0])
-
-    def _present(self, sentence: str) -> dict[int, None]:
-        """The n-grams a sentence holds, each once, in the order first met: the model was trained on
-        presence (`binary=True`), so 「自己…自己…自己」 must not weigh three times."""
-        return dict.fromkeys(key for key, _, _ in self._features.matches(sentence))
-
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return _sigmoid(self.bias)
-        return self._probability(self._present(sentence))
+        return self._probability(self._grams.present(sentence, 0, len(sentence)))
 
-    def _probability(self, present: dict[int, None]) -> float:
+    def _probability(self, present: list[int]) -> float:
         weights = self._weights
         return _sigmoid(self.bias + sum([weights[key] for key in present]))
 
     def category(self, sentence: str) -> str:
-        return self._category(self._present(sentence))
+        return self._category(self._grams.present(sentence, 0, len(sentence)))
 
-    def _category(self, present: dict[int, None]) -> str:
+    def _category(self, present: list[int]) -> str:
         """The category whose bias plus the sentence's n-gram weights is highest (summed column by
         column, each n-gram once)."""
         width, weights = len(self.categories), self._columns
@@ -164,10 +131,10 @@ class CategoryModel:
         return self.categories[max(range(len(totals)), key=totals.__getitem__)]
 
     def score(self, sentences: list[tuple[int, int]], folded: str, threshold: float) -> list[SentenceScore]:
-        """Sentences at or above `threshold`, with their category (one scan of each)."""
+        """Sentences at or above `threshold`, with their category (its n-grams read once)."""
         found = []
         for start, end in sentences:
-            present = self._present(folded[start:end])
+            present = self._grams.present(folded, start, end)
             probability = self._probability(present)
             if probability >= threshold:
                 found.append(SentenceScore(start, end, probability, self._category(present)))

@@ -69,7 +69,7 @@ class SentenceClassifier:
 
     def candidates(self, marked: str) -> list[Candidate]:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
-        marked text: what a text with none costs is one scan (`CategoryModel.above`)."""
+        marked text: what a text with none costs is one pass over its n-grams (`CategoryModel.above`)."""
         found = []
         sound_floor = self.sounds.threshold if self.sounds else 1.0
         for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold, sound_floor):
@@ -101,15 +101,15 @@ class SentenceClassifier:
         more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
         the threshold it must reach and what it is (which model, what it scored)."""
         apart = marked.replace(CLAUSE_MARK, "")
-        # One sentence (most texts): the scan that bounds it whole also bounds its runs of pauses.
-        hits = self.model.bounding_hits(apart) if SENTENCE_MARK not in apart else None
-        sentences = self.model.above(apart, floor, self.min_chars, self.max_chars, hits)
+        # One sentence (most texts): the sums that bound it whole also bound its runs of pauses.
+        sums = self.model.sums(apart) if SENTENCE_MARK not in apart else None
+        sentences = self.model.above(apart, floor, self.min_chars, self.max_chars, sums)
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
         if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
             found += self._typed(apart, sound_floor, {(s.start, s.end) for s in sentences})
         if self.window_chars and len(marked) > self.long_sentence:
-            folded = apart.replace(SENTENCE_MARK, "") if hits is None else apart
-            runs = self.model.spans_above(folded, lambda: self.windows(marked), window_floor, hits)
+            folded = apart.replace(SENTENCE_MARK, "") if sums is None else apart
+            runs = self.model.spans_above(folded, lambda: self.windows(marked), window_floor, sums)
             found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
         return found
 

@@ -1,0 +1,57 @@
+"""Compiles the engine's one C extension (`phrasecheck/engine/_grams.c`) as the wheel is built.
+
+An editable install builds it in place, beside its source; a regular wheel carries it and is
+tagged for this Python and platform.  Without a working C compiler the install goes on with a
+warning, and the engine reads the model's n-grams with its Python scan instead (same results,
+slower: `phrasecheck.engine.grams.COMPILED` is then False).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+MODULE = "phrasecheck.engine._grams"
+SOURCE = "phrasecheck/engine/_grams.c"
+
+
+class CompileExtension(BuildHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict) -> None:
+        if self.target_name != "wheel":
+            return
+        try:
+            built = _compile(Path(self.root))
+        except Exception as error:  # a missing compiler or headers: the Python fallback serves
+            self.app.display_warning(f"phrasecheck: {SOURCE} not compiled ({type(error).__name__}: {error}); "
+                                     "the category model will use its slower Python scan")
+            return
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        if version != "editable":  # an editable install imports it from the source tree
+            build_data["force_include"][str(built)] = built.relative_to(self.root).as_posix()
+
+
+def _compile(root: Path) -> Path:
+    """Builds the extension in place with setuptools' `build_ext` (the platform's compiler and
+    flags) and answers the path of the built file."""
+    from setuptools import Distribution, Extension
+
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        with tempfile.TemporaryDirectory() as temporary:
+            distribution = Distribution({"name": "phrasecheck", "script_name": "hatch_build.py",
+                                         "ext_modules": [Extension(MODULE, [SOURCE], extra_compile_args=["-O2"]
+                                                                   if os.name != "nt" else [])]})
+            command = distribution.get_command_obj("build_ext")
+            command.inplace = True
+            command.build_temp = temporary
+            distribution.run_command("build_ext")
+            return (root / command.get_ext_fullpath(MODULE)).resolve()
+    finally:
+        os.chdir(here)

@@ -1,0 +1,95 @@
+"""The category model's n-gram sums: the compiled table (built by the install) and the Python scan
+it stands in for must give the same bounds and the same n-grams in the same order, or a text's
+probability (and so whether it is flagged) would depend on how the package was installed."""
+
+import json
+import pickle
+import shutil
+import sysconfig
+from array import array
+from pathlib import Path
+
+import pytest
+
+from phrasecheck import Checker
+from phrasecheck.engine import grams
+from phrasecheck.engine.classify import CategoryModel
+from phrasecheck.engine.normalize import SENTENCE_MARK
+
+from test_fast_paths import _texts  # the same replies and training lines
+
+compiled_only = pytest.mark.skipif(not grams.COMPILED, reason="phrasecheck/engine/_grams.c was not compiled by the install")
+
+
+def _compiler() -> str | None:
+    command = (sysconfig.get_config_var("CC") or "").split()
+    return shutil.which(command[0]) if command else None
+
+
+@pytest.mark.skipif(_compiler() is None, reason="no C compiler on this machine: the Python scan serves")
+def test_an_install_with_a_compiler_builds_the_extension():
+    assert grams.COMPILED, "hatch_build.py did not compile phrasecheck/engine/_grams.c (see the install's warnings)"
+
+
+def _both(model: CategoryModel):
+    return (grams._Compiled(model.ngrams, model._weights, -0.5), grams._Scanned(model.ngrams, model._weights, -0.5))
+
+
+@compiled_only
+def test_compiled_and_scanned_sums_agree_on_real_replies_and_training_lines(bank: Checker):
+    compiled, scanned = _both(bank.sentence_classifier.model)
+    classifier = bank.sentence_classifier
+    checked = 0
+    for text in _texts():
+        marked = bank.normalizer.skim(text).marked
+        apart, folded = marked.replace("\x00", ""), bank.normalizer.skim(text).folded
+        fast, slow = compiled.sums(apart), scanned.sums(apart)
+        assert fast.rising() == slow.rising(), text
+        position = 0
+        for sentence in apart.split(SENTENCE_MARK):  # each sentence, as `above` bounds it
+            end = position + len(sentence)
+            assert fast.bound(position, end) == pytest.approx(slow.bound(position, end), abs=1e-12), text
+            position = end + 1
+        windows = classifier.windows(marked) if len(marked) > classifier.long_sentence else [(0, len(folded))]
+        fast, slow = compiled.sums(folded), scanned.sums(folded)
+        for start, end in windows:
+            assert fast.bound(start, end) == pytest.approx(slow.bound(start, end), abs=1e-12), text
+            assert compiled.present(folded, start, end) == scanned.present(folded, start, end), text
+            checked += 1
+    assert checked > 3000
+
+
+@compiled_only
+def test_spans_are_clipped_to_the_text_and_empty_ones_hold_nothing():
+    table = grams._Compiled(["不归", "我管", "不归我"], array("d", [1.0, 2.0, -1.0]), -0.5)
+    text = "这不归我管"
+    assert table.present(text, 0, 99) == [0, 2, 1]  # by end, the longest first at one end
+    assert table.present(text, 3, 3) == [] and table.present("", 0, 0) == []
+    sums = table.sums(text)
+    assert sums.rising() == 3.0 and sums.bound(0, 5) == 2.0  # 不归我 lowers it once
+    assert sums.bound(2, 5) == 2.0 and sums.bound(-4, 2) == 0.0
+
+
+def test_a_model_with_longer_ngrams_than_the_table_takes_is_scanned():
+    keys = ["不归我管" * 5, "找别人"]
+    assert isinstance(grams.grams_of(keys, array("d", [1.0, 1.0]), -0.5), grams._Scanned)
+
+
+def test_a_pickled_model_reads_back_into_what_this_install_has(bank: Checker):
+    model = bank.sentence_classifier.model
+    again = pickle.loads(pickle.dumps(model))
+    assert type(again._grams) is type(model._grams)
+    assert isinstance(again._grams, grams._Compiled) == grams.COMPILED
+    line = "你自己看不懂说明书吗，这都不会"
+    assert again.probability(line) == model.probability(line)
+
+
+@compiled_only
+def test_decisions_do_not_depend_on_the_compiled_table(bank: Checker, monkeypatch):
+    lines = [json.loads(line)["text"] for path in sorted((Path(__file__).parents[1] / "training" / "categories").glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()[:150] if line.strip()]
+    compiled = [bank.check(line).to_dict() for line in lines]
+    classifier = bank.sentence_classifier
+    monkeypatch.setattr(classifier.model, "_grams", _both(classifier.model)[1])
+    assert [bank.check(line).to_dict() for line in lines] == compiled
+    assert sum(1 for result in compiled if result["violations"]) > 100
