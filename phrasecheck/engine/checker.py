@@ -195,8 +195,8 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             hits = self._matcher.scan(skim.phon, skim.folded)
-            if hits and not self._matcher.plausible(skim.folded, skim.phon, hits):
-                hits = []
+            if hits:
+                hits = self._matcher.plausible(skim.folded, skim.phon, hits)
             if self._classifier is not None:
                 model_hits = self._classifier.candidates(skim.marked)
             if not hits and not model_hits:

@@ -113,33 +113,40 @@ class Matcher:
             hits += [(end >> 1, values) for end, values in self._spelled_automaton.iter(code_units(folded)) if end & 1]
         return hits
 
-    def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> bool:
-        """Whether any hit survives the first tests of verification, which need no boundaries or
-        offsets: its anchor's spelling (「这个」 shares 「咋个」's phonetic key but not its letters),
-        and the sound of the pattern's other required elements somewhere in the text."""
-        seen = None  # shingle hits per fuzzy phrase, counted once a fuzzy hit is met
+    def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
+        """The hits, each with only what survives the first tests of verification, which need no
+        boundaries or offsets: its anchor's spelling (「这个」 shares 「咋个」's phonetic key but not
+        its letters), and the sound of the pattern's other required elements somewhere in the
+        text.  Each test is one `verify` would fail it on, so verifying these finds what verifying
+        all would; fuzzy shingles are all kept (their count is a test).  Most hits fall here."""
         completes: dict[int, bool] = {}  # per pattern: each answer scans the text, so once per text
+        kept = []
         for end_index, values in hits:
-            for kind, _, payload, extra in values:
+            survivors = []
+            for value in values:
+                kind, _, payload, extra = value
                 if kind == "pattern":
                     if count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= payload.anchor_allowance(extra):
                         known = completes.get(id(payload))
                         if known is None:
                             known = completes[id(payload)] = payload.could_complete(phon)
                         if known:
-                            return True
+                            survivors.append(value)
                 elif kind == "entry":
                     norm = payload.norms[extra]
                     start = end_index - len(norm) + 1
-                    if folded.startswith(norm, start):
-                        return True
-                    if payload.phonetic and count_mismatches(folded, start, norm) <= payload.allowance(extra):
-                        return True
+                    if folded.startswith(norm, start) or (
+                            payload.phonetic and count_mismatches(folded, start, norm) <= payload.allowance(extra)):
+                        survivors.append(value)
                 else:
-                    seen = seen or _fuzzy_hits(hits)
-                    if seen[id(payload)] >= payload.min_hits:
-                        return True
-        return False
+                    survivors.append(value)
+            if survivors:
+                kept.append((end_index, values if len(survivors) == len(values) else tuple(survivors)))
+        if kept and all(kind == "fuzzy" for _, values in kept for kind, _, _, _ in values):
+            seen = _fuzzy_hits(kept)
+            if not any(seen[id(payload)] >= payload.min_hits for _, values in kept for _, _, payload, _ in values):
+                return []  # no fuzzy phrase has the shingles it needs
+        return kept
 
     def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]],
                failures: list[Failure] | None = None) -> list[Candidate]:
