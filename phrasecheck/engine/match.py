@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from .automaton import KeyScanner
 from .normalize import NormalizedText, Normalizer
 from .pattern import CompiledPattern, count_mismatches
+from .tables import PLACEHOLDERS
 from .wordlist import CompiledList, code_units
 
 SHINGLE = 3
@@ -120,13 +121,19 @@ class Matcher:
         text.  Each test is one `verify` would fail it on, so verifying these finds what verifying
         all would; fuzzy shingles are all kept (their count is a test).  Most hits fall here."""
         completes: dict[int, bool] = {}  # per pattern: each answer scans the text, so once per text
+        # Without a syllable typed in pinyin (a placeholder matches any letter), a spelling that is
+        # not the anchor's has a mismatch, which most anchors (two-character words) cannot allow.
+        typed = PLACEHOLDERS.search(folded) is not None
         kept = []
         for end_index, values in hits:
             survivors = []
             for value in values:
                 kind, _, payload, extra = value
                 if kind == "pattern":
-                    if count_mismatches(folded, end_index - len(extra.norm) + 1, extra.norm) <= payload.anchor_allowance(extra):
+                    start = end_index - len(extra.norm) + 1
+                    if folded.startswith(extra.norm, start) or (
+                            (typed or payload.anchor_allowance(extra))
+                            and count_mismatches(folded, start, extra.norm) <= payload.anchor_allowance(extra)):
                         known = completes.get(id(payload))
                         if known is None:
                             known = completes[id(payload)] = payload.could_complete(phon)
