@@ -1,4 +1,4 @@
-"""Compiles the engine's one C extension (`phrasecheck/engine/_grams.c`) as the wheel is built.
+"""Compiles the engine's one C extension (`phrasecheck/engine/_native.c`) as the wheel is built.
 
 An editable install builds it in place, beside its source; a regular wheel carries it and is
 tagged for this Python and platform.  Without a working C compiler the install goes on with a
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-MODULE = "phrasecheck.engine._grams"
-SOURCE = "phrasecheck/engine/_grams.c"
+MODULE = "phrasecheck.engine._native"
+SOURCE = "phrasecheck/engine/_native.c"
 
 
 class CompileExtension(BuildHookInterface):

@@ -1,7 +1,7 @@
 """The category model's n-grams in a text: the sums that bound its scores, and the n-grams present.
 
 Every checked text is bounded by the model, so this is on the hot path.  The install compiles
-`_grams.c` (see `hatch_build.py`): one pass over the characters, hashing each substring of the
+`_native.c` (see `hatch_build.py`): one pass over the characters, hashing each substring of the
 model's n-gram lengths, ~3 µs for a 50-character message.  Without a C compiler the same answers
 come from an Aho–Corasick scan and sums in Python, ~3× slower; `COMPILED` says which is in use.
 Both visit hits in the scan's order (by end, the longest first at one end), so the n-grams
@@ -18,7 +18,7 @@ from typing import Protocol, Sequence
 from .automaton import KeyScanner
 
 try:
-    from ._grams import GramTable
+    from ._native import GramTable
 except ImportError:  # not compiled (no C compiler at install time): the scanned fallback below
     GramTable = None
 

@@ -1,6 +1,7 @@
-"""The category model's n-gram sums: the compiled table (built by the install) and the Python scan
-it stands in for must give the same bounds and the same n-grams in the same order, or a text's
-probability (and so whether it is flagged) would depend on how the package was installed."""
+"""The compiled parts (`_native.c`, built by the install) against the Python they stand in for:
+the category model's n-gram sums must give the same bounds and the same n-grams in the same
+order as its scan, and a character table must translate as `str.translate` does, or whether a
+text is flagged would depend on how the package was installed."""
 
 import json
 import pickle
@@ -12,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import grams
+from phrasecheck.engine import grams, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.normalize import SENTENCE_MARK
 
 from test_fast_paths import _texts  # the same replies and training lines
 
-compiled_only = pytest.mark.skipif(not grams.COMPILED, reason="phrasecheck/engine/_grams.c was not compiled by the install")
+compiled_only = pytest.mark.skipif(not grams.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
 
 
 def _compiler() -> str | None:
@@ -28,7 +29,7 @@ def _compiler() -> str | None:
 
 @pytest.mark.skipif(_compiler() is None, reason="no C compiler on this machine: the Python scan serves")
 def test_an_install_with_a_compiler_builds_the_extension():
-    assert grams.COMPILED, "hatch_build.py did not compile phrasecheck/engine/_grams.c (see the install's warnings)"
+    assert grams.COMPILED, "hatch_build.py did not compile phrasecheck/engine/_native.c (see the install's warnings)"
 
 
 def _both(model: CategoryModel):
@@ -93,3 +94,13 @@ def test_decisions_do_not_depend_on_the_compiled_table(bank: Checker, monkeypatc
     monkeypatch.setattr(classifier.model, "_grams", _both(classifier.model)[1])
     assert [bank.check(line).to_dict() for line in lines] == compiled
     assert sum(1 for result in compiled if result["violations"]) > 100
+
+
+@pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_table_translates_as_str_translate_does(bank: Checker):
+    fold = bank.normalizer._fold_flat.table
+    texts = [*_texts()[:2000], "ＡＢＣ１２３，不歸我管！", "😀找别人去𠮷\U0010ffff", "\ud800不\udfff", "", "a" * 1000,
+             "".join(chr(cp) for cp in range(0, 0x10000, 7) if not 0xD800 <= cp < 0xE000)]
+    for text in texts:
+        assert tables._translate(text, fold) == text.translate(fold), text
+    assert tables._translate("不归我管", "") == "不归我管"  # a character past the table's end is kept
