@@ -108,3 +108,24 @@ def test_long_texts_fold_through_the_gather_as_translate_folds_them(bank: Checke
         for text in [*joined, every_bmp]:
             assert len(text) >= table.LONG
             assert table(text) == text.translate(table.table)
+
+
+def test_a_context_search_finds_the_same_with_or_without_the_anchor_presence_shortcut(bank: Checker, texts):
+    contexts = list(dict.fromkeys([*bank.judging.frames, *bank.judging.not_reported, *bank.judging.not_excusing,
+                                   *(unless[0] for rule in bank.rules for unless in rule.unless)]))
+    assert all(pattern.presence is not None for pattern in contexts)
+    found = 0
+    for text in texts[::5]:
+        draft = bank.normalizer.draft(bank.normalizer.skim(text))
+        windows = [(0, len(draft.phon)), (len(draft.phon) // 3, 2 * len(draft.phon) // 3 + 1)]
+        shortcut = [[pattern.search(draft, low, high) for low, high in windows] for pattern in contexts]
+        presence = [pattern.presence for pattern in contexts]
+        try:
+            for pattern in contexts:
+                pattern.presence = None
+            assert [[pattern.search(draft, low, high) for low, high in windows] for pattern in contexts] == shortcut, text
+        finally:
+            for pattern, kept in zip(contexts, presence):
+                pattern.presence = kept
+        found += sum(bool(matches) for per_pattern in shortcut for matches in per_pattern)
+    assert found > 500  # the contexts do occur in these texts

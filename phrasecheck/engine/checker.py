@@ -27,6 +27,7 @@ from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .normalize import Normalizer
 from .results import TraceEntry, UtteranceResult, Violation
+from .pattern import AnchorPresence
 from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
@@ -98,6 +99,9 @@ class Checker:
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )
+        presence = AnchorPresence()  # the judge's searches skip a pattern whose anchor is nowhere in the text
+        for pattern in (*(p for found in judge_patterns.values() for p in found), *(c[0] for r in self.rules for c in r.unless)):
+            presence.add(pattern)
         self.rule_home = {
             rule.id: loaded.path for loaded in self.packs for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules)
         }

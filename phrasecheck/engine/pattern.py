@@ -129,6 +129,7 @@ class CompiledPattern:
         self.anchor = required[0] if len(required) == 1 else min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
         self._anchor_keys: KeyScanner | None = None  # built on the first `search` (contexts and frames only)
+        self.presence: AnchorPresence | None = None  # which context patterns' anchors a text holds at all
         # The keys of each other required element (not those searched by an index: too many to
         # test one by one): a match needs one of each somewhere in the text.
         self._others = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
@@ -202,6 +203,8 @@ class CompiledPattern:
         pinyin as its word (qing nin … is 请您 …).  The anchor's keys are found by one scan of the
         window (a context's anchor can have 80 keys: a `find` each was most of judging a flagged
         message)."""
+        if self.presence is not None and self not in self.presence.anchored(text):
+            return []  # the anchor is nowhere in the text (nine searches in ten)
         high = len(text.phon) if high is None else high
         scanner = self._anchor_keys
         if scanner is None:
@@ -343,3 +346,32 @@ def _find_indexed(text: NormalizedText, element: Element, low: int, high: int, r
                     best = (rank, (position, position + length, mismatches))
                 break
     return best[1] if best else None
+
+
+class AnchorPresence:
+    """Which of many context patterns (`unless`, frames, the judge's word lists) have an anchor key
+    anywhere in a text, from one scan of it made on the first `search` that asks: judging a flagged
+    message searches ~25 windows, and in nine of ten the pattern's anchor is nowhere in the text."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, set[CompiledPattern]] = {}
+        self._scanner: KeyScanner | None = None
+        self._last: tuple[object, set[CompiledPattern]] | None = None  # (text, anchored), set whole
+
+    def __getstate__(self) -> dict:
+        return {"_owners": self._owners, "_scanner": None, "_last": None}  # the automaton is built on first use
+
+    def add(self, pattern: CompiledPattern) -> None:
+        for key in _keys_of(pattern.elements[pattern.anchor]):
+            self._owners.setdefault(key, set()).add(pattern)
+        pattern.presence = self
+        self._scanner = None
+
+    def anchored(self, text: NormalizedText) -> set[CompiledPattern]:
+        last = self._last
+        if last is None or last[0] is not text:
+            if self._scanner is None:
+                self._scanner = KeyScanner({key: frozenset(owners) for key, owners in self._owners.items()})
+            owners = self._scanner.values
+            last = self._last = (text, set().union(*[owners[key] for key in {key for key, _, _ in self._scanner.matches(text.phon)}]))
+        return last[1]
