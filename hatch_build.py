@@ -50,7 +50,7 @@ def _compile(root: Path) -> Path:
                                                                    if os.name != "nt" else [])]})
             command = distribution.get_command_obj("build_ext")
             command.inplace = True
-            command.build_temp = temporary
+            command.build_temp = command.build_lib = temporary  # nothing left beside the sources but the module
             distribution.run_command("build_ext")
             return (root / command.get_ext_fullpath(MODULE)).resolve()
     finally:
