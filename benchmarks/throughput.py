@@ -30,6 +30,7 @@ import ahocorasick
 from flashtext import KeywordProcessor
 
 from phrasecheck import Checker
+from phrasecheck.engine.grams import COMPILED
 from phrasecheck.lexicon.limits import ENVIRONMENT
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"
@@ -214,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             name: latencies(f, long) for name, f in (("phrasecheck", checker.check), ("flashtext", flashtext_extract))},
     }
 
-    print(f"pack {args.pack}: {len(checker.rules)} rules, {len(words)} literal strings")
+    print(f"pack {args.pack}: {len(checker.rules)} rules, {len(words)} literal strings; compiled parts (_native.c): "
+          f"{'in use' if COMPILED else 'not built, the Python steps serve (slower)'}")
     print(f"cold start to first result (new process, import + load + check): {cold * 1000:.0f} ms")
     print(f"  in this process: load {load_seconds * 1000:.0f} ms, first check {first_check * 1000:.0f} ms")
     print(f"peak RSS of this process: {peak_rss_mb:.0f} MiB (before loading: {rss_before / 1024:.0f} MiB)")
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                   f" {row['pyahocorasick']:10.0f} {row['phrasecheck'] / row['flashtext']:12.2f}×")
 
     if args.json:
-        print(json.dumps({"engines": results, "scaling": scaling, "latency": by_length, "cold_start_s": cold,
+        print(json.dumps({"engines": results, "scaling": scaling, "latency": by_length, "cold_start_s": cold, "compiled": COMPILED,
                           "peak_rss_mib": peak_rss_mb}, indent=2))
     return 0
 
