@@ -17,7 +17,9 @@ def _texts() -> list[str]:
     texts = [json.loads(line)["text"] for path in sorted((ROOT / "training" / "categories").glob("*.jsonl"))
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if CORPUS.exists():
-        texts += [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()[:3000]]
+        replies = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()[:3000]]
+        # and long messages, where a pattern's words are often somewhere in the text but not near each other
+        texts += replies + ["，".join(replies[i:i + 8]) for i in range(0, 800, 8)]
     texts += ["您好。。。请问！！！不知道？？？", "", "。", "你办啥" * 30, "看看看，急急急什么？没看见我正忙吗"]
     return texts
 
