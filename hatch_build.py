@@ -1,9 +1,9 @@
-"""Compiles the engine's one C extension (`phrasecheck/engine/_native.c`) as the wheel is built.
+"""Compiles the engine's one C extension (`phrasecheck/engine/_native.c` and its parts) as the wheel is built.
 
 An editable install builds it in place, beside its source; a regular wheel carries it and is
 tagged for this Python and platform.  Without a working C compiler the install goes on with a
-warning, and the engine reads the model's n-grams with its Python scan instead (same results,
-slower: `phrasecheck.engine.grams.COMPILED` is then False).
+warning, and the engine runs the same steps in Python instead (same results, slower:
+`phrasecheck.engine.grams.COMPILED` and `phrasecheck.engine.hits.COMPILED` are then False).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 MODULE = "phrasecheck.engine._native"
-SOURCE = "phrasecheck/engine/_native.c"
+SOURCES = ["phrasecheck/engine/_native.c", "phrasecheck/engine/_gramtable.c", "phrasecheck/engine/_hitfilter.c"]
 
 
 class CompileExtension(BuildHookInterface):
@@ -27,8 +27,8 @@ class CompileExtension(BuildHookInterface):
         try:
             built = _compile(Path(self.root))
         except Exception as error:  # a missing compiler or headers: the Python fallback serves
-            self.app.display_warning(f"phrasecheck: {SOURCE} not compiled ({type(error).__name__}: {error}); "
-                                     "the category model will use its slower Python scan")
+            self.app.display_warning(f"phrasecheck: {SOURCES[0]} not compiled ({type(error).__name__}: {error}); "
+                                     "the engine will run the same steps in Python, slower")
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
@@ -46,7 +46,7 @@ def _compile(root: Path) -> Path:
     try:
         with tempfile.TemporaryDirectory() as temporary:
             distribution = Distribution({"name": "phrasecheck", "script_name": "hatch_build.py",
-                                         "ext_modules": [Extension(MODULE, [SOURCE], extra_compile_args=["-O2"]
+                                         "ext_modules": [Extension(MODULE, SOURCES, depends=["phrasecheck/engine/_native.h"], extra_compile_args=["-O2"]
                                                                    if os.name != "nt" else [])]})
             command = distribution.get_command_obj("build_ext")
             command.inplace = True

@@ -1,7 +1,8 @@
-"""The compiled parts (`_native.c`, built by the install) against the Python they stand in for:
-the category model's n-gram sums must give the same bounds and the same n-grams in the same
-order as its scan, and a character table must translate as `str.translate` does, or whether a
-text is flagged would depend on how the package was installed."""
+"""The compiled parts (`_native.c` and its parts, built by the install) against the Python they
+stand in for: the category model's n-gram sums must give the same bounds and the same n-grams in
+the same order as its scan, the matcher's first tests must keep the same hits, and a character
+table must translate as `str.translate` does, or whether a text is flagged would depend on how
+the package was installed."""
 
 import json
 import pickle
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import grams, tables
+from phrasecheck.engine import grams, hits, match, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.normalize import SENTENCE_MARK
 
@@ -104,3 +105,45 @@ def test_the_compiled_table_translates_as_str_translate_does(bank: Checker):
     for text in texts:
         assert tables._translate(text, fold) == text.translate(fold), text
     assert tables._translate("不归我管", "") == "不归我管"  # a character past the table's end is kept
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+@pytest.mark.parametrize("pack", ["bank-counter", "core"])
+def test_the_compiled_first_tests_keep_the_hits_the_python_ones_keep(pack, monkeypatch):
+    checker = Checker.load(pack)
+    matcher, normalizer = checker._matcher, checker.normalizer
+    texts = [*_texts(), "bu gui wo guan，找别人去", "你ban sha", "ni zi ji kan bu dong ma", "急急急急急急", "这个咋个整",
+             "您好请您稍等一下我帮您查询", "不归我管" * 200]
+    compiled = [matcher.find(skim.phon, skim.folded) for skim in map(normalizer.skim, texts)]
+    monkeypatch.setattr(match, "COMPILED", False)
+    kept = 0
+    for text, found in zip(texts, compiled):
+        skim = normalizer.skim(text)
+        assert found == matcher.find(skim.phon, skim.folded), text
+        kept += bool(found)
+    assert kept > 1000  # the texts do hold hits that pass
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_first_tests_pickle_as_their_arrays_and_rebuild(bank: Checker):
+    matcher = bank._matcher
+    again = pickle.loads(pickle.dumps(matcher))
+    skim = bank.normalizer.skim("急什么，没看见我正忙吗？不归我管，找别人去")
+    found = again.find(skim.phon, skim.folded)
+    assert [(end, [value[3].norm for value in values]) for end, values in found] == \
+        [(end, [value[3].norm for value in values]) for end, values in matcher.find(skim.phon, skim.folded)]
+    assert len(found) >= 3
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_filter_refuses_arrays_that_do_not_fit_together():
+    one = ((("pattern", 0, None, None),),)
+    with pytest.raises(ValueError, match="do not cover"):  # a key's tests run past the table
+        hits.HitFilter(list(one), array("i", [0, 2]), array("i", [0, 2, 0, -1, -1]), "不归", array("i"),
+                       array("i", [0]), array("i", [0]), [], array("i"))
+    with pytest.raises(ValueError, match="out of range"):  # a spelling past the characters
+        hits.HitFilter(list(one), array("i", [0, 1]), array("i", [5, 2, 0, -1, -1]), "不归", array("i"),
+                       array("i", [0]), array("i", [0]), [], array("i"))
+    with pytest.raises(TypeError):
+        hits.HitFilter(list(one), array("i", [0, 1]), array("i", [0, 2, 0, -1, -1]), "不归", array("i"),
+                       array("i", [0]), array("i", [0]), [], array("i")).plausible("不归", "bg", [(0, 0)])

@@ -198,9 +198,7 @@ class Checker:
             if self._classifier:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
-            hits = self._matcher.scan(skim.phon, skim.folded)
-            if hits:
-                hits = self._matcher.plausible(skim.folded, skim.phon, hits)
+            hits = self._matcher.find(skim.phon, skim.folded)
             if self._classifier is not None:
                 model_hits = self._classifier.candidates(skim.marked)
             if not hits and not model_hits:

@@ -18,6 +18,7 @@ import ahocorasick
 from rapidfuzz import fuzz
 
 from .automaton import KeyScanner
+from .hits import COMPILED, FirstTests
 from .normalize import NormalizedText, Normalizer
 from .pattern import CompiledPattern, count_mismatches
 from .tables import PLACEHOLDERS
@@ -70,6 +71,7 @@ class Matcher:
         self._entries: dict[str, list[tuple]] = {}  # phonetic key → what it may be a hit of
         self._spelled: dict[str, list[tuple]] = {}  # code units of a spelling → exact house-list entries
         self._scanner: KeyScanner[tuple] = KeyScanner({})
+        self._first_tests: FirstTests | None = None
         self._spelled_automaton = ahocorasick.Automaton()
         self.pattern_count = 0
 
@@ -101,6 +103,7 @@ class Matcher:
     def finish(self) -> None:
         self._scanner = KeyScanner({key: tuple(values) for key, values in self._entries.items()})
         self._entries = {}  # the scanner holds them now
+        self._first_tests = FirstTests(self._scanner.keys, self._scanner.values)
         for key, values in self._spelled.items():
             self._spelled_automaton.add_word(key, tuple(values))
         if self._spelled:
@@ -113,6 +116,14 @@ class Matcher:
         if self._spelled:  # a code-unit match ending inside a character is no match
             hits += [(end >> 1, values) for end, values in self._spelled_automaton.iter(code_units(folded)) if end & 1]
         return hits
+
+    def find(self, phon: str, folded: str) -> list[tuple[int, tuple]]:
+        """The hits of a text that pass the first tests (`scan`, then `plausible`), tested in C
+        where the install compiled the extension and the lexicon has no list spelled apart."""
+        if COMPILED and not self._spelled:
+            return self._first_tests.plausible(folded, phon, self._scanner.matches(phon))
+        hits = self.scan(phon, folded)
+        return self.plausible(folded, phon, hits) if hits else []
 
     def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
         """The hits, each with only what survives the first tests of verification, which need no

@@ -132,11 +132,11 @@ class CompiledPattern:
         self.presence: AnchorPresence | None = None  # which context patterns' anchors a text holds at all
         # The keys of each other required element (not those searched by an index: too many to
         # test one by one): a match needs one of each somewhere in the text.
-        self._others = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
+        self.other_sounds = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
                              for i in required if i != self.anchor and self.elements[i].index is None)
         # How far a match can stretch left of its anchor's start and right of its end: every gap
         # and every element at its longest (an optional one skipped hands its gap on).
-        self._reach = (sum(self.elements[i + 1].gap_before + self.elements[i].longest for i in range(self.anchor)),
+        self.reach = (sum(self.elements[i + 1].gap_before + self.elements[i].longest for i in range(self.anchor)),
                        sum(e.gap_before + e.longest for e in self.elements[self.anchor + 1:]))
 
     def anchor_allowance(self, alternative: Alternative) -> int:
@@ -150,16 +150,16 @@ class CompiledPattern:
     def could_complete(self, phon: str) -> bool:
         """Whether every other required element's sound occurs somewhere in the text: what a hit
         of the anchor alone cannot be a match without (「不知道」 alone is not 「我不知道，找别人」)."""
-        return all(any(key in phon for key in keys) for keys in self._others)
+        return all(any(key in phon for key in keys) for keys in self.other_sounds)
 
     def could_complete_near(self, phon: str, start: int, end: int) -> bool:
         """`could_complete` within the pattern's reach of an anchor at [start, end): in a long
         text the other words are somewhere, but rarely near."""
-        low, high = start - self._reach[0], end + self._reach[1]
+        low, high = start - self.reach[0], end + self.reach[1]
         if low <= 0 and high >= len(phon):
             return True  # the whole text: `could_complete` has answered
         low = max(0, low)
-        return all(any(phon.find(key, low, high) >= 0 for key in keys) for keys in self._others)
+        return all(any(phon.find(key, low, high) >= 0 for key in keys) for keys in self.other_sounds)
 
     # -- verification ------------------------------------------------------------------------
     def match_at(self, text: NormalizedText, alternative: Alternative, start: int,
