@@ -62,6 +62,25 @@ def test_compiled_and_scanned_sums_agree_on_real_replies_and_training_lines(bank
 
 
 @compiled_only
+def test_compiled_and_scanned_tables_pick_the_same_sentences_and_windows_to_score(bank: Checker):
+    compiled, scanned = _both(bank.sentence_classifier.model)
+    classifier, model = bank.sentence_classifier, bank.sentence_classifier.model
+    floors = [model._floor(p) for p in (classifier.threshold, classifier.window_threshold, 0.5, 0.1)]
+    live = windows = 0
+    for text in _texts():
+        marked = bank.normalizer.skim(text).marked
+        apart = marked.replace("\x00", "")
+        folded = apart.replace(SENTENCE_MARK, "")
+        for floor in floors:
+            found = compiled.live(apart, SENTENCE_MARK, floor, classifier.min_chars, classifier.max_chars)
+            assert found == scanned.live(apart, SENTENCE_MARK, floor, classifier.min_chars, classifier.max_chars), text
+            cut = compiled.windows(marked, folded, classifier.layout, floor)
+            assert cut == scanned.windows(marked, folded, classifier.layout, floor), text
+            live, windows = live + len(found), windows + len(cut)
+    assert live > 3000 and windows > 3000  # the low floors let many through
+
+
+@compiled_only
 def test_spans_are_clipped_to_the_text_and_empty_ones_hold_nothing():
     table = grams._Compiled(["不归", "我管", "不归我"], array("d", [1.0, 2.0, -1.0]), -0.5)
     text = "这不归我管"

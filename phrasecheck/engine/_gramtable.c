@@ -269,16 +269,8 @@ static PyObject *GramTable_rising(GramTable *self, PyObject *args) {
     return PyFloat_FromDouble(sum);
 }
 
-static PyObject *GramTable_bound(GramTable *self, PyObject *args) {
-    PyObject *text;
-    Py_ssize_t start = 0, end = PY_SSIZE_T_MAX;
-    double below;
-    if (!PyArg_ParseTuple(args, "Ud|nn", &text, &below, &start, &end)) {
-        return NULL;
-    }
-    if (clip(self, text, &start, &end) < 0) {
-        return NULL;
-    }
+/* The positive weights of [start, end), each time met, plus those under `below` once each. */
+static double bound_of(GramTable *self, PyObject *text, double below, Py_ssize_t start, Py_ssize_t end) {
     next_stamp(self);
     double rising = 0.0, falling = 0.0;
     EACH_HIT(self, text, start, end, key, {
@@ -290,7 +282,150 @@ static PyObject *GramTable_bound(GramTable *self, PyObject *args) {
             falling += w;
         }
     });
-    return PyFloat_FromDouble(rising + falling);
+    return rising + falling;
+}
+
+static PyObject *GramTable_bound(GramTable *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start = 0, end = PY_SSIZE_T_MAX;
+    double below;
+    if (!PyArg_ParseTuple(args, "Ud|nn", &text, &below, &start, &end)) {
+        return NULL;
+    }
+    if (clip(self, text, &start, &end) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(bound_of(self, text, below, start, end));
+}
+
+/* live(text, mark, below, floor, shortest, longest): the stretches between marks of `shortest` to
+ * `longest` characters whose bound (as `bound` gives it) reaches `floor`, as (start, end) offsets
+ * of the text without its marks: the category model's sentences worth scoring, in one call. */
+static PyObject *GramTable_live(GramTable *self, PyObject *args) {
+    PyObject *text;
+    Py_UCS4 mark;
+    double below, floor;
+    Py_ssize_t shortest, longest;
+    if (!PyArg_ParseTuple(args, "UCddnn", &text, &mark, &below, &floor, &shortest, &longest)) {
+        return NULL;
+    }
+    Py_ssize_t start = 0, length = PY_SSIZE_T_MAX;
+    if (clip(self, text, &start, &length) < 0) {
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) {
+        return NULL;
+    }
+    Py_ssize_t marks = 0;
+    for (Py_ssize_t first = 0; first <= length;) {
+        Py_ssize_t last = first;
+        while (last < length && PyUnicode_READ(kind, data, last) != mark) {
+            last++;
+        }
+        if (shortest <= last - first && last - first <= longest) {
+            if (bound_of(self, text, below, first, last) >= floor) {
+                PyObject *span = Py_BuildValue("(nn)", first - marks, last - marks);
+                if (span == NULL || PyList_Append(found, span) < 0) {
+                    Py_XDECREF(span);
+                    Py_DECREF(found);
+                    return NULL;
+                }
+                Py_DECREF(span);
+            }
+        }
+        first = last + 1;
+        marks++;
+    }
+    return found;
+}
+
+/* windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest,
+ * below, floor): the windows of clauses of a long call (as `grams.clause_windows` cuts them from
+ * the marked text) whose bound in the folded text reaches `floor`; none when every positive weight
+ * of the text together falls short. */
+static PyObject *GramTable_windows(GramTable *self, PyObject *args) {
+    PyObject *marked, *folded;
+    Py_UCS4 sentence_mark, clause_mark;
+    Py_ssize_t long_sentence, width, shortest, longest;
+    double below, floor;
+    if (!PyArg_ParseTuple(args, "UUCCnnnndd", &marked, &folded, &sentence_mark, &clause_mark, &long_sentence,
+                          &width, &shortest, &longest, &below, &floor)) {
+        return NULL;
+    }
+    Py_ssize_t start = 0, end = PY_SSIZE_T_MAX;
+    if (clip(self, folded, &start, &end) < 0) {
+        return NULL;
+    }
+    PyObject *found = PyList_New(0);
+    if (found == NULL) {
+        return NULL;
+    }
+    double rising = 0.0;
+    EACH_HIT(self, folded, start, end, key, {
+        if (self->weights[key] > 0) {
+            rising += self->weights[key];
+        }
+    });
+    if (rising < floor) {
+        return found;
+    }
+    int kind = PyUnicode_KIND(marked);
+    const void *data = PyUnicode_DATA(marked);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(marked);
+    Py_ssize_t *edges = PyMem_Malloc(sizeof(Py_ssize_t) * (length + 2));  /* a sentence's clause starts */
+    if (edges == NULL) {
+        Py_DECREF(found);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t position = 0;
+    for (Py_ssize_t at = 0; at <= length; at++) {  /* one sentence per turn */
+        Py_ssize_t clauses = 0, cursor = position;
+        edges[0] = position;
+        for (; at < length; at++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, at);
+            if (c == sentence_mark) {
+                break;
+            }
+            if (c == clause_mark) {
+                edges[++clauses] = cursor;
+            } else {
+                cursor++;
+            }
+        }
+        edges[++clauses] = cursor;
+        if (clauses > 1 && cursor - position > long_sentence) {
+            Py_ssize_t last = 0;
+            for (Py_ssize_t first = 0; first < clauses; first++) {
+                if (edges[first + 1] == edges[first]) {
+                    continue;  /* marks in a row: the next clause's run */
+                }
+                if (last < first + 1) {
+                    last = first + 1;
+                }
+                while (last < clauses && edges[last + 1] - edges[first] <= width) {
+                    last++;
+                }
+                Py_ssize_t size = edges[last] - edges[first];
+                if (shortest <= size && size <= longest && end >= edges[last]
+                    && bound_of(self, folded, below, edges[first], edges[last]) >= floor) {
+                    PyObject *window = Py_BuildValue("(nn)", edges[first], edges[last]);
+                    if (window == NULL || PyList_Append(found, window) < 0) {
+                        Py_XDECREF(window);
+                        PyMem_Free(edges);
+                        Py_DECREF(found);
+                        return NULL;
+                    }
+                    Py_DECREF(window);
+                }
+            }
+        }
+        position = cursor;
+    }
+    PyMem_Free(edges);
+    return found;
 }
 
 static PyObject *GramTable_present(GramTable *self, PyObject *args) {
@@ -331,6 +466,10 @@ static PyMethodDef GramTable_methods[] = {
      "rising(text, start=0, end=len(text)): the positive weights of the n-grams inside, each time met."},
     {"bound", (PyCFunction)GramTable_bound, METH_VARARGS,
      "bound(text, below, start=0, end=len(text)): rising, plus each weight under `below` once."},
+    {"live", (PyCFunction)GramTable_live, METH_VARARGS,
+     "live(text, mark, below, floor, shortest, longest): the stretches between marks whose bound reaches floor."},
+    {"windows", (PyCFunction)GramTable_windows, METH_VARARGS,
+     "windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest, below, floor)."},
     {"present", (PyCFunction)GramTable_present, METH_VARARGS,
      "present(text, start=0, end=len(text)): the keys met, each once, in the order first met."},
     {"size", (PyCFunction)GramTable_len, METH_NOARGS, "The number of keys."},

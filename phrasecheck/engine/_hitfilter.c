@@ -72,7 +72,7 @@ static int32_t *copied(Py_buffer *buffer, Py_ssize_t count, const char *name) {
         PyErr_Format(PyExc_ValueError, "%s: expected %zd int32 items", name, count);
         return NULL;
     }
-    int32_t *copy = PyMem_Malloc(buffer->len ? buffer->len : sizeof(int32_t));
+    int32_t *copy = PyMem_Malloc(buffer->len ? (size_t)buffer->len : sizeof(int32_t));
     if (copy == NULL) {
         PyErr_NoMemory();
         return NULL;

@@ -21,11 +21,10 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
-from .grams import Sums, grams_of
+from .grams import Layout, grams_of
 from .normalize import SENTENCE_MARK
 
 _MARGIN = 1e-9  # the bound never falls below the score; the margin only absorbs rounding
@@ -60,51 +59,27 @@ class CategoryModel:
         self._grams = grams_of(self.ngrams, self._weights, _STRONGLY_NEGATIVE)
         self._empty = not any(weight > 0 for weight in self._weights)
 
-    def sums(self, text: str) -> Sums:
-        """What `above` and `spans_above` bound scores from: a caller scoring one folded text both
-        ways (a single sentence, then its runs of pauses) reads it once."""
-        return self._grams.sums(text)
-
-    def above(self, sentences: str, threshold: float, shortest: int, longest: int,
-              sums: Sums | None = None) -> list[SentenceScore]:
+    def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
         """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
         offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
         n-gram holds the mark).  A sentence is scored only if its bound (`Sums.bound`) reaches
-        the threshold; the text's rising weights together are tried first, so most texts stop
-        there."""
+        the threshold, which most texts' sentences do not (`Grams.live`)."""
         if self._empty:
             return []
-        floor = self._floor(threshold)
-        sums = self._grams.sums(sentences) if sums is None else sums
-        if SENTENCE_MARK not in sentences:
-            if sums.bound(0, len(sentences)) < floor:
-                return []
-            live, folded = [(0, len(sentences))], sentences
-        else:
-            if sums.rising() < floor:
-                return []  # not even every positive weight of the text together reaches it
-            live, position, marked = [], 0, 0
-            for sentence in sentences.split(SENTENCE_MARK):
-                end = position + len(sentence)
-                if shortest <= len(sentence) <= longest and sums.bound(marked, marked + len(sentence)) >= floor:
-                    live.append((position, end))
-                position, marked = end, marked + len(sentence) + 1
-            folded = sentences.replace(SENTENCE_MARK, "")
-        return self.score([(a, b) for a, b in live if shortest <= b - a <= longest], folded, threshold)
+        live = self._grams.live(sentences, SENTENCE_MARK, self._floor(threshold), shortest, longest)
+        if not live:
+            return []
+        return self.score(live, sentences.replace(SENTENCE_MARK, ""), threshold)
 
-    def spans_above(self, folded: str, spans: Callable[[], list[tuple[int, int]]], threshold: float,
-                    sums: Sums | None = None) -> list[SentenceScore]:
-        """Those of `spans()` (stretches of the folded text, which may overlap: the windows of a
-        long call) scoring `threshold` or more.  The spans are not even worked out when every
-        positive weight of the text together falls short (most texts); otherwise a span is
-        scored only if its bound reaches the threshold."""
+    def windows_above(self, marked: str, folded: str, layout: Layout, threshold: float) -> list[SentenceScore]:
+        """The windows of clauses of a long call (`grams.clause_windows`, cut from the marked
+        text) scoring `threshold` or more in the folded text: a window is scored only if its
+        bound reaches the threshold, and none is even cut when every positive weight of the
+        text together falls short (most texts)."""
         if self._empty:
             return []
-        floor = self._floor(threshold)
-        sums = self._grams.sums(folded) if sums is None else sums
-        if sums.rising() < floor:
-            return []
-        return self.score([(start, end) for start, end in spans() if sums.bound(start, end) >= floor], folded, threshold)
+        live = self._grams.windows(marked, folded, layout, self._floor(threshold))
+        return self.score(live, folded, threshold) if live else []
 
     def _floor(self, threshold: float) -> float:
         """What the n-gram weights of a sentence must sum to for it to score `threshold`."""

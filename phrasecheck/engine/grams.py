@@ -11,8 +11,10 @@ present come in the order the score sums their weights, and its probabilities ar
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 from array import array
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from .automaton import KeyScanner
@@ -25,6 +27,43 @@ except ImportError:  # not compiled (no C compiler at install time): the scanned
 COMPILED = GramTable is not None
 _END = operator.itemgetter(2)  # where a hit (key, start, end) ends
 _LONGEST = 16  # the compiled table's longest n-gram; a model with longer ones is scanned
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a long call is cut into windows of clauses (`clause_windows`)."""
+
+    sentence_mark: str
+    clause_mark: str
+    long_sentence: int  # characters: a sentence longer than this is cut into windows
+    width: int  # characters a window of several clauses holds at most
+    shortest: int  # characters a window needs
+    longest: int  # characters a window may hold (one clause may be longer than `width`)
+
+
+def clause_windows(marked: str, layout: Layout) -> list[tuple[int, int]]:
+    """In each sentence over `long_sentence` characters (a call transcribed without stops: only
+    its pauses part it), the runs of whole clauses of at most `width` characters that start at
+    each clause, as offsets of the text without its marks: the model scores each on its own, so a
+    rude clause is judged with the clauses after it and, in the run of an earlier clause, with
+    those before it, never only as packed with whatever preceded it."""
+    windows, position = [], 0
+    for sentence in marked.split(layout.sentence_mark):
+        clauses = sentence.split(layout.clause_mark)
+        length = len(sentence) - len(clauses) + 1
+        if len(clauses) > 1 and length > layout.long_sentence:
+            edges = list(itertools.accumulate(map(len, clauses), initial=position))
+            last = 0
+            for first in range(len(clauses)):
+                if not clauses[first]:
+                    continue  # marks in a row: the next clause's run
+                last = max(last, first + 1)
+                while last < len(clauses) and edges[last + 1] - edges[first] <= layout.width:
+                    last += 1
+                if layout.shortest <= edges[last] - edges[first] <= layout.longest:
+                    windows.append((edges[first], edges[last]))
+        position += length
+    return windows
 
 
 class Sums(Protocol):
@@ -44,6 +83,16 @@ class Grams(Protocol):
     def present(self, text: str, start: int, end: int) -> list[int]:
         """The n-grams (indexes) of text[start:end], each once, in the order first met: the model
         was trained on presence, so 「自己…自己…自己」 must not weigh three times."""
+
+    def windows(self, marked: str, folded: str, layout: Layout, floor: float) -> list[tuple[int, int]]:
+        """The windows of `marked` (`clause_windows`) whose bound in `folded` (the text without
+        its marks) reaches `floor`; none, without cutting, when the text's rising weights all
+        together fall short."""
+
+    def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
+        """The stretches of `text` between `mark`s, of `shortest` to `longest` characters, whose
+        `Sums.bound` reaches `floor`, as offsets of the text without its marks: the sentences
+        worth scoring, most often none."""
 
 
 def grams_of(keys: Sequence[str], weights: array, strongly_negative: float) -> Grams:
@@ -76,6 +125,14 @@ class _Compiled:
     def present(self, text: str, start: int, end: int) -> list[int]:
         return (self._table or self._built()).present(text, start, end)
 
+    def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
+        return (self._table or self._built()).live(text, mark, self._below, floor, shortest, longest)
+
+    def windows(self, marked: str, folded: str, layout: Layout, floor: float) -> list[tuple[int, int]]:
+        return (self._table or self._built()).windows(marked, folded, layout.sentence_mark, layout.clause_mark,
+                                                      layout.long_sentence, layout.width, layout.shortest,
+                                                      layout.longest, self._below, floor)
+
 
 class _CompiledSums:
     __slots__ = ("_table", "_text", "_below")
@@ -107,6 +164,24 @@ class _Scanned:
 
     def present(self, text: str, start: int, end: int) -> list[int]:
         return list(dict.fromkeys(key for key, _, _ in self._features.matches(text[start:end])))
+
+    def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
+        sums = self.sums(text)
+        if sums.rising() < floor:
+            return []  # not even every positive weight of the text together reaches it (most texts)
+        found, position, marked = [], 0, 0
+        for sentence in text.split(mark):
+            end = position + len(sentence)
+            if shortest <= len(sentence) <= longest and sums.bound(marked, marked + len(sentence)) >= floor:
+                found.append((position, end))
+            position, marked = end, marked + len(sentence) + 1
+        return found
+
+    def windows(self, marked: str, folded: str, layout: Layout, floor: float) -> list[tuple[int, int]]:
+        sums = self.sums(folded)
+        if sums.rising() < floor:
+            return []
+        return [(start, end) for start, end in clause_windows(marked, layout) if sums.bound(start, end) >= floor]
 
 
 class _ScannedSums:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import itertools
 from typing import Callable, Mapping
 
 from ..errors import LexiconError
 from ..lexicon.limits import shown
 from ..lexicon.schema import ClassifierConfig
 from .classify import CategoryModel, SentenceScore, available_models, load_model, model_path
+from .grams import Layout, clause_windows
 from .match import Candidate, Failure
 from .normalize import CLAUSE_MARK, SENTENCE_MARK
 from .tables import PLACEHOLDERS
@@ -42,6 +42,7 @@ class SentenceClassifier:
         self.threshold = threshold
         self.min_chars, self.max_chars = min_chars, max_chars
         self.window_chars, self.window_threshold, self.long_sentence = window_chars, window_threshold, long_sentence
+        self.layout = Layout(SENTENCE_MARK, CLAUSE_MARK, long_sentence, window_chars, min_chars, max_chars)
         self.rules = rules  # category → index of the rule a hit of that category is reported as
 
     @classmethod
@@ -101,15 +102,12 @@ class SentenceClassifier:
         more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
         the threshold it must reach and what it is (which model, what it scored)."""
         apart = marked.replace(CLAUSE_MARK, "")
-        # One sentence (most texts): the sums that bound it whole also bound its runs of pauses.
-        sums = self.model.sums(apart) if SENTENCE_MARK not in apart else None
-        sentences = self.model.above(apart, floor, self.min_chars, self.max_chars, sums)
+        sentences = self.model.above(apart, floor, self.min_chars, self.max_chars)
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
         if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
             found += self._typed(apart, sound_floor, {(s.start, s.end) for s in sentences})
         if self.window_chars and len(marked) > self.long_sentence:
-            folded = apart.replace(SENTENCE_MARK, "") if sums is None else apart
-            runs = self.model.spans_above(folded, lambda: self.windows(marked), window_floor, sums)
+            runs = self.model.windows_above(marked, apart.replace(SENTENCE_MARK, ""), self.layout, window_floor)
             found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
         return found
 
@@ -124,28 +122,8 @@ class SentenceClassifier:
                 if (s.start, s.end) not in scored and len(PLACEHOLDERS.findall(folded, s.start, s.end)) >= _TYPED_SYLLABLES]
 
     def windows(self, marked: str) -> list[tuple[int, int]]:
-        """In each sentence over `long_sentence` characters (a call transcribed without stops:
-        only its pauses part it), the runs of whole clauses of at most `window_chars` characters
-        that start at each clause, as folded offsets: the model scores each on its own, so a rude
-        clause is judged with the clauses after it and, in the run of an earlier clause, with
-        those before it, never only as packed with whatever preceded it."""
-        windows, position = [], 0
-        for sentence in marked.split(SENTENCE_MARK):
-            clauses = sentence.split(CLAUSE_MARK)
-            length = len(sentence) - len(clauses) + 1
-            if len(clauses) > 1 and length > self.long_sentence:
-                edges = list(itertools.accumulate(map(len, clauses), initial=position))
-                last = 0
-                for first in range(len(clauses)):
-                    if not clauses[first]:
-                        continue  # marks in a row: the next clause's run
-                    last = max(last, first + 1)
-                    while last < len(clauses) and edges[last + 1] - edges[first] <= self.window_chars:
-                        last += 1
-                    if self.min_chars <= edges[last] - edges[first] <= self.max_chars:
-                        windows.append((edges[first], edges[last]))
-            position += length
-        return windows
+        """The windows of clauses the model scores in a long call (`grams.clause_windows`)."""
+        return clause_windows(marked, self.layout)
 
 
 def _model(name: str, home, field: str) -> CategoryModel:
