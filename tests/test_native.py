@@ -34,7 +34,7 @@ def test_an_install_with_a_compiler_builds_the_extension():
 
 
 def _both(model: CategoryModel):
-    return (grams._Compiled(model.ngrams, model._weights, -0.5), grams._Scanned(model.ngrams, model._weights, -0.5))
+    return grams._Compiled(*model._grams._made_of), grams._Scanned(*model._grams._made_of)
 
 
 @compiled_only
@@ -56,7 +56,7 @@ def test_compiled_and_scanned_sums_agree_on_real_replies_and_training_lines(bank
         fast, slow = compiled.sums(folded), scanned.sums(folded)
         for start, end in windows:
             assert fast.bound(start, end) == pytest.approx(slow.bound(start, end), abs=1e-12), text
-            assert compiled.present(folded, start, end) == scanned.present(folded, start, end), text
+            assert compiled.totals(folded, start, end) == scanned.totals(folded, start, end), text
             checked += 1
     assert checked > 3000
 
@@ -82,10 +82,12 @@ def test_compiled_and_scanned_tables_pick_the_same_sentences_and_windows_to_scor
 
 @compiled_only
 def test_spans_are_clipped_to_the_text_and_empty_ones_hold_nothing():
-    table = grams._Compiled(["不归", "我管", "不归我"], array("d", [1.0, 2.0, -1.0]), -0.5)
+    columns = array("d", [1.0, 0.0, 0.0, 3.0, 0.5, 0.5])  # 不归 leans to the first category, 我管 to the second
+    table = grams._Compiled(["不归", "我管", "不归我"], array("d", [1.0, 2.0, -1.0]), -0.5, columns, array("d", [0.0, 0.0]))
     text = "这不归我管"
-    assert table.present(text, 0, 99) == [0, 2, 1]  # by end, the longest first at one end
-    assert table.present(text, 3, 3) == [] and table.present("", 0, 0) == []
+    assert table.totals(text, 0, 99) == (2.0, 1)  # 不归 + 不归我 + 我管, each once; 1.5 against 3.5
+    assert table.totals(text, 0, 3) == (1.0, 0) and table.totals(text, 3, 3) == (0.0, 0) and table.totals("", 0, 0) == (0.0, 0)
+    assert table.totals("不归不归不归", 0, 6) == (1.0, 0)  # present, not counted
     sums = table.sums(text)
     assert sums.rising() == 3.0 and sums.bound(0, 5) == 2.0  # 不归我 lowers it once
     assert sums.bound(2, 5) == 2.0 and sums.bound(-4, 2) == 0.0
@@ -93,7 +95,8 @@ def test_spans_are_clipped_to_the_text_and_empty_ones_hold_nothing():
 
 def test_a_model_with_longer_ngrams_than_the_table_takes_is_scanned():
     keys = ["不归我管" * 5, "找别人"]
-    assert isinstance(grams.grams_of(keys, array("d", [1.0, 1.0]), -0.5), grams._Scanned)
+    assert isinstance(grams.grams_of(keys, array("d", [1.0, 1.0]), -0.5, array("d", [1.0, 1.0]), array("d", [0.0])),
+                      grams._Scanned)
 
 
 def test_a_pickled_model_reads_back_into_what_this_install_has(bank: Checker):

@@ -8,11 +8,12 @@
  * position costs one hash and one probe per length.
  *
  * Hits are visited in the order the scan gave them (by end, the longest first at one end), so
- * `present` lists the n-grams in the order `CategoryModel.score` sums their weights.
+ * `totals` sums the n-grams' weights in the order `CategoryModel` summed them in Python.
  */
 #include "_native.h"
 
 #define MAX_LENGTH 16
+#define MAX_CATEGORIES 64
 
 typedef struct {
     uint32_t check;        /* the hash's high bits: most probes of another key stop here */
@@ -26,6 +27,9 @@ typedef struct {
     Py_ssize_t *offsets;   /* where key i starts in chars */
     uint8_t *lengths;      /* key i's length */
     double *weights;       /* key i's weight */
+    double *columns;       /* key i's weight per category: columns[i * width + c] (may be NULL) */
+    double *category_bias;
+    int width;             /* categories: at most MAX_CATEGORIES */
     Slot *slots;           /* open addressing, at most half full */
     size_t mask;
     int length_count;
@@ -49,12 +53,17 @@ static void table_free(GramTable *self) {
     PyMem_Free(self->offsets);
     PyMem_Free(self->lengths);
     PyMem_Free(self->weights);
+    PyMem_Free(self->columns);
+    PyMem_Free(self->category_bias);
     PyMem_Free(self->slots);
     PyMem_Free(self->stamps);
     self->chars = NULL;
     self->offsets = NULL;
     self->lengths = NULL;
     self->weights = NULL;
+    self->columns = NULL;
+    self->category_bias = NULL;
+    self->width = 0;
     self->slots = NULL;
     self->stamps = NULL;
 }
@@ -93,12 +102,39 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
 }
 
 static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
-    static char *names[] = {"keys", "weights", NULL};
+    static char *names[] = {"keys", "weights", "columns", "category_bias", NULL};
     PyObject *keys_arg, *weights_arg;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", names, &keys_arg, &weights_arg)) {
+    Py_buffer columns = {0}, category_bias = {0};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|y*y*", names, &keys_arg, &weights_arg, &columns, &category_bias)) {
         return -1;
     }
     table_free(self);
+    if (category_bias.buf != NULL) {
+        int width = (int)(category_bias.len / (Py_ssize_t)sizeof(double));
+        if (width < 1 || width > MAX_CATEGORIES || category_bias.len % (Py_ssize_t)sizeof(double)
+            || columns.len % ((Py_ssize_t)sizeof(double) * width)) {
+            PyErr_Format(PyExc_ValueError, "category_bias must hold 1 to %d doubles, and columns as many per key",
+                         MAX_CATEGORIES);
+            PyBuffer_Release(&columns);
+            PyBuffer_Release(&category_bias);
+            return -1;
+        }
+        self->width = width;
+        self->columns = PyMem_Malloc(columns.len ? (size_t)columns.len : 1);
+        self->category_bias = PyMem_Malloc((size_t)category_bias.len);
+        if (self->columns == NULL || self->category_bias == NULL) {
+            PyBuffer_Release(&columns);
+            PyBuffer_Release(&category_bias);
+            table_free(self);
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(self->columns, columns.buf, columns.len);
+        memcpy(self->category_bias, category_bias.buf, category_bias.len);
+    }
+    Py_ssize_t column_bytes = columns.len;
+    PyBuffer_Release(&columns);
+    PyBuffer_Release(&category_bias);
     PyObject *keys = PySequence_Fast(keys_arg, "keys must be a sequence of str");
     if (keys == NULL) {
         return -1;
@@ -112,6 +148,10 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
     int result = -1;
     if (PySequence_Fast_GET_SIZE(weights) != count) {
         PyErr_SetString(PyExc_ValueError, "keys and weights differ in length");
+        goto done;
+    }
+    if (self->width && column_bytes != count * self->width * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "columns must hold one weight per key and category");
         goto done;
     }
     if (count >= INT32_MAX / 4) {
@@ -428,33 +468,40 @@ static PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     return found;
 }
 
-static PyObject *GramTable_present(GramTable *self, PyObject *args) {
+/* totals(text, start=0, end=len(text)): (the weights of the n-grams inside, each once, summed in
+ * the order first met; the index of the category whose bias plus their weights is highest, the
+ * first on a tie): what `CategoryModel` scores a sentence by, as its Python sums give them. */
+static PyObject *GramTable_totals(GramTable *self, PyObject *args) {
     PyObject *text;
     Py_ssize_t start, end;
     if (parse_span(self, args, &text, &start, &end) < 0) {
         return NULL;
     }
-    PyObject *found = PyList_New(0);
-    if (found == NULL) {
+    if (self->width == 0) {
+        PyErr_SetString(PyExc_ValueError, "this table was built without category columns");
         return NULL;
     }
+    double total = 0.0, by_category[MAX_CATEGORIES];
+    int width = self->width;
+    memcpy(by_category, self->category_bias, sizeof(double) * width);
     next_stamp(self);
-    int failed = 0;
     EACH_HIT(self, text, start, end, key, {
-        if (!failed && self->stamps[key] != self->stamp) {
+        if (self->stamps[key] != self->stamp) {
             self->stamps[key] = self->stamp;
-            PyObject *index = PyLong_FromLong(key);
-            if (index == NULL || PyList_Append(found, index) < 0) {
-                failed = 1;
+            total += self->weights[key];
+            const double *column = self->columns + (size_t)key * width;
+            for (int c = 0; c < width; c++) {
+                by_category[c] += column[c];
             }
-            Py_XDECREF(index);
         }
     });
-    if (failed) {
-        Py_DECREF(found);
-        return NULL;
+    int best = 0;
+    for (int c = 1; c < width; c++) {
+        if (by_category[c] > by_category[best]) {
+            best = c;
+        }
     }
-    return found;
+    return Py_BuildValue("(di)", total, best);
 }
 
 static PyObject *GramTable_len(GramTable *self, PyObject *Py_UNUSED(ignored)) {
@@ -470,8 +517,8 @@ static PyMethodDef GramTable_methods[] = {
      "live(text, mark, below, floor, shortest, longest): the stretches between marks whose bound reaches floor."},
     {"windows", (PyCFunction)GramTable_windows, METH_VARARGS,
      "windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest, below, floor)."},
-    {"present", (PyCFunction)GramTable_present, METH_VARARGS,
-     "present(text, start=0, end=len(text)): the keys met, each once, in the order first met."},
+    {"totals", (PyCFunction)GramTable_totals, METH_VARARGS,
+     "totals(text, start=0, end=len(text)): (the n-grams' weights, each once; the best category's index)."},
     {"size", (PyCFunction)GramTable_len, METH_NOARGS, "The number of keys."},
     {NULL}
 };
@@ -483,7 +530,7 @@ PyTypeObject GramTableType = {
     .tp_itemsize = 0,
     .tp_dealloc = (destructor)GramTable_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "GramTable(keys, weights): n-grams of up to 16 characters and their weights.",
+    .tp_doc = "GramTable(keys, weights, columns=None, category_bias=None): n-grams of up to 16 characters, their weights.",
     .tp_methods = GramTable_methods,
     .tp_init = (initproc)GramTable_init,
     .tp_new = PyType_GenericNew,

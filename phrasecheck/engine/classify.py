@@ -53,11 +53,11 @@ class CategoryModel:
         features = data["features"]
         # Flat arrays, not a tuple of floats per n-gram: a pack's compiled form is unpickled at every
         # cold start, and 50,000 n-grams × 17 float objects took half a second of it.
-        self._weights = array("d", [weight for weight, _ in features.values()])
-        self._columns = array("d", [w for _, per_category in features.values() for w in per_category])
+        weights = array("d", [weight for weight, _ in features.values()])
+        columns = array("d", [w for _, per_category in features.values() for w in per_category])
         self.ngrams: list[str] = list(features)
-        self._grams = grams_of(self.ngrams, self._weights, _STRONGLY_NEGATIVE)
-        self._empty = not any(weight > 0 for weight in self._weights)
+        self._grams = grams_of(self.ngrams, weights, _STRONGLY_NEGATIVE, columns, array("d", self.category_bias))
+        self._empty = not any(weight > 0 for weight in weights)
 
     def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
         """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
@@ -88,31 +88,19 @@ class CategoryModel:
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return _sigmoid(self.bias)
-        return self._probability(self._grams.present(sentence, 0, len(sentence)))
-
-    def _probability(self, present: list[int]) -> float:
-        weights = self._weights
-        return _sigmoid(self.bias + sum([weights[key] for key in present]))
+        return _sigmoid(self.bias + self._grams.totals(sentence, 0, len(sentence))[0])
 
     def category(self, sentence: str) -> str:
-        return self._category(self._grams.present(sentence, 0, len(sentence)))
-
-    def _category(self, present: list[int]) -> str:
-        """The category whose bias plus the sentence's n-gram weights is highest (summed column by
-        column, each n-gram once)."""
-        width, weights = len(self.categories), self._columns
-        columns = zip(self.category_bias, *(weights[key * width:(key + 1) * width] for key in present))
-        totals = [sum(column) for column in columns]
-        return self.categories[max(range(len(totals)), key=totals.__getitem__)]
+        return self.categories[self._grams.totals(sentence, 0, len(sentence))[1]]
 
     def score(self, sentences: list[tuple[int, int]], folded: str, threshold: float) -> list[SentenceScore]:
         """Sentences at or above `threshold`, with their category (its n-grams read once)."""
         found = []
         for start, end in sentences:
-            present = self._grams.present(folded, start, end)
-            probability = self._probability(present)
+            total, category = self._grams.totals(folded, start, end)
+            probability = _sigmoid(self.bias + total)
             if probability >= threshold:
-                found.append(SentenceScore(start, end, probability, self._category(present)))
+                found.append(SentenceScore(start, end, probability, self.categories[category]))
         return found
 
 

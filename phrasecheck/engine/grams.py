@@ -1,11 +1,11 @@
-"""The category model's n-grams in a text: the sums that bound its scores, and the n-grams present.
+"""The category model's n-grams in a text: the sums that bound its scores, and its scores.
 
 Every checked text is bounded by the model, so this is on the hot path.  The install compiles
 `_native.c` (see `hatch_build.py`): one pass over the characters, hashing each substring of the
 model's n-gram lengths, ~3 µs for a 50-character message.  Without a C compiler the same answers
 come from an Aho–Corasick scan and sums in Python, ~3× slower; `COMPILED` says which is in use.
-Both visit hits in the scan's order (by end, the longest first at one end), so the n-grams
-present come in the order the score sums their weights, and its probabilities are identical.
+Both visit hits in the scan's order (by end, the longest first at one end) and sum the weights
+of the n-grams present in the order first met, so their probabilities are identical.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ except ImportError:  # not compiled (no C compiler at install time): the scanned
 
 COMPILED = GramTable is not None
 _END = operator.itemgetter(2)  # where a hit (key, start, end) ends
-_LONGEST = 16  # the compiled table's longest n-gram; a model with longer ones is scanned
+_LONGEST, _CATEGORIES = 16, 64  # the most the compiled table takes; a model with more is scanned
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +80,10 @@ class Sums(Protocol):
 class Grams(Protocol):
     def sums(self, text: str) -> Sums: ...
 
-    def present(self, text: str, start: int, end: int) -> list[int]:
-        """The n-grams (indexes) of text[start:end], each once, in the order first met: the model
-        was trained on presence, so 「自己…自己…自己」 must not weigh three times."""
+    def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
+        """What text[start:end] scores: the weights of its n-grams, each once, summed in the order
+        first met (the model was trained on presence, so 「自己…自己…自己」 must not weigh three
+        times), and the index of the category whose bias plus their weights is highest."""
 
     def windows(self, marked: str, folded: str, layout: Layout, floor: float) -> list[tuple[int, int]]:
         """The windows of `marked` (`clause_windows`) whose bound in `folded` (the text without
@@ -95,35 +96,40 @@ class Grams(Protocol):
         worth scoring, most often none."""
 
 
-def grams_of(keys: Sequence[str], weights: array, strongly_negative: float) -> Grams:
+def grams_of(keys: Sequence[str], weights: array, strongly_negative: float, columns: array,
+             category_bias: array) -> Grams:
     """The compiled table when there is one and the n-grams fit it, else the scanned fallback.
-    Weights under `strongly_negative` count in a bound (once each); other negative ones do not."""
-    if COMPILED and all(0 < len(key) <= _LONGEST for key in keys):
-        return _Compiled(keys, weights, strongly_negative)
-    return _Scanned(keys, weights, strongly_negative)
+    Weights under `strongly_negative` count in a bound (once each); other negative ones do not.
+    `columns`: each key's weight per category, key by key (as many as `category_bias`)."""
+    if COMPILED and all(0 < len(key) <= _LONGEST for key in keys) and len(category_bias) <= _CATEGORIES:
+        return _Compiled(keys, weights, strongly_negative, columns, category_bias)
+    return _Scanned(keys, weights, strongly_negative, columns, category_bias)
 
 
 class _Compiled:
     """Built on first use, and pickled as its keys and weights (a pack's compiled form holds the
     model; the C table does not pickle), to be read back by whatever the reading install has."""
 
-    def __init__(self, keys: Sequence[str], weights: array, strongly_negative: float):
-        self._keys, self._weights, self._below = list(keys), weights, strongly_negative
+    def __init__(self, keys: Sequence[str], weights: array, strongly_negative: float, columns: array,
+                 category_bias: array):
+        self._made_of = (list(keys), weights, strongly_negative, columns, category_bias)
+        self._below = strongly_negative
         self._table = None
 
     def __reduce__(self):
-        return grams_of, (self._keys, self._weights, self._below)
+        return grams_of, self._made_of
 
     def _built(self):
         if self._table is None:
-            self._table = GramTable(self._keys, self._weights)
+            keys, weights, _, columns, category_bias = self._made_of
+            self._table = GramTable(keys, weights, columns, category_bias)
         return self._table
 
     def sums(self, text: str) -> Sums:
         return _CompiledSums(self._table or self._built(), text, self._below)
 
-    def present(self, text: str, start: int, end: int) -> list[int]:
-        return (self._table or self._built()).present(text, start, end)
+    def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
+        return (self._table or self._built()).totals(text, start, end)
 
     def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
         return (self._table or self._built()).live(text, mark, self._below, floor, shortest, longest)
@@ -148,8 +154,9 @@ class _CompiledSums:
 
 
 class _Scanned:
-    def __init__(self, keys: Sequence[str], weights: array, strongly_negative: float):
-        self._made_of = (list(keys), weights, strongly_negative)
+    def __init__(self, keys: Sequence[str], weights: array, strongly_negative: float, columns: array,
+                 category_bias: array):
+        self._made_of = (list(keys), weights, strongly_negative, columns, category_bias)
         self._features = KeyScanner(dict.fromkeys(keys))  # read by key index only
         # For the bounds: what can raise a score (a quarter of the hits in real text), and the few
         # n-grams that lower it a lot (您好, 请您…), without which half of all texts passed them.
@@ -162,8 +169,13 @@ class _Scanned:
     def sums(self, text: str) -> Sums:
         return _ScannedSums(self._bounding.matches(text), self._bounding.values)
 
-    def present(self, text: str, start: int, end: int) -> list[int]:
-        return list(dict.fromkeys(key for key, _, _ in self._features.matches(text[start:end])))
+    def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
+        _, weights, _, columns, category_bias = self._made_of
+        present = list(dict.fromkeys(key for key, _, _ in self._features.matches(text[start:end])))
+        width = len(category_bias)
+        by_category = [sum(column) for column in zip(category_bias, *(columns[key * width:(key + 1) * width]
+                                                                      for key in present))]
+        return sum([weights[key] for key in present]), max(range(width), key=by_category.__getitem__)
 
     def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
         sums = self.sums(text)
