@@ -171,7 +171,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
     for pattern, scope, patterns_only, reach in compiled.unless:
-        if patterns_only and candidate.match_type == "model":
+        if (patterns_only and candidate.match_type == "model") or pattern.absent_from(regions.text):
             continue
         reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
         if reason:

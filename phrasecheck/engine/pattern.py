@@ -210,14 +210,19 @@ class CompiledPattern:
                 return fail(reasons, lambda: problem)
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
 
+    def absent_from(self, text: NormalizedText) -> bool:
+        """Whether the anchor is nowhere in the text, so that no search of it can match: known
+        from one scan of every context pattern's anchors (`AnchorPresence`), False when unknown."""
+        return self.presence is not None and self not in self.presence.anchored(text)
+
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
         """Every match whose anchor lies within [low, high), spelling by spelling, key by key, left
         to right: used for `unless` contexts and mention frames, which read a syllable typed in
         pinyin as its word (qing nin … is 请您 …).  The anchor's keys are found by one scan of the
         window (a context's anchor can have 80 keys: a `find` each was most of judging a flagged
         message)."""
-        if self.presence is not None and self not in self.presence.anchored(text):
-            return []  # the anchor is nowhere in the text (nine searches in ten)
+        if self.absent_from(text):
+            return []  # nine searches in ten
         high = len(text.phon) if high is None else high
         scanner = self._anchor_keys
         if scanner is None:
