@@ -169,3 +169,23 @@ def test_the_compiled_filter_refuses_arrays_that_do_not_fit_together():
     with pytest.raises(TypeError):
         hits.HitFilter(list(one), array("i", [0, 1]), array("i", [0, 2, 0, -1, -1]), "不归", array("i"),
                        array("i", [0]), array("i", [0]), [], array("i")).plausible("不归", "bg", [(0, 0)])
+
+
+@compiled_only
+@pytest.mark.parametrize("extra", [[], ["找别人去"], ["𠮷你"]], ids=["packed", "four characters", "beyond the BMP"])
+def test_both_ways_of_looking_n_grams_up_find_what_the_scan_finds(extra):
+    """Keys of at most three characters of the BMP are looked up packed in one integer; a table
+    with a longer key or a character beyond the BMP hashes each substring: the same answers."""
+    keys = ["不归", "我管", "不归我", "别人", "找别", "人去", "你", *extra]
+    weights = array("d", [0.5, 1.0, -1.0, 2.0, 0.25, -0.75, 3.0, *[1.5] * len(extra)])
+    columns = array("d", [(index * 7 + category) % 5 - 2.0 for index in range(len(keys)) for category in range(3)])
+    made_of = (keys, weights, -0.5, columns, array("d", [0.1, 0.0, -0.1]))
+    compiled, scanned = grams._Compiled(*made_of), grams._Scanned(*made_of)
+    for text in ["不归我管，找别人去", "𠮷你不归我管𠮷找别人去", "不归𠮷我管", "找别人去找别人去你", "", "𠮷", "𠮷你"]:
+        fast, slow = compiled.sums(text), scanned.sums(text)
+        assert fast.rising() == pytest.approx(slow.rising(), abs=1e-12), text
+        for start in range(len(text) + 1):
+            for end in range(start, len(text) + 1):
+                assert fast.bound(start, end) == pytest.approx(slow.bound(start, end), abs=1e-12), (text, start, end)
+                assert compiled.totals(text, start, end) == scanned.totals(text, start, end), (text, start, end)
+    assert compiled.totals("您找别人去", 0, 5)[0] == (3.0 if extra == ["找别人去"] else 1.5)  # 找别 人去 别人 (+ the long key)

@@ -20,6 +20,17 @@ typedef struct {
     int32_t key;           /* key index, or -1 for an empty slot */
 } Slot;
 
+/* Keys of at most PACKED_LENGTH characters of the BMP (the shipped models' bigrams and trigrams)
+ * are also kept whole in one integer, 16 bits a character under their length: a lookup is then one
+ * probe comparing integers, over a text read once, character by character. */
+#define PACKED_LENGTH 3
+
+typedef struct {
+    uint64_t packed;       /* the key itself, or 0 for an empty slot */
+    int32_t key;           /* key index, or -1 for an empty slot */
+    int32_t unused;
+} PackedSlot;
+
 typedef struct {
     PyObject_HEAD
     Py_ssize_t count;
@@ -31,6 +42,7 @@ typedef struct {
     double *category_bias;
     int width;             /* categories: at most MAX_CATEGORIES */
     Slot *slots;           /* open addressing, at most half full */
+    PackedSlot *packed;    /* the same keys packed, when every key can be; else NULL */
     size_t mask;
     int length_count;
     int by_length[MAX_LENGTH];  /* the keys' distinct lengths, longest first */
@@ -48,6 +60,22 @@ static inline uint64_t finish(uint64_t h) {
     return h ^ (h >> 32);
 }
 
+static inline uint64_t packed_key(int length, uint64_t characters) {
+    return ((uint64_t)length << 48) | (characters & ((1ULL << (16 * length)) - 1));
+}
+
+static inline int32_t packed_lookup(const GramTable *self, uint64_t packed) {
+    uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
+    size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
+    for (;;) {
+        const PackedSlot *found = &self->packed[slot];
+        if (found->key < 0 || found->packed == packed) {
+            return found->key;
+        }
+        slot = (slot + 1) & self->mask;
+    }
+}
+
 static void table_free(GramTable *self) {
     PyMem_Free(self->chars);
     PyMem_Free(self->offsets);
@@ -56,6 +84,7 @@ static void table_free(GramTable *self) {
     PyMem_Free(self->columns);
     PyMem_Free(self->category_bias);
     PyMem_Free(self->slots);
+    PyMem_Free(self->packed);
     PyMem_Free(self->stamps);
     self->chars = NULL;
     self->offsets = NULL;
@@ -65,6 +94,7 @@ static void table_free(GramTable *self) {
     self->category_bias = NULL;
     self->width = 0;
     self->slots = NULL;
+    self->packed = NULL;
     self->stamps = NULL;
 }
 
@@ -224,6 +254,38 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
         self->slots[slot].check = (uint32_t)(h >> 32);
         self->slots[slot].key = (int32_t)i;
     }
+    int packable = 1;
+    for (Py_ssize_t i = 0; i < count && packable; i++) {
+        packable = self->lengths[i] <= PACKED_LENGTH;
+        for (int c = 0; c < self->lengths[i] && packable; c++) {
+            packable = self->chars[self->offsets[i] + c] <= 0xFFFF;
+        }
+    }
+    if (packable) {
+        self->packed = PyMem_Malloc(sizeof(PackedSlot) * capacity);
+        if (self->packed == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (size_t slot = 0; slot < capacity; slot++) {
+            self->packed[slot].packed = 0;
+            self->packed[slot].key = -1;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            uint64_t characters = 0;
+            for (int c = 0; c < self->lengths[i]; c++) {
+                characters = (characters << 16) | self->chars[self->offsets[i] + c];
+            }
+            uint64_t packed = packed_key(self->lengths[i], characters);
+            uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
+            size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
+            while (self->packed[slot].key >= 0) {
+                slot = (slot + 1) & self->mask;
+            }
+            self->packed[slot].packed = packed;
+            self->packed[slot].key = (int32_t)i;
+        }
+    }
     self->length_count = 0;
     for (int length = MAX_LENGTH; length >= 1; length--) {
         if (seen_length[length]) {
@@ -274,23 +336,49 @@ static void next_stamp(GramTable *self) {
     }
 }
 
-/* Every hit lying wholly inside [start, end), in scan order, calls `visit`. */
-#define EACH_HIT(self, text, start, end, key, body)                                   \
-    do {                                                                              \
-        int kind_ = PyUnicode_KIND(text);                                             \
-        const void *data_ = PyUnicode_DATA(text);                                     \
-        for (Py_ssize_t stop_ = (start) + 1; stop_ <= (end); stop_++) {               \
-            for (int l_ = 0; l_ < (self)->length_count; l_++) {                       \
-                int length_ = (self)->by_length[l_];                                  \
-                if (stop_ - length_ < (start)) {                                      \
-                    continue;                                                         \
-                }                                                                     \
-                int32_t key = lookup((self), kind_, data_, stop_ - length_, length_); \
-                if (key >= 0) {                                                       \
-                    body                                                              \
-                }                                                                     \
-            }                                                                         \
-        }                                                                             \
+/* Every hit lying wholly inside [start, end), in scan order (by end, the longest first), runs
+ * `body` with `key` set: packed keys over a rolling window of the last characters read, or one
+ * hash of each substring of the keys' lengths. */
+#define EACH_HIT(self, text, start, end, key, body)                                           \
+    do {                                                                                      \
+        int kind_ = PyUnicode_KIND(text);                                                     \
+        const void *data_ = PyUnicode_DATA(text);                                             \
+        if ((self)->packed != NULL) {                                                         \
+            uint64_t window_ = 0;                                                             \
+            Py_ssize_t plain_ = 0; /* characters of the BMP in a row, ending here */          \
+            for (Py_ssize_t at_ = (start); at_ < (end); at_++) {                              \
+                Py_UCS4 c_ = PyUnicode_READ(kind_, data_, at_);                               \
+                if (c_ > 0xFFFF) {                                                            \
+                    plain_ = 0; /* no packed key holds it */                                  \
+                    continue;                                                                 \
+                }                                                                             \
+                window_ = (window_ << 16) | c_;                                               \
+                plain_++;                                                                     \
+                for (int l_ = 0; l_ < (self)->length_count; l_++) {                           \
+                    int length_ = (self)->by_length[l_];                                      \
+                    if (plain_ < length_) {                                                   \
+                        continue;                                                             \
+                    }                                                                         \
+                    int32_t key = packed_lookup((self), packed_key(length_, window_));        \
+                    if (key >= 0) {                                                           \
+                        body                                                                  \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        } else {                                                                              \
+            for (Py_ssize_t stop_ = (start) + 1; stop_ <= (end); stop_++) {                   \
+                for (int l_ = 0; l_ < (self)->length_count; l_++) {                           \
+                    int length_ = (self)->by_length[l_];                                      \
+                    if (stop_ - length_ < (start)) {                                          \
+                        continue;                                                             \
+                    }                                                                         \
+                    int32_t key = lookup((self), kind_, data_, stop_ - length_, length_);     \
+                    if (key >= 0) {                                                           \
+                        body                                                                  \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
     } while (0)
 
 static PyObject *GramTable_rising(GramTable *self, PyObject *args) {
