@@ -15,7 +15,9 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 MODULE = "phrasecheck.engine._native"
-SOURCES = ["phrasecheck/engine/_native.c", "phrasecheck/engine/_gramtable.c", "phrasecheck/engine/_hitfilter.c"]
+SOURCES = ["phrasecheck/engine/_native.c", "phrasecheck/engine/_gramtable.c", "phrasecheck/engine/_gramsums.c",
+           "phrasecheck/engine/_hitfilter.c"]
+HEADERS = ["phrasecheck/engine/_native.h", "phrasecheck/engine/_gramtable.h"]
 
 
 class CompileExtension(BuildHookInterface):
@@ -45,9 +47,8 @@ def _compile(root: Path) -> Path:
     os.chdir(root)
     try:
         with tempfile.TemporaryDirectory() as temporary:
-            distribution = Distribution({"name": "phrasecheck", "script_name": "hatch_build.py",
-                                         "ext_modules": [Extension(MODULE, SOURCES, depends=["phrasecheck/engine/_native.h"], extra_compile_args=["-O2"]
-                                                                   if os.name != "nt" else [])]})
+            extension = Extension(MODULE, SOURCES, depends=HEADERS, extra_compile_args=["-O2"] if os.name != "nt" else [])
+            distribution = Distribution({"name": "phrasecheck", "script_name": "hatch_build.py", "ext_modules": [extension]})
             command = distribution.get_command_obj("build_ext")
             command.inplace = True
             command.build_temp = command.build_lib = temporary  # nothing left beside the sources but the module

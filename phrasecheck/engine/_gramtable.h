@@ -1,0 +1,155 @@
+/* GramTable's layout and its lookups, shared by the table (_gramtable.c) and its sums and scores
+ * (_gramsums.c). */
+#ifndef PHRASECHECK_GRAMTABLE_H
+#define PHRASECHECK_GRAMTABLE_H
+
+#include "_native.h"
+
+#define MAX_LENGTH 16
+#define MAX_CATEGORIES 64
+
+typedef struct {
+    uint32_t check;        /* the hash's high bits: most probes of another key stop here */
+    int32_t key;           /* key index, or -1 for an empty slot */
+} Slot;
+
+/* Keys of at most PACKED_LENGTH characters of the BMP (the shipped models' bigrams and trigrams)
+ * are also kept whole in one integer, 16 bits a character under their length: a lookup is then one
+ * probe comparing integers, over a text read once, character by character. */
+#define PACKED_LENGTH 3
+
+typedef struct {
+    uint64_t packed;       /* the key itself, or 0 for an empty slot */
+    int32_t key;           /* key index, or -1 for an empty slot */
+    int32_t unused;
+} PackedSlot;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t count;
+    Py_UCS4 *chars;        /* every key's code points, one after the other */
+    Py_ssize_t *offsets;   /* where key i starts in chars */
+    uint8_t *lengths;      /* key i's length */
+    double *weights;       /* key i's weight */
+    double *columns;       /* key i's weight per category: columns[i * width + c] (may be NULL) */
+    double *category_bias;
+    int width;             /* categories: at most MAX_CATEGORIES */
+    Slot *slots;           /* open addressing, at most half full */
+    PackedSlot *packed;    /* the same keys packed, when every key can be; else NULL */
+    size_t mask;
+    int length_count;
+    int by_length[MAX_LENGTH];  /* the keys' distinct lengths, longest first */
+    uint32_t *stamps;      /* stamps[i] == stamp: key i already met in this call */
+    uint32_t stamp;
+} GramTable;
+
+static inline uint64_t mix(uint64_t h, Py_UCS4 c) {
+    return (h ^ (uint64_t)c) * 1099511628211ULL;
+}
+
+static inline uint64_t finish(uint64_t h) {
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+static inline uint64_t packed_key(int length, uint64_t characters) {
+    return ((uint64_t)length << 48) | (characters & ((1ULL << (16 * length)) - 1));
+}
+
+static inline int32_t packed_lookup(const GramTable *self, uint64_t packed) {
+    uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
+    size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
+    for (;;) {
+        const PackedSlot *found = &self->packed[slot];
+        if (found->key < 0 || found->packed == packed) {
+            return found->key;
+        }
+        slot = (slot + 1) & self->mask;
+    }
+}
+
+/* The key of `length` code points at `start` in a text (kind, data), or -1. */
+static inline int32_t lookup(const GramTable *self, int kind, const void *data, Py_ssize_t start, int length) {
+    uint64_t h = 14695981039346656037ULL ^ (uint64_t)length;
+    for (int i = 0; i < length; i++) {
+        h = mix(h, PyUnicode_READ(kind, data, start + i));
+    }
+    h = finish(h);
+    uint32_t check = (uint32_t)(h >> 32);
+    size_t slot = (size_t)h & self->mask;
+    for (;;) {
+        int32_t key = self->slots[slot].key;
+        if (key < 0) {
+            return -1;
+        }
+        if (self->slots[slot].check == check && self->lengths[key] == length) {
+            const Py_UCS4 *chars = self->chars + self->offsets[key];
+            int i = 0;
+            while (i < length && chars[i] == PyUnicode_READ(kind, data, start + i)) {
+                i++;
+            }
+            if (i == length) {
+                return key;
+            }
+        }
+        slot = (slot + 1) & self->mask;
+    }
+}
+
+/* Every hit lying wholly inside [start, end), in scan order (by end, the longest first), runs
+ * `body` with `key` set: packed keys over a rolling window of the last characters read, or one
+ * hash of each substring of the keys' lengths. */
+#define EACH_HIT(self, text, start, end, key, body)                                           \
+    do {                                                                                      \
+        int kind_ = PyUnicode_KIND(text);                                                     \
+        const void *data_ = PyUnicode_DATA(text);                                             \
+        if ((self)->packed != NULL) {                                                         \
+            uint64_t window_ = 0;                                                             \
+            Py_ssize_t plain_ = 0; /* characters of the BMP in a row, ending here */          \
+            for (Py_ssize_t at_ = (start); at_ < (end); at_++) {                              \
+                Py_UCS4 c_ = PyUnicode_READ(kind_, data_, at_);                               \
+                if (c_ > 0xFFFF) {                                                            \
+                    plain_ = 0; /* no packed key holds it */                                  \
+                    continue;                                                                 \
+                }                                                                             \
+                window_ = (window_ << 16) | c_;                                               \
+                plain_++;                                                                     \
+                for (int l_ = 0; l_ < (self)->length_count; l_++) {                           \
+                    int length_ = (self)->by_length[l_];                                      \
+                    if (plain_ < length_) {                                                   \
+                        continue;                                                             \
+                    }                                                                         \
+                    int32_t key = packed_lookup((self), packed_key(length_, window_));        \
+                    if (key >= 0) {                                                           \
+                        body                                                                  \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        } else {                                                                              \
+            for (Py_ssize_t stop_ = (start) + 1; stop_ <= (end); stop_++) {                   \
+                for (int l_ = 0; l_ < (self)->length_count; l_++) {                           \
+                    int length_ = (self)->by_length[l_];                                      \
+                    if (stop_ - length_ < (start)) {                                          \
+                        continue;                                                             \
+                    }                                                                         \
+                    int32_t key = lookup((self), kind_, data_, stop_ - length_, length_);     \
+                    if (key >= 0) {                                                           \
+                        body                                                                  \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+    } while (0)
+
+int clip(GramTable *self, PyObject *text, Py_ssize_t *start, Py_ssize_t *end);
+int parse_span(GramTable *self, PyObject *args, PyObject **text, Py_ssize_t *start, Py_ssize_t *end);
+void next_stamp(GramTable *self);
+
+PyObject *GramTable_rising(GramTable *self, PyObject *args);
+PyObject *GramTable_bound(GramTable *self, PyObject *args);
+PyObject *GramTable_live(GramTable *self, PyObject *args);
+PyObject *GramTable_windows(GramTable *self, PyObject *args);
+PyObject *GramTable_totals(GramTable *self, PyObject *args);
+
+#endif
