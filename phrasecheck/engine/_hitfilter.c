@@ -8,8 +8,8 @@
  *   - the anchor as spelled: at most `allowance` characters differ from the spelling, a syllable
  *     typed in pinyin (a placeholder, U+E000-U+EFFF) never counts; allowance -1 asks for the
  *     exact spelling;
- *   - then, for a pattern, every other required word's sound somewhere in the text (once per
- *     pattern and text) and within the pattern's reach of the anchor;
+ *   - then, for a pattern, every other required word's sound within the pattern's reach of the
+ *     anchor (asked once per pattern and text where the reach covers the whole text);
  *   - a fuzzy shingle is always kept, but a text whose hits are all shingles is dropped when no
  *     phrase has as many as it needs.
  *
@@ -288,20 +288,28 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
                 keep = spelled(test, self->chars, kind, data, length, start);
                 if (keep && test->pattern >= 0) {
                     int32_t p = test->pattern;
-                    if (self->stamps[p] != self->stamp) {
-                        int anywhere = sounds_within(self, p, phon, 0, sound_length);
-                        if (anywhere < 0) {
-                            goto failed;
-                        }
-                        self->stamps[p] = self->stamp;
-                        self->answers[p] = (uint8_t)anywhere;
-                    }
-                    keep = self->answers[p];
                     Py_ssize_t low = start - self->reach[2 * p], high = start + test->length + self->reach[2 * p + 1];
-                    if (keep && (low > 0 || high < sound_length)) {
+                    int known = self->stamps[p] == self->stamp;
+                    if (low <= 0 && high >= sound_length) {  /* the reach covers the text: once per pattern */
+                        if (!known) {
+                            int anywhere = sounds_within(self, p, phon, 0, sound_length);
+                            if (anywhere < 0) {
+                                goto failed;
+                            }
+                            self->stamps[p] = self->stamp;
+                            self->answers[p] = (uint8_t)anywhere;
+                        }
+                        keep = self->answers[p];
+                    } else if (known && !self->answers[p]) {
+                        keep = 0;  /* nowhere in the text, so not near */
+                    } else {  /* only near the anchor: in a long text, far less to search than all of it */
                         keep = sounds_within(self, p, phon, low > 0 ? low : 0, high);
                         if (keep < 0) {
                             goto failed;
+                        }
+                        if (keep) {
+                            self->stamps[p] = self->stamp;
+                            self->answers[p] = 1;
                         }
                     }
                 }
