@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import grams, hits, match, tables
+from phrasecheck.engine import grams, hits, match, offsets, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.normalize import SENTENCE_MARK
 
@@ -189,3 +189,19 @@ def test_both_ways_of_looking_n_grams_up_find_what_the_scan_finds(extra):
                 assert fast.bound(start, end) == pytest.approx(slow.bound(start, end), abs=1e-12), (text, start, end)
                 assert compiled.totals(text, start, end) == scanned.totals(text, start, end), (text, start, end)
     assert compiled.totals("您找别人去", 0, 5)[0] == (3.0 if extra == ["找别人去"] else 1.5)  # 找别 人去 别人 (+ the long key)
+
+
+@pytest.mark.skipif(offsets._compiled is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_offset_map_equals_the_python_one(bank: Checker, monkeypatch):
+    normalizer = bank.normalizer
+    texts = [*_texts()[:4000], "您好。。。看看看看看，不归我管！！找别人去😀😀 sb", "嗯嗯嗯，好好好好的", "😀不归😀😀我管😀",
+             "ＡＢＣ不歸我管", "", "。。。", "aaa bbb 不归我管 ccc", "不\u200b归\u200b我\u200b管"]
+    drafts = [normalizer.draft(text) for text in texts]
+    compiled = [normalizer.with_offsets(draft) for draft in drafts]
+    monkeypatch.setattr(offsets, "_compiled", None)
+    runs = 0
+    for text, draft, fast in zip(texts, drafts, compiled):
+        slow = normalizer.with_offsets(draft)
+        assert (fast.starts, fast.ends) == (slow.starts, slow.ends), text
+        runs += any(end - start > 1 for start, end in zip(fast.starts, fast.ends))
+    assert runs > 10  # texts with runs cut to two, whose second character stands for the rest

@@ -2,7 +2,8 @@
  * Python fallback giving the same answers):
  *   - GramTable (_gramtable.c): the category model's n-gram sums;
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
- *   - translate (here): one-to-one character tables.
+ *   - translate and offsets (here): one-to-one character tables, and where each folded character
+ *     comes from.
  */
 #include "_native.h"
 
@@ -33,9 +34,107 @@ static PyObject *translate(PyObject *Py_UNUSED(module), PyObject *args) {
     return result;
 }
 
+/* offsets(text, translated, table, dropped, beyond): where each character of a folded text comes
+ * from in `text`, as (starts, ends): `translated` is `text` with each character folded one to one
+ * and the dropped ones gone (a BMP character is dropped when `table` maps it to `dropped`, one
+ * beyond the BMP when it is in `beyond`, a sorted array of code points); marks (U+0000, U+0001)
+ * are then left out, and a run of three or more of one character keeps two, the second standing
+ * for the rest of the run.  What `Normalizer._offsets` works out in Python, one character at a
+ * time here instead of one stretch at a time there. */
+static int beyond_dropped(const uint32_t *beyond, Py_ssize_t count, Py_UCS4 c) {
+    Py_ssize_t low = 0, high = count;
+    while (low < high) {
+        Py_ssize_t middle = (low + high) / 2;
+        if (beyond[middle] < c) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return low < count && beyond[low] == c;
+}
+
+static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *text, *translated, *table;
+    Py_UCS4 dropped;
+    Py_buffer beyond;
+    if (!PyArg_ParseTuple(args, "UUUCy*", &text, &translated, &table, &dropped, &beyond)) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), folded = PyUnicode_GET_LENGTH(translated);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(table), beyond_count = beyond.len / (Py_ssize_t)sizeof(uint32_t);
+    int kind = PyUnicode_KIND(text), folded_kind = PyUnicode_KIND(translated), table_kind = PyUnicode_KIND(table);
+    const void *data = PyUnicode_DATA(text), *folded_data = PyUnicode_DATA(translated), *table_data = PyUnicode_DATA(table);
+    Py_ssize_t *origin = PyMem_Malloc(sizeof(Py_ssize_t) * (folded ? folded : 1));
+    PyObject *starts = NULL, *ends = NULL, *result = NULL;
+    if (origin == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        int gone = (Py_ssize_t)c < size ? PyUnicode_READ(table_kind, table_data, c) == dropped
+                                        : beyond_dropped(beyond.buf, beyond_count, c);
+        if (!gone) {
+            if (kept == folded) {
+                kept++;
+                break;
+            }
+            origin[kept++] = i;
+        }
+    }
+    if (kept != folded) {
+        PyErr_SetString(PyExc_ValueError, "the translated text does not keep the characters the table keeps");
+        goto done;
+    }
+    /* at most one entry per character of `translated` */
+    if (!(starts = PyTuple_New(folded)) || !(ends = PyTuple_New(folded))) {
+        goto done;
+    }
+    Py_ssize_t count = 0;
+    for (Py_ssize_t j = 0; j < folded;) {
+        Py_UCS4 c = PyUnicode_READ(folded_kind, folded_data, j);
+        if (c == 0 || c == 1) {
+            j++;
+            continue;
+        }
+        Py_ssize_t run = j + 1;
+        while (run < folded && PyUnicode_READ(folded_kind, folded_data, run) == c) {
+            run++;
+        }
+        Py_ssize_t keep = run - j >= 3 ? 2 : run - j;
+        for (Py_ssize_t k = 0; k < keep; k++) {
+            Py_ssize_t end = (k == 1 && run - j >= 3) ? origin[run - 1] + 1 : origin[j + k] + 1;
+            PyObject *a = PyLong_FromSsize_t(origin[j + k]), *b = PyLong_FromSsize_t(end);
+            if (a == NULL || b == NULL) {
+                Py_XDECREF(a);
+                Py_XDECREF(b);
+                goto done;
+            }
+            PyTuple_SET_ITEM(starts, count, a);
+            PyTuple_SET_ITEM(ends, count, b);
+            count++;
+        }
+        j = run;
+    }
+    if (_PyTuple_Resize(&starts, count) < 0 || _PyTuple_Resize(&ends, count) < 0) {
+        goto done;
+    }
+    result = PyTuple_Pack(2, starts, ends);
+done:
+    PyMem_Free(origin);
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    PyBuffer_Release(&beyond);
+    return result;
+}
+
 static PyMethodDef functions[] = {
     {"translate", translate, METH_VARARGS,
      "translate(text, table): each character below len(table) mapped through it, the others kept."},
+    {"offsets", offsets, METH_VARARGS,
+     "offsets(text, translated, table, dropped, beyond): (starts, ends) of each folded character in text."},
     {NULL}
 };
 

@@ -24,11 +24,13 @@ import functools
 import itertools
 import math
 import re
+from array import array
 from dataclasses import dataclass
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
 from .latin import LatinRuns, Rewrite
+from .offsets import OffsetMap
 from .tables import PHONETIC_BASE, FlatTable, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
 from .wrapping import unwrapped
 
@@ -45,7 +47,6 @@ _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看�
 # join across punctuation); their positions give the boundaries, then they are removed.
 CLAUSE_MARK, SENTENCE_MARK = "\x00", "\x01"
 _MARKS = re.compile("[\x00\x01]")
-_MARKS_AND_RUNS = re.compile("[\x00\x01]|(.)\\1\\1+", re.S)  # marks first: a run of marks is marks
 # A class character in folded text is a *placeholder*: a pinyin syllable typed in Latin letters,
 # which matches any character of its class.  Input characters in this range are dropped.
 _PLACEHOLDER_RANGE = range(PHONETIC_BASE, PHONETIC_BASE + 0x1000)
@@ -70,7 +71,6 @@ class NormalizedText:
 
 
 _BMP = 0x10000
-_NEXT = (1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
@@ -181,6 +181,8 @@ class Normalizer:
         # a check costs between requests, when the CPU cache holds something else.
         self._fold_flat = FlatTable("".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP)))
         self._phonetic_flat = FlatTable("".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP)))
+        self._offset_map = OffsetMap(self._fold_flat.table, _DROPPED, self._dropped,
+                                     array("I", sorted(cp for cp, v in table.items() if v is None and cp >= _BMP)))
 
     def warm(self) -> None:
         """Build the long texts' lookup arrays now (a first long message would otherwise wait for
@@ -332,30 +334,8 @@ class Normalizer:
         translated = draft.translated
         if self._widened.search(text):
             return self._full_by_character(text)
-        if len(translated) == len(text):
-            origin: Sequence[int] = range(len(text))
-        else:
-            origin = []
-            kept_from = 0
-            for dropped in self._dropped.finditer(text):
-                origin.extend(range(kept_from, dropped.start()))
-                kept_from = dropped.end()
-            origin.extend(range(kept_from, len(text)))
-        starts: list[int] = []
-        last_of_run: list[tuple[int, int]] = []  # (folded index, original end) where a run ends
-        position = 0
-        for found in _MARKS_AND_RUNS.finditer(translated):
-            begin, end = found.span()
-            starts.extend(origin[position:begin])
-            if found.group(1) is not None:  # 3+ of a character → 2, the second standing for the rest
-                starts.extend((origin[begin], origin[begin + 1]))
-                last_of_run.append((len(starts) - 1, origin[end - 1] + 1))
-            position = end
-        starts.extend(origin[position:])
-        ends = list(map(_NEXT, starts))  # one original character each, but a run's last stands for the rest
-        for index, end in last_of_run:
-            ends[index] = end
-        return NormalizedText(text, draft.norm, draft.phon, tuple(starts), tuple(ends), draft.breaks, translated)
+        starts, ends = self._offset_map(text, translated)
+        return NormalizedText(text, draft.norm, draft.phon, starts, ends, draft.breaks, translated)
 
     def _full_by_character(self, text: str) -> NormalizedText:
         fold = self._fold
