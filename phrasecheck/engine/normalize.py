@@ -82,8 +82,10 @@ _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 # caught one more line in 1,690 and falsely flagged one of 428 written blind).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # The first space of each pause (the others stay spaces, which fold away).
-_SPOKEN_PAUSE = re.compile(f"(?<=[{_HAN}][{_HAN}])[ \t\u3000](?=[ \t\u3000]*[{_HAN}])"
-                           f"|(?<=[{_HAN}])[ \t\u3000](?=[ \t\u3000]*[{_HAN}]{{2}})")
+# The space first, then what lies around it: re then skips to the next space in C, where a
+# lookbehind first tried every position (20 µs for 500 characters, 3 µs so).
+_SPOKEN_PAUSE = re.compile(f"[ \t\u3000](?:(?<=[{_HAN}][{_HAN}][ \t\u3000])(?=[ \t\u3000]*[{_HAN}])"
+                           f"|(?<=[{_HAN}][ \t\u3000])(?=[ \t\u3000]*[{_HAN}]{{2}}))")
 _PAUSE_MARK = "，"  # folds to the clause mark
 _SPACES = re.compile("[ \t\u3000]+")
 # A transcript whose spaces part words, not phrases (「我们 看 下一个 问题 您 刚才 说 的」), has
