@@ -91,6 +91,22 @@ PyObject *GramTable_live(GramTable *self, PyObject *args) {
     return found;
 }
 
+/* The margin by which a window's summed differences may fall below the floor and it is still bounded
+ * exactly: far above the rounding of a difference of sums. */
+#define ROUNDING 1e-6
+
+/* The positive weights of the hits inside [a, b), from each length's sums by end (`windows`). */
+static double rising_within(const GramTable *self, const double *rises, Py_ssize_t stride, Py_ssize_t a, Py_ssize_t b) {
+    double sum = 0.0;
+    for (int l = 0; l < self->length_count; l++) {
+        Py_ssize_t before = a + self->by_length[l] - 1;  /* a hit inside ends after a + length - 1 */
+        if (before < b) {
+            sum += rises[l * stride + b] - rises[l * stride + before];
+        }
+    }
+    return sum;
+}
+
 /* windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest,
  * below, floor): the windows of clauses of a long call (as `grams.clause_windows` cuts them from
  * the marked text) whose bound in the folded text reaches `floor`; none when every positive weight
@@ -112,20 +128,37 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     if (found == NULL) {
         return NULL;
     }
+    /* Each length's positive weights by where they end, summed along the text: a window's rising
+     * weights are then a difference per length, and the few windows whose rising weights reach
+     * the floor are bounded exactly (a long call has dozens of windows, most far below it). */
+    Py_ssize_t stride = end + 1;
+    double *rises = PyMem_Calloc((size_t)self->length_count * stride, sizeof(double));
+    if (rises == NULL) {
+        Py_DECREF(found);
+        return PyErr_NoMemory();
+    }
     double rising = 0.0;
     EACH_HIT(self, folded, start, end, key, {
         if (self->weights[key] > 0) {
             rising += self->weights[key];
+            rises[l_ * stride + hit_end_] = self->weights[key];
         }
     });
     if (rising < floor) {
+        PyMem_Free(rises);
         return found;
+    }
+    for (int l = 0; l < self->length_count; l++) {
+        for (Py_ssize_t e = 1; e < stride; e++) {
+            rises[l * stride + e] += rises[l * stride + e - 1];
+        }
     }
     int kind = PyUnicode_KIND(marked);
     const void *data = PyUnicode_DATA(marked);
     Py_ssize_t length = PyUnicode_GET_LENGTH(marked);
     Py_ssize_t *edges = PyMem_Malloc(sizeof(Py_ssize_t) * (length + 2));  /* a sentence's clause starts */
     if (edges == NULL) {
+        PyMem_Free(rises);
         Py_DECREF(found);
         return PyErr_NoMemory();
     }
@@ -159,11 +192,13 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
                 }
                 Py_ssize_t size = edges[last] - edges[first];
                 if (shortest <= size && size <= longest && end >= edges[last]
+                    && rising_within(self, rises, stride, edges[first], edges[last]) >= floor - ROUNDING
                     && bound_of(self, folded, below, edges[first], edges[last]) >= floor) {
                     PyObject *window = Py_BuildValue("(nn)", edges[first], edges[last]);
                     if (window == NULL || PyList_Append(found, window) < 0) {
                         Py_XDECREF(window);
                         PyMem_Free(edges);
+                        PyMem_Free(rises);
                         Py_DECREF(found);
                         return NULL;
                     }
@@ -174,6 +209,7 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
         position = cursor;
     }
     PyMem_Free(edges);
+    PyMem_Free(rises);
     return found;
 }
 

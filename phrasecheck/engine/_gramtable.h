@@ -98,8 +98,9 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
 }
 
 /* Every hit lying wholly inside [start, end), in scan order (by end, the longest first), runs
- * `body` with `key` set: packed keys over a rolling window of the last characters read, or one
- * hash of each substring of the keys' lengths. */
+ * `body` with `key` set (and `hit_end_`, where it ends, `l_`, its length's place in by_length):
+ * packed keys over a rolling window of the last characters read, or one hash of each substring
+ * of the keys' lengths. */
 #define EACH_HIT(self, text, start, end, key, body)                                           \
     do {                                                                                      \
         int kind_ = PyUnicode_KIND(text);                                                     \
@@ -115,6 +116,8 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
                 }                                                                             \
                 window_ = (window_ << 16) | c_;                                               \
                 plain_++;                                                                     \
+                Py_ssize_t hit_end_ = at_ + 1; /* where the hits found next end */            \
+                (void)hit_end_;                                                               \
                 for (int l_ = 0; l_ < (self)->length_count; l_++) {                           \
                     int length_ = (self)->by_length[l_];                                      \
                     if (plain_ < length_) {                                                   \
@@ -128,6 +131,8 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
             }                                                                                 \
         } else {                                                                              \
             for (Py_ssize_t stop_ = (start) + 1; stop_ <= (end); stop_++) {                   \
+                Py_ssize_t hit_end_ = stop_;                                                  \
+                (void)hit_end_;                                                               \
                 for (int l_ = 0; l_ < (self)->length_count; l_++) {                           \
                     int length_ = (self)->by_length[l_];                                      \
                     if (stop_ - length_ < (start)) {                                          \
