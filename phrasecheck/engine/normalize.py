@@ -25,6 +25,7 @@ import itertools
 import math
 import re
 from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
@@ -71,6 +72,7 @@ class NormalizedText:
 
 
 _BMP = 0x10000
+_PREVIOUS = (-1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
@@ -312,23 +314,23 @@ class Normalizer:
     def with_offsets(self, draft: NormalizedText) -> NormalizedText:
         """A draft with its offset map: which original characters each folded character stands for.
 
-        Slices between boundary marks and repeat runs are mapped whole, so a 500-character
-        message costs tens of microseconds; only a text with a character that folds to several
-        (㎏ → kg) takes the character-by-character way.  A rewritten text is mapped to its
-        rewrite, then through the rewrite's spans to the original.
+        Only a text with a character that folds to several (㎏ → kg) takes the character-by-character
+        way (`OffsetMap` otherwise).  A rewritten text is mapped to its rewrite, then through the
+        rewrite's spans to the original; the folded positions of a rewrite's edges are found by
+        bisection, both maps being sorted.
         """
         rewrite = draft.rewrite
         if rewrite is None:
             return self._offsets(draft.original, draft)
         mapped = self._offsets(rewrite.text, draft)
         starts, ends = mapped.starts, mapped.ends
-        edges = frozenset(
-            i for i in range(len(mapped.norm) + 1)
-            if (i < len(starts) and starts[i] in rewrite.edges) or (i and ends[i - 1] in rewrite.edges)
-        ) if rewrite.edges else frozenset()
+        edges = frozenset(i for edge in rewrite.edges for i in (
+            *range(bisect_left(starts, edge), bisect_right(starts, edge)),  # a folded character starts there
+            *range(bisect_left(ends, edge) + 1, bisect_right(ends, edge) + 1)))  # or the one before it ends there
         if rewrite.spans is not None:
-            starts = tuple(rewrite.spans[i][0] for i in starts)
-            ends = tuple(rewrite.spans[i - 1][1] for i in ends)
+            firsts, lasts = zip(*rewrite.spans)
+            starts = tuple(map(firsts.__getitem__, starts))
+            ends = tuple(map(lasts.__getitem__, map(_PREVIOUS, ends)))
         return NormalizedText(draft.original, mapped.norm, mapped.phon, starts, ends, mapped.breaks, mapped.translated,
                               rewrite, edges)
 
