@@ -4,7 +4,7 @@ answer the bytes to send.
 Everything that costs CPU in proportion to the request happens here, in a process: validating
 the JSON, the limits, the check itself and writing the answer.  The event loop hands over the
 body as it came and sends back what comes out, so a big or pathological request costs it nothing
-(a small body may be answered on the loop itself, by the same function: `Pool.run`).
+(a small body may be answered on the loop itself, by the same function: `Pool.run_here`).
 
 A job answers a `Reply` (status, body, headers, and the log lines to write in the service's log,
 since a process has no log of its own), or `NeedPacks` when the request names a pack that was

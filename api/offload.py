@@ -20,7 +20,7 @@ from starlette.responses import Response
 from .deps import service_of
 from .errors import ApiError, error_response, log_unexpected
 from .jobs import NeedPacks, Reply
-from .pool import Busy, Crash, Expired, Lost
+from .pool import NOT_HERE, Busy, Crash, Expired, Lost
 
 log = logging.getLogger("phrasecheck.api")
 RETRY_AFTER = {"Retry-After": "1"}
@@ -41,10 +41,13 @@ async def offload(request: Request, job: Callable[..., Any]) -> Response:
     require_json(request)
     body = await request.body()
     service = service_of(request)
+    small = len(body) <= service.settings.inline_bytes
     for _ in range(3):  # a second try has the packs; a third only if a reload came in between
         try:
-            work = service.pool.run(service.settings.deadline, job, body, small=len(body) <= service.settings.inline_bytes)
-            outcome = await _unless_client_leaves(request, work)
+            # A small job answered on the loop runs to its end at once: no client can be seen leaving meanwhile.
+            outcome = service.pool.run_here(job, body) if small else NOT_HERE
+            if outcome is NOT_HERE:
+                outcome = await _unless_client_leaves(request, service.pool.run(service.settings.deadline, job, body))
         except Busy:
             return error_response(503, "busy", "every check process is busy and the queue is full; try again shortly",
                                   {"processes": service.settings.pool_size, "queue": service.settings.pool_queue}, RETRY_AFTER)

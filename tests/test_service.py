@@ -270,3 +270,20 @@ def test_a_small_request_gets_the_same_answer_on_the_event_loop_and_from_a_check
     turns = [{"role": "customer", "text": "在吗"}, {"role": "坐席", "text": body["text"]}]
     scores = [client.post("/v1/conversations/score", json={"id": "c", "turns": turns}).json() for client in (inline, pooled)]
     assert scores[0] == scores[1] and scores[0]["score"] < 100
+
+
+def test_small_jobs_run_on_the_loop_only_within_their_share_of_its_time():
+    """A small job is answered on the event loop until such jobs have taken more than their
+    burst; then they go to a process (`NOT_HERE`) until the loop's share has paid the time back."""
+    import time
+
+    from api.pool import NOT_HERE, Pool
+
+    pool = Pool(1, 0, lambda: "state")
+    assert pool.run_here(lambda state, word: f"{state} {word}", "here") == "state here"
+    assert pool.run_here(lambda state: time.sleep(0.1) or "slow") == "slow"  # answered, and charged
+    # 100 ms spent in 100 ms of the loop's time, half of which was its share: 50 ms over, past the 30 ms burst
+    assert pool.run_here(lambda state: "next") is NOT_HERE
+    time.sleep(0.2)  # at half the loop's time, 0.1 s of it pays the 50 ms back
+    assert pool.run_here(lambda state: "again") == "again"
+    pool.close()
