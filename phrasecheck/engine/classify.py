@@ -9,8 +9,8 @@ then applies that rule's guards (role, quotation, reported speech, `unless`) as 
 
 Every text pays one pass over the model's n-grams (`grams`: compiled, folded text, sentences
 kept apart by their marks), which bounds each of its sentences' scores at once: only a text with
-a sentence whose bound reaches the threshold has it scored, only a sentence at or above the
-threshold goes on to be judged, and only such a sentence's category is worked out.
+a sentence whose bound reaches the threshold has it scored (its score and category summed in one
+compiled call, `Grams.totals`), and only a sentence at or above the threshold goes on to be judged.
 """
 
 from __future__ import annotations
