@@ -205,3 +205,16 @@ def test_the_compiled_offset_map_equals_the_python_one(bank: Checker, monkeypatc
         assert (fast.starts, fast.ends) == (slow.starts, slow.ends), text
         runs += any(end - start > 1 for start, end in zip(fast.starts, fast.ends))
     assert runs > 10  # texts with runs cut to two, whose second character stands for the rest
+
+
+@pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_warming_a_checker_with_the_compiled_tables_builds_no_numpy_arrays():
+    """The gather arrays (numpy, 2 × 4.4 MB) serve only without the compiled translate, so a
+    service warming its checker before forking does not import numpy or build them."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from phrasecheck import Checker; c = Checker.load('bank-counter'); c.warm(); "
+            "print('numpy' in sys.modules, c.check('不归我管，找别人去' * 40).decision)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "block"]

@@ -161,7 +161,8 @@ class Normalizer:
         self._fold = table
         self._dialect = {word: tuple(dict.fromkeys(forms)) for word, forms in (dialect or {}).items() if forms and word}
         self._dialect_lengths = sorted({len(word) for word in self._dialect}, reverse=True)
-        self._dropped = char_class(cp for cp, v in table.items() if v is None)
+        dropped = [cp for cp, v in table.items() if v is None]
+        self._dropped = char_class(dropped)
         widened = [cp for cp, v in table.items() if v is not None and len(v) > 1]
         self._widened = char_class(widened)
         letters = [cp for cp, v in table.items() if v and len(v) == 1 and "a" <= v <= "z"] + list(range(97, 123))
@@ -186,13 +187,12 @@ class Normalizer:
         self._fold_flat = FlatTable("".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP)))
         self._phonetic_flat = FlatTable("".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP)))
         self._offset_map = OffsetMap(self._fold_flat.table, _DROPPED, self._dropped,
-                                     array("I", sorted(cp for cp, v in table.items() if v is None and cp >= _BMP)))
+                                     array("I", sorted(cp for cp in dropped if cp >= _BMP)))
 
     def warm(self) -> None:
-        """Build the long texts' lookup arrays now (a first long message would otherwise wait for
-        numpy's import), so that forked workers share them."""
-        self._fold_flat.build()
-        self._phonetic_flat.build()
+        """Build the long texts' lookup arrays now, where they serve (`FlatTable.warm`)."""
+        self._fold_flat.warm()
+        self._phonetic_flat.warm()
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""

@@ -97,9 +97,9 @@ class FlatTable:
     """A table of one character to one character over the BMP, the characters beyond it kept, as
     `str.translate` reads a string table.  The compiled `_native.translate` does it for any text
     (a plain array lookup per character: 0.3 µs for 60 characters).  Without it, a long text goes
-    through numpy instead: translate looks
-    each character up on its own (37 µs for 500 characters), a gather over the code points does the
-    whole text in one pass (6 µs).  The array is built on the first long text, not pickled.
+    through numpy instead: translate looks each character up on its own (37 µs for 500
+    characters), a gather over the code points does the whole text in one pass (6 µs).  The array
+    is built on the first long text, not pickled.
 
     Where they cross is set by what a service sees, not by a loop over the same text: between two
     requests the framework's work evicts the CPU caches, and then numpy's own code costs 25–30 µs
@@ -127,9 +127,14 @@ class FlatTable:
         codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), numpy.uint32)
         return self.build()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
+    def warm(self) -> None:
+        """Build the gather's array now, where it will serve (no compiled translate), so that a
+        service's forked workers share it and a first long message does not wait for numpy."""
+        if _translate is None:
+            self.build()
+
     def build(self):
-        """The gather's array (every code point, 4.4 MB), built on first use; `Normalizer.warm`
-        builds it before a service forks workers."""
+        """The gather's array (every code point, 4.4 MB), built on first use (or by `warm`)."""
         numpy = _numpy()
         if self._array is None:
             array = numpy.arange(0x110000, dtype=numpy.uint32)
