@@ -245,10 +245,6 @@ void next_stamp(GramTable *self) {
     }
 }
 
-static PyObject *GramTable_len(GramTable *self, PyObject *Py_UNUSED(ignored)) {
-    return PyLong_FromSsize_t(self->count);
-}
-
 static PyMethodDef GramTable_methods[] = {
     {"rising", (PyCFunction)GramTable_rising, METH_VARARGS,
      "rising(text, start=0, end=len(text)): the positive weights of the n-grams inside, each time met."},
@@ -260,7 +256,6 @@ static PyMethodDef GramTable_methods[] = {
      "windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest, below, floor)."},
     {"totals", (PyCFunction)GramTable_totals, METH_VARARGS,
      "totals(text, start=0, end=len(text)): (the n-grams' weights, each once; the best category's index)."},
-    {"size", (PyCFunction)GramTable_len, METH_NOARGS, "The number of keys."},
     {NULL}
 };
 
