@@ -64,7 +64,8 @@ def write_pack(folder: Path, words: list[str]) -> Path:
 def load_seconds(pack: str, cache: str, runs: int, state: str = "warm") -> list[float]:
     """`Checker.load(pack)` in fresh processes (import excluded).  `state`: "warm" loads with the
     cache folder `cache` as it is (the compiled lexicon is read back); "edited" with a new folder
-    holding only the word trie (the lexicon is compiled and its examples run, as after an edit);
+    holding only what no pack edit changes, the word trie and the kept parts (normalizer tables,
+    category model): the lexicon is compiled and its examples run, as after an edit;
     "new" with an empty folder (the trie is built from jieba's file too, as on a new machine)."""
     code = ("import time;from phrasecheck import Checker;t=time.perf_counter();"
             f"Checker.load({pack!r});print(time.perf_counter()-t)")
@@ -72,7 +73,8 @@ def load_seconds(pack: str, cache: str, runs: int, state: str = "warm") -> list[
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as empty:
             if state == "edited":
-                shutil.copytree(Path(cache) / "phrasecheck" / "words", Path(empty) / "phrasecheck" / "words")
+                for kept in ("words", "parts"):
+                    shutil.copytree(Path(cache) / "phrasecheck" / kept, Path(empty) / "phrasecheck" / kept)
             env = dict(os.environ, XDG_CACHE_HOME=cache if state == "warm" else empty)
             output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
             times.append(float(output.stdout.strip()))

@@ -67,6 +67,49 @@ def test_an_edited_pack_is_compiled_afresh(cache, tmp_path):
     assert len(list(cache.glob("*.pickle"))) == 2
 
 
+def _house_on_core(path: Path, phrase: str) -> Path:
+    """A house pack on `core`, which brings the normalizer's tables and the category model."""
+    text = PACK.format(id="house-rule", phrase=phrase).replace("title: cached\n", "title: cached\nextends: [core]\n")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_edit_reads_the_shared_parts_back_instead_of_building_them(cache, tmp_path, monkeypatch):
+    from phrasecheck.engine import classify, normalize
+
+    path = _house_on_core(tmp_path / "house.yaml", "你办啥")
+    Checker.load(str(path))
+    assert len(list((cache.parent / "parts").glob("*.pickle"))) == 2  # the normalizer, the model
+    _house_on_core(path, "爱办不办")
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("built again although the cache holds it")
+
+    classify._read_model.cache_clear()  # as in a new process
+    with monkeypatch.context() as patched:
+        patched.setattr(normalize.Normalizer, "__init__", no_building)
+        patched.setattr(classify.CategoryModel, "__init__", no_building)
+        edited = Checker.load(str(path))
+    assert len(list(cache.glob("*.pickle"))) == 2  # the edit compiled the lexicon afresh
+    fresh = Checker(edited.packs)  # built from nothing
+    assert edited.check("爱办不办，随你").violations
+    for text in [*TEXTS, "爱办不办，随你", "你真是个白痴", "你再这样我就投诉你了"]:
+        assert edited.check(text).to_dict() == fresh.check(text).to_dict(), text
+
+
+def test_a_lexicon_whose_shared_parts_are_gone_is_compiled_afresh(cache, tmp_path):
+    import pickle
+    import shutil
+
+    path = _house_on_core(tmp_path / "house.yaml", "你办啥")
+    expected = _results(Checker.load(str(path)))
+    shipped = pickle.dumps(Checker.load(str(path)))  # as to a Spark executor: whole, parts and all
+    shutil.rmtree(cache.parent / "parts")
+    assert pickle.loads(shipped).check("你办啥").violations
+    assert _results(Checker.load(str(path))) == expected
+    assert len(list((cache.parent / "parts").glob("*.pickle"))) == 2  # kept again
+
+
 def test_a_pack_file_is_parsed_once_until_it_changes(cache, tmp_path, monkeypatch):
     from phrasecheck.lexicon import loading
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import itertools
 import re
 import os
@@ -22,7 +23,7 @@ from .regions import JudgeContext, Regions
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.settings import JUDGE_PATTERN_FIELDS
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
-from .compiled import lexicon_digest, load_compiled, store_compiled
+from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .normalize import Normalizer
@@ -87,7 +88,9 @@ class Checker:
                 classifier, classifier_home = pack.classifier, loaded.path
         self.scoring = scoring
         self.classes = {name: tuple(words) for name, words in classes.items()}
-        self.normalizer = Normalizer(fillers, variants, dialect, initials)
+        self.normalizer = kept_part(Normalizer, json.dumps([fillers, variants, dialect, initials], ensure_ascii=False,
+                                                           sort_keys=True),
+                                    lambda: Normalizer(fillers, variants, dialect, initials))
         self.compiler = PatternCompiler(self.normalizer, self.classes)  # rules and conversation rules alike
         try:
             judge_patterns = {field: tuple(self.compiler.pattern(p, f"judge.{field}", phonetic=False)

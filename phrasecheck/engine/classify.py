@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
+from .compiled import kept_part
 from .grams import Layout, grams_of
 from .normalize import SENTENCE_MARK
 
@@ -123,12 +124,16 @@ def load_model(name: str, base: Path) -> CategoryModel:
 def _read_model(path: Path) -> CategoryModel:
     try:
         raw = read_bounded(path, "list_bytes", "category model file")
-        data = json.loads(raw.decode("utf-8"))
     except LexiconError as error:
         raise ValueError(str(error)) from None
+    return kept_part(CategoryModel, raw, lambda: CategoryModel(_checked(_parsed(raw))))
+
+
+def _parsed(raw: bytes):
+    try:
+        return json.loads(raw.decode("utf-8"))
     except RecursionError:
         raise ValueError("JSON nested too deep") from None
-    return CategoryModel(_checked(data))
 
 
 def _checked(data) -> dict:

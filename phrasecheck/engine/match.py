@@ -72,7 +72,10 @@ class Matcher:
         self._spelled: dict[str, list[tuple]] = {}  # code units of a spelling → exact house-list entries
         self._scanner: KeyScanner[tuple] = KeyScanner({})
         self._first_tests: FirstTests | None = None
-        self._spelled_automaton = ahocorasick.Automaton()
+        # Each spelling's index in `_spelled_values`: an automaton of ints pickles and loads in a
+        # tenth of the time of one holding the tuples (65,000 entries: 0.03 s, not 0.33 s).
+        self._spelled_automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._spelled_values: list[tuple] = []
         self.pattern_count = 0
 
     def add_pattern(self, rule: int, pattern: CompiledPattern) -> None:
@@ -104,23 +107,26 @@ class Matcher:
         self._scanner = KeyScanner({key: tuple(values) for key, values in self._entries.items()})
         self._entries = {}  # the scanner holds them now
         self._first_tests = FirstTests(self._scanner.keys, self._scanner.values)
-        for key, values in self._spelled.items():
-            self._spelled_automaton.add_word(key, tuple(values))
-        if self._spelled:
+        for index, (key, values) in enumerate(self._spelled.items()):
+            self._spelled_automaton.add_word(key, index)
+            self._spelled_values.append(tuple(values))
+        self._spelled = {}  # the automaton holds them now
+        if self._spelled_values:
             self._spelled_automaton.make_automaton()
 
     def scan(self, phon: str, folded: str) -> list[tuple[int, tuple]]:
         """Hits by end offset: phonetic keys in `phon`, exact list entries in `folded` (the two
         are aligned character for character)."""
         hits = self._scanner.hits(phon)
-        if self._spelled:  # a code-unit match ending inside a character is no match
-            hits += [(end >> 1, values) for end, values in self._spelled_automaton.iter(code_units(folded)) if end & 1]
+        if self._spelled_values:  # a code-unit match ending inside a character is no match
+            values = self._spelled_values
+            hits += [(end >> 1, values[index]) for end, index in self._spelled_automaton.iter(code_units(folded)) if end & 1]
         return hits
 
     def find(self, phon: str, folded: str) -> list[tuple[int, tuple]]:
         """The hits of a text that pass the first tests (`scan`, then `plausible`), tested in C
         where the install compiled the extension and the lexicon has no list spelled apart."""
-        if COMPILED and not self._spelled:
+        if COMPILED and not self._spelled_values:
             return self._first_tests.plausible(folded, phon, self._scanner.matches(phon))
         hits = self.scan(phon, folded)
         return self.plausible(folded, phon, hits) if hits else []

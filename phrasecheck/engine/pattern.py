@@ -43,6 +43,9 @@ class Alternative:
     keys: tuple[str, ...]  # phonetic keys over the characters' alternative readings
     allowance: int
 
+    def __reduce__(self):  # dataclasses pickle a frozen slotted class via fields() per object: slow at 25,000
+        return Alternative, (self.norm, self.keys, self.allowance)
+
 
 @dataclass(frozen=True, slots=True)
 class Element:
@@ -55,6 +58,10 @@ class Element:
     # small automaton, one C-level pass over the gap window instead of a find per spelling.
     index: ahocorasick.Automaton | None = None
     longest: int = 0
+
+    def __reduce__(self):  # as Alternative's
+        return Element, (self.alternatives, self.optional, self.gap_before, self.break_before, self.break_after,
+                         self.index, self.longest)
 
     @property
     def shortest(self) -> int:

@@ -30,9 +30,11 @@ def enabled() -> bool:
     return os.environ.get("PHRASECHECK_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
 
 
-# Libraries whose objects a compiled lexicon holds or whose files the cache keeps: another
-# release may read an old pickle wrongly rather than fail.
-_LIBRARIES = ("pyahocorasick", "ahocorasick-rs", "pydantic", "pydantic-core", "marisa-trie", "jieba")
+# Libraries whose objects a compiled lexicon holds, whose files the cache keeps or whose data its
+# tables are built from (readings, 繁→简): another release may read an old pickle wrongly rather
+# than fail, or read a character otherwise.
+_LIBRARIES = ("pyahocorasick", "ahocorasick-rs", "pydantic", "pydantic-core", "marisa-trie", "jieba", "pypinyin",
+              "opencc")
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +58,8 @@ def _code_digest() -> str | None:
 
 
 KINDS = {"compiled": "compiled lexicons", "packs": "pack files parsed and validated", "verified": "lexicons whose rule examples passed",
-         "words": "jieba's words as a trie"}
+         "words": "jieba's words as a trie",
+         "parts": "normalizer tables and category models the compiled lexicons share"}
 
 
 def cache_root() -> Path:
