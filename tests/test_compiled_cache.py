@@ -201,3 +201,17 @@ def test_word_edges_are_jiebas_without_loading_jieba():
             position += len(word)
             expected.append(position)
         assert word_ends(text) == expected, text
+
+
+def test_a_process_reading_the_cache_checks_pinyin_without_reading_pypinyin(cache):
+    """Reading pypinyin's table takes a quarter second: it belongs to compiling, not to the first
+    message a service sees typed in pinyin."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from phrasecheck import Checker; c = Checker.load('bank-counter');"
+            "print(c.check('ni ban sha').decision, 'pypinyin' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    assert first.stdout.split() == ["block", "True"]  # compiled: the syllables come from pypinyin
+    assert again.stdout.split() == ["block", "False"]

@@ -45,12 +45,12 @@ def syllables() -> frozenset[str]:
 
 
 @lru_cache(maxsize=8192)
-def segment(run: str) -> tuple[str, ...] | None:
-    """`run` as the fewest pinyin syllables (the longer first syllable on a tie: xian, not xi'an);
-    None when some letters belong to no syllable, or the run is longer than any typed phrase."""
+def segment(run: str, inventory: frozenset[str]) -> tuple[str, ...] | None:
+    """`run` as the fewest syllables of `inventory` (`syllables()`; the longer first syllable on a
+    tie: xian, not xi'an); None when some letters belong to no syllable, or the run is longer than
+    any typed phrase."""
     if len(run) > _LONGEST_RUN:
         return None
-    inventory = syllables()
     # fewest[i]: syllables needed for run[i:]; following[i]: where the first of them ends
     fewest: list[int | None] = [None] * len(run) + [0]
     following = [0] * len(run)
@@ -87,6 +87,9 @@ class LatinRuns:
     def __init__(self, fold: Mapping[int, str | None], initials: Mapping[str, str], code: Callable[[str], str],
                  runs: re.Pattern[str]):
         self._runs = runs  # group 1: a run of letters; otherwise a placeholder character, to drop
+        # Kept with the normalizer (pickled with it): reading pypinyin's table takes 0.25 s, which
+        # would otherwise fall on the first text typed in pinyin after a cold start.
+        self._syllables = syllables()
         self._fold = fold
         self._initials = {collapse(key.lower()): (len(key), words) for key, words in initials.items()}
         self._code = code  # a syllable's phonetic-class character
@@ -140,7 +143,7 @@ class LatinRuns:
         if initials is not None and len(letters) >= initials[0]:
             return initials[1], None
         # Typed pinyin is lower case: Dance, MINI and OTA are English.
-        found = segment(letters) if len(letters) > 1 and run.islower() else None
+        found = segment(letters, self._syllables) if len(letters) > 1 and run.islower() else None
         if found is None:
             return None
         return "".join(self._code(_ALIASES.get(syllable, syllable)) for syllable in found), found
@@ -154,7 +157,7 @@ class LatinRuns:
         chars, syllables = plan
         if syllables is None:  # initials: every character of the words stands for the whole run
             return tuple((ch, start, end) for ch in chars)
-        if _next_to_english(text, start, end):
+        if self._next_to_english(text, start, end):
             return None
         pieces = []
         for code, syllable in zip(chars, syllables):
@@ -162,12 +165,12 @@ class LatinRuns:
             start += len(syllable)
         return tuple(pieces)
 
-
-def _next_to_english(text: str, start: int, end: int) -> bool:
-    """Whether a neighbouring word, across spaces only, is not pinyin (make sure, safe mode)."""
-    before = _WORD_BEFORE.search(text, max(0, start - _NAME), start)
-    after = _WORD_AFTER.match(text, end)
-    return any(word and segment(word.group(1).lower().translate(TONE_MARKS)) is None for word in (before, after))
+    def _next_to_english(self, text: str, start: int, end: int) -> bool:
+        """Whether a neighbouring word, across spaces only, is not pinyin (make sure, safe mode)."""
+        before = _WORD_BEFORE.search(text, max(0, start - _NAME), start)
+        after = _WORD_AFTER.match(text, end)
+        return any(word and segment(word.group(1).lower().translate(TONE_MARKS), self._syllables) is None
+                   for word in (before, after))
 
 
 def _is_code(text: str, start: int, end: int) -> bool:
