@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copyreg
 import hashlib
-import io
 import pickle
 from typing import Callable, Sequence, TypeVar
 
@@ -51,11 +50,14 @@ def load_compiled(packs: Sequence[LoadedPack], kind: type[T]) -> T | None:
 def store_compiled(packs: Sequence[LoadedPack], compiled: object) -> None:
     path = _path(packs, type(compiled))
     if path is not None:
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = {**copyreg.dispatch_table, **{kind: _by_name for kind in _kept_kinds}}
-        pickler.dump(compiled)
-        store(path, buffer.getvalue(), KEPT, KEPT_BYTES)
+        store(path, lambda file: _by_names(file).dump(compiled), KEPT, KEPT_BYTES)
+
+
+def _by_names(file) -> pickle.Pickler:
+    """A pickler that writes each kept part as its key (`kept_part`)."""
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **{kind: _by_name for kind in _kept_kinds}}
+    return pickler
 
 
 _kept: dict[int, tuple[object, str]] = {}  # id of a kept part → the part, its key

@@ -14,7 +14,7 @@ import tempfile
 from importlib import metadata
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, Callable, TypeVar
 
 from .. import __version__
 
@@ -118,9 +118,10 @@ def store_pickled(path: Path | None, value: object, keep: int, max_bytes: int | 
         store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), keep, max_bytes)
 
 
-def store(path: Path, data: bytes, keep: int, max_bytes: int | None = None) -> None:
-    """Write an entry whole, then rename it into place (no reader sees half of one), and prune its
-    folder.  Best effort: a read-only or full cache only costs the work again next time."""
+def store(path: Path, data: bytes | Callable[[BinaryIO], object], keep: int, max_bytes: int | None = None) -> None:
+    """Write an entry whole (`data`, or what `data(file)` writes: a large pickle streams to the
+    file), then rename it into place (no reader sees half of one), and prune its folder.  Best
+    effort: a read-only or full cache only costs the work again next time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False)
@@ -128,10 +129,15 @@ def store(path: Path, data: bytes, keep: int, max_bytes: int | None = None) -> N
         return
     try:
         with handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
         os.replace(handle.name, path)
-    except OSError:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
-        return
+        if isinstance(error, OSError):
+            return
+        raise
     prune(path.parent, keep, max_bytes)
