@@ -218,3 +218,43 @@ def test_warming_a_checker_with_the_compiled_tables_builds_no_numpy_arrays():
             "print('numpy' in sys.modules, c.check('不归我管，找别人去' * 40).decision)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "block"]
+
+
+_PLAIN_EDGES = ["好好好好的，，，。。。", "急急急急急急", "\x07不归我管\u200b找别人去", "ＡＢＣ不归我管", "不归我管😀", "你办啥\n", "你 办啥",
+                "\u3000你办啥", "\ud800你办啥", "您好，请问您办理什么业务？" * 20, "。", ""]
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+@pytest.mark.parametrize("pack", ["bank-counter", "core"])
+def test_the_plain_check_answers_what_the_python_path_answers(pack):
+    checker = Checker.load(pack)
+    checker.check("您好")
+    plain, normalizer, matcher, classifier = checker._plain, checker.normalizer, checker._matcher, checker.sentence_classifier
+    answers = {"not plain": 0, "nothing": 0, "go on": 0}
+    for text in [*_texts(), *_PLAIN_EDGES]:
+        found = plain(text)
+        if found is None:
+            assert normalizer._special.search(text) or any(c in text for c in " \t\n\u3000\ud800"), text
+            answers["not plain"] += 1
+            continue
+        skim = normalizer.skim(text)
+        hits_found = matcher.find(skim.phon, skim.folded)
+        if found is True:
+            assert not hits_found and not classifier.candidates(skim.marked), text
+            answers["nothing"] += 1
+        else:
+            assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found) and skim.rewrite is None, text
+            answers["go on"] += 1
+    assert min(answers.values()) > 100, answers
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_decisions_do_not_depend_on_the_plain_check(bank: Checker, monkeypatch):
+    texts = [*_texts(), *_PLAIN_EDGES]
+    fast = [bank.check(text).to_dict() for text in texts]
+    assert bank._plain is not None
+    again = pickle.loads(pickle.dumps(bank))  # pickled without it, built again on its first check
+    assert [again.check(text).to_dict() for text in texts] == fast
+    monkeypatch.setattr(bank, "_plain", None)
+    assert [bank.check(text).to_dict() for text in texts] == fast
+    assert sum(1 for result in fast if result["violations"]) > 500

@@ -2,6 +2,7 @@
  * Python fallback giving the same answers):
  *   - GramTable (_gramtable.c): the category model's n-gram sums;
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
+ *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
  *   - translate and offsets (here): one-to-one character tables, and where each folded character
  *     comes from.
  */
@@ -147,24 +148,24 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
-    if (PyType_Ready(&GramTableType) < 0 || PyType_Ready(&HitFilterType) < 0) {
-        return NULL;
+    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType};
+    const char *names[] = {"GramTable", "HitFilter", "PlainCheck"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (PyType_Ready(types[i]) < 0) {
+            return NULL;
+        }
     }
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
         return NULL;
     }
-    Py_INCREF(&GramTableType);
-    if (PyModule_AddObject(m, "GramTable", (PyObject *)&GramTableType) < 0) {
-        Py_DECREF(&GramTableType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&HitFilterType);
-    if (PyModule_AddObject(m, "HitFilter", (PyObject *)&HitFilterType) < 0) {
-        Py_DECREF(&HitFilterType);
-        Py_DECREF(m);
-        return NULL;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        Py_INCREF(types[i]);
+        if (PyModule_AddObject(m, names[i], (PyObject *)types[i]) < 0) {
+            Py_DECREF(types[i]);
+            Py_DECREF(m);
+            return NULL;
+        }
     }
     return m;
 }

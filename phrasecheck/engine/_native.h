@@ -9,5 +9,6 @@
 
 extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
+extern PyTypeObject PlainCheckType;
 
 #endif

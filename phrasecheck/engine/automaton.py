@@ -39,6 +39,10 @@ class KeyScanner(Generic[V]):
                                if self.keys else _NoKeys())
         return self._automaton
 
+    def scan_function(self):
+        """The automaton's `find_matches_as_indexes(text, overlapping=True)`: what `matches` calls."""
+        return (self._automaton or self._built()).find_matches_as_indexes
+
     def hits(self, text: str) -> list[tuple[int, V]]:
         """(index of the hit's last character, value), pyahocorasick's `iter` shape."""
         values = self.values

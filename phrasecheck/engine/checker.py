@@ -26,7 +26,8 @@ from ..lexicon.selftest import ExampleFailure, already_verified, remember_verifi
 from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
-from .normalize import Normalizer
+from .normalize import Normalizer, Skim
+from .plain import plain_check
 from .results import TraceEntry, UtteranceResult, Violation
 from .pattern import AnchorPresence
 from .rules import CompiledRule, PatternCompiler
@@ -55,7 +56,12 @@ def _collection_paused():
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+_UNBUILT = object()
+
+
 class Checker:
+    _plain = _UNBUILT  # see `_build_plain`
+
     def __init__(self, packs: Sequence[LoadedPack]):
         if not packs:
             raise LexiconError("no lexicon pack given")
@@ -194,14 +200,23 @@ class Checker:
         decisions: list[Decision] | None = [] if explain else None
         model_hits: list[Candidate] = []
         regions = None
-        skim = self.normalizer.skim(text)
         if explain:
+            skim = self.normalizer.skim(text)
             normalized = self.normalizer.full(skim)
             candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm), failures)
             if self._classifier:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
-            hits = self._matcher.find(skim.phon, skim.folded)
+            plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
+            found = plain(text) if plain is not None else None
+            if found is True:  # plain, and nothing the Python path would go on with
+                return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
+            if found is None:
+                skim = self.normalizer.skim(text)
+                hits = self._matcher.find(skim.phon, skim.folded)
+            else:
+                translated, marked, folded, phon, hits = found
+                skim = Skim(text, translated, marked, folded, phon)
             if self._classifier is not None:
                 model_hits = self._classifier.candidates(skim.marked)
             if not hits and not model_hits:
@@ -264,6 +279,17 @@ class Checker:
         return UtteranceResult(
             id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta, trace
         )
+
+    def _build_plain(self):
+        """The compiled answer for a plain text with nothing to flag (`plain`), built on the first
+        check: it holds the automata and tables built then, and is not pickled."""
+        self._plain = plain_check(self.normalizer, self._matcher, self._classifier)
+        return self._plain
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_plain", None)
+        return state
 
     def _trace(self, normalized, failures: list[Failure], decisions: list[Decision]) -> tuple[TraceEntry, ...]:
         entries = []

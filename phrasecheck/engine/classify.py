@@ -82,6 +82,14 @@ class CategoryModel:
         live = self._grams.windows(marked, folded, layout, self._floor(threshold))
         return self.score(live, folded, threshold) if live else []
 
+    def compiled_bounds(self, threshold: float, shortest: int, longest: int, layout: Layout, window_threshold: float):
+        """The compiled first steps of `above` and `windows_above` ((function, arguments after the
+        text) each; function None when nothing can reach a threshold), or None where not compiled."""
+        if self._empty:
+            return (None, ()), (None, ())
+        return self._grams.compiled(SENTENCE_MARK, self._floor(threshold), shortest, longest, layout,
+                                    self._floor(window_threshold))
+
     def _floor(self, threshold: float) -> float:
         """What the n-gram weights of a sentence must sum to for it to score `threshold`."""
         return math.log(threshold / (1 - threshold)) - self.bias - _MARGIN

@@ -139,6 +139,13 @@ class _Compiled:
                                                       layout.long_sentence, layout.width, layout.shortest,
                                                       layout.longest, self._below, floor)
 
+    def compiled(self, mark: str, floor: float, shortest: int, longest: int, layout: Layout, window_floor: float):
+        """`live` and `windows` as the table's functions and their arguments after the text(s)."""
+        table = self._table or self._built()
+        return ((table.live, (mark, self._below, floor, shortest, longest)),
+                (table.windows, (layout.sentence_mark, layout.clause_mark, layout.long_sentence, layout.width,
+                                 layout.shortest, layout.longest, self._below, window_floor)))
+
 
 class _CompiledSums:
     __slots__ = ("_table", "_text", "_below")
@@ -165,6 +172,9 @@ class _Scanned:
 
     def __reduce__(self):
         return grams_of, self._made_of  # compiled where the reading install has the table
+
+    def compiled(self, *arguments) -> None:
+        return None  # scanned: nothing compiled to call
 
     def sums(self, text: str) -> Sums:
         return _ScannedSums(self._bounding.matches(text), self._bounding.values)

@@ -71,7 +71,13 @@ class FirstTests:
     def plausible(self, folded: str, phon: str, matches: list[tuple[int, int, int]]) -> list[tuple[int, tuple]]:
         """What `Matcher.plausible` answers for the hits `matches` ((key, start, end) of the
         scanner's keys, as `KeyScanner.matches` gives them).  Only where `COMPILED`."""
-        if self._filter is None:
-            first, tests, chars, reach, groups, needles_of, needles, min_hits = self._arrays
-            self._filter = HitFilter(self._values, first, tests, chars, reach, groups, needles_of, needles, min_hits)
-        return self._filter.plausible(folded, phon, matches)
+        return (self._filter or self._built()).plausible(folded, phon, matches)
+
+    def compiled(self):
+        """The C filter's `plausible(folded, phon, matches)`.  Only where `COMPILED`."""
+        return (self._filter or self._built()).plausible
+
+    def _built(self):
+        first, tests, chars, reach, groups, needles_of, needles, min_hits = self._arrays
+        self._filter = HitFilter(self._values, first, tests, chars, reach, groups, needles_of, needles, min_hits)
+        return self._filter

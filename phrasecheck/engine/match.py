@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import ahocorasick
 from rapidfuzz import fuzz
@@ -130,6 +130,13 @@ class Matcher:
             return self._first_tests.plausible(folded, phon, self._scanner.matches(phon))
         hits = self.scan(phon, folded)
         return self.plausible(folded, phon, hits) if hits else []
+
+    def compiled_find(self) -> tuple[Callable, Callable] | None:
+        """`find` as two compiled calls, the scan and the first tests (`PlainCheck`), or None
+        where it is not compiled or a list is spelled apart."""
+        if not COMPILED or self._spelled_values:
+            return None
+        return self._scanner.scan_function(), self._first_tests.compiled()
 
     def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
         """The hits, each with only what survives the first tests of verification, which need no

@@ -180,6 +180,14 @@ class Normalizer:
         self._rare = char_class(rare, _BEYOND_BMP)
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
+        # The same, with what `unwrapped` and `_paused` look for, as a bit per BMP code point
+        # (`plain_tables`); a lone surrogate is never plain either.
+        blocked = bytearray(_BMP // 8)
+        for cp in itertools.chain(rare, range(ord("A"), ord("Z") + 1), range(ord("a"), ord("z") + 1),
+                                  map(ord, " \t\n\u3000"), range(0xD800, 0xE000)):
+            if cp < _BMP:
+                blocked[cp >> 3] |= 1 << (cp & 7)
+        self._plain_blocked = bytes(blocked)
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
         # The same tables as flat strings over the BMP, indexed by code point: a string lookup
         # touches one contiguous array, where a dict lookup chases scattered objects, which is what
@@ -261,6 +269,11 @@ class Normalizer:
 
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
+
+    def plain_tables(self) -> tuple[str, str, bytes, str]:
+        """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code
+        points that make a text not plain (a bit each) and the fold table's dropped character."""
+        return self._fold_flat.table, self._phonetic_flat.table, self._plain_blocked, _DROPPED
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.

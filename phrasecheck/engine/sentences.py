@@ -80,6 +80,17 @@ class SentenceClassifier:
                                        round(scored.probability, 2)))
         return found
 
+    def compiled_bounds(self):
+        """What `candidates` first asks of a text without syllables typed in pinyin, as compiled
+        calls: (live, its arguments, windows or None, theirs, the length from which a sentence is
+        cut into windows); None where the model is not compiled (`PlainCheck`)."""
+        found = self.model.compiled_bounds(self.threshold, self.min_chars, self.max_chars, self.layout,
+                                           self.window_threshold)
+        if found is None:
+            return None
+        (live, live_args), (windows, windows_args) = found
+        return live, live_args, windows if self.window_chars else None, windows_args, self.long_sentence
+
     def reaches(self, folded: str) -> bool:
         """Whether the rest of a sentence, folded, still scores the threshold (the judge asks it of
         what a sentence says after the words it reports); a rest under `_REST_CHARS` characters

@@ -1,0 +1,226 @@
+/* PlainCheck: the whole of a check that finds nothing, for a plain text, in one call.
+ *
+ * Most messages are plain (no letters, spaces, line breaks or rare characters: the flat tables fold
+ * them) and most of those have no plausible hit and no sentence the category model could flag.
+ * The Python path answers them through a dozen calls (`Normalizer.skim`, `Matcher.find`,
+ * `SentenceClassifier.candidates`); this does the same steps in C and calls the same compiled
+ * parts (the scan, the matcher's first tests, the model's bounds), so it answers what they answer.
+ * See `engine/plain.py`. */
+#include "_native.h"
+
+/* The objects a PlainCheck holds, by index. */
+enum {
+    FOLD,          /* the flat fold table (str indexed by code point) */
+    PHONETIC,      /* the flat phonetic table */
+    BLOCKED,       /* bytes: bit c set when code point c makes a text not plain */
+    SCAN,          /* find_matches_as_indexes of the matcher's scanner */
+    OVERLAPPING,   /* ("overlapping",): the scan's keyword */
+    PLAUSIBLE,     /* the matcher's first tests: plausible(folded, phon, matches) */
+    LIVE,          /* the model's live(apart, *live_args), or None */
+    LIVE_ARGS,
+    WINDOWS,       /* the model's windows(marked, folded, *windows_args), or None */
+    WINDOWS_ARGS,
+    HELD
+};
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *held[HELD];
+    Py_UCS4 dropped;        /* the fold table's "no character" */
+    Py_ssize_t long_sentence;
+} PlainCheck;
+
+static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
+    PyObject *given[HELD];
+    Py_UCS4 dropped;
+    Py_ssize_t long_sentence;
+    if (!PyArg_ParseTuple(args, "UUSCOOOO!OO!n", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
+                          &given[PLAUSIBLE], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
+                          &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence)) {
+        return -1;
+    }
+    if (PyBytes_GET_SIZE(given[BLOCKED]) != 0x10000 / 8) {
+        PyErr_SetString(PyExc_ValueError, "blocked must hold one bit per BMP code point");
+        return -1;
+    }
+    if (!(given[OVERLAPPING] = Py_BuildValue("(s)", "overlapping"))) {
+        return -1;
+    }
+    for (int i = 0; i < HELD; i++) {
+        if (i != OVERLAPPING) {
+            Py_INCREF(given[i]);
+        }
+        Py_XSETREF(self->held[i], given[i]);
+    }
+    self->dropped = dropped;
+    self->long_sentence = long_sentence;
+    return 0;
+}
+
+static int PlainCheck_traverse(PlainCheck *self, visitproc visit, void *arg) {
+    for (int i = 0; i < HELD; i++) {
+        Py_VISIT(self->held[i]);
+    }
+    return 0;
+}
+
+static int PlainCheck_clear(PlainCheck *self) {
+    for (int i = 0; i < HELD; i++) {
+        Py_CLEAR(self->held[i]);
+    }
+    return 0;
+}
+
+static void PlainCheck_dealloc(PlainCheck *self) {
+    PyObject_GC_UnTrack(self);
+    PlainCheck_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* callable(first, second (may be NULL), *rest) */
+static PyObject *call_with(PyObject *callable, PyObject *first, PyObject *second, PyObject *rest) {
+    PyObject *stack[16];
+    Py_ssize_t count = 0, extra = PyTuple_GET_SIZE(rest);
+    if (extra > 14) {
+        PyErr_SetString(PyExc_ValueError, "too many arguments");
+        return NULL;
+    }
+    stack[count++] = first;
+    if (second != NULL) {
+        stack[count++] = second;
+    }
+    for (Py_ssize_t i = 0; i < extra; i++) {
+        stack[count++] = PyTuple_GET_ITEM(rest, i);
+    }
+    return PyObject_Vectorcall(callable, stack, count, NULL);
+}
+
+/* The pieces of a skim as the Python path builds them, and the hits: what it goes on with. */
+static PyObject *pieces(PyObject *translated, PyObject *marked, PyObject *folded, PyObject *phon, PyObject *hits) {
+    return PyTuple_Pack(5, translated, marked, folded, phon, hits);
+}
+
+static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text)) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const unsigned char *blocked = (const unsigned char *)PyBytes_AS_STRING(self->held[BLOCKED]);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 0x10000 || (blocked[c >> 3] >> (c & 7)) & 1) {
+            Py_RETURN_NONE;  /* not plain: the Python path */
+        }
+    }
+    PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *matches = NULL, *hits = NULL;
+    PyObject *apart = NULL, *found = NULL, *result = NULL;
+    Py_UCS4 small[4 * 256];
+    Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 4 * (length ? length : 1));
+    if (buffer == NULL) {
+        return PyErr_NoMemory();
+    }
+    Py_UCS4 *t = buffer, *m = buffer + length, *f = buffer + 2 * length, *p = buffer + 3 * length;
+    Py_ssize_t fold_size = PyUnicode_GET_LENGTH(self->held[FOLD]), phonetic_size = PyUnicode_GET_LENGTH(self->held[PHONETIC]);
+    int fold_kind = PyUnicode_KIND(self->held[FOLD]), phonetic_kind = PyUnicode_KIND(self->held[PHONETIC]);
+    const void *fold_data = PyUnicode_DATA(self->held[FOLD]), *phonetic_data = PyUnicode_DATA(self->held[PHONETIC]);
+    /* translated: through the fold table, the dropped characters gone */
+    Py_ssize_t nt = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_UCS4 to = (Py_ssize_t)c < fold_size ? PyUnicode_READ(fold_kind, fold_data, c) : c;
+        if (to != self->dropped) {
+            t[nt++] = to;
+        }
+    }
+    /* marked: a run of three or more of one character keeps two; folded: marked without its marks */
+    Py_ssize_t nm = 0, nf = 0, na = 0;
+    for (Py_ssize_t i = 0; i < nt; i++) {
+        if (i >= 2 && t[i] == t[i - 1] && t[i] == t[i - 2]) {
+            continue;
+        }
+        m[nm++] = t[i];
+        if (t[i] != 0 && t[i] != 1) {
+            Py_UCS4 c = t[i];
+            f[nf] = c;
+            p[nf++] = (Py_ssize_t)c < phonetic_size ? PyUnicode_READ(phonetic_kind, phonetic_data, c) : c;
+        }
+    }
+    if (!(translated = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, nt))
+        || !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm))
+        || !(folded = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, f, nf))
+        || !(phon = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, p, nf))) {
+        goto done;
+    }
+    PyObject *scan_args[2] = {phon, Py_True};
+    if (!(matches = PyObject_Vectorcall(self->held[SCAN], scan_args, 1, self->held[OVERLAPPING]))) {
+        goto done;
+    }
+    PyObject *test_args[3] = {folded, phon, matches};
+    if (!(hits = PyObject_Vectorcall(self->held[PLAUSIBLE], test_args, 3, NULL))) {
+        goto done;
+    }
+    if (PyObject_IsTrue(hits)) {
+        result = pieces(translated, marked, folded, phon, hits);
+        goto done;
+    }
+    if (self->held[LIVE] != Py_None) {
+        /* the model reads the sentences apart: the clause marks out */
+        for (Py_ssize_t i = 0; i < nm; i++) {
+            if (m[i] != 0) {
+                t[na++] = m[i];  /* `translated` is built: its buffer serves again */
+            }
+        }
+        if (!(apart = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, na))
+            || !(found = call_with(self->held[LIVE], apart, NULL, self->held[LIVE_ARGS]))) {
+            goto done;
+        }
+        if (PyObject_IsTrue(found)) {
+            result = pieces(translated, marked, folded, phon, hits);
+            goto done;
+        }
+        Py_CLEAR(found);
+    }
+    if (self->held[WINDOWS] != Py_None && nm > self->long_sentence) {
+        if (!(found = call_with(self->held[WINDOWS], marked, folded, self->held[WINDOWS_ARGS]))) {
+            goto done;
+        }
+        if (PyObject_IsTrue(found)) {
+            result = pieces(translated, marked, folded, phon, hits);
+            goto done;
+        }
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    if (buffer != small) {
+        PyMem_Free(buffer);
+    }
+    Py_XDECREF(translated);
+    Py_XDECREF(marked);
+    Py_XDECREF(folded);
+    Py_XDECREF(phon);
+    Py_XDECREF(matches);
+    Py_XDECREF(hits);
+    Py_XDECREF(apart);
+    Py_XDECREF(found);
+    return result;
+}
+
+PyTypeObject PlainCheckType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "phrasecheck.engine._native.PlainCheck",
+    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, plausible, live, live_args, windows, windows_args, "
+              "long_sentence)(text): True when a plain text has nothing to check further, None when it is not "
+              "plain, else (translated, marked, folded, phon, hits) to go on with.",
+    .tp_basicsize = sizeof(PlainCheck),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)PlainCheck_init,
+    .tp_dealloc = (destructor)PlainCheck_dealloc,
+    .tp_traverse = (traverseproc)PlainCheck_traverse,
+    .tp_clear = (inquiry)PlainCheck_clear,
+    .tp_call = (ternaryfunc)PlainCheck_call,
+};
