@@ -258,3 +258,16 @@ def test_decisions_do_not_depend_on_the_plain_check(bank: Checker, monkeypatch):
     monkeypatch.setattr(bank, "_plain", None)
     assert [bank.check(text).to_dict() for text in texts] == fast
     assert sum(1 for result in fast if result["violations"]) > 500
+
+
+@pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_boundaries_are_where_the_marks_stood(bank: Checker):
+    from phrasecheck.engine import normalize
+
+    assert normalize._boundaries is not normalize._marked_boundaries
+    for text in [*_texts(), *_PLAIN_EDGES, "，，。。", "。不归我管，，找别人去！！？"]:
+        marked = bank.normalizer.skim(text.replace("\ud800", "")).marked
+        length = len(marked.replace("\x00", "").replace("\x01", ""))
+        assert normalize._boundaries(marked, length) == normalize._marked_boundaries(marked, length), text
+    with pytest.raises(ValueError, match="length"):
+        normalize._boundaries("不归\x00我管", 3)

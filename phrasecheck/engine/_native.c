@@ -3,8 +3,8 @@
  *   - GramTable (_gramtable.c): the category model's n-gram sums;
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
  *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
- *   - translate and offsets (here): one-to-one character tables, and where each folded character
- *     comes from.
+ *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
+ *     character comes from, and where the marks of clauses and sentences stood.
  */
 #include "_native.h"
 
@@ -131,7 +131,49 @@ done:
     return result;
 }
 
+/* boundaries(marked, length): the boundary level before each character of the text without its
+ * marks (`length` characters) and at its end, as `Normalizer.draft` reads them from the marked
+ * text: 2 where a sentence mark (U+0001) stood, 1 where only a clause mark (U+0000) did, 2 at both
+ * ends. */
+static PyObject *boundaries(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *marked;
+    Py_ssize_t length;
+    if (!PyArg_ParseTuple(args, "Un", &marked, &length)) {
+        return NULL;
+    }
+    if (length < 0) {
+        PyErr_SetString(PyExc_ValueError, "length must not be negative");
+        return NULL;
+    }
+    PyObject *result = PyBytes_FromStringAndSize(NULL, length + 1);
+    if (result == NULL) {
+        return NULL;
+    }
+    char *levels = PyBytes_AS_STRING(result);
+    memset(levels, 0, (size_t)length + 1);
+    int kind = PyUnicode_KIND(marked);
+    const void *data = PyUnicode_DATA(marked);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(marked), index = 0;
+    for (Py_ssize_t i = 0; i < size && index <= length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c > 1) {
+            index++;
+        } else if (index <= length && levels[index] < (c == 1 ? 2 : 1)) {
+            levels[index] = c == 1 ? 2 : 1;
+        }
+    }
+    if (index != length) {
+        Py_DECREF(result);
+        PyErr_SetString(PyExc_ValueError, "the marked text does not hold `length` characters besides its marks");
+        return NULL;
+    }
+    levels[0] = levels[length] = 2;
+    return result;
+}
+
 static PyMethodDef functions[] = {
+    {"boundaries", boundaries, METH_VARARGS,
+     "boundaries(marked, length): the boundary level before each unmarked character and at the end."},
     {"translate", translate, METH_VARARGS,
      "translate(text, table): each character below len(table) mapped through it, the others kept."},
     {"offsets", offsets, METH_VARARGS,

@@ -71,6 +71,24 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
+def _marked_boundaries(marked: str, length: int) -> bytes:
+    """The boundary level before each of the `length` characters of `marked` without its marks,
+    and at its end (what `_native.boundaries` gives where compiled)."""
+    breaks = bytearray(length + 1)
+    for removed, mark in enumerate(_MARKS.finditer(marked)):
+        index = mark.start() - removed
+        level = SENTENCE_BREAK if mark.group() == SENTENCE_MARK else CLAUSE_BREAK
+        if breaks[index] < level:
+            breaks[index] = level
+    breaks[0] = breaks[-1] = SENTENCE_BREAK
+    return bytes(breaks)
+
+
+try:
+    from ._native import boundaries as _boundaries
+except ImportError:  # not compiled: the regex serves
+    _boundaries = _marked_boundaries
+
 _BMP = 0x10000
 _PREVIOUS = (-1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
@@ -258,14 +276,8 @@ class Normalizer:
         """Folded and phonetic text with boundaries but no offset map.  Enough to verify
         candidates; `with_offsets` adds the offsets only when a candidate may survive."""
         skim = text if isinstance(text, Skim) else self.skim(text)
-        breaks = bytearray(len(skim.folded) + 1)
-        for removed, mark in enumerate(_MARKS.finditer(skim.marked)):
-            index = mark.start() - removed
-            level = SENTENCE_BREAK if mark.group() == SENTENCE_MARK else CLAUSE_BREAK
-            if breaks[index] < level:
-                breaks[index] = level
-        breaks[0] = breaks[-1] = SENTENCE_BREAK
-        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), bytes(breaks), skim.translated, skim.rewrite)
+        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), _boundaries(skim.marked, len(skim.folded)),
+                              skim.translated, skim.rewrite)
 
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
