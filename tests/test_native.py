@@ -229,23 +229,29 @@ _PLAIN_EDGES = ["好好好好的，，，。。。", "急急急急急急", "\x07
 def test_the_plain_check_answers_what_the_python_path_answers(pack):
     checker = Checker.load(pack)
     checker.check("您好")
-    plain, normalizer, matcher, classifier = checker._plain, checker.normalizer, checker._matcher, checker.sentence_classifier
-    answers = {"not plain": 0, "nothing": 0, "go on": 0}
-    for text in [*_texts(), *_PLAIN_EDGES]:
-        found = plain(text)
+    (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker._matcher
+    answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0}
+    for text in [*_texts(), *_PLAIN_EDGES, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管"]:
+        found, flat_base, kind = plain(text), text, ""
         if found is None:
             assert normalizer._special.search(text) or any(c in text for c in " \t\n\u3000\ud800"), text
             answers["not plain"] += 1
-            continue
+            text = text.replace("\ud800", "\ufffd")  # as `check` does before it skims
+            flat_base = normalizer.flat_base(text)
+            if flat_base is None:
+                answers["not flat"] += 1
+                continue
+            found, kind = flat(flat_base), "flat, "
         skim = normalizer.skim(text)
+        assert (skim.rewrite.text if skim.rewrite else text) == flat_base and not (skim.rewrite and skim.rewrite.spans), text
         hits_found = matcher.find(skim.phon, skim.folded)
         if found is True:
-            assert not hits_found and not classifier.candidates(skim.marked), text
-            answers["nothing"] += 1
+            assert not hits_found and not checker.sentence_classifier.candidates(skim.marked), text
+            answers[kind + "nothing"] += 1
         else:
-            assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found) and skim.rewrite is None, text
-            answers["go on"] += 1
-    assert min(answers.values()) > 100, answers
+            assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found), text
+            answers[kind + "go on"] += 1
+    assert min(answers.values()) > 50, answers
 
 
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")

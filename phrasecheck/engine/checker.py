@@ -26,8 +26,9 @@ from ..lexicon.selftest import ExampleFailure, already_verified, remember_verifi
 from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
+from .latin import Rewrite
 from .normalize import Normalizer, Skim
-from .plain import plain_check
+from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
 from .pattern import AnchorPresence
 from .rules import CompiledRule, PatternCompiler
@@ -208,7 +209,10 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found = plain(text) if plain is not None else None
+            found, base = (plain[0](text), text) if plain is not None else (None, None)
+            if found is None and plain is not None:
+                base = self.normalizer.flat_base(text)
+                found = plain[1](base) if base is not None else None
             if found is True:  # plain, and nothing the Python path would go on with
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             if found is None:
@@ -216,7 +220,7 @@ class Checker:
                 hits = self._matcher.find(skim.phon, skim.folded)
             else:
                 translated, marked, folded, phon, hits = found
-                skim = Skim(text, translated, marked, folded, phon)
+                skim = Skim(text, translated, marked, folded, phon, None if base is text else Rewrite(base, None, frozenset()))
             if self._classifier is not None:
                 model_hits = self._classifier.candidates(skim.marked)
             if not hits and not model_hits:
@@ -283,7 +287,7 @@ class Checker:
     def _build_plain(self):
         """The compiled answer for a plain text with nothing to flag (`plain`), built on the first
         check: it holds the automata and tables built then, and is not pickled."""
-        self._plain = plain_check(self.normalizer, self._matcher, self._classifier)
+        self._plain = plain_checks(self.normalizer, self._matcher, self._classifier)
         return self._plain
 
     def __getstate__(self) -> dict:

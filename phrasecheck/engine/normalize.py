@@ -33,7 +33,7 @@ from . import hant
 from .latin import LatinRuns, Rewrite
 from .offsets import OffsetMap
 from .tables import PHONETIC_BASE, FlatTable, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
-from .wrapping import unwrapped
+from .wrapping import paused, unwrapped
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
 # (the STC-3 helpdesk corpus among them) fold 。 to ASCII.
@@ -71,6 +71,15 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
+def _bits(code_points: Iterable[int]) -> bytes:
+    """One bit per BMP code point, set for these."""
+    found = bytearray(_BMP // 8)
+    for cp in code_points:
+        if cp < _BMP:
+            found[cp >> 3] |= 1 << (cp & 7)
+    return bytes(found)
+
+
 def _marked_boundaries(marked: str, length: int) -> bytes:
     """The boundary level before each of the `length` characters of `marked` without its marks,
     and at its end (what `_native.boundaries` gives where compiled)."""
@@ -94,48 +103,6 @@ _PREVIOUS = (-1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
-# A space between words of Han characters is a pause: how ASR transcripts and hurried chat mark
-# clauses (「我都跟你说过两遍了 你到底听没听 嗯 请您保持电话畅通」).  Not between two single
-# characters, so text spaced out character by character (「不 归 我 管」) stays one clause.  A pause
-# is a clause, not a sentence, even in a transcript without punctuation: there a 不好意思 one pause
-# before a referral is still said with it (tried: pauses as sentence ends in such transcripts
-# caught one more line in 1,690 and falsely flagged one of 428 written blind).
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# The first space of each pause (the others stay spaces, which fold away).
-# The space first, then what lies around it: re then skips to the next space in C, where a
-# lookbehind first tried every position (20 µs for 500 characters, 3 µs so).
-_SPOKEN_PAUSE = re.compile(f"[ \t\u3000](?:(?<=[{_HAN}][{_HAN}][ \t\u3000])(?=[ \t\u3000]*[{_HAN}])"
-                           f"|(?<=[{_HAN}][ \t\u3000])(?=[ \t\u3000]*[{_HAN}]{{2}}))")
-_PAUSE_MARK = "，"  # folds to the clause mark
-_SPACES = re.compile("[ \t\u3000]+")
-# A transcript whose spaces part words, not phrases (「我们 看 下一个 问题 您 刚才 说 的」), has
-# stretches this short on average: there a space is no pause.  At 3, calls spaced in two- and
-# three-character phrases (「你退不退 关我啥事」) lost their pauses too, and with them half their hits.
-_WORD_SPACED = 2.5
-
-
-def _paused(text: str, hesitation: re.Pattern | None = None) -> str:
-    """`text` with each spoken pause's first space made a comma: the same length, character for
-    character.  In a text spaced word by word only a hesitation standing alone (` 嗯 `, the pack's
-    one-character fillers: `hesitation`) is a pause, so 「您 说 不能 贷 嗯 那 是 您 自己 没 听 明白」
-    reports the customer up to the 嗯, not to its end."""
-    if " " not in text and "\t" not in text and "\u3000" not in text:
-        return text
-    if _spaced_by_word(text):
-        return hesitation.sub(_PAUSE_MARK, text) if hesitation is not None and hesitation.search(text) else text
-    return _SPOKEN_PAUSE.sub(_PAUSE_MARK, text)
-
-
-def word_spaced(text: str) -> bool:
-    """Whether `text` is a transcript spaced word by word, where a space is no pause."""
-    return (" " in text or "\t" in text or "\u3000" in text) and _spaced_by_word(text)
-
-
-def _spaced_by_word(text: str) -> bool:
-    stretches = _SPACES.split(text.strip())
-    return sum(map(len, stretches)) < _WORD_SPACED * len(stretches)
-
-
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
 _KEEP = object()
 
@@ -198,14 +165,11 @@ class Normalizer:
         self._rare = char_class(rare, _BEYOND_BMP)
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
-        # The same, with what `unwrapped` and `_paused` look for, as a bit per BMP code point
-        # (`plain_tables`); a lone surrogate is never plain either.
-        blocked = bytearray(_BMP // 8)
-        for cp in itertools.chain(rare, range(ord("A"), ord("Z") + 1), range(ord("a"), ord("z") + 1),
-                                  map(ord, " \t\n\u3000"), range(0xD800, 0xE000)):
-            if cp < _BMP:
-                blocked[cp >> 3] |= 1 << (cp & 7)
-        self._plain_blocked = bytes(blocked)
+        # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold whole (and
+        # lone surrogates), and that with what `_front` looks at besides (letters, spaces, breaks).
+        self._flat_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000)))
+        self._plain_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000), range(ord("A"), ord("Z") + 1),
+                                                    range(ord("a"), ord("z") + 1), map(ord, " \t\n\u3000")))
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
         # The same tables as flat strings over the BMP, indexed by code point: a string lookup
         # touches one contiguous array, where a dict lookup chases scattered objects, which is what
@@ -222,7 +186,7 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        text = _paused(unwrapped(text), self._hesitation)
+        text = paused(unwrapped(text), self._hesitation)
         rewrite = self._rewrite(text, 0, self._rare.search(text))
         source = rewrite.text if rewrite else text
         return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
@@ -230,7 +194,7 @@ class Normalizer:
     def fold_many(self, texts: Sequence[str]) -> list[str]:
         """`fold` of each text, for a house word list: the plain ones (no letters, no characters
         needing a word-level rewrite, no sentence marks) through the table in one joined pass."""
-        plain = [i for i, t in enumerate(texts) if not self._special.search(t) and not _SENTENCE_CHARS.search(t) and _paused(t, self._hesitation) is t]
+        plain = [i for i, t in enumerate(texts) if not self._special.search(t) and not _SENTENCE_CHARS.search(t) and paused(t, self._hesitation) is t]
         joined = "\n".join([texts[i] for i in plain]).translate(self._fold)  # each "\n" a sentence mark
         folded = _RUNS.sub(r"\1\1", joined).replace(CLAUSE_MARK, "").split(SENTENCE_MARK) if plain else []
         result = [""] * len(texts)
@@ -240,18 +204,33 @@ class Normalizer:
             result[index] = self.fold(texts[index])
         return result
 
+    def _front(self, text: str) -> tuple[str, int, re.Match[str] | None, bool]:
+        """The text with its soft wraps opened and spoken pauses marked (`base`), where its first
+        letter or rare character is (-1: none; nothing before it needs more than the flat
+        table), the first rare one, and whether a word-level rewrite may change it."""
+        base = paused(unwrapped(text), self._hesitation)
+        special = self._special.search(base)
+        if not special:
+            return base, -1, None, False
+        first = special.start()
+        rare = self._rare.search(base, first)
+        return base, first, rare, bool(rare or self._latin.any_convert(_ASCII_RUNS.findall(base, first)))
+
+    def flat_base(self, text: str) -> str | None:
+        """What the flat tables fold whole, the text as `skim` reads it (`_front`), or None when a
+        word may be rewritten (letters typed in pinyin, traditional or rare characters)."""
+        base, _, _, rewritten = self._front(text)
+        return None if rewritten else base
+
     def skim(self, text: str) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs."""
-        base = _paused(unwrapped(text), self._hesitation)
+        base, first, rare, rewritten = self._front(text)
         rewrite, source, flat = None, base, True
-        special = self._special.search(base)
-        if special:  # nothing before this character needs more than the flat table
-            first = special.start()
-            rare = self._rare.search(base, first)
-            if rare or self._latin.any_convert(_ASCII_RUNS.findall(base, first)):
-                rewrite = self._rewrite(base, first, rare)
-                source = rewrite.text if rewrite else base
-            flat = not (rare and self._not_flat.search(source, first))
+        if rewritten:
+            rewrite = self._rewrite(base, first, rare)
+            source = rewrite.text if rewrite else base
+        if rare:
+            flat = not self._not_flat.search(source, first)
         if rewrite is None and base is not text:
             rewrite = Rewrite(base, None, frozenset())
         if flat:
@@ -282,10 +261,11 @@ class Normalizer:
     def phonetic(self, folded: str) -> str:
         return folded.translate(self._phonetic)
 
-    def plain_tables(self) -> tuple[str, str, bytes, str]:
+    def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str]:
         """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code
-        points that make a text not plain (a bit each) and the fold table's dropped character."""
-        return self._fold_flat.table, self._phonetic_flat.table, self._plain_blocked, _DROPPED
+        points that make a text not plain (a bit each) and the fold table's dropped character.
+        With `flat_base`, for a `flat_base` (letters and pause marks in it are plain)."""
+        return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.

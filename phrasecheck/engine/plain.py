@@ -5,7 +5,9 @@ tables fold them) and have neither a plausible hit nor a sentence the category m
 The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find`,
 `SentenceClassifier.candidates`), which was half of their time; `PlainCheck` (`_plain.c`) makes
 the same steps in C, calling the same compiled scan, first tests and bounds, and hands any other
-text back: None when it is not plain, else the skim's pieces and the hits, to go on with.  Where
+text back: None when it is not plain, else the skim's pieces and the hits, to go on with.  A
+text with letters (none typed in pinyin) or spaces takes it too, once `Normalizer.flat_base` has
+marked its pauses and found nothing to rewrite (a quarter of all messages).  Where
 the extension is not compiled, or a part is not (a list spelled apart, a model too wide for the
 table), there is none and every text takes the Python path, with the same answers.
 """
@@ -18,12 +20,15 @@ except ImportError:  # not compiled: the Python path serves every text
     PlainCheck = None
 
 
-def plain_check(normalizer, matcher, classifier):
-    """The `PlainCheck` of these parts, or None where one of them is not compiled."""
+def plain_checks(normalizer, matcher, classifier):
+    """The `PlainCheck` of these parts for a text as it comes, and the one for a `flat_base` (a
+    text with letters or spaces that the flat tables fold whole once its pauses are marked), or
+    None where a part is not compiled."""
     if PlainCheck is None:
         return None
     find = matcher.compiled_find()
     bounds = classifier.compiled_bounds() if classifier is not None else (None, (), None, (), 0)
     if find is None or bounds is None:
         return None
-    return PlainCheck(*normalizer.plain_tables(), *find, *bounds)
+    return (PlainCheck(*normalizer.plain_tables(), *find, *bounds),
+            PlainCheck(*normalizer.plain_tables(flat_base=True), *find, *bounds))

@@ -10,7 +10,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable
 
-from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText, word_spaced
+from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
+from .wrapping import word_spaced
 from .pattern import CompiledPattern, PatternMatch
 from .words import word_ends
 
