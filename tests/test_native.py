@@ -277,3 +277,17 @@ def test_the_compiled_boundaries_are_where_the_marks_stood(bank: Checker):
         assert normalize._boundaries(marked, length) == normalize._marked_boundaries(marked, length), text
     with pytest.raises(ValueError, match="length"):
         normalize._boundaries("不归\x00我管", 3)
+
+
+def test_a_word_class_index_is_built_on_its_first_search_and_pickled_as_its_table(bank: Checker):
+    from phrasecheck.engine.pattern import SpellingIndex
+
+    indexes = {id(e.index): e.index for r in bank.rules for p in r.patterns for e in p.elements if e.index is not None}
+    assert len(indexes) > 100
+    index = next(iter(indexes.values()))
+    key = next(iter(index._table))
+    found = list(index.iter("\ue000" + key + "\ue000"))
+    assert index._table[key] in [value for _, value in found]
+    again = pickle.loads(pickle.dumps(index))
+    assert isinstance(again, SpellingIndex) and again._automaton is None  # nothing built until searched
+    assert list(again.iter("\ue000" + key + "\ue000")) == found

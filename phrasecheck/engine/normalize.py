@@ -186,9 +186,10 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        text = paused(unwrapped(text), self._hesitation)
-        rewrite = self._rewrite(text, 0, self._rare.search(text))
-        source = rewrite.text if rewrite else text
+        source, first, rare, rewritten = self._front(text)
+        if rewritten:
+            rewrite = self._rewrite(source, first, rare)
+            source = rewrite.text if rewrite else source
         return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
 
     def fold_many(self, texts: Sequence[str]) -> list[str]:

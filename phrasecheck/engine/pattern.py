@@ -47,6 +47,33 @@ class Alternative:
         return Alternative, (self.norm, self.keys, self.allowance)
 
 
+class SpellingIndex:
+    """An element's spellings by phonetic key, found with one automaton over a window.  The
+    automaton is built on the first search and the index pickles as its table: a pack holds
+    hundreds, most never searched in a run, and building and pickling them all was a tenth of
+    compiling a pack and of storing it."""
+
+    __slots__ = ("_table", "_automaton")
+
+    def __init__(self, table: dict[str, tuple[int, tuple[Alternative, ...]]]):
+        self._table = table  # key → (its length, the spellings it is a key of)
+        self._automaton: ahocorasick.Automaton | None = None
+
+    def __reduce__(self):
+        return SpellingIndex, (self._table,)
+
+    def iter(self, text: str):
+        """(end index, (length, spellings)) of each key in `text`, as pyahocorasick's `iter`."""
+        automaton = self._automaton
+        if automaton is None:
+            automaton = ahocorasick.Automaton()
+            for key, value in self._table.items():
+                automaton.add_word(key, value)
+            automaton.make_automaton()
+            self._automaton = automaton
+        return automaton.iter(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Element:
     alternatives: tuple[Alternative, ...]
@@ -56,7 +83,7 @@ class Element:
     break_after: bool
     # An element with many spellings (a word class, regional forms) is looked for with its own
     # small automaton, one C-level pass over the gap window instead of a find per spelling.
-    index: ahocorasick.Automaton | None = None
+    index: SpellingIndex | None = None
     longest: int = 0
 
     def __reduce__(self):  # as Alternative's
@@ -76,12 +103,7 @@ def _element(alternatives: Sequence[Alternative], spec: ElementSpec, shared: dic
         for alternative in spelled:
             for key in alternative.keys:
                 by_key.setdefault(key, []).append(alternative)
-        index = None
-        if len(by_key) > INDEXED_KEYS:
-            index = ahocorasick.Automaton()
-            for key, found in by_key.items():
-                index.add_word(key, (len(key), tuple(found)))
-            index.make_automaton()
+        index = SpellingIndex({key: (len(key), tuple(found)) for key, found in by_key.items()}) if len(by_key) > INDEXED_KEYS else None
         built = shared[spelled] = (index, max(len(a.norm) for a in spelled))
     return Element(spelled, spec.optional, spec.gap_before, spec.break_before, spec.break_after, *built)
 

@@ -103,9 +103,11 @@ def dictionary() -> Dictionary:
     return built
 
 
+@lru_cache(maxsize=1 << 16)
 def frequency(text: str) -> int:
     """Roughly how common `text` is: jieba's count for a dictionary word; for any other string the
-    count of its rarest character, divided by 10 per further character."""
+    count of its rarest character, divided by 10 per further character.  Asked of each spelling of
+    each pattern's required words as a pack compiles (28,000 times for `core`, most of them again)."""
     words = dictionary()
     if len(text) == 1:
         return (words.count(text) or 1) * HOMOPHONE_BREADTH
