@@ -225,10 +225,17 @@ _PLAIN_EDGES = ["好好好好的，，，。。。", "急急急急急急", "\x07
 
 
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
-@pytest.mark.parametrize("pack", ["bank-counter", "core"])
-def test_the_plain_check_answers_what_the_python_path_answers(pack):
+@pytest.mark.parametrize("pack", ["bank-counter", "core", "a house list"])
+def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
+    if pack == "a house list":  # spelled apart: the plain check calls the matcher's own `find`
+        (tmp_path / "words.txt").write_text("稍等\n查询\n不清楚\n自己看\n这个问题\n", encoding="utf-8")
+        pack = tmp_path / "house.yaml"
+        pack.write_text("pack: house\ntitle: house\nversion: '1'\nextends: [core]\nrules:\n  - id: house-words\n"
+                        "    category: 禁语\n    severity: error\n    phrase_list: {file: words.txt}\n", encoding="utf-8")
     checker = Checker.load(pack)
     checker.check("您好")
+    if checker.rule_home.get("house-words"):
+        assert checker._matcher.compiled_find()[1] is None and checker.check("请您稍等").violations
     (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker._matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0}
     for text in [*_texts(), *_PLAIN_EDGES, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管"]:

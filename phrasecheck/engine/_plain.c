@@ -13,9 +13,9 @@ enum {
     FOLD,          /* the flat fold table (str indexed by code point) */
     PHONETIC,      /* the flat phonetic table */
     BLOCKED,       /* bytes: bit c set when code point c makes a text not plain */
-    SCAN,          /* find_matches_as_indexes of the matcher's scanner */
+    SCAN,          /* find_matches_as_indexes of the matcher's scanner; or its whole find(phon, folded) */
     OVERLAPPING,   /* ("overlapping",): the scan's keyword */
-    PLAUSIBLE,     /* the matcher's first tests: plausible(folded, phon, matches) */
+    PLAUSIBLE,     /* the matcher's first tests: plausible(folded, phon, matches); or None */
     LIVE,          /* the model's live(apart, *live_args), or None */
     LIVE_ARGS,
     WINDOWS,       /* the model's windows(marked, folded, *windows_args), or None */
@@ -154,13 +154,20 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         || !(phon = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, p, nf))) {
         goto done;
     }
-    PyObject *scan_args[2] = {phon, Py_True};
-    if (!(matches = PyObject_Vectorcall(self->held[SCAN], scan_args, 1, self->held[OVERLAPPING]))) {
-        goto done;
-    }
-    PyObject *test_args[3] = {folded, phon, matches};
-    if (!(hits = PyObject_Vectorcall(self->held[PLAUSIBLE], test_args, 3, NULL))) {
-        goto done;
+    if (self->held[PLAUSIBLE] == Py_None) {  /* the matcher's whole `find(phon, folded)` (a list spelled apart) */
+        PyObject *find_args[2] = {phon, folded};
+        if (!(hits = PyObject_Vectorcall(self->held[SCAN], find_args, 2, NULL))) {
+            goto done;
+        }
+    } else {
+        PyObject *scan_args[2] = {phon, Py_True};
+        if (!(matches = PyObject_Vectorcall(self->held[SCAN], scan_args, 1, self->held[OVERLAPPING]))) {
+            goto done;
+        }
+        PyObject *test_args[3] = {folded, phon, matches};
+        if (!(hits = PyObject_Vectorcall(self->held[PLAUSIBLE], test_args, 3, NULL))) {
+            goto done;
+        }
     }
     if (PyObject_IsTrue(hits)) {
         result = pieces(translated, marked, folded, phon, hits);

@@ -144,11 +144,14 @@ class Matcher:
         hits = self.scan(phon, folded)
         return self.plausible(folded, phon, hits) if hits else []
 
-    def compiled_find(self) -> tuple[Callable, Callable] | None:
-        """`find` as two compiled calls, the scan and the first tests (`PlainCheck`), or None
-        where it is not compiled or a list is spelled apart."""
-        if not COMPILED or self._spelled_lists:
+    def compiled_find(self) -> tuple[Callable, Callable | None] | None:
+        """`find` as two compiled calls, the scan and the first tests (`PlainCheck`); `find`
+        itself and None where a list is spelled apart (its scan and tests are Python's); None
+        where it is not compiled."""
+        if not COMPILED:
             return None
+        if self._spelled_lists:
+            return self.find, None
         return self._scanner.scan_function(), self._first_tests.compiled()
 
     def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
