@@ -215,3 +215,17 @@ def test_a_process_reading_the_cache_checks_pinyin_without_reading_pypinyin(cach
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
     assert first.stdout.split() == ["block", "True"]  # compiled: the syllables come from pypinyin
     assert again.stdout.split() == ["block", "False"]
+
+
+def test_the_parts_a_process_read_are_not_kept_alive_by_the_cache(cache, tmp_path):
+    """A service that reloads its packs reads a normalizer and a model each time: the ones it
+    dropped must be freed."""
+    import gc
+    import weakref
+
+    path = _house_on_core(tmp_path / "house.yaml", "你办啥")
+    checker = Checker.load(str(path))
+    normalizer = weakref.ref(checker.normalizer)
+    del checker
+    gc.collect()
+    assert normalizer() is None

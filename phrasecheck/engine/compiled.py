@@ -18,6 +18,7 @@ from __future__ import annotations
 import copyreg
 import hashlib
 import pickle
+import weakref
 from typing import Callable, Sequence, TypeVar
 
 from ..lexicon import LoadedPack
@@ -60,7 +61,9 @@ def _by_names(file) -> pickle.Pickler:
     return pickler
 
 
-_kept: dict[int, tuple[object, str]] = {}  # id of a kept part → the part, its key
+# A kept part → its key; weak, so that a service reloading its packs does not keep every
+# normalizer and model it ever read.
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _kept_kinds: set[type] = set()
 
 
@@ -77,19 +80,19 @@ def kept_part(kind: type[T], source: str | bytes, build: Callable[[], T]) -> T:
         part = build()
         store_pickled(path, part, PARTS, PARTS_BYTES)
     if path is not None:
-        _kept[id(part)] = (part, key)
+        _kept[part] = key
         _kept_kinds.add(kind)
     return part
 
 
 def _by_name(part):
-    found = _kept.get(id(part))
-    path = cache_path("parts", found[1], ".pickle") if found is not None and found[0] is part else None
+    key = _kept.get(part)
+    path = cache_path("parts", key, ".pickle") if key is not None else None
     if path is None:
         return part.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
     if not path.exists():  # pruned since it was read, or kept in another cache folder
         store_pickled(path, part, PARTS, PARTS_BYTES)
-    return _read_part, (type(part), found[1])
+    return _read_part, (type(part), key)
 
 
 def _read_part(kind: type[T], key: str) -> T:
@@ -97,6 +100,6 @@ def _read_part(kind: type[T], key: str) -> T:
     part = fetch_pickled(cache_path("parts", key, ".pickle"), kind)
     if part is None:
         raise LookupError(f"kept part {key} is not in the cache")
-    _kept[id(part)] = (part, key)
+    _kept[part] = key
     _kept_kinds.add(kind)
     return part
