@@ -30,7 +30,7 @@ from .latin import Rewrite
 from .normalize import Normalizer, Skim
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
-from .pattern import AnchorPresence
+from .presence import AnchorPresence
 from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
@@ -209,17 +209,20 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found, base = (plain[0](text), text) if plain is not None else (None, None)
-            if found is None and plain is not None:
-                base = self.normalizer.flat_base(text)
-                found = plain[1](base) if base is not None else None
+            found = front = None
+            if plain is not None:
+                found = plain[0](text)
+                if found is None:  # letters, spaces or rare characters: plain once its front is read, unless rewritten
+                    front = self.normalizer.front(text)
+                    found = None if front.rewritten else plain[1](front.base)
             if found is True:  # plain, and nothing the Python path would go on with
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             if found is None:
-                skim = self.normalizer.skim(text)
+                skim = self.normalizer.skim(text, front)
                 hits = self._matcher.find(skim.phon, skim.folded)
             else:
                 translated, marked, folded, phon, hits = found
+                base = text if front is None else front.base
                 skim = Skim(text, translated, marked, folded, phon, None if base is text else Rewrite(base, None, frozenset()))
             if self._classifier is not None:
                 model_hits = self._classifier.candidates(skim.marked)

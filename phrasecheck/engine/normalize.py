@@ -116,6 +116,13 @@ def _flat(folded: object) -> str | None:
     return folded if len(folded) == 1 else None  # several characters: texts with one use the dict
 
 
+class Front(NamedTuple):
+    base: str  # the text with its soft wraps opened and spoken pauses marked
+    first: int  # where its first letter or rare character is (-1: none): nothing before it needs more than the flat table
+    rare: re.Match[str] | None  # its first rare character
+    rewritten: bool  # whether a word-level rewrite (pinyin typed in letters, 繁→简 by word) may change it
+
+
 class Skim(NamedTuple):
     original: str
     translated: str
@@ -166,7 +173,7 @@ class Normalizer:
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
         # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold whole (and
-        # lone surrogates), and that with what `_front` looks at besides (letters, spaces, breaks).
+        # lone surrogates), and that with what `front` looks at besides (letters, spaces, breaks).
         self._flat_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000)))
         self._plain_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000), range(ord("A"), ord("Z") + 1),
                                                     range(ord("a"), ord("z") + 1), map(ord, " \t\n\u3000")))
@@ -186,7 +193,7 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        source, first, rare, rewritten = self._front(text)
+        source, first, rare, rewritten = self.front(text)
         if rewritten:
             rewrite = self._rewrite(source, first, rare)
             source = rewrite.text if rewrite else source
@@ -205,27 +212,20 @@ class Normalizer:
             result[index] = self.fold(texts[index])
         return result
 
-    def _front(self, text: str) -> tuple[str, int, re.Match[str] | None, bool]:
-        """The text with its soft wraps opened and spoken pauses marked (`base`), where its first
-        letter or rare character is (-1: none; nothing before it needs more than the flat
-        table), the first rare one, and whether a word-level rewrite may change it."""
+    def front(self, text: str) -> Front:
+        """What `skim` reads first (`Front`); a text it does not rewrite the flat tables fold whole."""
         base = paused(unwrapped(text), self._hesitation)
         special = self._special.search(base)
         if not special:
-            return base, -1, None, False
+            return Front(base, -1, None, False)
         first = special.start()
         rare = self._rare.search(base, first)
-        return base, first, rare, bool(rare or self._latin.any_convert(_ASCII_RUNS.findall(base, first)))
+        return Front(base, first, rare, bool(rare or self._latin.any_convert(_ASCII_RUNS.findall(base, first))))
 
-    def flat_base(self, text: str) -> str | None:
-        """What the flat tables fold whole, the text as `skim` reads it (`_front`), or None when a
-        word may be rewritten (letters typed in pinyin, traditional or rare characters)."""
-        base, _, _, rewritten = self._front(text)
-        return None if rewritten else base
-
-    def skim(self, text: str) -> Skim:
-        """The phonetic key and what leads to it: all that a message with no candidate needs."""
-        base, first, rare, rewritten = self._front(text)
+    def skim(self, text: str, front: Front | None = None) -> Skim:
+        """The phonetic key and what leads to it: all that a message with no candidate needs
+        (`front`: the text's `front`, when the caller has it already)."""
+        base, first, rare, rewritten = front or self.front(text)
         rewrite, source, flat = None, base, True
         if rewritten:
             rewrite = self._rewrite(base, first, rare)
@@ -265,7 +265,8 @@ class Normalizer:
     def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str]:
         """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code
         points that make a text not plain (a bit each) and the fold table's dropped character.
-        With `flat_base`, for a `flat_base` (letters and pause marks in it are plain)."""
+        With `flat_base`, for the base of a `front` that is not rewritten (letters and pause marks
+        in it are plain)."""
         return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ regional forms) is searched with its own small automaton.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import ahocorasick
 
@@ -17,6 +17,9 @@ from ..lexicon.patterns import ElementSpec
 from .automaton import KeyScanner
 from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
 from .words import frequency
+
+if TYPE_CHECKING:
+    from .presence import AnchorPresence
 
 FULL_PINYIN = 4  # characters a match needs when fewer than two of them are as spelled
 WHOLE_PINYIN = 3  # syllables a phrase needs to match when every character of it is typed in pinyin
@@ -241,7 +244,7 @@ class CompiledPattern:
 
     def absent_from(self, text: NormalizedText) -> bool:
         """Whether the anchor is nowhere in the text, so that no search of it can match: known
-        from one scan of every context pattern's anchors (`AnchorPresence`), False when unknown."""
+        from one scan of every context pattern's anchors (`presence.AnchorPresence`), False when unknown."""
         return self.presence is not None and self not in self.presence.anchored(text)
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
@@ -255,7 +258,7 @@ class CompiledPattern:
         high = len(text.phon) if high is None else high
         scanner = self._anchor_keys
         if scanner is None:
-            scanner = self._anchor_keys = KeyScanner(_keys_of(self.elements[self.anchor]))
+            scanner = self._anchor_keys = KeyScanner(keys_of(self.elements[self.anchor]))
         values = scanner.values
         found = sorted(((which, number, low + start, alternative) for key, start, _ in scanner.matches(text.phon[low:high])
                         for which, number, alternative in values[key]), key=_order)
@@ -263,7 +266,7 @@ class CompiledPattern:
                 if (match := self.match_at(text, alternative, start, typed_pinyin=True)) is not None]
 
 
-def _keys_of(element: Element) -> dict[str, tuple[tuple[int, int, Alternative], ...]]:
+def keys_of(element: Element) -> dict[str, tuple[tuple[int, int, Alternative], ...]]:
     """Each key of an element: which spelling (and which of its keys) it is."""
     table: dict[str, list[tuple[int, int, Alternative]]] = {}
     for which, alternative in enumerate(element.alternatives):
@@ -393,32 +396,3 @@ def _find_indexed(text: NormalizedText, element: Element, low: int, high: int, r
                     best = (rank, (position, position + length, mismatches))
                 break
     return best[1] if best else None
-
-
-class AnchorPresence:
-    """Which of many context patterns (`unless`, frames, the judge's word lists) have an anchor key
-    anywhere in a text, from one scan of it made on the first `search` that asks: judging a flagged
-    message searches ~25 windows, and in nine of ten the pattern's anchor is nowhere in the text."""
-
-    def __init__(self) -> None:
-        self._owners: dict[str, set[CompiledPattern]] = {}
-        self._scanner: KeyScanner | None = None
-        self._last: tuple[object, set[CompiledPattern]] | None = None  # (text, anchored), set whole
-
-    def __getstate__(self) -> dict:
-        return {"_owners": self._owners, "_scanner": None, "_last": None}  # the automaton is built on first use
-
-    def add(self, pattern: CompiledPattern) -> None:
-        for key in _keys_of(pattern.elements[pattern.anchor]):
-            self._owners.setdefault(key, set()).add(pattern)
-        pattern.presence = self
-        self._scanner = None
-
-    def anchored(self, text: NormalizedText) -> set[CompiledPattern]:
-        last = self._last
-        if last is None or last[0] is not text:
-            if self._scanner is None:
-                self._scanner = KeyScanner({key: frozenset(owners) for key, owners in self._owners.items()})
-            owners = self._scanner.values
-            last = self._last = (text, set().union(*[owners[key] for key in {key for key, _, _ in self._scanner.matches(text.phon)}]))
-        return last[1]

@@ -6,10 +6,11 @@ The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find
 `SentenceClassifier.candidates`), which was half of their time; `PlainCheck` (`_plain.c`) makes
 the same steps in C, calling the same compiled scan, first tests and bounds, and hands any other
 text back: None when it is not plain, else the skim's pieces and the hits, to go on with.  A
-text with letters (none typed in pinyin) or spaces takes it too, once `Normalizer.flat_base` has
-marked its pauses and found nothing to rewrite (a quarter of all messages).  Where
-the extension is not compiled, or a part is not (a list spelled apart, a model too wide for the
-table), there is none and every text takes the Python path, with the same answers.
+text with letters (none typed in pinyin) or spaces takes it too, once `Normalizer.front` has
+marked its pauses and found nothing to rewrite (a quarter of all messages).  A pack with a list
+spelled apart passes the matcher's own `find`.  Where the extension is not compiled, or a part
+is not (a model too wide for the table), there is none and every text takes the Python path,
+with the same answers.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ except ImportError:  # not compiled: the Python path serves every text
 
 
 def plain_checks(normalizer, matcher, classifier):
-    """The `PlainCheck` of these parts for a text as it comes, and the one for a `flat_base` (a
-    text with letters or spaces that the flat tables fold whole once its pauses are marked), or
-    None where a part is not compiled."""
+    """The `PlainCheck` of these parts for a text as it comes, and the one for the base of a
+    `Normalizer.front` that is not rewritten (letters or spaces, folded whole by the flat tables
+    once its pauses are marked), or None where a part is not compiled."""
     if PlainCheck is None:
         return None
     find = matcher.compiled_find()
