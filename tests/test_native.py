@@ -253,11 +253,12 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
         skim = normalizer.skim(text)
         assert (skim.rewrite.text if skim.rewrite else text) == flat_base and not (skim.rewrite and skim.rewrite.spans), text
         hits_found = matcher.find(skim.phon, skim.folded)
+        bounds = checker.sentence_classifier.bounds(skim.marked)
         if found is True:
-            assert not hits_found and not checker.sentence_classifier.candidates(skim.marked), text
+            assert not hits_found and bounds == ([], []) and not checker.sentence_classifier.candidates(skim.marked), text
             answers[kind + "nothing"] += 1
         else:
-            assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found), text
+            assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found, *bounds), text
             answers[kind + "go on"] += 1
     assert min(answers.values()) > 50, answers
 

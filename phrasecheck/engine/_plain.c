@@ -4,7 +4,8 @@
  * them) and most of those have no plausible hit and no sentence the category model could flag.
  * The Python path answers them through a dozen calls (`Normalizer.skim`, `Matcher.find`,
  * `SentenceClassifier.candidates`); this does the same steps in C and calls the same compiled
- * parts (the scan, the matcher's first tests, the model's bounds), so it answers what they answer.
+ * parts (the scan, the matcher's first tests, the model's bounds), so it answers what they answer;
+ * a text it cannot clear goes on with what it found, none of it asked again.
  * See `engine/plain.py`. */
 #include "_native.h"
 
@@ -95,11 +96,6 @@ static PyObject *call_with(PyObject *callable, PyObject *first, PyObject *second
     return PyObject_Vectorcall(callable, stack, count, NULL);
 }
 
-/* The pieces of a skim as the Python path builds them, and the hits: what it goes on with. */
-static PyObject *pieces(PyObject *translated, PyObject *marked, PyObject *folded, PyObject *phon, PyObject *hits) {
-    return PyTuple_Pack(5, translated, marked, folded, phon, hits);
-}
-
 static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     PyObject *text;
     if (!PyArg_ParseTuple(args, "U", &text)) {
@@ -116,7 +112,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         }
     }
     PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *matches = NULL, *hits = NULL;
-    PyObject *apart = NULL, *found = NULL, *result = NULL;
+    PyObject *apart = NULL, *live = NULL, *windows = NULL, *result = NULL;
     Py_UCS4 small[4 * 256];
     Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 4 * (length ? length : 1));
     if (buffer == NULL) {
@@ -169,8 +165,8 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             goto done;
         }
     }
-    if (PyObject_IsTrue(hits)) {
-        result = pieces(translated, marked, folded, phon, hits);
+    /* the model's bounds, which the Python path would ask next: empty lists where it has none */
+    if (!(live = PyList_New(0)) || !(windows = PyList_New(0))) {
         goto done;
     }
     if (self->held[LIVE] != Py_None) {
@@ -180,24 +176,23 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
                 t[na++] = m[i];  /* `translated` is built: its buffer serves again */
             }
         }
-        if (!(apart = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, na))
-            || !(found = call_with(self->held[LIVE], apart, NULL, self->held[LIVE_ARGS]))) {
+        if (!(apart = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, na))) {
             goto done;
         }
-        if (PyObject_IsTrue(found)) {
-            result = pieces(translated, marked, folded, phon, hits);
+        Py_SETREF(live, call_with(self->held[LIVE], apart, NULL, self->held[LIVE_ARGS]));
+        if (live == NULL) {
             goto done;
         }
-        Py_CLEAR(found);
     }
     if (self->held[WINDOWS] != Py_None && nm > self->long_sentence) {
-        if (!(found = call_with(self->held[WINDOWS], marked, folded, self->held[WINDOWS_ARGS]))) {
+        Py_SETREF(windows, call_with(self->held[WINDOWS], marked, folded, self->held[WINDOWS_ARGS]));
+        if (windows == NULL) {
             goto done;
         }
-        if (PyObject_IsTrue(found)) {
-            result = pieces(translated, marked, folded, phon, hits);
-            goto done;
-        }
+    }
+    if (PyObject_IsTrue(hits) || PyObject_IsTrue(live) || PyObject_IsTrue(windows)) {
+        result = PyTuple_Pack(7, translated, marked, folded, phon, hits, live, windows);
+        goto done;
     }
     result = Py_True;
     Py_INCREF(result);
@@ -212,7 +207,8 @@ done:
     Py_XDECREF(matches);
     Py_XDECREF(hits);
     Py_XDECREF(apart);
-    Py_XDECREF(found);
+    Py_XDECREF(live);
+    Py_XDECREF(windows);
     return result;
 }
 
@@ -221,7 +217,7 @@ PyTypeObject PlainCheckType = {
     .tp_name = "phrasecheck.engine._native.PlainCheck",
     .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, plausible, live, live_args, windows, windows_args, "
               "long_sentence)(text): True when a plain text has nothing to check further, None when it is not "
-              "plain, else (translated, marked, folded, phon, hits) to go on with.",
+              "plain, else (translated, marked, folded, phon, hits, live, windows) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,

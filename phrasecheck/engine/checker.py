@@ -209,7 +209,7 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found = front = None
+            found = front = bounds = None
             if plain is not None:
                 found = plain[0](text)
                 if found is None:  # letters, spaces or rare characters: plain once its front is read, unless rewritten
@@ -221,11 +221,11 @@ class Checker:
                 skim = self.normalizer.skim(text, front)
                 hits = self._matcher.find(skim.phon, skim.folded)
             else:
-                translated, marked, folded, phon, hits = found
+                translated, marked, folded, phon, hits, *bounds = found
                 base = text if front is None else front.base
                 skim = Skim(text, translated, marked, folded, phon, None if base is text else Rewrite(base, None, frozenset()))
             if self._classifier is not None:
-                model_hits = self._classifier.candidates(skim.marked)
+                model_hits = self._classifier.candidates(skim.marked, bounds)
             if not hits and not model_hits:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)

@@ -60,30 +60,29 @@ class CategoryModel:
         self._grams = grams_of(self.ngrams, weights, _STRONGLY_NEGATIVE, columns, array("d", self.category_bias))
         self._empty = not any(weight > 0 for weight in weights)
 
-    def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
-        """The sentences of `shortest` to `longest` characters scoring `threshold` or more (folded
-        offsets), for the folded text with its sentences apart (SENTENCE_MARK between them; no
-        n-gram holds the mark).  A sentence is scored only if its bound (`Sums.bound`) reaches
-        the threshold, which most texts' sentences do not (`Grams.live`)."""
+    def live(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[tuple[int, int]]:
+        """The sentences of `shortest` to `longest` characters whose bound (`Sums.bound`) reaches
+        `threshold` (folded offsets), for the folded text with its sentences apart (SENTENCE_MARK
+        between them; no n-gram holds the mark): those worth scoring, which most texts have none of."""
         if self._empty:
             return []
-        live = self._grams.live(sentences, SENTENCE_MARK, self._floor(threshold), shortest, longest)
-        if not live:
-            return []
-        return self.score(live, sentences.replace(SENTENCE_MARK, ""), threshold)
+        return self._grams.live(sentences, SENTENCE_MARK, self._floor(threshold), shortest, longest)
 
-    def windows_above(self, marked: str, folded: str, layout: Layout, threshold: float) -> list[SentenceScore]:
+    def above(self, sentences: str, threshold: float, shortest: int, longest: int) -> list[SentenceScore]:
+        """The sentences `live` gives that score `threshold` or more."""
+        live = self.live(sentences, threshold, shortest, longest)
+        return self.score(live, sentences.replace(SENTENCE_MARK, ""), threshold) if live else []
+
+    def live_windows(self, marked: str, folded: str, layout: Layout, threshold: float) -> list[tuple[int, int]]:
         """The windows of clauses of a long call (`grams.clause_windows`, cut from the marked
-        text) scoring `threshold` or more in the folded text: a window is scored only if its
-        bound reaches the threshold, and none is even cut when every positive weight of the
-        text together falls short (most texts)."""
+        text) whose bound in the folded text reaches `threshold`: none is even cut when every
+        positive weight of the text together falls short (most texts)."""
         if self._empty:
             return []
-        live = self._grams.windows(marked, folded, layout, self._floor(threshold))
-        return self.score(live, folded, threshold) if live else []
+        return self._grams.windows(marked, folded, layout, self._floor(threshold))
 
     def compiled_bounds(self, threshold: float, shortest: int, longest: int, layout: Layout, window_threshold: float):
-        """The compiled first steps of `above` and `windows_above` ((function, arguments after the
+        """The compiled `live` and `live_windows` ((function, arguments after the
         text) each; function None when nothing can reach a threshold), or None where not compiled."""
         if self._empty:
             return (None, ()), (None, ())

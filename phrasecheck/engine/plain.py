@@ -5,7 +5,8 @@ tables fold them) and have neither a plausible hit nor a sentence the category m
 The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find`,
 `SentenceClassifier.candidates`), which was half of their time; `PlainCheck` (`_plain.c`) makes
 the same steps in C, calling the same compiled scan, first tests and bounds, and hands any other
-text back: None when it is not plain, else the skim's pieces and the hits, to go on with.  A
+text back: None when it is not plain, else the skim's pieces, the hits and the sentences and
+windows the model scores next (`SentenceClassifier.bounds`), to go on with.  A
 text with letters (none typed in pinyin) or spaces takes it too, once `Normalizer.front` has
 marked its pauses and found nothing to rewrite (a quarter of all messages).  A pack with a list
 spelled apart passes the matcher's own `find`.  Where the extension is not compiled, or a part

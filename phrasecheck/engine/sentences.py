@@ -68,17 +68,29 @@ class SentenceClassifier:
         return cls(model, config.threshold, rules, config.min_chars, config.max_chars,
                    config.window_chars, config.window_threshold, config.long_sentence, sounds)
 
-    def candidates(self, marked: str) -> list[Candidate]:
+    def candidates(self, marked: str, bounds: tuple[list, list] | None = None) -> list[Candidate]:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
-        marked text: what a text with none costs is one pass over its n-grams (`CategoryModel.above`)."""
+        marked text and its `bounds` when the plain check has found them: what a text with none
+        costs is one pass over its n-grams."""
         found = []
         sound_floor = self.sounds.threshold if self.sounds else 1.0
-        for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold, sound_floor):
+        for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold, sound_floor, bounds):
             rule = self.rules.get(scored.category)
             if rule is not None:
                 found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
                                        round(scored.probability, 2)))
         return found
+
+    def bounds(self, marked: str, floor: float | None = None,
+               window_floor: float | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The sentences, then the windows of clauses of a long call, whose bound reaches `floor`
+        and `window_floor` (the thresholds unless given), as folded offsets: what is scored next."""
+        apart = marked.replace(CLAUSE_MARK, "")
+        live = self.model.live(apart, self.threshold if floor is None else floor, self.min_chars, self.max_chars)
+        if not (self.window_chars and len(marked) > self.long_sentence):
+            return live, []
+        window_floor = self.window_threshold if window_floor is None else window_floor
+        return live, self.model.live_windows(marked, apart.replace(SENTENCE_MARK, ""), self.layout, window_floor)
 
     def compiled_bounds(self):
         """What `candidates` first asks of a text without syllables typed in pinyin, as compiled
@@ -107,19 +119,22 @@ class SentenceClassifier:
                 misses.append(Failure(self.rules[scored.category], scored.start, scored.end, reason, "model"))
         return misses
 
-    def _scored(self, marked: str, floor: float, window_floor: float,
-                sound_floor: float) -> list[tuple[SentenceScore, float, str]]:
+    def _scored(self, marked: str, floor: float, window_floor: float, sound_floor: float,
+                bounds: tuple[list, list] | None = None) -> list[tuple[SentenceScore, float, str]]:
         """Sentences scoring `floor` or more, then windows (`windows`) scoring `window_floor` or
         more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
-        the threshold it must reach and what it is (which model, what it scored)."""
+        the threshold it must reach and what it is (which model, what it scored); `bounds` are
+        those of these floors when already found."""
+        live, windows = bounds or self.bounds(marked, floor, window_floor)
         apart = marked.replace(CLAUSE_MARK, "")
-        sentences = self.model.above(apart, floor, self.min_chars, self.max_chars)
+        folded = apart.replace(SENTENCE_MARK, "") if live or windows else ""
+        sentences = self.model.score(live, folded, floor) if live else []
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
         if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
             found += self._typed(apart, sound_floor, {(s.start, s.end) for s in sentences})
-        if self.window_chars and len(marked) > self.long_sentence:
-            runs = self.model.windows_above(marked, apart.replace(SENTENCE_MARK, ""), self.layout, window_floor)
-            found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses") for s in runs]
+        if windows:
+            found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses")
+                      for s in self.model.score(windows, folded, window_floor)]
         return found
 
     def _typed(self, apart: str, floor: float, scored: set[tuple[int, int]]) -> list[tuple[SentenceScore, float, str]]:
