@@ -41,7 +41,7 @@ def test_the_model_gate_finds_every_sentence_the_full_scoring_finds(bank: Checke
 
 
 def test_verifying_the_plausible_hits_finds_what_verifying_every_hit_finds(bank: Checker, texts):
-    matcher = bank._matcher
+    matcher = bank.matcher
     kept = dropped = 0
     for text in texts:
         skim = bank.normalizer.skim(text)

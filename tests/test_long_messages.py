@@ -9,6 +9,7 @@ sentence that holds the hit, so a 您 or 请 elsewhere in the message neither hi
 import pytest
 
 from phrasecheck import Checker
+from phrasecheck.engine.examples import fired_before_overlaps
 from phrasecheck.lexicon import available_packs
 
 # Polite agent sentences that give no remedy, apology or explanation for any particular line, so
@@ -48,7 +49,7 @@ def test_examples_keep_their_verdict_inside_long_polite_messages(checker, rule):
         message
         for example in rule.examples.flag
         for message in placements(example)
-        if rule.id not in checker._fired_before_overlaps(message)
+        if rule.id not in fired_before_overlaps(checker, message)
     ]
     fired = [
         (message, [v.rule for v in checker.check(message).violations])

@@ -133,7 +133,7 @@ def test_the_compiled_table_translates_as_str_translate_does(bank: Checker):
 @pytest.mark.parametrize("pack", ["bank-counter", "core"])
 def test_the_compiled_first_tests_keep_the_hits_the_python_ones_keep(pack, monkeypatch):
     checker = Checker.load(pack)
-    matcher, normalizer = checker._matcher, checker.normalizer
+    matcher, normalizer = checker.matcher, checker.normalizer
     texts = [*_texts(), "bu gui wo guan，找别人去", "你ban sha", "ni zi ji kan bu dong ma", "急急急急急急", "这个咋个整",
              "您好请您稍等一下我帮您查询", "不归我管" * 200]
     compiled = [matcher.find(skim.phon, skim.folded) for skim in map(normalizer.skim, texts)]
@@ -148,7 +148,7 @@ def test_the_compiled_first_tests_keep_the_hits_the_python_ones_keep(pack, monke
 
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_first_tests_pickle_as_their_arrays_and_rebuild(bank: Checker):
-    matcher = bank._matcher
+    matcher = bank.matcher
     again = pickle.loads(pickle.dumps(matcher))
     skim = bank.normalizer.skim("急什么，没看见我正忙吗？不归我管，找别人去")
     found = again.find(skim.phon, skim.folded)
@@ -235,8 +235,8 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
     checker = Checker.load(pack)
     checker.check("您好")
     if checker.rule_home.get("house-words"):
-        assert checker._matcher.compiled_find()[1] is None and checker.check("请您稍等").violations
-    (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker._matcher
+        assert checker.matcher.compiled_find()[1] is None and checker.check("请您稍等").violations
+    (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0}
     for text in [*_texts(), *_PLAIN_EDGES, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管"]:
         found, flat_base, kind = plain(text), text, ""

@@ -24,6 +24,7 @@ from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.settings import JUDGE_PATTERN_FIELDS
 from ..lexicon.selftest import ExampleFailure, already_verified, remember_verified
 from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
+from .examples import example_failures
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .latin import Rewrite
@@ -116,19 +117,19 @@ class Checker:
             rule.id: loaded.path for loaded in self.packs for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules)
         }
         self.courtesy: tuple[Courtesy, ...] = tuple(c for loaded in self.packs for c in loaded.pack.courtesy)
-        self._matcher = Matcher()
+        self.matcher = Matcher()
         for index, compiled in enumerate(self.rules):
             for pattern in compiled.patterns:
-                self._matcher.add_pattern(index, pattern)
+                self.matcher.add_pattern(index, pattern)
             if compiled.words is not None:
-                self._matcher.add_entries(index, compiled.words)
+                self.matcher.add_entries(index, compiled.words)
             fuzzy = compiled.rule.fuzzy
             if fuzzy:
                 for phrase in compiled.rule.phrases:
                     folded = self.normalizer.fold(phrase)
                     if len(folded) >= fuzzy.min_length:
-                        self._matcher.add_fuzzy(index, folded, self.normalizer, fuzzy.threshold)
-        self._matcher.finish()
+                        self.matcher.add_fuzzy(index, folded, self.normalizer, fuzzy.threshold)
+        self.matcher.finish()
         self.digest = digest = lexicon_digest(self.packs)
         self.lexicon = {"pack": main.pack, "version": f"{main.version}+{digest[:8]}"}
         self._by_id = {c.id: i for i, c in enumerate(self.rules)}
@@ -204,7 +205,7 @@ class Checker:
         if explain:
             skim = self.normalizer.skim(text)
             normalized = self.normalizer.full(skim)
-            candidates = self._matcher.verify(normalized, self._matcher.scan(normalized.phon, normalized.norm), failures)
+            candidates = self.matcher.verify(normalized, self.matcher.scan(normalized.phon, normalized.norm), failures)
             if self._classifier:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
@@ -219,7 +220,7 @@ class Checker:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             if found is None:
                 skim = self.normalizer.skim(text, front)
-                hits = self._matcher.find(skim.phon, skim.folded)
+                hits = self.matcher.find(skim.phon, skim.folded)
             else:
                 translated, marked, folded, phon, hits, *bounds = found
                 base = text if front is None else front.base
@@ -230,7 +231,7 @@ class Checker:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
             # Verification reads the folded text and its boundaries, which the offsets do not change.
-            candidates = self._matcher.verify(draft, hits) if hits else []
+            candidates = self.matcher.verify(draft, hits) if hits else []
             if not candidates and not model_hits:  # most plausible hits fail verification
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             regions = Regions(draft)
@@ -290,7 +291,7 @@ class Checker:
     def _build_plain(self):
         """The compiled answer for a plain text with nothing to flag (`plain`), built on the first
         check: it holds the automata and tables built then, and is not pickled."""
-        self._plain = plain_checks(self.normalizer, self._matcher, self._classifier)
+        self._plain = plain_checks(self.normalizer, self.matcher, self._classifier)
         return self._plain
 
     def __getstate__(self) -> dict:
@@ -352,43 +353,8 @@ class Checker:
 
     # -- rule examples -------------------------------------------------------------------------
     def test_examples(self, rule_ids: Iterable[str] | None = None) -> list[ExampleFailure]:
-        """Each rule's flag examples against that rule alone, its clean ones against every rule
-        (a clean text is checked once however many rules give it): testing a pack of many rules
-        that share a phrase costs each example its own hits, not every rule's."""
-        wanted = set(rule_ids) if rule_ids is not None else None
-        failures = []
-        checked: dict[str, tuple[Violation, ...]] = {}
-        for index, compiled in enumerate(self.rules):
-            rule = compiled.rule
-            if wanted is not None and rule.id not in wanted:
-                continue
-            home = self.rule_home[rule.id]
-            if rule.examples is None:  # a house word list needs none
-                continue
-            for example in dict.fromkeys(rule.examples.flag):  # an example written twice is one test
-                if not self._fired_before_overlaps(example, index):
-                    failures.append(ExampleFailure(home, rule.id, example, "flag", ()))
-            for example in dict.fromkeys(rule.examples.clean):
-                if example not in checked:
-                    checked[example] = self.check(example).violations
-                # Another rule's house-list word in a clean example is the team's choice, not a
-                # fault of this rule: a list must not stop the packs it extends from loading.
-                fired = tuple(v.rule for v in checked[example] if v.entry is None or v.rule == rule.id)
-                if fired:
-                    failures.append(ExampleFailure(home, rule.id, example, "clean", fired))
-        return failures
-
-    def _fired_before_overlaps(self, text: str, rule: int | None = None) -> tuple[str, ...]:
-        """Rules that judge a text a violation, before overlapping hits are reduced to one: a
-        rule's own example counts even where a more specific rule wins the span.  Given `rule`
-        (an index), only that rule's hits are verified (a hit's values are `(kind, rule, …)`)."""
-        normalized = self.normalizer.full(text)
-        hits = self._matcher.scan(normalized.phon, normalized.norm)
-        if rule is not None:
-            hits = [(end, own) for end, values in hits if (own := tuple(value for value in values if value[1] == rule))]
-        candidates = self._matcher.verify(normalized, hits) if hits else []
-        kept = judge(candidates, normalized, "agent", self.rules, self.judging, resolve_overlaps=False)
-        return tuple(self.rules[c.rule].id for c in kept)
+        """Each rule's own examples (`examples.example_failures`): a list of what failed."""
+        return example_failures(self, rule_ids)
 
     def rule(self, rule_id: str) -> CompiledRule:
         if rule_id not in self._by_id:
