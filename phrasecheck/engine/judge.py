@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .match import Candidate
-from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
+from .normalize import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK, NormalizedText
 from .pattern import CompiledPattern
 from .quotes import Quotes
 from .regions import JudgeContext, Regions
@@ -42,7 +42,10 @@ def word_edge_problem(regions: Regions, candidate: Candidate, particles: frozens
     to it (「白痴客户」, 「神经病人」), unlike 「下一个月」, whose word 一个月 starts inside 下一个."""
     text = regions.text
     start, end = candidate.start, candidate.end
-    if not _listed(regions.token_edges(start), start) and not _latin_edge(text, start):
+    # A clause's edge is a word's (the clause is segmented from it): a model's sentence and a hit
+    # opening a clause need no segmenting there.
+    at_edge = start == 0 or text.breaks[start] != NO_BREAK
+    if not at_edge and not _listed(regions.token_edges(start), start) and not _latin_edge(text, start):
         return f"starts inside a word at {text.norm[max(0, start - 2):start + 2]!r}"
     if end == regions.length or text.breaks[end] or text.norm[end] in particles or _latin_edge(text, end):
         return None
