@@ -173,9 +173,16 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         share = regions.covered_share(candidate.start, candidate.end)
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
+    asked, anchored = None, None  # the presence last asked and its answer: a rule has ~25 contexts
     for pattern, scope, patterns_only, reach in compiled.unless:
-        if (patterns_only and candidate.match_type == "model") or pattern.absent_from(regions.text):
+        if patterns_only and candidate.match_type == "model":
             continue
+        presence = pattern.presence
+        if presence is not None:  # `CompiledPattern.absent_from`, the presence asked once
+            if presence is not asked:
+                asked, anchored = presence, presence.anchored(regions.text)
+            if pattern not in anchored:
+                continue
         reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
         if reason:
             return "unless", reason
