@@ -34,7 +34,7 @@ _STRONGLY_NEGATIVE = -0.5  # n-gram weights below this count in the bound
 _MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: as Candidate
 class SentenceScore:
     start: int  # folded offsets of the sentence
     end: int

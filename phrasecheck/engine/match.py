@@ -29,7 +29,7 @@ SHINGLE = 3
 LONG_PHRASE_SHINGLES = 8
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every hit, and frozen init costs a setattr per field
 class Candidate:
     rule: int  # index into the checker's rule list
     start: int

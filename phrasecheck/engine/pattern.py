@@ -133,7 +133,7 @@ def _alternatives(text: str, normalizer: Normalizer, phonetic: bool | str, share
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: as Candidate
 class PatternMatch:
     start: int
     end: int

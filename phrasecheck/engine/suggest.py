@@ -20,7 +20,7 @@ _BREAK = re.compile(b"[^\x00]")  # any boundary level above NO_BREAK
 _SPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: as Candidate
 class Replacement:
     start: int  # original offsets of what the standard line replaces
     end: int
