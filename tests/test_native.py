@@ -160,15 +160,19 @@ def test_the_compiled_first_tests_pickle_as_their_arrays_and_rebuild(bank: Check
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_filter_refuses_arrays_that_do_not_fit_together():
     one = ((("pattern", 0, None, None),),)
+    none = (array("i"), [])  # no pattern, so no borders
     with pytest.raises(ValueError, match="do not cover"):  # a key's tests run past the table
         hits.HitFilter(list(one), array("i", [0, 2]), array("i", [0, 2, 0, -1, -1]), "不归", array("i"),
-                       array("i", [0]), array("i", [0]), [], array("i"))
+                       array("i", [0]), array("i", [0]), [], array("i"), *none)
     with pytest.raises(ValueError, match="out of range"):  # a spelling past the characters
         hits.HitFilter(list(one), array("i", [0, 1]), array("i", [5, 2, 0, -1, -1]), "不归", array("i"),
-                       array("i", [0]), array("i", [0]), [], array("i"))
+                       array("i", [0]), array("i", [0]), [], array("i"), *none)
+    with pytest.raises(ValueError, match="borders"):  # a pattern's border needles past the list
+        hits.HitFilter(list(one), array("i", [0, 1]), array("i", [0, 2, 0, 0, -1]), "不归", array("i", [0, 0]),
+                       array("i", [0, 0]), array("i", [0]), [], array("i"), array("i", [0, 2, 0, 0]), ["bg"])
     with pytest.raises(TypeError):
         hits.HitFilter(list(one), array("i", [0, 1]), array("i", [0, 2, 0, -1, -1]), "不归", array("i"),
-                       array("i", [0]), array("i", [0]), [], array("i")).plausible("不归", "bg", [(0, 0)])
+                       array("i", [0]), array("i", [0]), [], array("i"), *none).plausible("不归", "bg", [(0, 0)])
 
 
 @compiled_only

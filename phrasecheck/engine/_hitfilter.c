@@ -9,7 +9,8 @@
  *     typed in pinyin (a placeholder, U+E000-U+EFFF) never counts; allowance -1 asks for the
  *     exact spelling;
  *   - then, for a pattern, every other required word's sound within the pattern's reach of the
- *     anchor (asked once per pattern and text where the reach covers the whole text);
+ *     anchor (asked once per pattern and text where the reach covers the whole text), and the
+ *     sound of a required word that must touch the anchor right beside it;
  *   - a fuzzy shingle is always kept, but a text whose hits are all shingles is dropped when no
  *     phrase has as many as it needs.
  *
@@ -46,15 +47,18 @@ typedef struct {
     uint32_t *phrase_stamps;
     uint32_t stamp;
     int32_t *passed;       /* the values of one key that pass: as many as the most a key has */
+    int32_t *borders;      /* per pattern: the border needles heard before the anchor, then after: 4 offsets */
+    PyObject *border_needles;  /* list of str */
 } HitFilter;
 
 static void filter_free(HitFilter *self) {
     Py_CLEAR(self->values);
     Py_CLEAR(self->needles);
+    Py_CLEAR(self->border_needles);
     void **owned[] = {(void **)&self->first, (void **)&self->tests, (void **)&self->chars, (void **)&self->reach,
                       (void **)&self->groups, (void **)&self->needles_of, (void **)&self->stamps,
                       (void **)&self->answers, (void **)&self->min_hits, (void **)&self->counts,
-                      (void **)&self->phrase_stamps, (void **)&self->passed};
+                      (void **)&self->phrase_stamps, (void **)&self->passed, (void **)&self->borders};
     for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
         PyMem_Free(*owned[i]);
         *owned[i] = NULL;
@@ -81,13 +85,25 @@ static int32_t *copied(Py_buffer *buffer, Py_ssize_t count, const char *name) {
     return copy;
 }
 
+/* Whether every item of a list is a str; else 0 with a TypeError naming the list. */
+static int all_str(PyObject *list, const char *name) {
+    for (Py_ssize_t n = 0; n < PyList_GET_SIZE(list); n++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(list, n))) {
+            PyErr_Format(PyExc_TypeError, "%s must be str", name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
     static char *names[] = {"values", "first", "tests", "chars", "reach", "groups", "needles_of", "needles",
-                            "min_hits", NULL};
-    PyObject *values, *chars, *needles;
-    Py_buffer first = {0}, tests = {0}, reach = {0}, groups = {0}, needles_of = {0}, min_hits = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!y*y*Uy*y*y*O!y*", names, &PyList_Type, &values, &first, &tests,
-                                     &chars, &reach, &groups, &needles_of, &PyList_Type, &needles, &min_hits)) {
+                            "min_hits", "borders", "border_needles", NULL};
+    PyObject *values, *chars, *needles, *border_needles;
+    Py_buffer first = {0}, tests = {0}, reach = {0}, groups = {0}, needles_of = {0}, min_hits = {0}, borders = {0};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!y*y*Uy*y*y*O!y*y*O!", names, &PyList_Type, &values, &first, &tests,
+                                     &chars, &reach, &groups, &needles_of, &PyList_Type, &needles, &min_hits, &borders,
+                                     &PyList_Type, &border_needles)) {
         return -1;
     }
     filter_free(self);
@@ -107,7 +123,8 @@ static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
     if (!(self->first = copied(&first, keys + 1, "first")) || !(self->reach = copied(&reach, 2 * patterns, "reach"))
         || !(self->groups = copied(&groups, patterns + 1, "groups"))
         || !(self->needles_of = copied(&needles_of, group_count + 1, "needles_of"))
-        || !(self->min_hits = copied(&min_hits, self->phrase_count, "min_hits"))) {
+        || !(self->min_hits = copied(&min_hits, self->phrase_count, "min_hits"))
+        || !(self->borders = copied(&borders, 4 * patterns, "borders"))) {
         goto done;
     }
     self->tests = PyMem_Malloc(tests.len ? tests.len : 1);
@@ -166,16 +183,22 @@ static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
             goto done;
         }
     }
-    for (Py_ssize_t n = 0; n < PyList_GET_SIZE(needles); n++) {
-        if (!PyUnicode_Check(PyList_GET_ITEM(needles, n))) {
-            PyErr_SetString(PyExc_TypeError, "needles must be str");
+    for (Py_ssize_t b = 0; b < 4 * patterns; b += 2) {
+        if (self->borders[b] < 0 || self->borders[b] > self->borders[b + 1]
+            || self->borders[b + 1] > PyList_GET_SIZE(border_needles)) {
+            PyErr_SetString(PyExc_ValueError, "borders must be ranges of border_needles");
             goto done;
         }
+    }
+    if (!all_str(needles, "needles") || !all_str(border_needles, "border_needles")) {
+        goto done;
     }
     Py_INCREF(values);
     self->values = values;
     Py_INCREF(needles);
     self->needles = needles;
+    Py_INCREF(border_needles);
+    self->border_needles = border_needles;
     result = 0;
 done:
     if (result < 0) {
@@ -188,6 +211,7 @@ done:
     PyBuffer_Release(&groups);
     PyBuffer_Release(&needles_of);
     PyBuffer_Release(&min_hits);
+    PyBuffer_Release(&borders);
     return result;
 }
 
@@ -201,6 +225,29 @@ static int sounds_within(HitFilter *self, int32_t pattern, PyObject *phon, Py_ss
                 return -1;
             }
             found = at >= 0;
+        }
+        if (!found) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether the words that must touch the pattern's anchor at [start, end) sound right beside it:
+ * a border needle ending at `start`, and one starting at `end`, where the pattern has any: 1, 0,
+ * or -1 (error). */
+static int heard_beside(HitFilter *self, int32_t pattern, PyObject *phon, Py_ssize_t start, Py_ssize_t end) {
+    const int32_t *border = self->borders + 4 * pattern;
+    for (int side = 0; side < 2; side++) {
+        int32_t first = border[2 * side], last = border[2 * side + 1];
+        int found = first == last;  /* nothing must touch this side */
+        for (int32_t n = first; n < last && !found; n++) {
+            PyObject *needle = PyList_GET_ITEM(self->border_needles, n);
+            found = side == 0 ? (int)PyUnicode_Tailmatch(phon, needle, 0, start, 1)
+                              : (int)PyUnicode_Tailmatch(phon, needle, end, PY_SSIZE_T_MAX, -1);
+            if (found < 0) {
+                return -1;
+            }
         }
         if (!found) {
             return 0;
@@ -312,6 +359,12 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
                             self->answers[p] = 1;
                         }
                     }
+                    if (keep) {
+                        keep = heard_beside(self, p, phon, start, start + test->length);
+                        if (keep < 0) {
+                            goto failed;
+                        }
+                    }
                 }
                 if (keep) {
                     only_shingles = 0;
@@ -375,7 +428,8 @@ PyTypeObject HitFilterType = {
     .tp_itemsize = 0,
     .tp_dealloc = (destructor)HitFilter_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "HitFilter(values, first, tests, chars, reach, groups, needles_of, needles, min_hits): see hits.py.",
+    .tp_doc = "HitFilter(values, first, tests, chars, reach, groups, needles_of, needles, min_hits, borders, "
+              "border_needles): see hits.py.",
     .tp_methods = HitFilter_methods,
     .tp_init = (initproc)HitFilter_init,
     .tp_new = PyType_GenericNew,

@@ -2,7 +2,8 @@
 has the extension.
 
 `Matcher.plausible` tests each hit of the scan in Python: its anchor as spelled, then the sound
-of the pattern's other words in the text and near the anchor.  Most hits of a text fail there,
+of the pattern's other words in the text, near the anchor, and right beside it for those that
+must touch it.  Most hits of a text fail there,
 and testing them was a fifth of the time of a clean message.  `FirstTests` lays the same tests
 out as flat arrays when the lexicon is compiled (they pickle with it), and builds the C filter
 from them on first use; without the extension (`COMPILED` False) the matcher keeps testing in
@@ -33,6 +34,7 @@ class FirstTests:
         patterns: dict[int, int] = {}  # id of a pattern → its index
         phrases: dict[int, int] = {}
         reach, groups, needles_of, needles, min_hits = array("i"), array("i", [0]), array("i", [0]), [], array("i")
+        borders, border_needles = array("i"), []  # per pattern: the needles heard before, then after the anchor
         spelled = 0
         for key, found in zip(keys, values):
             for kind, _, payload, extra in found:
@@ -52,6 +54,10 @@ class FirstTests:
                                 needles += sounds
                                 needles_of.append(len(needles))
                             groups.append(len(needles_of) - 1)
+                            for sounds in payload.border_sounds:
+                                borders.append(len(border_needles))
+                                border_needles += sounds
+                                borders.append(len(border_needles))
                     else:
                         norm = payload.norms[extra]
                         allowance = payload.allowance(extra) if payload.phonetic else _EXACT
@@ -62,7 +68,7 @@ class FirstTests:
                     spelled += length
                 tests.extend((spelling, length, allowance, pattern, phrase))
             first.append(len(tests) // 5)
-        self._arrays = (first, tests, "".join(chars), reach, groups, needles_of, needles, min_hits)
+        self._arrays = (first, tests, "".join(chars), reach, groups, needles_of, needles, min_hits, borders, border_needles)
         self._filter = None
 
     def __getstate__(self) -> dict:
@@ -78,6 +84,5 @@ class FirstTests:
         return (self._filter or self._built()).plausible
 
     def _built(self):
-        first, tests, chars, reach, groups, needles_of, needles, min_hits = self._arrays
-        self._filter = HitFilter(self._values, first, tests, chars, reach, groups, needles_of, needles, min_hits)
+        self._filter = HitFilter(self._values, *self._arrays)
         return self._filter

@@ -158,7 +158,8 @@ class Matcher:
         """The hits, each with only what survives the first tests of verification, which need no
         boundaries: its anchor's spelling (「这个」 shares 「咋个」's phonetic key but not its
         letters), and the sound of the pattern's other required elements somewhere in the text,
-        then within the pattern's reach of the anchor.  Each test is one `verify` would fail it
+        then within the pattern's reach of the anchor, and right beside it for those that must
+        touch it.  Each test is one `verify` would fail it
         on, so verifying these finds what verifying all would; fuzzy shingles are all kept (their
         count is a test).  Most hits fall here."""
         completes: dict[int, bool] = {}  # per pattern: each answer scans the text, so once per text
@@ -178,7 +179,8 @@ class Matcher:
                         known = completes.get(id(payload))
                         if known is None:
                             known = completes[id(payload)] = payload.could_complete(phon)
-                        if known and payload.could_complete_near(phon, start, end_index + 1):
+                        if (known and payload.could_complete_near(phon, start, end_index + 1)
+                                and payload.heard_beside(phon, start, end_index + 1)):
                             survivors.append(value)
                 elif kind == "entry":
                     norm = payload.norms[extra]
