@@ -169,7 +169,7 @@ def test_the_compiled_filter_refuses_arrays_that_do_not_fit_together():
                        array("i", [0]), array("i", [0]), [], array("i"), *none)
     with pytest.raises(ValueError, match="borders"):  # a pattern's border needles past the list
         hits.HitFilter(list(one), array("i", [0, 1]), array("i", [0, 2, 0, 0, -1]), "不归", array("i", [0, 0]),
-                       array("i", [0, 0]), array("i", [0]), [], array("i"), array("i", [0, 2, 0, 0]), ["bg"])
+                       array("i", [0, 0]), array("i", [0]), [], array("i"), array("i", [0, 2, 0, 0, 0, 0]), ["bg"])
     with pytest.raises(TypeError):
         hits.HitFilter(list(one), array("i", [0, 1]), array("i", [0, 2, 0, -1, -1]), "不归", array("i"),
                        array("i", [0]), array("i", [0]), [], array("i"), *none).plausible("不归", "bg", [(0, 0)])

@@ -10,7 +10,7 @@
  *     exact spelling;
  *   - then, for a pattern, every other required word's sound within the pattern's reach of the
  *     anchor (asked once per pattern and text where the reach covers the whole text), and the
- *     sound of a required word that must touch the anchor right beside it;
+ *     sound of the required words next to the anchor within their gaps of it;
  *   - a fuzzy shingle is always kept, but a text whose hits are all shingles is dropped when no
  *     phrase has as many as it needs.
  *
@@ -47,7 +47,7 @@ typedef struct {
     uint32_t *phrase_stamps;
     uint32_t stamp;
     int32_t *passed;       /* the values of one key that pass: as many as the most a key has */
-    int32_t *borders;      /* per pattern: the border needles heard before the anchor, then after: 4 offsets */
+    int32_t *borders;      /* per pattern, before the anchor then after it: its needles' range and gap */
     PyObject *border_needles;  /* list of str */
 } HitFilter;
 
@@ -124,7 +124,7 @@ static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
         || !(self->groups = copied(&groups, patterns + 1, "groups"))
         || !(self->needles_of = copied(&needles_of, group_count + 1, "needles_of"))
         || !(self->min_hits = copied(&min_hits, self->phrase_count, "min_hits"))
-        || !(self->borders = copied(&borders, 4 * patterns, "borders"))) {
+        || !(self->borders = copied(&borders, 6 * patterns, "borders"))) {
         goto done;
     }
     self->tests = PyMem_Malloc(tests.len ? tests.len : 1);
@@ -183,10 +183,10 @@ static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
             goto done;
         }
     }
-    for (Py_ssize_t b = 0; b < 4 * patterns; b += 2) {
+    for (Py_ssize_t b = 0; b < 6 * patterns; b += 3) {
         if (self->borders[b] < 0 || self->borders[b] > self->borders[b + 1]
-            || self->borders[b + 1] > PyList_GET_SIZE(border_needles)) {
-            PyErr_SetString(PyExc_ValueError, "borders must be ranges of border_needles");
+            || self->borders[b + 1] > PyList_GET_SIZE(border_needles) || self->borders[b + 2] < 0) {
+            PyErr_SetString(PyExc_ValueError, "borders must be ranges of border_needles and gaps");
             goto done;
         }
     }
@@ -233,21 +233,27 @@ static int sounds_within(HitFilter *self, int32_t pattern, PyObject *phon, Py_ss
     return 1;
 }
 
-/* Whether the words that must touch the pattern's anchor at [start, end) sound right beside it:
- * a border needle ending at `start`, and one starting at `end`, where the pattern has any: 1, 0,
- * or -1 (error). */
+/* Whether the words next to the pattern's anchor at [start, end) sound within their gaps of it:
+ * a border needle ending in [start - gap, start], and one starting in [end, end + gap], where the
+ * pattern has any: 1, 0, or -1 (error). */
 static int heard_beside(HitFilter *self, int32_t pattern, PyObject *phon, Py_ssize_t start, Py_ssize_t end) {
-    const int32_t *border = self->borders + 4 * pattern;
+    const int32_t *border = self->borders + 6 * pattern;
     for (int side = 0; side < 2; side++) {
-        int32_t first = border[2 * side], last = border[2 * side + 1];
-        int found = first == last;  /* nothing must touch this side */
+        int32_t first = border[3 * side], last = border[3 * side + 1], gap = border[3 * side + 2];
+        int found = first == last;  /* nothing must be heard on this side */
         for (int32_t n = first; n < last && !found; n++) {
             PyObject *needle = PyList_GET_ITEM(self->border_needles, n);
-            found = side == 0 ? (int)PyUnicode_Tailmatch(phon, needle, 0, start, 1)
-                              : (int)PyUnicode_Tailmatch(phon, needle, end, PY_SSIZE_T_MAX, -1);
-            if (found < 0) {
+            Py_ssize_t length = PyUnicode_GET_LENGTH(needle), at;
+            if (side == 0) {
+                Py_ssize_t low = start - gap - length;
+                at = PyUnicode_Find(phon, needle, low > 0 ? low : 0, start, 1);
+            } else {
+                at = PyUnicode_Find(phon, needle, end, end + gap + length, 1);
+            }
+            if (at == -2) {
                 return -1;
             }
+            found = at >= 0;
         }
         if (!found) {
             return 0;

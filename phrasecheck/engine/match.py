@@ -158,8 +158,8 @@ class Matcher:
         """The hits, each with only what survives the first tests of verification, which need no
         boundaries: its anchor's spelling (「这个」 shares 「咋个」's phonetic key but not its
         letters), and the sound of the pattern's other required elements somewhere in the text,
-        then within the pattern's reach of the anchor, and right beside it for those that must
-        touch it.  Each test is one `verify` would fail it
+        then within the pattern's reach of the anchor, and for the elements next to the anchor
+        within their gaps of it.  Each test is one `verify` would fail it
         on, so verifying these finds what verifying all would; fuzzy shingles are all kept (their
         count is a test).  Most hits fall here."""
         completes: dict[int, bool] = {}  # per pattern: each answer scans the text, so once per text

@@ -166,11 +166,11 @@ class CompiledPattern:
         # test one by one): a match needs one of each somewhere in the text.
         self.other_sounds = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
                              for i in required if i != self.anchor and self.elements[i].index is None)
-        # The keys of the required element right before and right after the anchor, with no gap
-        # allowed between: one of each must be heard exactly there (「不归」 then 「我管」).
+        # The keys of the required elements right before and right after the anchor, each with the
+        # gap it may leave: one of each must be heard within it (「不归」 then 「我管」).
         self.border_sounds = tuple(
-            tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
-            if 0 <= i < len(self.elements) and not self.elements[i].optional and gap == 0 else ()
+            (tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys)), gap)
+            if 0 <= i < len(self.elements) and not self.elements[i].optional else ((), 0)
             for i, gap in ((self.anchor - 1, self.elements[self.anchor].gap_before),
                            (self.anchor + 1, self.elements[self.anchor + 1].gap_before if self.anchor + 1 < len(self.elements) else 0)))
         # How far a match can stretch left of its anchor's start and right of its end: every gap
@@ -201,12 +201,12 @@ class CompiledPattern:
         return all(any(phon.find(key, low, high) >= 0 for key in keys) for keys in self.other_sounds)
 
     def heard_beside(self, phon: str, start: int, end: int) -> bool:
-        """Whether the elements that must touch an anchor at [start, end) sound right there
+        """Whether the elements next to an anchor at [start, end) sound within their gaps of it
         (`border_sounds`): the test a verification fails most (an anchor word met without its
         neighbour, 「让开」 with no 「你」 before it)."""
-        before, after = self.border_sounds
-        return ((not before or any(phon.endswith(key, 0, start) for key in before))
-                and (not after or any(phon.startswith(key, end) for key in after)))
+        (before, before_gap), (after, after_gap) = self.border_sounds
+        return ((not before or any(phon.find(key, max(0, start - before_gap - len(key)), start) >= 0 for key in before))
+                and (not after or any(phon.find(key, end, end + after_gap + len(key)) >= 0 for key in after)))
 
     # -- verification ------------------------------------------------------------------------
     def match_at(self, text: NormalizedText, alternative: Alternative, start: int,
