@@ -243,7 +243,7 @@ class Checker:
             candidates = [c for c in candidates if self.rules[c.rule].id not in disabled]
             model_hits = [c for c in model_hits if self.rules[c.rule].id not in disabled]
         if explain or normalized.norm != draft.norm or normalized.breaks != draft.breaks:
-            regions = None  # judged afresh
+            regions = Regions(normalized)  # judged afresh, once for the patterns' hits and the model's
         kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         if model_hits:  # the model speaks only for sentences no pattern already flagged
             unclaimed = _unclaimed(model_hits, kept)

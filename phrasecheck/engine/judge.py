@@ -126,7 +126,7 @@ def judge(
         regions = Regions(text)
     else:
         regions.text = text  # the same folded text, now with offsets
-    quotes = Quotes(text.original, context.quote_pairs)
+    quotes = regions.quotes(context.quote_pairs)
     if trace is None and resolve_overlaps:
         return _judged_by_rank(candidates, regions, role, rules, context, quotes)
     kept = []

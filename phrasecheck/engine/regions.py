@@ -13,6 +13,7 @@ from typing import Callable
 from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
 from .wrapping import word_spaced
 from .pattern import CompiledPattern, PatternMatch
+from .quotes import Quotes
 from .words import word_ends
 
 # A sentence or clause this long (folded characters) is a call transcribed without stops (or with
@@ -79,6 +80,7 @@ class Regions:
         self._idle_starts: list[int] = []
         self._idle_reach = 0
         self._mention: PatternMatch | None | bool = False  # False: not looked for yet
+        self._quotes: Quotes | None = None
         self._word_spaced: bool | None = None  # None: not looked at yet
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
@@ -155,6 +157,13 @@ class Regions:
             self._found[key] = next((m for m in pattern.search(self.text, low, high)
                                      if low <= m.start and m.end <= high and self.excuses(m, context)), None)
         return self._found[key]
+
+    def quotes(self, pairs: tuple[str, ...]) -> Quotes:
+        """The stretches of the original text inside quotation marks, found once per text (the
+        patterns' hits and the model's are judged apart)."""
+        if self._quotes is None:
+            self._quotes = Quotes(self.text.original, pairs)
+        return self._quotes
 
     def mention(self, context: JudgeContext) -> PatternMatch | None:
         """The pack's `judge.mentions` word that makes this message talk about service language
