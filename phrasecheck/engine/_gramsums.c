@@ -109,8 +109,10 @@ static double rising_within(const GramTable *self, const double *rises, Py_ssize
 
 /* windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest,
  * below, floor): the windows of clauses of a long call (as `grams.clause_windows` cuts them from
- * the marked text) whose bound in the folded text reaches `floor`; none when every positive weight
- * of the text together falls short. */
+ * the marked text) whose bound in the folded text reaches `floor`.  Only a sentence over
+ * `long_sentence` characters with several clauses has windows, and only its n-grams can reach
+ * them: a text with none such costs a pass over its marks, and none is cut when the positive
+ * weights of those sentences together fall short. */
 PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     PyObject *marked, *folded;
     Py_UCS4 sentence_mark, clause_mark;
@@ -128,45 +130,76 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     if (found == NULL) {
         return NULL;
     }
+    int kind = PyUnicode_KIND(marked);
+    const void *data = PyUnicode_DATA(marked);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(marked);
+    /* The long sentences, as folded offsets: start, end, and the marked offset they start at. */
+    Py_ssize_t *spans = NULL, span_count = 0;
+    Py_ssize_t position = 0;
+    for (Py_ssize_t at = 0, first = 0; at <= length; at++) {
+        Py_ssize_t clauses = 1, cursor = position;
+        for (first = at; at < length; at++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, at);
+            if (c == sentence_mark) {
+                break;
+            }
+            if (c == clause_mark) {
+                clauses++;
+            } else {
+                cursor++;
+            }
+        }
+        if (clauses > 1 && cursor - position > long_sentence) {
+            if (spans == NULL && (spans = PyMem_Malloc(sizeof(Py_ssize_t) * 3 * (length + 1))) == NULL) {
+                Py_DECREF(found);
+                return PyErr_NoMemory();
+            }
+            spans[3 * span_count] = position;
+            spans[3 * span_count + 1] = cursor;
+            spans[3 * span_count + 2] = first;
+            span_count++;
+        }
+        position = cursor;
+    }
+    if (span_count == 0) {
+        return found;
+    }
     /* Each length's positive weights by where they end, summed along the text: a window's rising
      * weights are then a difference per length, and the few windows whose rising weights reach
      * the floor are bounded exactly (a long call has dozens of windows, most far below it). */
     Py_ssize_t stride = end + 1;
     double *rises = PyMem_Calloc((size_t)self->length_count * stride, sizeof(double));
-    if (rises == NULL) {
+    Py_ssize_t *edges = PyMem_Malloc(sizeof(Py_ssize_t) * (length + 2));  /* a sentence's clause starts */
+    if (rises == NULL || edges == NULL) {
+        PyMem_Free(rises);
+        PyMem_Free(edges);
+        PyMem_Free(spans);
         Py_DECREF(found);
         return PyErr_NoMemory();
     }
     double rising = 0.0;
-    EACH_HIT(self, folded, start, end, key, {
-        if (self->weights[key] > 0) {
-            rising += self->weights[key];
-            rises[l_ * stride + hit_end_] = self->weights[key];
+    for (Py_ssize_t s = 0; s < span_count; s++) {
+        Py_ssize_t low = spans[3 * s], high = spans[3 * s + 1] < end ? spans[3 * s + 1] : end;
+        EACH_HIT(self, folded, low, high, key, {
+            if (self->weights[key] > 0) {
+                rising += self->weights[key];
+                rises[l_ * stride + hit_end_] = self->weights[key];
+            }
+        });
+    }
+    /* No window's bound exceeds the rising weights of its sentence; the margin covers the order
+     * in which they were summed. */
+    if (rising >= floor - ROUNDING) {
+        for (int l = 0; l < self->length_count; l++) {
+            for (Py_ssize_t e = 1; e < stride; e++) {
+                rises[l * stride + e] += rises[l * stride + e - 1];
+            }
         }
-    });
-    if (rising < floor) {
-        PyMem_Free(rises);
-        return found;
     }
-    for (int l = 0; l < self->length_count; l++) {
-        for (Py_ssize_t e = 1; e < stride; e++) {
-            rises[l * stride + e] += rises[l * stride + e - 1];
-        }
-    }
-    int kind = PyUnicode_KIND(marked);
-    const void *data = PyUnicode_DATA(marked);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(marked);
-    Py_ssize_t *edges = PyMem_Malloc(sizeof(Py_ssize_t) * (length + 2));  /* a sentence's clause starts */
-    if (edges == NULL) {
-        PyMem_Free(rises);
-        Py_DECREF(found);
-        return PyErr_NoMemory();
-    }
-    Py_ssize_t position = 0;
-    for (Py_ssize_t at = 0; at <= length; at++) {  /* one sentence per turn */
-        Py_ssize_t clauses = 0, cursor = position;
-        edges[0] = position;
-        for (; at < length; at++) {
+    for (Py_ssize_t s = 0; s < span_count && rising >= floor - ROUNDING; s++) {
+        Py_ssize_t clauses = 0, cursor = spans[3 * s];
+        edges[0] = cursor;
+        for (Py_ssize_t at = spans[3 * s + 2]; at < length; at++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, at);
             if (c == sentence_mark) {
                 break;
@@ -178,38 +211,37 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
             }
         }
         edges[++clauses] = cursor;
-        if (clauses > 1 && cursor - position > long_sentence) {
-            Py_ssize_t last = 0;
-            for (Py_ssize_t first = 0; first < clauses; first++) {
-                if (edges[first + 1] == edges[first]) {
-                    continue;  /* marks in a row: the next clause's run */
+        Py_ssize_t last = 0;
+        for (Py_ssize_t first = 0; first < clauses; first++) {
+            if (edges[first + 1] == edges[first]) {
+                continue;  /* marks in a row: the next clause's run */
+            }
+            if (last < first + 1) {
+                last = first + 1;
+            }
+            while (last < clauses && edges[last + 1] - edges[first] <= width) {
+                last++;
+            }
+            Py_ssize_t size = edges[last] - edges[first];
+            if (shortest <= size && size <= longest && end >= edges[last]
+                && rising_within(self, rises, stride, edges[first], edges[last]) >= floor - ROUNDING
+                && bound_of(self, folded, below, edges[first], edges[last]) >= floor) {
+                PyObject *window = Py_BuildValue("(nn)", edges[first], edges[last]);
+                if (window == NULL || PyList_Append(found, window) < 0) {
+                    Py_XDECREF(window);
+                    Py_CLEAR(found);
+                    break;
                 }
-                if (last < first + 1) {
-                    last = first + 1;
-                }
-                while (last < clauses && edges[last + 1] - edges[first] <= width) {
-                    last++;
-                }
-                Py_ssize_t size = edges[last] - edges[first];
-                if (shortest <= size && size <= longest && end >= edges[last]
-                    && rising_within(self, rises, stride, edges[first], edges[last]) >= floor - ROUNDING
-                    && bound_of(self, folded, below, edges[first], edges[last]) >= floor) {
-                    PyObject *window = Py_BuildValue("(nn)", edges[first], edges[last]);
-                    if (window == NULL || PyList_Append(found, window) < 0) {
-                        Py_XDECREF(window);
-                        PyMem_Free(edges);
-                        PyMem_Free(rises);
-                        Py_DECREF(found);
-                        return NULL;
-                    }
-                    Py_DECREF(window);
-                }
+                Py_DECREF(window);
             }
         }
-        position = cursor;
+        if (found == NULL) {
+            break;
+        }
     }
     PyMem_Free(edges);
     PyMem_Free(rises);
+    PyMem_Free(spans);
     return found;
 }
 
