@@ -293,7 +293,7 @@ def test_the_compiled_boundaries_are_where_the_marks_stood(bank: Checker):
 
 
 def test_a_word_class_index_is_built_on_its_first_search_and_pickled_as_its_table(bank: Checker):
-    from phrasecheck.engine.pattern import SpellingIndex
+    from phrasecheck.engine.spellings import SpellingIndex
 
     indexes = {id(e.index): e.index for r in bank.rules for p in r.patterns for e in p.elements if e.index is not None}
     assert len(indexes) > 100

@@ -21,7 +21,8 @@ from rapidfuzz import fuzz
 from .automaton import KeyScanner
 from .hits import COMPILED, FirstTests
 from .normalize import NormalizedText, Normalizer
-from .pattern import CompiledPattern, count_mismatches
+from .pattern import CompiledPattern
+from .spellings import count_mismatches
 from .tables import PLACEHOLDERS
 from .wordlist import CompiledList, code_units
 

@@ -17,7 +17,8 @@ from ..errors import LexiconError
 from ..lexicon import WordList
 from ..lexicon.limits import shown
 from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
-from .pattern import PatternMatch, count_mismatches, fail, guess_problem, phonetic_allowance
+from .pattern import PatternMatch, fail, guess_problem
+from .spellings import count_mismatches, phonetic_allowance
 
 _BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
 
