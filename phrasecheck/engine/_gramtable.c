@@ -22,6 +22,7 @@ static void table_free(GramTable *self) {
     PyMem_Free(self->category_bias);
     PyMem_Free(self->slots);
     PyMem_Free(self->packed);
+    PyMem_Free(self->filter);
     PyMem_Free(self->stamps);
     self->chars = NULL;
     self->offsets = NULL;
@@ -32,6 +33,7 @@ static void table_free(GramTable *self) {
     self->width = 0;
     self->slots = NULL;
     self->packed = NULL;
+    self->filter = NULL;
     self->stamps = NULL;
 }
 
@@ -172,7 +174,8 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
     }
     if (packable) {
         self->packed = PyMem_Malloc(sizeof(PackedSlot) * capacity);
-        if (self->packed == NULL) {
+        self->filter = PyMem_Calloc((1 << FILTER_BITS) / 64, sizeof(uint64_t));
+        if (self->packed == NULL || self->filter == NULL) {
             PyErr_NoMemory();
             goto done;
         }
@@ -193,6 +196,8 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
             }
             self->packed[slot].packed = packed;
             self->packed[slot].key = (int32_t)i;
+            uint64_t bit = h >> (64 - FILTER_BITS);
+            self->filter[bit >> 6] |= 1ULL << (bit & 63);
         }
     }
     self->length_count = 0;
