@@ -215,19 +215,29 @@ done:
     return result;
 }
 
+/* Whether one of needles[first:last] lies inside phon[low:high], the window widened before `low`
+ * or after `high` by the needle's length where asked (a needle ending in it, or starting in it):
+ * 1, 0, or -1 (error). */
+static int any_needle(PyObject *needles, int32_t first, int32_t last, PyObject *phon, Py_ssize_t low, Py_ssize_t high,
+                      int widen_low, int widen_high) {
+    for (int32_t n = first; n < last; n++) {
+        PyObject *needle = PyList_GET_ITEM(needles, n);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(needle);
+        Py_ssize_t from = widen_low ? low - length : low;
+        Py_ssize_t at = PyUnicode_Find(phon, needle, from > 0 ? from : 0, widen_high ? high + length : high, 1);
+        if (at != -1) {
+            return at == -2 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 /* Whether each group of the pattern has a needle inside phon[low:high]: 1, 0, or -1 (error). */
 static int sounds_within(HitFilter *self, int32_t pattern, PyObject *phon, Py_ssize_t low, Py_ssize_t high) {
     for (int32_t g = self->groups[pattern]; g < self->groups[pattern + 1]; g++) {
-        int found = 0;
-        for (int32_t n = self->needles_of[g]; n < self->needles_of[g + 1] && !found; n++) {
-            Py_ssize_t at = PyUnicode_Find(phon, PyList_GET_ITEM(self->needles, n), low, high, 1);
-            if (at == -2) {
-                return -1;
-            }
-            found = at >= 0;
-        }
-        if (!found) {
-            return 0;
+        int found = any_needle(self->needles, self->needles_of[g], self->needles_of[g + 1], phon, low, high, 0, 0);
+        if (found <= 0) {
+            return found;
         }
     }
     return 1;
@@ -240,23 +250,13 @@ static int heard_beside(HitFilter *self, int32_t pattern, PyObject *phon, Py_ssi
     const int32_t *border = self->borders + 6 * pattern;
     for (int side = 0; side < 2; side++) {
         int32_t first = border[3 * side], last = border[3 * side + 1], gap = border[3 * side + 2];
-        int found = first == last;  /* nothing must be heard on this side */
-        for (int32_t n = first; n < last && !found; n++) {
-            PyObject *needle = PyList_GET_ITEM(self->border_needles, n);
-            Py_ssize_t length = PyUnicode_GET_LENGTH(needle), at;
-            if (side == 0) {
-                Py_ssize_t low = start - gap - length;
-                at = PyUnicode_Find(phon, needle, low > 0 ? low : 0, start, 1);
-            } else {
-                at = PyUnicode_Find(phon, needle, end, end + gap + length, 1);
-            }
-            if (at == -2) {
-                return -1;
-            }
-            found = at >= 0;
+        if (first == last) {
+            continue;  /* nothing must be heard on this side */
         }
-        if (!found) {
-            return 0;
+        int found = side == 0 ? any_needle(self->border_needles, first, last, phon, start - gap, start, 1, 0)
+                              : any_needle(self->border_needles, first, last, phon, end, end + gap, 0, 1);
+        if (found <= 0) {
+            return found;
         }
     }
     return 1;
