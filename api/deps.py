@@ -5,7 +5,8 @@ The app keeps one `Service` in `app.state`; routes declare it as a dependency (`
 ServiceDep`).  One dependency, not one each for the settings and the packs: FastAPI's dependency
 solving costs ≈9 µs a request for a single one (measured in-process on the `/v1/check` path), so
 the checking routes, the hot path the agent's chat tool waits on, take it with
-`service_of(request)` instead and skip dependency solving altogether.
+`service_of(request)` instead, and their route class (`api.offload.OffloadedRoute`) skips
+dependency solving altogether.
 
 Bodies are read in a check process by `api.jobs.parse` (pydantic-core's own JSON parser on the
 raw bytes).  Since FastAPI then cannot see the body, `request_body(Model)` documents it for the

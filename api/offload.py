@@ -14,6 +14,7 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
+from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -25,6 +26,16 @@ from .pool import NOT_HERE, Busy, Crash, Expired, Lost
 log = logging.getLogger("phrasecheck.api")
 RETRY_AFTER = {"Retry-After": "1"}
 WATCH_AFTER = 0.05  # seconds of work after which a departing client is noticed
+
+
+class OffloadedRoute(APIRoute):
+    """The route class of the offloaded routes: FastAPI's route, documented as any other, whose
+    handler is the endpoint itself.  Such an endpoint takes only the `Request` and returns a
+    `Response`, so FastAPI's dependency solving and response handling have nothing to do, yet cost
+    ≈25 µs a request (measured in-process on `/v1/check`: 83 → 55 µs for a customer turn)."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        return self.endpoint
 
 
 def require_json(request: Request) -> None:

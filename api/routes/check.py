@@ -17,9 +17,9 @@ from .. import jobs
 from ..deps import request_body
 from ..errors import error_responses
 from ..models import BatchRequest, BatchResult, CheckRequest, CheckResult
-from ..offload import offload
+from ..offload import OffloadedRoute, offload
 
-router = APIRouter(tags=["check"])
+router = APIRouter(tags=["check"], route_class=OffloadedRoute)
 ERRORS = error_responses(404, 408, 415, 503)
 
 

@@ -10,9 +10,9 @@ from .. import jobs
 from ..deps import request_body
 from ..errors import error_responses
 from ..models import ConversationResultOut, ScoreRequest
-from ..offload import offload
+from ..offload import OffloadedRoute, offload
 
-router = APIRouter(tags=["check"])
+router = APIRouter(tags=["check"], route_class=OffloadedRoute)
 
 
 @router.post("/v1/conversations/score", responses={200: {"model": ConversationResultOut}, **error_responses(404, 408, 415, 503)},
