@@ -27,7 +27,6 @@ from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
 from .examples import example_failures
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
-from .latin import Rewrite
 from .normalize import Normalizer, Skim
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
@@ -210,21 +209,21 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found = front = bounds = None
+            found = front = source = bounds = None
             if plain is not None:
                 found = plain[0](text)
-                if found is None:  # letters, spaces or rare characters: plain once its front is read, unless rewritten
+                if found is None:  # letters, spaces or rare characters: plain once its front is read and rewritten
                     front = self.normalizer.front(text)
-                    found = None if front.rewritten else plain[1](front.base)
+                    source = self.normalizer.source(text, front)
+                    found = plain[1](source[0])
             if found is True:  # plain, and nothing the Python path would go on with
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             if found is None:
-                skim = self.normalizer.skim(text, front)
+                skim = self.normalizer.skim(text, front, source)
                 hits = self.matcher.find(skim.phon, skim.folded)
             else:
                 translated, marked, folded, phon, hits, *bounds = found
-                base = text if front is None else front.base
-                skim = Skim(text, translated, marked, folded, phon, None if base is text else Rewrite(base, None, frozenset()))
+                skim = Skim(text, translated, marked, folded, phon, source and source[1])
             if self._classifier is not None:
                 model_hits = self._classifier.candidates(skim.marked, bounds)
             if not hits and not model_hits:

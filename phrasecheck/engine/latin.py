@@ -77,7 +77,7 @@ class Rewrite(NamedTuple):
     """What is folded instead of the original text: words converted 繁→简, Latin runs converted."""
 
     text: str
-    spans: tuple[tuple[int, int], ...] | None  # original span of each character of `text`; None: 1:1
+    origins: tuple[list[int], list[int]] | None  # where each character of `text` starts and ends in the original; None: 1:1
     edges: frozenset[int]  # positions in `text` where a converted Latin run starts or ends
 
 
@@ -113,7 +113,8 @@ class LatinRuns:
         """`text` with its runs from `first` on converted and input placeholders dropped; None
         when nothing changes."""
         pieces: list[str] = []
-        spans: list[tuple[int, int]] = []
+        starts: list[int] = []
+        ends: list[int] = []
         edges: set[int] = set()
         position = 0
         for found in self._runs.finditer(text, first):
@@ -122,17 +123,21 @@ class LatinRuns:
             if converted is None:
                 continue
             pieces.append(text[position:start])
-            spans.extend((i, i + 1) for i in range(position, start))
+            starts.extend(range(position, start))
+            ends.extend(range(position + 1, start + 1))
             if converted:
-                edges.update((len(spans), len(spans) + len(converted)))
-            pieces.extend(ch for ch, _, _ in converted)
-            spans.extend((low, high) for _, low, high in converted)
+                edges.update((len(starts), len(starts) + len(converted)))
+            for ch, low, high in converted:
+                pieces.append(ch)
+                starts.append(low)
+                ends.append(high)
             position = end
         if not position:
             return None
         pieces.append(text[position:])
-        spans.extend((i, i + 1) for i in range(position, len(text)))
-        return Rewrite("".join(pieces), tuple(spans), frozenset(edges))
+        starts.extend(range(position, len(text)))
+        ends.extend(range(position + 1, len(text) + 1))
+        return Rewrite("".join(pieces), (starts, ends), frozenset(edges))
 
     def _plan(self, run: str) -> tuple[str, tuple[str, ...] | None] | None:
         """What a run of these letters becomes wherever it is not code or English: its initials'

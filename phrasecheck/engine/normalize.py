@@ -13,7 +13,7 @@ offsets are the folded text's offsets.
 
 What a per-character table cannot do happens before it, only for texts that need it: words
 converted 繁→简 as words (`hant`), and Latin runs that are pinyin or chat initials converted
-(`latin`).  Such a text is folded from its `Rewrite`, whose spans lead back to the original.
+(`latin`).  Such a text is folded from its `Rewrite`, whose origins lead back to the original.
 A space between words of Han characters, which is how transcripts mark a pause, becomes a comma
 first (one character for one, so offsets are unchanged).
 """
@@ -172,9 +172,11 @@ class Normalizer:
         self._rare = char_class(rare, _BEYOND_BMP)
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
-        # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold whole (and
-        # lone surrogates), and that with what `front` looks at besides (letters, spaces, breaks).
-        self._flat_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000)))
+        # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold, syllables
+        # typed in pinyin (a model of their own scores them) and lone surrogates; and that with
+        # what `front` looks at besides (letters, spaces, breaks, rare characters).
+        self._flat_blocked = _bits(itertools.chain((cp for cp in widened if cp < _BMP), _PLACEHOLDER_RANGE,
+                                                   range(0xD800, 0xE000)))
         self._plain_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000), range(ord("A"), ord("Z") + 1),
                                                     range(ord("a"), ord("z") + 1), map(ord, " \t\n\u3000")))
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
@@ -193,10 +195,7 @@ class Normalizer:
 
     def fold(self, text: str) -> str:
         """The folded form only (lexicon literals are folded with this)."""
-        source, first, rare, rewritten = self.front(text)
-        if rewritten:
-            rewrite = self._rewrite(source, first, rare)
-            source = rewrite.text if rewrite else source
+        source = self.source(text, self.front(text))[0]
         return _REPEATS.sub(r"\1\1", source.translate(self._fold)).replace(CLAUSE_MARK, "").replace(SENTENCE_MARK, "")
 
     def fold_many(self, texts: Sequence[str]) -> list[str]:
@@ -222,18 +221,20 @@ class Normalizer:
         rare = self._rare.search(base, first)
         return Front(base, first, rare, bool(rare or self._latin.any_convert(_ASCII_RUNS.findall(base, first))))
 
-    def skim(self, text: str, front: Front | None = None) -> Skim:
+    def source(self, text: str, front: Front) -> tuple[str, Rewrite | None]:
+        """What the tables fold for `text` (its front's base, rewritten where a rewrite applies),
+        and the rewrite a skim of it carries (None when that is `text` itself)."""
+        rewrite = self._rewrite(front.base, front.first, front.rare) if front.rewritten else None
+        if rewrite is None and front.base is not text:
+            rewrite = Rewrite(front.base, None, frozenset())
+        return (rewrite.text if rewrite else text), rewrite
+
+    def skim(self, text: str, front: Front | None = None, source: tuple[str, Rewrite | None] | None = None) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs
-        (`front`: the text's `front`, when the caller has it already)."""
-        base, first, rare, rewritten = front or self.front(text)
-        rewrite, source, flat = None, base, True
-        if rewritten:
-            rewrite = self._rewrite(base, first, rare)
-            source = rewrite.text if rewrite else base
-        if rare:
-            flat = not self._not_flat.search(source, first)
-        if rewrite is None and base is not text:
-            rewrite = Rewrite(base, None, frozenset())
+        (`front`, `source`: the text's, when the caller has them already)."""
+        front = front or self.front(text)
+        source, rewrite = source or self.source(text, front)
+        flat = front.rare is None or not self._not_flat.search(source, front.first)
         if flat:
             translated = self._fold_flat(source)
             if _DROPPED in translated:
@@ -265,8 +266,8 @@ class Normalizer:
     def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str]:
         """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code
         points that make a text not plain (a bit each) and the fold table's dropped character.
-        With `flat_base`, for the base of a `front` that is not rewritten (letters and pause marks
-        in it are plain)."""
+        With `flat_base`, for a `source` (letters, pause marks and rare characters in it are plain:
+        the flat tables fold all but a character that folds to several; typed pinyin is not)."""
         return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
@@ -323,7 +324,7 @@ class Normalizer:
 
         Only a text with a character that folds to several (㎏ → kg) takes the character-by-character
         way (`OffsetMap` otherwise).  A rewritten text is mapped to its rewrite, then through the
-        rewrite's spans to the original; the folded positions of a rewrite's edges are found by
+        rewrite's origins to the original; the folded positions of a rewrite's edges are found by
         bisection, both maps being sorted.
         """
         rewrite = draft.rewrite
@@ -334,8 +335,8 @@ class Normalizer:
         edges = frozenset(i for edge in rewrite.edges for i in (
             *range(bisect_left(starts, edge), bisect_right(starts, edge)),  # a folded character starts there
             *range(bisect_left(ends, edge) + 1, bisect_right(ends, edge) + 1)))  # or the one before it ends there
-        if rewrite.spans is not None:
-            firsts, lasts = zip(*rewrite.spans)
+        if rewrite.origins is not None:
+            firsts, lasts = rewrite.origins
             starts = tuple(map(firsts.__getitem__, starts))
             ends = tuple(map(lasts.__getitem__, map(_PREVIOUS, ends)))
         return NormalizedText(draft.original, mapped.norm, mapped.phon, starts, ends, mapped.breaks, mapped.translated,

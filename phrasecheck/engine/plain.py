@@ -7,8 +7,8 @@ The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find
 the same steps in C, calling the same compiled scan, first tests and bounds, and hands any other
 text back: None when it is not plain, else the skim's pieces, the hits and the sentences and
 windows the model scores next (`SentenceClassifier.bounds`), to go on with.  A
-text with letters (none typed in pinyin) or spaces takes it too, once `Normalizer.front` has
-marked its pauses and found nothing to rewrite (a quarter of all messages).  A pack with a list
+text with letters, spaces or rare characters takes it too, once `Normalizer.source` has marked
+its pauses and made its rewrite (pinyin typed in letters, 繁→简 by word): a third of all messages.  A pack with a list
 spelled apart passes the matcher's own `find`.  Where the extension is not compiled, or a part
 is not (a model too wide for the table), there is none and every text takes the Python path,
 with the same answers.
@@ -23,9 +23,9 @@ except ImportError:  # not compiled: the Python path serves every text
 
 
 def plain_checks(normalizer, matcher, classifier):
-    """The `PlainCheck` of these parts for a text as it comes, and the one for the base of a
-    `Normalizer.front` that is not rewritten (letters or spaces, folded whole by the flat tables
-    once its pauses are marked), or None where a part is not compiled."""
+    """The `PlainCheck` of these parts for a text as it comes, and the one for a
+    `Normalizer.source` (letters, spaces, rare characters: folded whole by the flat tables once
+    its pauses are marked and its rewrite made), or None where a part is not compiled."""
     if PlainCheck is None:
         return None
     find = matcher.compiled_find()
