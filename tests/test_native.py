@@ -293,6 +293,21 @@ def test_the_compiled_boundaries_are_where_the_marks_stood(bank: Checker):
         normalize._boundaries("不归\x00我管", 3)
 
 
+@pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_clause_and_sentence_edges_are_the_regex_ones(bank: Checker):
+    from phrasecheck.engine import normalize
+
+    assert normalize.edges_at_level is not normalize._edges_by_regex
+    found = 0
+    for text in [*_texts()[:3000], *_PLAIN_EDGES, "，，。。", "。不归我管，，找别人去！！？"]:
+        breaks = bank.normalizer.draft(text.replace("\ud800", "")).breaks
+        for level in (normalize.CLAUSE_BREAK, normalize.SENTENCE_BREAK):
+            assert normalize.edges_at_level(breaks, level) == normalize._edges_by_regex(breaks, level), text
+            found += len(normalize.edges_at_level(breaks, level))
+    assert found > 3000
+    assert normalize.edges_at_level(bytes([2, 0, 1, 2, 0, 2]), 1) == [2, 3] and normalize.edges_at_level(b"\x02", 1) == []
+
+
 def test_a_word_class_index_is_built_on_its_first_search_and_pickled_as_its_table(bank: Checker):
     from phrasecheck.engine.spellings import SpellingIndex
 

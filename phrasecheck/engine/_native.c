@@ -171,7 +171,34 @@ static PyObject *boundaries(PyObject *Py_UNUSED(module), PyObject *args) {
     return result;
 }
 
+/* edges(breaks, level): the positions inside the text (neither end) whose boundary level, as
+ * `boundaries` gives them, is `level` or more: a list, where a regular expression made a match
+ * object per clause. */
+static PyObject *edges(PyObject *Py_UNUSED(module), PyObject *args) {
+    const char *levels;
+    Py_ssize_t size;
+    int level;
+    if (!PyArg_ParseTuple(args, "y#i", &levels, &size, &level)) {
+        return NULL;
+    }
+    PyObject *found = PyList_New(0);
+    for (Py_ssize_t i = 1; found != NULL && i < size - 1; i++) {
+        if (levels[i] >= level) {
+            PyObject *position = PyLong_FromSsize_t(i);
+            if (position == NULL || PyList_Append(found, position) < 0) {
+                Py_XDECREF(position);
+                Py_CLEAR(found);
+                break;
+            }
+            Py_DECREF(position);
+        }
+    }
+    return found;
+}
+
 static PyMethodDef functions[] = {
+    {"edges", edges, METH_VARARGS,
+     "edges(breaks, level): the positions inside the text whose boundary level is `level` or more."},
     {"boundaries", boundaries, METH_VARARGS,
      "boundaries(marked, length): the boundary level before each unmarked character and at the end."},
     {"translate", translate, METH_VARARGS,

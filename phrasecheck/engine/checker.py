@@ -27,7 +27,7 @@ from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
 from .examples import example_failures
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
-from .normalize import Normalizer, Skim
+from .normalize import CLAUSE_BREAK, Normalizer, Skim
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
 from .presence import AnchorPresence
@@ -250,7 +250,7 @@ class Checker:
                                          regions=regions)], key=lambda c: c.start)
         violations = []
         replacements = []
-        separators = Separators(normalized) if kept else None
+        separators = Separators(normalized, regions.edges(CLAUSE_BREAK)) if kept else None
         for candidate in kept:
             compiled = self.rules[candidate.rule]
             rule, entry = compiled.rule, candidate.entry

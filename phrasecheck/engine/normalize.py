@@ -93,10 +93,19 @@ def _marked_boundaries(marked: str, length: int) -> bytes:
     return bytes(breaks)
 
 
+_AT_LEAST = {level: re.compile(b"[%c-\x02]" % level) for level in (CLAUSE_BREAK, SENTENCE_BREAK)}
+
+
+def _edges_by_regex(breaks: bytes, level: int) -> list[int]:
+    """The positions inside a text (neither end) whose boundary level is `level` or more (what
+    `_native.edges` gives where compiled)."""
+    return [m.start() for m in _AT_LEAST[level].finditer(breaks, 1, len(breaks) - 1)]
+
+
 try:
-    from ._native import boundaries as _boundaries
-except ImportError:  # not compiled: the regex serves
-    _boundaries = _marked_boundaries
+    from ._native import boundaries as _boundaries, edges as edges_at_level
+except ImportError:  # not compiled: the regular expressions serve
+    _boundaries, edges_at_level = _marked_boundaries, _edges_by_regex
 
 _BMP = 0x10000
 _PREVIOUS = (-1).__add__

@@ -5,12 +5,11 @@ model's trainer cut text into clauses and sentences exactly as the judge does.""
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable
 
-from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText
+from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText, edges_at_level
 from .wrapping import word_spaced
 from .pattern import CompiledPattern, PatternMatch
 from .quotes import Quotes
@@ -24,7 +23,6 @@ from .words import word_ends
 # clauses later), only the characters within it where a clause is itself that long; such a
 # clause counts the characters within LONG_CLAUSE_REACH.
 LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
-_EDGES = tuple((level, re.compile(b"[%c-\x02]" % level)) for level in (CLAUSE_BREAK, SENTENCE_BREAK))  # breaks ≥ level
 # In a call spaced word by word no pause shows where the customer's words an agent reports end:
 # an agent sums them up in a few (「您说 亏了 当初 买的 时候 干嘛 去了 没脑子 吗」) and goes on in its own.
 SPACED_REPORT_REACH = 8
@@ -72,8 +70,7 @@ class Regions:
     def __init__(self, text: NormalizedText):
         self.text = text
         self.length = len(text.norm)
-        breaks = text.breaks  # found by a byte class in C: this runs for every text with a candidate
-        self._edges = {level: [m.start() for m in pattern.finditer(breaks, 1, self.length)] for level, pattern in _EDGES}
+        self._edges = {level: edges_at_level(text.breaks, level) for level in (CLAUSE_BREAK, SENTENCE_BREAK)}
         self._tokens: dict[int, list[int]] = {}
         self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
         self._idle: list[tuple[int, int]] | None = None  # not_excusing words, by start (`excuses`)
@@ -82,6 +79,10 @@ class Regions:
         self._mention: PatternMatch | None | bool = False  # False: not looked for yet
         self._quotes: Quotes | None = None
         self._word_spaced: bool | None = None  # None: not looked at yet
+
+    def edges(self, level: int) -> list[int]:
+        """Where clauses (`CLAUSE_BREAK`) or sentences end inside the text, in order."""
+        return self._edges[level]
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
         """The clause or sentence holding [start, end): from the last edge at or before `start`

@@ -16,7 +16,6 @@ from .normalize import NormalizedText
 
 WHOLE = 0.6  # a hit covering this share of its clauses replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
-_BREAK = re.compile(b"[^\x00]")  # any boundary level above NO_BREAK
 _SPACE = re.compile(r"\s")
 
 
@@ -32,15 +31,14 @@ class Separators:
     """Where a rewrite may cut one text: its clause and sentence edges, and the spaces of the
     original between two folded characters.  Found once per text, so each hit costs a bisection."""
 
-    def __init__(self, text: NormalizedText):
+    def __init__(self, text: NormalizedText, clause_edges: list[int]):
+        """`clause_edges`: where the text's clauses and sentences end (`Regions.edges`)."""
         self.text = text
         length = len(text.norm)
-        edges = {m.start() for m in _BREAK.finditer(text.breaks, 1, length)}
-        for space in _SPACE.finditer(text.original):
-            after = bisect_right(text.starts, space.start())  # first folded character behind it
-            if 0 < after < length and text.ends[after - 1] <= space.start():
-                edges.add(after)
-        self.edges = sorted(edges)
+        spaces = [after for space in _SPACE.finditer(text.original)
+                  if 0 < (after := bisect_right(text.starts, space.start())) < length  # the first folded character behind it
+                  and text.ends[after - 1] <= space.start()]
+        self.edges = sorted({*clause_edges, *spaces}) if spaces else clause_edges
 
     def replacement(self, start: int, end: int, line: str) -> Replacement:
         """What to replace for a hit at folded [start, end): its clauses, or just the words.  A space
