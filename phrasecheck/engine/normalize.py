@@ -110,6 +110,7 @@ except ImportError:  # not compiled: the regular expressions serve
 _BMP = 0x10000
 _PREVIOUS = (-1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
+_BEYOND_BMP_CHARACTER = re.compile(f"[{_BEYOND_BMP}]")
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
@@ -181,11 +182,9 @@ class Normalizer:
         self._rare = char_class(rare, _BEYOND_BMP)
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
-        # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold, syllables
-        # typed in pinyin (a model of their own scores them) and lone surrogates; and that with
-        # what `front` looks at besides (letters, spaces, breaks, rare characters).
-        self._flat_blocked = _bits(itertools.chain((cp for cp in widened if cp < _BMP), _PLACEHOLDER_RANGE,
-                                                   range(0xD800, 0xE000)))
+        # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold and lone
+        # surrogates; and that with what `front` looks at besides (letters, spaces, breaks, rare).
+        self._flat_blocked = _bits(itertools.chain((cp for cp in widened if cp < _BMP), range(0xD800, 0xE000)))
         self._plain_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000), range(ord("A"), ord("Z") + 1),
                                                     range(ord("a"), ord("z") + 1), map(ord, " \t\n\u3000")))
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
@@ -270,13 +269,15 @@ class Normalizer:
                               skim.translated, skim.rewrite)
 
     def phonetic(self, folded: str) -> str:
-        return folded.translate(self._phonetic)
+        """The phonetic key of a folded text: through the flat table unless a character lies
+        beyond the BMP (a dict lookup per character is twenty times slower)."""
+        return folded.translate(self._phonetic) if _BEYOND_BMP_CHARACTER.search(folded) else self._phonetic_flat(folded)
 
     def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str]:
         """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code
         points that make a text not plain (a bit each) and the fold table's dropped character.
         With `flat_base`, for a `source` (letters, pause marks and rare characters in it are plain:
-        the flat tables fold all but a character that folds to several; typed pinyin is not)."""
+        the flat tables fold all but a character that folds to several)."""
         return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:

@@ -130,12 +130,17 @@ class SentenceClassifier:
         folded = apart.replace(SENTENCE_MARK, "") if live or windows else ""
         sentences = self.model.score(live, folded, floor) if live else []
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
-        if self.sounds is not None and sound_floor < 1.0 and PLACEHOLDERS.search(marked):
+        if sound_floor < 1.0 and self.reads_typed(marked):
             found += self._typed(apart, sound_floor, {(s.start, s.end) for s in sentences})
         if windows:
             found += [(s, self.window_threshold, f"model {self.model.name!r}: window of clauses")
                       for s in self.model.score(windows, folded, window_floor)]
         return found
+
+    def reads_typed(self, text: str) -> bool:
+        """Whether the twin over sounds may score a sentence of `text` (folded or not): it reads
+        only sentences with `_TYPED_SYLLABLES` syllables typed in pinyin (placeholders)."""
+        return self.sounds is not None and len(PLACEHOLDERS.findall(text)) >= _TYPED_SYLLABLES
 
     def _typed(self, apart: str, floor: float, scored: set[tuple[int, int]]) -> list[tuple[SentenceScore, float, str]]:
         """The sentences holding syllables typed in pinyin (placeholders of their sounds) that the
