@@ -27,6 +27,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
@@ -108,13 +109,17 @@ except ImportError:  # not compiled: the regular expressions serve
     _boundaries, edges_at_level = _marked_boundaries, _edges_by_regex
 
 _BMP = 0x10000
-_PREVIOUS = (-1).__add__
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
 _BEYOND_BMP_CHARACTER = re.compile(f"[{_BEYOND_BMP}]")
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
 _KEEP = object()
+
+
+def _gathered(table: Sequence[int], indexes: Sequence[int]) -> tuple[int, ...]:
+    """`table[i]` for each index, in one call (a `map` over `__getitem__` makes a call per index)."""
+    return itemgetter(*indexes)(table) if len(indexes) > 1 else tuple(table[i] for i in indexes)
 
 
 def _flat(folded: object) -> str | None:
@@ -347,8 +352,7 @@ class Normalizer:
             *range(bisect_left(ends, edge) + 1, bisect_right(ends, edge) + 1)))  # or the one before it ends there
         if rewrite.origins is not None:
             firsts, lasts = rewrite.origins
-            starts = tuple(map(firsts.__getitem__, starts))
-            ends = tuple(map(lasts.__getitem__, map(_PREVIOUS, ends)))
+            starts, ends = _gathered(firsts, starts), _gathered([0, *lasts], ends)  # the character ending at e is e - 1
         return NormalizedText(draft.original, mapped.norm, mapped.phon, starts, ends, mapped.breaks, mapped.translated,
                               rewrite, edges)
 
