@@ -245,7 +245,9 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
         assert checker.matcher.compiled_find()[1] is None and checker.check("请您稍等").violations
     (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0}
-    for text in [*_texts(), *_PLAIN_EDGES, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管"]:
+    not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
+    not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP
+    for text in [*_texts(), *_PLAIN_EDGES, *not_flat, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管"]:
         found, source, kind = plain(text), text, ""
         if found is None:
             assert normalizer._special.search(text) or any(c in text for c in " \t\n\u3000\ud800"), text
