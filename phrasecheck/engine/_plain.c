@@ -113,12 +113,12 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
     }
     PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *matches = NULL, *hits = NULL;
     PyObject *apart = NULL, *live = NULL, *windows = NULL, *result = NULL;
-    Py_UCS4 small[4 * 256];
-    Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 4 * (length ? length : 1));
+    Py_UCS4 small[5 * 256];
+    Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 5 * (length ? length : 1));
     if (buffer == NULL) {
         return PyErr_NoMemory();
     }
-    Py_UCS4 *t = buffer, *m = buffer + length, *f = buffer + 2 * length, *p = buffer + 3 * length;
+    Py_UCS4 *t = buffer, *m = buffer + length, *f = buffer + 2 * length, *p = buffer + 3 * length, *a = buffer + 4 * length;
     Py_ssize_t fold_size = PyUnicode_GET_LENGTH(self->held[FOLD]), phonetic_size = PyUnicode_GET_LENGTH(self->held[PHONETIC]);
     int fold_kind = PyUnicode_KIND(self->held[FOLD]), phonetic_kind = PyUnicode_KIND(self->held[PHONETIC]);
     const void *fold_data = PyUnicode_DATA(self->held[FOLD]), *phonetic_data = PyUnicode_DATA(self->held[PHONETIC]);
@@ -144,9 +144,8 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             p[nf++] = (Py_ssize_t)c < phonetic_size ? PyUnicode_READ(phonetic_kind, phonetic_data, c) : c;
         }
     }
-    if (!(translated = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, nt))
-        || !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm))
-        || !(folded = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, f, nf))
+    /* translated and marked are made only for a text that goes on (most do not) */
+    if (!(folded = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, f, nf))
         || !(phon = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, p, nf))) {
         goto done;
     }
@@ -173,10 +172,10 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         /* the model reads the sentences apart: the clause marks out */
         for (Py_ssize_t i = 0; i < nm; i++) {
             if (m[i] != 0) {
-                t[na++] = m[i];  /* `translated` is built: its buffer serves again */
+                a[na++] = m[i];
             }
         }
-        if (!(apart = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, na))) {
+        if (!(apart = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, na))) {
             goto done;
         }
         Py_SETREF(live, call_with(self->held[LIVE], apart, NULL, self->held[LIVE_ARGS]));
@@ -185,12 +184,19 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         }
     }
     if (self->held[WINDOWS] != Py_None && nm > self->long_sentence) {
+        if (!(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm))) {
+            goto done;
+        }
         Py_SETREF(windows, call_with(self->held[WINDOWS], marked, folded, self->held[WINDOWS_ARGS]));
         if (windows == NULL) {
             goto done;
         }
     }
     if (PyObject_IsTrue(hits) || PyObject_IsTrue(live) || PyObject_IsTrue(windows)) {
+        if (!(translated = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, nt))
+            || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
+            goto done;
+        }
         result = PyTuple_Pack(7, translated, marked, folded, phon, hits, live, windows);
         goto done;
     }
