@@ -79,5 +79,9 @@ def word_spaced(text: str) -> bool:
 
 
 def _spaced_by_word(text: str) -> bool:
-    stretches = _SPACES.split(text.strip())
+    text = text.strip()
+    spaces = text.count(" ") + text.count("\t") + text.count("\u3000")
+    if len(text) - spaces >= _WORD_SPACED * (spaces + 1):  # too few spaces for short stretches, however they fall
+        return False
+    stretches = _SPACES.split(text)
     return sum(map(len, stretches)) < _WORD_SPACED * len(stretches)
