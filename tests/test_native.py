@@ -16,7 +16,7 @@ import pytest
 from phrasecheck import Checker
 from phrasecheck.engine import grams, hits, match, offsets, tables
 from phrasecheck.engine.classify import CategoryModel
-from phrasecheck.engine.normalize import SENTENCE_MARK
+from phrasecheck.engine.breaks import SENTENCE_MARK
 
 from test_fast_paths import _texts  # the same replies and training lines
 
@@ -287,30 +287,30 @@ def test_decisions_do_not_depend_on_the_plain_check(bank: Checker, monkeypatch):
 
 @pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_boundaries_are_where_the_marks_stood(bank: Checker):
-    from phrasecheck.engine import normalize
+    from phrasecheck.engine import breaks
 
-    assert normalize._boundaries is not normalize._marked_boundaries
+    assert breaks.boundaries is not breaks._marked_boundaries
     for text in [*_texts(), *_PLAIN_EDGES, "，，。。", "。不归我管，，找别人去！！？"]:
         marked = bank.normalizer.skim(text.replace("\ud800", "")).marked
         length = len(marked.replace("\x00", "").replace("\x01", ""))
-        assert normalize._boundaries(marked, length) == normalize._marked_boundaries(marked, length), text
+        assert breaks.boundaries(marked, length) == breaks._marked_boundaries(marked, length), text
     with pytest.raises(ValueError, match="length"):
-        normalize._boundaries("不归\x00我管", 3)
+        breaks.boundaries("不归\x00我管", 3)
 
 
 @pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_clause_and_sentence_edges_are_the_regex_ones(bank: Checker):
-    from phrasecheck.engine import normalize
+    from phrasecheck.engine import breaks
 
-    assert normalize.edges_at_level is not normalize._edges_by_regex
+    assert breaks.edges_at_level is not breaks._edges_by_regex
     found = 0
     for text in [*_texts()[:3000], *_PLAIN_EDGES, "，，。。", "。不归我管，，找别人去！！？"]:
-        breaks = bank.normalizer.draft(text.replace("\ud800", "")).breaks
-        for level in (normalize.CLAUSE_BREAK, normalize.SENTENCE_BREAK):
-            assert normalize.edges_at_level(breaks, level) == normalize._edges_by_regex(breaks, level), text
-            found += len(normalize.edges_at_level(breaks, level))
+        levels = bank.normalizer.draft(text.replace("\ud800", "")).breaks
+        for level in (breaks.CLAUSE_BREAK, breaks.SENTENCE_BREAK):
+            assert breaks.edges_at_level(levels, level) == breaks._edges_by_regex(levels, level), text
+            found += len(breaks.edges_at_level(levels, level))
     assert found > 3000
-    assert normalize.edges_at_level(bytes([2, 0, 1, 2, 0, 2]), 1) == [2, 3] and normalize.edges_at_level(b"\x02", 1) == []
+    assert breaks.edges_at_level(bytes([2, 0, 1, 2, 0, 2]), 1) == [2, 3] and breaks.edges_at_level(b"\x02", 1) == []
 
 
 def test_a_word_class_index_is_built_on_its_first_search_and_pickled_as_its_table(bank: Checker):

@@ -1,4 +1,5 @@
-from phrasecheck.engine.normalize import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK, Normalizer
+from phrasecheck.engine.breaks import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK
+from phrasecheck.engine.normalize import Normalizer
 
 N = Normalizer(fillers="嗯")
 

@@ -27,7 +27,8 @@ from .compiled import kept_part, lexicon_digest, load_compiled, store_compiled
 from .examples import example_failures
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
-from .normalize import CLAUSE_BREAK, Normalizer, Skim
+from .breaks import CLAUSE_BREAK
+from .normalize import Normalizer, Skim
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
 from .presence import AnchorPresence

@@ -26,7 +26,7 @@ from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
 from .compiled import kept_part
 from .grams import Layout, grams_of
-from .normalize import SENTENCE_MARK
+from .breaks import SENTENCE_MARK
 
 _MARGIN = 1e-9  # the bound never falls below the score; the margin only absorbs rounding
 _STRONGLY_NEGATIVE = -0.5  # n-gram weights below this count in the bound

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .match import Candidate
-from .normalize import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK, NormalizedText
+from .breaks import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK
+from .normalize import NormalizedText
 from .pattern import CompiledPattern
 from .quotes import Quotes
 from .regions import JudgeContext, Regions

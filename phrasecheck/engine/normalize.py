@@ -31,6 +31,7 @@ from operator import itemgetter
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
+from .breaks import CLAUSE_BREAK, CLAUSE_MARK, NO_BREAK, SENTENCE_BREAK, SENTENCE_MARK, boundaries
 from .latin import LatinRuns, Rewrite
 from .offsets import OffsetMap
 from .tables import PHONETIC_BASE, FlatTable, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
@@ -42,13 +43,8 @@ CLAUSE_MARKS = frozenset("，,、；;：:")
 SENTENCE_MARKS = frozenset("。！？!?.…\n\r")
 _RUNS = re.compile("([^\x00\x01])\\1\\1+", re.S)  # `_REPEATS` that leaves marks alone: they separate texts in `fold_many`
 _SENTENCE_CHARS = re.compile("[" + re.escape("".join(sorted(SENTENCE_MARKS))) + "]")
-NO_BREAK, CLAUSE_BREAK, SENTENCE_BREAK = 0, 1, 2
 
 _REPEATS = re.compile(r"(.)\1\1+", re.S)  # 3+ → 2: 「看看看」→「看看」, but 「妈妈的」 stays
-# Clause and sentence punctuation become these markers while repeats are collapsed (so runs never
-# join across punctuation); their positions give the boundaries, then they are removed.
-CLAUSE_MARK, SENTENCE_MARK = "\x00", "\x01"
-_MARKS = re.compile("[\x00\x01]")
 # A class character in folded text is a *placeholder*: a pinyin syllable typed in Latin letters,
 # which matches any character of its class.  Input characters in this range are dropped.
 _PLACEHOLDER_RANGE = range(PHONETIC_BASE, PHONETIC_BASE + 0x1000)
@@ -80,33 +76,6 @@ def _bits(code_points: Iterable[int]) -> bytes:
             found[cp >> 3] |= 1 << (cp & 7)
     return bytes(found)
 
-
-def _marked_boundaries(marked: str, length: int) -> bytes:
-    """The boundary level before each of the `length` characters of `marked` without its marks,
-    and at its end (what `_native.boundaries` gives where compiled)."""
-    breaks = bytearray(length + 1)
-    for removed, mark in enumerate(_MARKS.finditer(marked)):
-        index = mark.start() - removed
-        level = SENTENCE_BREAK if mark.group() == SENTENCE_MARK else CLAUSE_BREAK
-        if breaks[index] < level:
-            breaks[index] = level
-    breaks[0] = breaks[-1] = SENTENCE_BREAK
-    return bytes(breaks)
-
-
-_AT_LEAST = {level: re.compile(b"[%c-\x02]" % level) for level in (CLAUSE_BREAK, SENTENCE_BREAK)}
-
-
-def _edges_by_regex(breaks: bytes, level: int) -> list[int]:
-    """The positions inside a text (neither end) whose boundary level is `level` or more (what
-    `_native.edges` gives where compiled)."""
-    return [m.start() for m in _AT_LEAST[level].finditer(breaks, 1, len(breaks) - 1)]
-
-
-try:
-    from ._native import boundaries as _boundaries, edges as edges_at_level
-except ImportError:  # not compiled: the regular expressions serve
-    _boundaries, edges_at_level = _marked_boundaries, _edges_by_regex
 
 _BMP = 0x10000
 _BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
@@ -270,7 +239,7 @@ class Normalizer:
         """Folded and phonetic text with boundaries but no offset map.  Enough to verify
         candidates; `with_offsets` adds the offsets only when a candidate may survive."""
         skim = text if isinstance(text, Skim) else self.skim(text)
-        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), _boundaries(skim.marked, len(skim.folded)),
+        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), boundaries(skim.marked, len(skim.folded)),
                               skim.translated, skim.rewrite)
 
     def phonetic(self, folded: str) -> str:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..lexicon.patterns import ElementSpec
 from .automaton import KeyScanner
-from .normalize import NO_BREAK, PLACEHOLDERS, NormalizedText, Normalizer
+from .breaks import NO_BREAK
+from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
 from .spellings import Alternative, Element, alternatives_of, count_mismatches, element_of, phonetic_allowance
 from .words import frequency
 

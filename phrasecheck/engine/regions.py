@@ -9,7 +9,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable
 
-from .normalize import CLAUSE_BREAK, SENTENCE_BREAK, NormalizedText, edges_at_level
+from .breaks import CLAUSE_BREAK, SENTENCE_BREAK, edges_at_level
+from .normalize import NormalizedText
 from .wrapping import word_spaced
 from .pattern import CompiledPattern, PatternMatch
 from .quotes import Quotes

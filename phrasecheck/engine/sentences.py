@@ -11,7 +11,7 @@ from ..lexicon.schema import ClassifierConfig
 from .classify import CategoryModel, SentenceScore, available_models, load_model, model_path
 from .grams import Layout, clause_windows
 from .match import Candidate, Failure
-from .normalize import CLAUSE_MARK, SENTENCE_MARK
+from .breaks import CLAUSE_MARK, SENTENCE_MARK
 from .tables import PLACEHOLDERS
 
 _REST_CHARS = 8
