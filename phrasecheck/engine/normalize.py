@@ -34,7 +34,8 @@ from . import hant
 from .breaks import CLAUSE_BREAK, CLAUSE_MARK, NO_BREAK, SENTENCE_BREAK, SENTENCE_MARK, boundaries
 from .latin import LatinRuns, Rewrite
 from .offsets import OffsetMap
-from .tables import PHONETIC_BASE, FlatTable, PLACEHOLDERS, base_fold_table, char_class, phonetic_tables, syllable_class
+from .tables import (BEYOND_BMP, BEYOND_BMP_CHARACTER, PHONETIC_BASE, PLACEHOLDERS, FlatTable, base_fold_table, char_class,
+                     phonetic_tables, syllable_class)
 from .wrapping import paused, unwrapped
 
 # Punctuation that ends a clause or a sentence.  '.' counts as a sentence stop because exports
@@ -78,8 +79,6 @@ def _bits(code_points: Iterable[int]) -> bytes:
 
 
 _BMP = 0x10000
-_BEYOND_BMP = "\U00010000-\U0010FFFF"  # as a range inside a character class
-_BEYOND_BMP_CHARACTER = re.compile(f"[{_BEYOND_BMP}]")
 # Starts with a character class, so re skips to the next letter in C instead of trying every position.
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
@@ -150,12 +149,12 @@ class Normalizer:
         # The classes searched in every text take all of the planes beyond the BMP as one range:
         # listing their few letters and widened characters would make re test each one per character.
         rare = {*hant.triggers(), *_PLACEHOLDER_RANGE, *(cp for cp in widened + letters if 127 < cp < _BMP)}
-        self._not_flat = char_class((cp for cp in widened if cp < _BMP), _BEYOND_BMP)
+        self._not_flat = char_class((cp for cp in widened if cp < _BMP), BEYOND_BMP)
         # Characters a text with letters seldom has, letters other than ASCII among them: one search
         # rules them all out, and the runs left to look at are ASCII.
-        self._rare = char_class(rare, _BEYOND_BMP)
+        self._rare = char_class(rare, BEYOND_BMP)
         # One search tells a plain text (the flat table does it all) from one that needs more.
-        self._special = char_class(rare, "A-Za-z" + _BEYOND_BMP)
+        self._special = char_class(rare, "A-Za-z" + BEYOND_BMP)
         # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold and lone
         # surrogates; and that with what `front` looks at besides (letters, spaces, breaks, rare).
         self._flat_blocked = _bits(itertools.chain((cp for cp in widened if cp < _BMP), range(0xD800, 0xE000)))
@@ -245,7 +244,7 @@ class Normalizer:
     def phonetic(self, folded: str) -> str:
         """The phonetic key of a folded text: through the flat table unless a character lies
         beyond the BMP (a dict lookup per character is twenty times slower)."""
-        return folded.translate(self._phonetic) if _BEYOND_BMP_CHARACTER.search(folded) else self._phonetic_flat(folded)
+        return folded.translate(self._phonetic) if BEYOND_BMP_CHARACTER.search(folded) else self._phonetic_flat(folded)
 
     def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str]:
         """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code

@@ -21,6 +21,8 @@ except ImportError:  # not compiled (no C compiler at install time): str.transla
 EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE01EF))  # emoji, tags and variation selectors
 PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area
 PLACEHOLDERS = re.compile("[\ue000-\uefff]")  # a class character standing in folded text (see normalize)
+BEYOND_BMP = "\U00010000-\U0010FFFF"  # the planes beyond the BMP, as a range inside a character class
+BEYOND_BMP_CHARACTER = re.compile(f"[{BEYOND_BMP}]")
 
 
 def _skipped(ch: str) -> bool:

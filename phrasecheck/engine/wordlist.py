@@ -9,7 +9,6 @@ in parallel tuples rather than an object each.  The automaton build is then what
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -19,8 +18,7 @@ from ..lexicon.limits import shown
 from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
 from .pattern import PatternMatch, fail, guess_problem
 from .spellings import count_mismatches, phonetic_allowance
-
-_BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
+from .tables import BEYOND_BMP_CHARACTER
 
 
 def code_units(text: str) -> str:
@@ -32,7 +30,7 @@ def code_units(text: str) -> str:
     takes 5, and phonetic keys would make every homophone of an entry a candidate."""
     data = text.encode("utf-16-be")
     if len(data) != 2 * len(text):
-        data = _BEYOND_BMP.sub("\ufffd", text).encode("utf-16-be")
+        data = BEYOND_BMP_CHARACTER.sub("\ufffd", text).encode("utf-16-be")
     return data.decode("latin-1")
 
 
