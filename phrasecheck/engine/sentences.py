@@ -85,11 +85,14 @@ class SentenceClassifier:
                window_floor: float | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """The sentences, then the windows of clauses of a long call, whose bound reaches `floor`
         and `window_floor` (the thresholds unless given), as folded offsets: what is scored next."""
-        apart = marked.replace(CLAUSE_MARK, "")
-        live = self.model.live(apart, self.threshold if floor is None else floor, self.min_chars, self.max_chars)
+        return self._bounds(marked, marked.replace(CLAUSE_MARK, ""), self.threshold if floor is None else floor,
+                            self.window_threshold if window_floor is None else window_floor)
+
+    def _bounds(self, marked: str, apart: str, floor: float, window_floor: float) -> tuple[list, list]:
+        """`bounds`, given the marked text without its clause marks (`apart`)."""
+        live = self.model.live(apart, floor, self.min_chars, self.max_chars)
         if not (self.window_chars and len(marked) > self.long_sentence):
             return live, []
-        window_floor = self.window_threshold if window_floor is None else window_floor
         return live, self.model.live_windows(marked, apart.replace(SENTENCE_MARK, ""), self.layout, window_floor)
 
     def compiled_bounds(self):
@@ -125,8 +128,8 @@ class SentenceClassifier:
         more, then sentences typed in pinyin whose sounds score `sound_floor` or more, each with
         the threshold it must reach and what it is (which model, what it scored); `bounds` are
         those of these floors when already found."""
-        live, windows = bounds or self.bounds(marked, floor, window_floor)
         apart = marked.replace(CLAUSE_MARK, "")
+        live, windows = bounds or self._bounds(marked, apart, floor, window_floor)
         folded = apart.replace(SENTENCE_MARK, "") if live or windows else ""
         sentences = self.model.score(live, folded, floor) if live else []
         found = [(s, self.threshold, f"model {self.model.name!r}: sentence") for s in sentences]
