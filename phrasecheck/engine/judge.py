@@ -99,7 +99,7 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
     clauses after it (「您说得对，可这事不归我管」)."""
     text, start = regions.text, candidate.start
     window_low = max(0, start - context.frame_reach - 8)
-    for match in context.frames_within(text, window_low, start):
+    for match in regions.frames_within(context, window_low, start):
         if match.end > start or start - match.end > context.frame_reach:
             continue
         if regions.crosses(match.start, match.end, SENTENCE_BREAK):
@@ -200,7 +200,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
                 return "quotation", f"the sentence talks about the words it quotes ({topic!r})"
             if not (context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
                 return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
-        if next(context.frames_within(regions.text, candidate.start, candidate.end), None) and not (
+        if next(regions.frames_within(context, candidate.start, candidate.end), None) and not (
                 context.rescore and context.rescore(_unreported(regions, candidate, context))):
             return "frame", "the sentence reports someone's words, and without them it scores below the threshold"
     reason = _frame_problem(regions, candidate, context)
@@ -235,7 +235,7 @@ def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -
     """What the model's sentence says after the last clause a frame reports (`Regions.reported_end`):
     「您说要去投诉，随便您，投了我们也不怕」 answers the customer in its own words."""
     after = max([candidate.start, *(regions.reported_end(match.end, context.report_ends)
-                                    for match in context.frames_within(regions.text, candidate.start, candidate.end))])
+                                    for match in regions.frames_within(context, candidate.start, candidate.end))])
     return regions.text.norm[after:candidate.end]
 
 
