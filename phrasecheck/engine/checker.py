@@ -248,7 +248,7 @@ class Checker:
             regions = Regions(normalized)  # judged afresh, once for the patterns' hits and the model's
         kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         if model_hits:  # the model speaks only for sentences no pattern already flagged
-            unclaimed = _unclaimed(model_hits, kept)
+            unclaimed = _unclaimed(model_hits, kept) if kept else model_hits
             kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions,
                                          regions=regions)], key=lambda c: c.start)
         violations = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import Sequence
+from functools import lru_cache
 
 
 def _find_mark(text: str, mark: str, start: int) -> int:
@@ -51,14 +51,21 @@ def _scare(text: str, low: int, high: int) -> bool:
     return not (before >= 0 and text[before] in _INTRODUCING)
 
 
+@lru_cache(maxsize=8)
+def _openings(pairs: tuple[str, ...]) -> re.Pattern:
+    """Any opening mark of `pairs`, found in one search (none when there are no pairs)."""
+    openings = "".join(pair[0] for pair in pairs)
+    return re.compile(f"[{re.escape(openings)}]" if openings else "(?!)")
+
+
 class Quotes:
     """Original-text stretches inside quotation marks (an unclosed “ or 「 runs to the end of its
     sentence: to the end of the text it hid every later sentence from the judge), merged
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
 
-    def __init__(self, text: str, pairs: Sequence[str]):
+    def __init__(self, text: str, pairs: tuple[str, ...]):
         ranges = []
-        for pair in pairs:
+        for pair in pairs if _openings(pairs).search(text) else ():  # most messages quote nothing
             opening, closing = pair[0], pair[1]
             position = _find_mark(text, opening, 0)
             while position != -1:
