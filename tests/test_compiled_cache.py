@@ -8,7 +8,7 @@ import jieba
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import compiled
+from phrasecheck.engine import compiled, words
 from phrasecheck.engine.words import word_ends
 
 PACK = """\
@@ -188,10 +188,17 @@ def test_cache_commands_show_and_remove_the_folder(cache, tmp_path):
     assert again.exit_code == 0 and "nothing to remove" in again.output
 
 
-def test_word_edges_are_jiebas_without_loading_jieba():
-    """The trie gives the words jieba's no-HMM cut gives (what the judge's word edges promise)."""
+@pytest.mark.parametrize("path", ["compiled", "python"])
+def test_word_edges_are_jiebas_without_loading_jieba(path, monkeypatch):
+    """The words jieba's no-HMM cut gives (what the judge's word edges promise), from the compiled
+    word graph and from the trie's Python route alike."""
+    if path == "compiled" and words.WordGraph is None:
+        pytest.skip("the extension is not compiled")
+    if path == "python":
+        monkeypatch.setattr(words.Dictionary, "graph", lambda self: None)
     texts = ["着急什么呢，我这边在忙", "下一个月再来办理吧", "白痴客户又来了", "请到3号窗口办理ATM卡业务",
-             "您的快递单号是SF1234567890", "研究生命起源", "结婚的和尚未结婚的"]
+             "您的快递单号是SF1234567890", "研究生命起源", "结婚的和尚未结婚的", "第一行\r\n第二行 a b 1 2",
+             "ok好的 e.g. 3.5% #1 A&B", "表情😀也算一个字", "\u3000全角空格\xa0之后"]
     corpus = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "stc3_weibo_helpdesk_zh" / "utterances.jsonl"
     if corpus.exists():
         texts += [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()[:2000]]

@@ -49,16 +49,6 @@ typedef struct {
     uint32_t stamp;
 } GramTable;
 
-static inline uint64_t mix(uint64_t h, Py_UCS4 c) {
-    return (h ^ (uint64_t)c) * 1099511628211ULL;
-}
-
-static inline uint64_t finish(uint64_t h) {
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
-}
-
 static inline uint64_t packed_key(int length, uint64_t characters) {
     return ((uint64_t)length << 48) | (characters & ((1ULL << (16 * length)) - 1));
 }

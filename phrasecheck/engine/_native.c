@@ -3,6 +3,7 @@
  *   - GramTable (_gramtable.c): the category model's n-gram sums;
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
  *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
+ *   - WordGraph (_wordgraph.c): the word edges of jieba's no-HMM cut, for the judge;
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
  *     character comes from, and where the marks of clauses and sentences stood.
  */
@@ -217,8 +218,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
-    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType};
-    const char *names[] = {"GramTable", "HitFilter", "PlainCheck"};
+    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType, &WordGraphType};
+    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (PyType_Ready(types[i]) < 0) {
             return NULL;

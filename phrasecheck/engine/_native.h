@@ -7,8 +7,21 @@
 #include <stdint.h>
 #include <string.h>
 
+/* A string's hash, character by character (FNV-1a steps), then spread over all 64 bits: the
+ * n-gram table's and the word graph's. */
+static inline uint64_t mix(uint64_t h, Py_UCS4 c) {
+    return (h ^ (uint64_t)c) * 1099511628211ULL;
+}
+
+static inline uint64_t finish(uint64_t h) {
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
 extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;
+extern PyTypeObject WordGraphType;
 
 #endif

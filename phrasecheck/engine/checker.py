@@ -327,10 +327,10 @@ class Checker:
         return word_edge_problem(regions, candidate, self.judging.particles) is None
 
     def warm(self) -> None:
-        """Load now what the engine otherwise loads on a first hit (jieba's dictionary, the word-level
-        繁→简 tables, the long texts' lookup arrays): before forking workers, or before a service
-        takes requests."""
-        dictionary()
+        """Load now what the engine otherwise loads on a first hit (jieba's dictionary and its word
+        graph, the word-level 繁→简 tables, the long texts' lookup arrays): before forking workers,
+        or before a service takes requests."""
+        dictionary().graph()
         self.normalizer.warm()
         if self._classifier is not None and self._classifier.sounds is not None:
             self._classifier.sounds.model()
