@@ -162,20 +162,14 @@ class CompiledPattern:
         message)."""
         if self.absent_from(text):
             return []  # nine searches in ten
-        return [match for _, _, match in self.keyed_search(text, low, high)]
-
-    def keyed_search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[tuple[int, int, PatternMatch]]:
-        """`search`'s matches, each with the span of the anchor key it was found by: a window's
-        search finds the matches whose key lies wholly inside it, so one search of a whole text
-        answers every window of it (`Regions.frames_within`)."""
         high = len(text.phon) if high is None else high
         scanner = self._anchor_keys
         if scanner is None:
             scanner = self._anchor_keys = KeyScanner(keys_of(self.elements[self.anchor]))
         values = scanner.values
-        found = sorted(((which, number, low + start, low + end, alternative) for key, start, end in scanner.matches(text.phon[low:high])
+        found = sorted(((which, number, low + start, alternative) for key, start, _ in scanner.matches(text.phon[low:high])
                         for which, number, alternative in values[key]), key=_order)
-        return [(start, end, match) for _, _, start, end, alternative in found
+        return [match for _, _, start, alternative in found
                 if (match := self.match_at(text, alternative, start, typed_pinyin=True)) is not None]
 
 

@@ -65,8 +65,8 @@ class Regions:
         self._idle_reach = 0
         self._mention: PatternMatch | None | bool = False  # False: not looked for yet
         self._quotes: Quotes | None = None
-        self._frames: list[list[tuple[int, int, PatternMatch]]] | None = None  # per frame anchored in the text
-        self._not_reported: list[tuple[int, int, PatternMatch]] | None = None
+        self._frames: list[CompiledPattern] | None = None  # the frames anchored in the text
+        self._not_reported: list[CompiledPattern] | None = None  # and the words reporting nothing
         self._word_spaced: bool | None = None  # None: not looked at yet
 
     def edges(self, level: int) -> list[int]:
@@ -143,26 +143,19 @@ class Regions:
         that report nothing (「您自己把验证码告诉别人」, 「感谢您的耐心，跟您…」; looked for only once
         a frame is met: most windows hold none).  Those words are looked for a little past `high`:
         a frame met at the window's edge ends past it, and so do the words around its verb
-        (「您好，跟您说不清楚」).  Frames and those words are searched once per text, and each
-        window keeps the matches whose anchor key lies in it, as its own search would find them:
-        a flagged message asks for two windows per hit."""
+        (「您好，跟您说不清楚」).  Only the frames and words anchored somewhere in the text are
+        searched, listed once per text: a flagged message asks for two windows per hit."""
         if self._frames is None:
-            self._frames = [frame.keyed_search(self.text) for frame in context.frames if not frame.absent_from(self.text)]
+            self._frames = [frame for frame in context.frames if not frame.absent_from(self.text)]
         inert = None
-        for found in self._frames:
-            for key_start, key_end, match in found:
-                if low <= key_start and key_end <= high:
-                    if inert is None:
-                        inert = self._inert(context, low, high + _INERT_REACH)
-                    if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
-                        yield match
-
-    def _inert(self, context: JudgeContext, low: int, high: int) -> list[PatternMatch]:
-        """The `not_reported` matches anchored in [low, high)."""
-        if self._not_reported is None:
-            self._not_reported = [found for pattern in context.not_reported if not pattern.absent_from(self.text)
-                                  for found in pattern.keyed_search(self.text)]
-        return [match for key_start, key_end, match in self._not_reported if low <= key_start and key_end <= high]
+        for frame in self._frames:
+            for match in frame.search(self.text, low, high):
+                if inert is None:
+                    if self._not_reported is None:
+                        self._not_reported = [pattern for pattern in context.not_reported if not pattern.absent_from(self.text)]
+                    inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + _INERT_REACH)]
+                if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
+                    yield match
 
     def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
         """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),
