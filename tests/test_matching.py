@@ -154,6 +154,15 @@ def test_rewrite_replaces_the_span_or_the_whole_line(mini_checker):
     assert checker.check("钱已经点清楚了，回执也打好了，在这签个名。").rewrite == "钱已经点清楚了，回执也打好了，请您在这里签名。"
 
 
+def test_rewrite_says_a_standard_line_once_for_neighbouring_offences(mini_checker):
+    checker = mini_checker('phrases: ["快点签", "别磨蹭"]', flag="快点签", suggest="请您在这里签名。")
+    result = checker.check("回执打好了，快点签，别磨蹭！")
+    assert len(result.violations) == 2
+    assert result.rewrite == "回执打好了，请您在这里签名！"
+    # words of its own between them: each offence keeps its line
+    assert checker.check("快点签，钱我已经点好了，别磨蹭").rewrite == "请您在这里签名，钱我已经点好了，请您在这里签名。"
+
+
 def test_rewrite_replaces_the_clause_so_no_fragment_dangles(bank):
     result = bank.check("您好，感谢您耐心等待。这个呀不归我管，找别人去。祝您生活愉快！")
     assert result.rewrite == "您好，感谢您耐心等待。请您到××柜台(部门)办理。祝您生活愉快！"

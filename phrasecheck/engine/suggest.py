@@ -16,6 +16,7 @@ from .normalize import NormalizedText
 
 WHOLE = 0.6  # a hit covering this share of its clauses replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
+_BETWEEN = "、：:…\n\t\u3000"  # with _TRAILING, what may stand between two stretches given one line
 _SPACE = re.compile(r"\s")
 
 
@@ -64,7 +65,7 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
             return item.line
     pieces = []
     taken = len(text.original)
-    for item in sorted(replacements, key=lambda r: r.start, reverse=True):
+    for item in reversed(_joined(text.original, sorted(replacements, key=lambda r: r.start))):
         if item.end > taken:  # two hits in one clause: the later replacement already covers it
             continue
         line = item.line
@@ -75,3 +76,18 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
         taken = item.start
     pieces.append(text.original[:taken])
     return "".join(reversed(pieces))
+
+
+def _joined(original: str, replacements: list[Replacement]) -> list[Replacement]:
+    """Neighbouring stretches with the same standard line, only punctuation or spaces between them,
+    replaced by one line: 「我这边忙着呢，急什么」 is one 「请您稍候，我马上为您办理」, not the same
+    line twice."""
+    joined: list[Replacement] = []
+    for item in replacements:
+        last = joined[-1] if joined else None
+        if (last is not None and last.line == item.line and last.end <= item.start
+                and not original[last.end:item.start].strip(_TRAILING + _BETWEEN)):
+            joined[-1] = Replacement(last.start, item.end, item.line, False)
+        else:
+            joined.append(item)
+    return joined
