@@ -210,6 +210,15 @@ def test_word_edges_are_jiebas_without_loading_jieba(path, monkeypatch):
         assert word_ends(text) == expected, text
 
 
+def test_a_dictionary_the_word_graph_cannot_hold_is_cut_in_python():
+    """A word beyond the BMP (none of jieba's is) leaves the compiled graph out, not the words."""
+    held = words.Dictionary.from_text(["你好 5".encode(), "好吗 3".encode()])
+    beyond = words.Dictionary.from_text(["你好 5".encode(), "\U0001F600好 3".encode()])
+    assert beyond.graph() is None
+    if words.WordGraph is not None:
+        assert held.graph() is not None and held.graph().word_ends("你好吗") == [2, 3]
+
+
 def test_a_process_reading_the_cache_checks_pinyin_without_reading_pypinyin(cache):
     """Reading pypinyin's table takes a quarter second: it belongs to compiling, not to the first
     message a service sees typed in pinyin."""

@@ -12,17 +12,25 @@
 
 #define SEED 14695981039346656037ULL
 
-typedef struct {
-    uint32_t check;  /* the hash's high bits */
-    int32_t word;    /* the word the entry spells (or spells the start of), -1 for an empty slot */
-    int32_t length;  /* how many of its characters: its whole length when the entry is the word */
-} WordSlot;
+/* The longest word the table holds: an entry keeps its length in the low byte of its tag. */
+#define LONGEST_WORD 255
 
 typedef struct {
+    int32_t word;  /* the word the entry spells (or spells the start of), -1 for an empty slot */
+    uint32_t tag;  /* the hash's high bits over a byte of how many of the word's characters (all of
+                    * them when the entry is the word) */
+} WordSlot;
+
+static inline uint32_t tag_of(uint64_t h, int32_t length) {
+    return ((uint32_t)(h >> 32) & ~(uint32_t)LONGEST_WORD) | (uint32_t)length;
+}
+
+/* ~12 MB for jieba's 349,045 words: characters of the BMP (jieba's are), 8-byte slots. */
+typedef struct {
     PyObject_HEAD
-    Py_UCS4 *chars;      /* every word's characters, one word after the other */
-    Py_ssize_t *starts;  /* where word i starts in chars */
-    int32_t *lengths;
+    Py_UCS2 *chars;      /* every word's characters, one word after the other */
+    int32_t *starts;     /* where word i starts in chars */
+    uint8_t *lengths;
     double *weights;     /* log(count) - log(total), as `Dictionary.starting` gives it */
     Py_ssize_t count;
     WordSlot *slots;     /* open addressing, at most half full */
@@ -35,15 +43,15 @@ typedef struct {
  * empty slot where it would go. */
 static WordSlot *slot_of(const WordGraph *self, uint64_t h, int kind, const void *data, Py_ssize_t at, int32_t length) {
     h = finish(h);
-    uint32_t check = (uint32_t)(h >> 32);
+    uint32_t tag = tag_of(h, length);
     size_t index = (size_t)h & self->mask;
     for (;;) {
         WordSlot *slot = &self->slots[index];
         if (slot->word < 0) {
             return slot;
         }
-        if (slot->check == check && slot->length == length) {
-            const Py_UCS4 *chars = self->chars + self->starts[slot->word];
+        if (slot->tag == tag) {
+            const Py_UCS2 *chars = self->chars + self->starts[slot->word];
             int32_t i = 0;
             while (i < length && chars[i] == PyUnicode_READ(kind, data, at + i)) {
                 i++;
@@ -76,7 +84,7 @@ static void WordGraph_dealloc(WordGraph *self) {
 }
 
 static uint64_t hash_of(const WordGraph *self, int32_t word, int32_t length) {
-    const Py_UCS4 *chars = self->chars + self->starts[word];
+    const Py_UCS2 *chars = self->chars + self->starts[word];
     uint64_t h = SEED;
     for (int32_t i = 0; i < length; i++) {
         h = mix(h, chars[i]);
@@ -100,8 +108,9 @@ static int grow(WordGraph *self) {
     self->mask = capacity - 1;
     for (size_t i = 0; i < old_capacity; i++) {
         if (old[i].word >= 0) {
-            uint64_t h = hash_of(self, old[i].word, old[i].length);
-            *slot_of(self, h, PyUnicode_4BYTE_KIND, self->chars + self->starts[old[i].word], 0, old[i].length) = old[i];
+            int32_t length = (int32_t)(old[i].tag & LONGEST_WORD);
+            uint64_t h = hash_of(self, old[i].word, length);
+            *slot_of(self, h, PyUnicode_2BYTE_KIND, self->chars + self->starts[old[i].word], 0, length) = old[i];
         }
     }
     PyMem_Free(old);
@@ -112,13 +121,12 @@ static int grow(WordGraph *self) {
  * (a word listed before, or a prefix of one); the table grows to stay at most half full. */
 static int insert(WordGraph *self, int32_t word, int32_t length, Py_ssize_t *entries) {
     uint64_t h = hash_of(self, word, length);
-    WordSlot *slot = slot_of(self, h, PyUnicode_4BYTE_KIND, self->chars + self->starts[word], 0, length);
+    WordSlot *slot = slot_of(self, h, PyUnicode_2BYTE_KIND, self->chars + self->starts[word], 0, length);
     if (slot->word >= 0) {
         return 0;
     }
-    slot->check = (uint32_t)(finish(h) >> 32);
     slot->word = word;
-    slot->length = length;
+    slot->tag = tag_of(finish(h), length);
     if (++*entries * 2 > (Py_ssize_t)(self->mask + 1)) {
         return grow(self);
     }
@@ -151,9 +159,13 @@ static int WordGraph_init(WordGraph *self, PyObject *args, PyObject *Py_UNUSED(k
     while (capacity < (size_t)count * 3) {  /* an entry per word and per prefix that is none: ~1.5 a word */
         capacity <<= 1;
     }
-    self->chars = PyMem_Malloc(sizeof(Py_UCS4) * (size ? size : 1));
-    self->starts = PyMem_Malloc(sizeof(Py_ssize_t) * (count ? count : 1));
-    self->lengths = PyMem_Malloc(sizeof(int32_t) * (count ? count : 1));
+    if (size > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "the words hold more characters than the table can index");
+        goto done;
+    }
+    self->chars = PyMem_Malloc(sizeof(Py_UCS2) * (size ? size : 1));
+    self->starts = PyMem_Malloc(sizeof(int32_t) * (count ? count : 1));
+    self->lengths = PyMem_Malloc(sizeof(uint8_t) * (count ? count : 1));
     self->weights = PyMem_Malloc(sizeof(double) * (count ? count : 1));
     self->slots = PyMem_Malloc(sizeof(WordSlot) * capacity);
     if (!self->chars || !self->starts || !self->lengths || !self->weights || !self->slots) {
@@ -169,11 +181,19 @@ static int WordGraph_init(WordGraph *self, PyObject *args, PyObject *Py_UNUSED(k
     for (Py_ssize_t i = 0; i <= size && count; i++) {
         Py_UCS4 c = i < size ? PyUnicode_READ(kind, data, i) : '\n';
         if (c != '\n') {
-            self->chars[i] = c;
+            if (c > 0xFFFF) {
+                PyErr_Format(PyExc_ValueError, "word %zd holds a character beyond the BMP", word);
+                goto done;
+            }
+            self->chars[i] = (Py_UCS2)c;
             continue;
         }
-        self->starts[word] = start;
-        self->lengths[word] = (int32_t)(i - start);
+        if (i - start > LONGEST_WORD) {
+            PyErr_Format(PyExc_ValueError, "word %zd is longer than %d characters", word, LONGEST_WORD);
+            goto done;
+        }
+        self->starts[word] = (int32_t)start;
+        self->lengths[word] = (uint8_t)(i - start);
         self->weights[word] = log((double)given[word]) - log_total;
         longest = i - start > longest ? i - start : longest;
         word++;
@@ -243,7 +263,7 @@ static int run_ends(const WordGraph *self, int kind, const void *data, Py_ssize_
             if (slot->word < 0) {
                 break;  /* no word starts with these characters */
             }
-            if (slot->length != self->lengths[slot->word]) {
+            if ((int32_t)(slot->tag & LONGEST_WORD) != self->lengths[slot->word]) {
                 continue;  /* only the start of a word */
             }
             double total = self->weights[slot->word] + scores[start + length];
