@@ -80,7 +80,7 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
 
 def _joined(original: str, replacements: list[Replacement]) -> list[Replacement]:
     """Neighbouring stretches with the same standard line, only punctuation or spaces between them,
-    replaced by one line: 「我这边忙着呢，急什么」 is one 「请您稍候，我马上为您办理」, not the same
+    replaced by one line: 「我这边忙着呢，急什么」 is one 「请您稍候,我马上为您办理」, not the same
     line twice."""
     joined: list[Replacement] = []
     for item in replacements:
