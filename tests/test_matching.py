@@ -163,6 +163,16 @@ def test_rewrite_says_a_standard_line_once_for_neighbouring_offences(mini_checke
     assert checker.check("快点签，钱我已经点好了，别磨蹭").rewrite == "请您在这里签名，钱我已经点好了，请您在这里签名。"
 
 
+def test_a_rewrite_does_not_ask_what_the_standard_line_states(mini_checker):
+    """A rude question replaced by a statement ends with the statement's own stop, not the ？."""
+    checker = mini_checker('phrases: ["催什么催"]', flag="催什么催", suggest="请您稍候，我马上为您办理。")
+    assert checker.check("回执打好了，催什么催？？").rewrite == "回执打好了，请您稍候，我马上为您办理。"
+    assert checker.check("回执打好了，催什么催？！").rewrite == "回执打好了，请您稍候，我马上为您办理。"
+    assert checker.check("回执打好了，催什么催？后面的先等等").rewrite == "回执打好了，请您稍候，我马上为您办理。后面的先等等"
+    asking = mini_checker('phrases: ["问啥问"]', flag="问啥问", suggest="请问您办理什么业务?")
+    assert asking.check("号叫过了，问啥问？").rewrite == "号叫过了，请问您办理什么业务？"  # a question stays one
+
+
 def test_rewrite_replaces_the_clause_so_no_fragment_dangles(bank):
     result = bank.check("您好，感谢您耐心等待。这个呀不归我管，找别人去。祝您生活愉快！")
     assert result.rewrite == "您好，感谢您耐心等待。请您到××柜台(部门)办理。祝您生活愉快！"

@@ -17,6 +17,9 @@ from .normalize import NormalizedText
 WHOLE = 0.6  # a hit covering this share of its clauses replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
 _BETWEEN = "、：:…\n\t\u3000"  # with _TRAILING, what may stand between two stretches given one line
+_QUESTION = "？?"
+_QUESTION_ENDS = ("？", "?")
+_MARKS = "？?！!"  # the run of them after a rude question goes with it
 _SPACE = re.compile(r"\s")
 
 
@@ -68,11 +71,17 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
     for item in reversed(_joined(text.original, sorted(replacements, key=lambda r: r.start))):
         if item.end > taken:  # two hits in one clause: the later replacement already covers it
             continue
-        line = item.line
-        following = text.original[item.end : item.end + 1]
-        if following and following in _TRAILING:
+        line, end = item.line, item.end
+        marks = end
+        while marks < taken and text.original[marks] in _MARKS:
+            marks += 1
+        following = text.original[end : end + 1]
+        if any(mark in _QUESTION for mark in text.original[end:marks]) and not line.endswith(_QUESTION_ENDS):
+            # 「急什么？！」 asked, its standard line does not: the line's own stop ends it, not the ？！
+            line, end = (line if line.rstrip(_TRAILING) != line else line + "。"), marks
+        elif following and following in _TRAILING:
             line = line.rstrip(_TRAILING)
-        pieces += [text.original[item.end : taken], line]
+        pieces += [text.original[end:taken], line]
         taken = item.start
     pieces.append(text.original[:taken])
     return "".join(reversed(pieces))
