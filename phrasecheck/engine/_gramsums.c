@@ -76,13 +76,10 @@ PyObject *GramTable_live(GramTable *self, PyObject *args) {
         }
         if (shortest <= last - first && last - first <= longest) {
             if (bound_of(self, text, below, first, last) >= floor) {
-                PyObject *span = Py_BuildValue("(nn)", first - marks, last - marks);
-                if (span == NULL || PyList_Append(found, span) < 0) {
-                    Py_XDECREF(span);
+                if (append_new(found, Py_BuildValue("(nn)", first - marks, last - marks)) < 0) {
                     Py_DECREF(found);
                     return NULL;
                 }
-                Py_DECREF(span);
             }
         }
         first = last + 1;
@@ -226,13 +223,10 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
             if (shortest <= size && size <= longest && end >= edges[last]
                 && rising_within(self, rises, stride, edges[first], edges[last]) >= floor - ROUNDING
                 && bound_of(self, folded, below, edges[first], edges[last]) >= floor) {
-                PyObject *window = Py_BuildValue("(nn)", edges[first], edges[last]);
-                if (window == NULL || PyList_Append(found, window) < 0) {
-                    Py_XDECREF(window);
+                if (append_new(found, Py_BuildValue("(nn)", edges[first], edges[last])) < 0) {
                     Py_CLEAR(found);
                     break;
                 }
-                Py_DECREF(window);
             }
         }
         if (found == NULL) {

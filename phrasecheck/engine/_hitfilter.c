@@ -398,12 +398,9 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
                 PyTuple_SET_ITEM(kept_values, s, value);
             }
         }
-        PyObject *hit = Py_BuildValue("(nN)", end_index, kept_values);
-        if (hit == NULL || PyList_Append(kept, hit) < 0) {
-            Py_XDECREF(hit);
+        if (append_new(kept, Py_BuildValue("(nN)", end_index, kept_values)) < 0) {
             goto failed;
         }
-        Py_DECREF(hit);
     }
     if (PyList_GET_SIZE(kept) && only_shingles) {
         int enough = 0;  /* some phrase met has the shingles it needs */

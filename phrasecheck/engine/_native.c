@@ -184,14 +184,8 @@ static PyObject *edges(PyObject *Py_UNUSED(module), PyObject *args) {
     }
     PyObject *found = PyList_New(0);
     for (Py_ssize_t i = 1; found != NULL && i < size - 1; i++) {
-        if (levels[i] >= level) {
-            PyObject *position = PyLong_FromSsize_t(i);
-            if (position == NULL || PyList_Append(found, position) < 0) {
-                Py_XDECREF(position);
-                Py_CLEAR(found);
-                break;
-            }
-            Py_DECREF(position);
+        if (levels[i] >= level && append_new(found, PyLong_FromSsize_t(i)) < 0) {
+            Py_CLEAR(found);
         }
     }
     return found;

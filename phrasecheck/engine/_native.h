@@ -19,6 +19,17 @@ static inline uint64_t finish(uint64_t h) {
     return h ^ (h >> 32);
 }
 
+/* Appends a new reference to `list` and drops it: -1 (an exception set) when `item` is NULL, as
+ * the call that made it failed, or when the append fails. */
+static inline int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL) {
+        return -1;
+    }
+    int result = PyList_Append(list, item);
+    Py_DECREF(item);
+    return result;
+}
+
 extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;

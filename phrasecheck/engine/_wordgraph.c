@@ -234,16 +234,6 @@ static inline int in_run(Py_UCS4 c) {
            || c == '%' || c == '-';
 }
 
-static int append_end(PyObject *ends, Py_ssize_t end) {
-    PyObject *value = PyLong_FromSsize_t(end);
-    if (value == NULL) {
-        return -1;
-    }
-    int result = PyList_Append(ends, value);
-    Py_DECREF(value);
-    return result;
-}
-
 /* Appends where each word of the run [first, last) of the text ends: jieba's maximum-probability
  * route, single letters and digits in a row joined into one word as its no-HMM cut joins them.
  * `scores` and `nexts` hold at least last - first + 1 places. */
@@ -280,16 +270,17 @@ static int run_ends(const WordGraph *self, int kind, const void *data, Py_ssize_
     for (Py_ssize_t position = 0; position < size;) {
         Py_ssize_t after = nexts[position];
         int single = after - position == 1 && single_latin(PyUnicode_READ(kind, data, first + position));
-        if (latin && !single && append_end(ends, first + position) < 0) {  /* the run of single letters before */
+        /* the end of the run of single letters before this word */
+        if (latin && !single && append_new(ends, PyLong_FromSsize_t(first + position)) < 0) {
             return -1;
         }
-        if (!single && append_end(ends, first + after) < 0) {
+        if (!single && append_new(ends, PyLong_FromSsize_t(first + after)) < 0) {
             return -1;
         }
         latin = single;
         position = after;
     }
-    return latin ? append_end(ends, last) : 0;
+    return latin ? append_new(ends, PyLong_FromSsize_t(last)) : 0;
 }
 
 /* word_ends(text): where each word of jieba's `cut(text, HMM=False)` ends. */
@@ -331,7 +322,7 @@ static PyObject *WordGraph_word_ends(WordGraph *self, PyObject *args) {
         }
         /* a character alone; "\r\n" together, as jieba's re_skip_default */
         position += c == '\r' && position + 1 < length && PyUnicode_READ(kind, data, position + 1) == '\n' ? 2 : 1;
-        if (append_end(ends, position) < 0) {
+        if (append_new(ends, PyLong_FromSsize_t(position)) < 0) {
             Py_CLEAR(ends);
             goto done;
         }

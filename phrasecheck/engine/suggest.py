@@ -18,8 +18,8 @@ WHOLE = 0.6  # a hit covering this share of its clauses replaces them whole
 _TRAILING = "。.!！?？,，;；~～ "
 _BETWEEN = "、：:…\n\t\u3000"  # with _TRAILING, what may stand between two stretches given one line
 _QUESTION = "？?"
-_QUESTION_ENDS = ("？", "?")
-_MARKS = "？?！!"  # the run of them after a rude question goes with it
+_QUESTION_ENDS = tuple(_QUESTION)
+_MARKS = _QUESTION + "！!"  # the run of them after a rude question goes with it
 _SPACE = re.compile(r"\s")
 
 
