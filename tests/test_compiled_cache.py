@@ -210,6 +210,26 @@ def test_word_edges_are_jiebas_without_loading_jieba(path, monkeypatch):
         assert word_ends(text) == expected, text
 
 
+def test_a_damaged_word_cache_is_built_again_with_its_graph(cache):
+    """Bytes spoiled inside the cached words are caught as the cache is read, not left to turn the
+    word graph off: the dictionary is built again from jieba's file."""
+    words.dictionary.cache_clear()
+    try:
+        first = words.dictionary()
+        (stored,) = (cache.parent / "words").glob("*.bin")
+        data = bytearray(stored.read_bytes())
+        middle = len(data) // 3  # inside the words listed by id
+        data[middle:middle + 64] = b"\xff" * 64
+        stored.write_bytes(bytes(data))
+        words.dictionary.cache_clear()
+        again = words.dictionary()
+        assert again is not first and again.to_bytes() == first.to_bytes()
+        if words.WordGraph is not None:
+            assert again.graph().word_ends("着急什么呢") == first.graph().word_ends("着急什么呢") == [2, 4, 5]
+    finally:
+        words.dictionary.cache_clear()
+
+
 def test_a_dictionary_the_word_graph_cannot_hold_is_cut_in_python():
     """A word beyond the BMP (none of jieba's is) leaves the compiled graph out, not the words."""
     held = words.Dictionary.from_text(["你好 5".encode(), "好吗 3".encode()])

@@ -32,9 +32,9 @@ _HEADER = struct.Struct("<QIII")  # total count, number of words, longest word, 
 
 class Dictionary:
     """jieba's words and counts: `counts[id]` is the count of the word whose trie key id is `id`;
-    `words`, the words by id joined by newlines (UTF-8), is what the compiled `WordGraph` reads."""
+    `words`, the words by id joined by newlines, is what the compiled `WordGraph` reads."""
 
-    def __init__(self, trie: marisa_trie.Trie, counts: array, total: int, longest: int, words: bytes):
+    def __init__(self, trie: marisa_trie.Trie, counts: array, total: int, longest: int, words: str):
         self.trie, self.counts, self.total, self.longest = trie, counts, total, longest
         self._words = words
         self._graph = None
@@ -57,11 +57,12 @@ class Dictionary:
         for word, key in trie.iteritems():
             counts[key] = found[word]
             by_id[key] = word
-        return cls(trie, counts, total, max(map(len, by_id), default=1), "\n".join(by_id).encode("utf-8"))
+        return cls(trie, counts, total, max(map(len, by_id), default=1), "\n".join(by_id))
 
     def to_bytes(self) -> bytes:
-        return (_HEADER.pack(self.total, len(self.counts), self.longest, len(self._words)) + self.counts.tobytes()
-                + self._words + self.trie.tobytes())
+        words = self._words.encode("utf-8")
+        return (_HEADER.pack(self.total, len(self.counts), self.longest, len(words)) + self.counts.tobytes() + words
+                + self.trie.tobytes())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Dictionary":
@@ -70,7 +71,9 @@ class Dictionary:
         counts = array("I")
         counts.frombytes(data[start : start + 4 * size])
         start += 4 * size
-        words = data[start : start + words_size]
+        words = data[start : start + words_size].decode("utf-8")  # damaged: UnicodeDecodeError, a ValueError
+        if size and words.count("\n") != size - 1:
+            raise ValueError("the cached words do not match their counts")
         return cls(marisa_trie.Trie().frombytes(data[start + words_size :]), counts, total, longest, words)
 
     def graph(self):
@@ -79,7 +82,7 @@ class Dictionary:
         beyond the BMP or over 255 characters; jieba's have neither)."""
         if self._graph is None:
             try:
-                self._graph = WordGraph(self._words.decode("utf-8"), self.counts, self._log_total) if WordGraph else False
+                self._graph = WordGraph(self._words, self.counts, self._log_total) if WordGraph else False
             except ValueError:
                 self._graph = False  # the Python route serves
         return self._graph or None
