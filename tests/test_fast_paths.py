@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
+from phrasecheck.engine.automaton import KeyScanner
 from phrasecheck.engine.regions import Regions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,3 +132,26 @@ def test_a_context_search_finds_the_same_with_or_without_the_anchor_presence_sho
                 pattern.presence = kept
         found += sum(bool(matches) for per_pattern in shortcut for matches in per_pattern)
     assert found > 500  # the contexts do occur in these texts
+
+
+def test_scanning_code_units_finds_what_scanning_the_text_finds(bank: Checker, texts):
+    """The matcher scans UTF-16 code units (a smaller automaton than over UTF-8); it must find
+    the hits a scan of the text finds, at the same character offsets, in the same order."""
+    table = dict(zip(bank.matcher._scanner.keys, bank.matcher._scanner.values))
+    by_units, by_text = KeyScanner(table, units=True), KeyScanner(table)
+    assert by_units.in_units and not by_text.in_units
+    edges = ["𠮶个不归我管", "😀你办啥😀急什么", "急什么🙂🙂没看见我正忙吗"]  # beyond the BMP
+    found = 0
+    for text in [*texts, *edges]:
+        phon = bank.normalizer.skim(text).phon
+        assert by_units.matches(phon) == by_text.matches(phon), text
+        found += bool(by_text.matches(phon))
+    assert found > 1000
+
+
+def test_a_key_met_across_two_characters_code_units_is_no_hit():
+    # 中 is the code units 2D 4E; 「\u2d00N」 holds those bytes across its two characters
+    scanner = KeyScanner({"中": "zhong"}, units=True)
+    assert scanner.matches("\u2d00N") == [] and scanner.hits("😀中") == [(1, "zhong")]
+    beyond = KeyScanner({"𠮶个": "that"}, units=True)  # a key beyond the BMP: the text is scanned
+    assert not beyond.in_units and beyond.hits("你𠮶个") == [(2, "that")]

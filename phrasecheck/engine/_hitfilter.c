@@ -286,7 +286,8 @@ static int spelled(const Test *test, const Py_UCS4 *chars, int kind, const void 
 
 static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
     PyObject *folded, *phon, *matches;
-    if (!PyArg_ParseTuple(args, "UUO!", &folded, &phon, &PyList_Type, &matches)) {
+    int units = 0;  /* offsets of UTF-16 code units, in bytes (`automaton.code_units`) */
+    if (!PyArg_ParseTuple(args, "UUO!|p", &folded, &phon, &PyList_Type, &matches, &units)) {
         return NULL;
     }
     if (self->values == NULL) {
@@ -314,7 +315,18 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
             goto failed;
         }
         Py_ssize_t key = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 0));
-        Py_ssize_t end_index = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 2)) - 1;
+        Py_ssize_t end_index = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 2));
+        if (units) {
+            Py_ssize_t start_byte = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 1));
+            if (start_byte == -1 && PyErr_Occurred()) {
+                goto failed;
+            }
+            if (start_byte & 1) {
+                continue;  /* across two characters: no hit */
+            }
+            end_index /= 2;
+        }
+        end_index -= 1;
         if (PyErr_Occurred()) {
             goto failed;
         }
@@ -420,7 +432,8 @@ failed:
 
 static PyMethodDef HitFilter_methods[] = {
     {"plausible", (PyCFunction)HitFilter_plausible, METH_VARARGS,
-     "plausible(folded, phon, matches): the hits (end index, values) that pass the first tests."},
+     "plausible(folded, phon, matches, units=False): the hits (end index, values) that pass the first tests; "
+     "with `units`, the matches' offsets are bytes of UTF-16 code units."},
     {NULL}
 };
 

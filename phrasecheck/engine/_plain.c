@@ -15,6 +15,7 @@ enum {
     PHONETIC,      /* the flat phonetic table */
     BLOCKED,       /* bytes: bit c set when code point c makes a text not plain */
     SCAN,          /* find_matches_as_indexes of the matcher's scanner; or its whole find(phon, folded) */
+    UNITS,         /* True when the scan reads UTF-16 code units (`automaton.code_units`), else False */
     OVERLAPPING,   /* ("overlapping",): the scan's keyword */
     PLAUSIBLE,     /* the matcher's first tests: plausible(folded, phon, matches); or None */
     LIVE,          /* the model's live(apart, *live_args), or None */
@@ -35,8 +36,8 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
     PyObject *given[HELD];
     Py_UCS4 dropped;
     Py_ssize_t long_sentence;
-    if (!PyArg_ParseTuple(args, "UUSCOOOO!OO!n", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
-                          &given[PLAUSIBLE], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
+    if (!PyArg_ParseTuple(args, "UUSCOO!OOO!OO!n", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
+                          &PyBool_Type, &given[UNITS], &given[PLAUSIBLE], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
                           &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence)) {
         return -1;
     }
@@ -111,7 +112,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             Py_RETURN_NONE;  /* not plain: the Python path */
         }
     }
-    PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *matches = NULL, *hits = NULL;
+    PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *scanned = NULL, *matches = NULL, *hits = NULL;
     PyObject *apart = NULL, *live = NULL, *windows = NULL, *result = NULL;
     Py_UCS4 small[5 * 256];
     Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 5 * (length ? length : 1));
@@ -155,12 +156,24 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             goto done;
         }
     } else {
-        PyObject *scan_args[2] = {phon, Py_True};
+        int units = self->held[UNITS] == Py_True;
+        if (units) {  /* what `code_units(phon)` gives: a character beyond the BMP stands as 0xDFFF */
+            if (!(scanned = PyBytes_FromStringAndSize(NULL, 2 * nf))) {
+                goto done;
+            }
+            unsigned char *unit = (unsigned char *)PyBytes_AS_STRING(scanned);
+            for (Py_ssize_t i = 0; i < nf; i++) {
+                Py_UCS4 c = p[i] > 0xFFFF ? 0xDFFF : p[i];
+                unit[2 * i] = (unsigned char)(c & 0xFF);
+                unit[2 * i + 1] = (unsigned char)(c >> 8);
+            }
+        }
+        PyObject *scan_args[2] = {units ? scanned : phon, Py_True};
         if (!(matches = PyObject_Vectorcall(self->held[SCAN], scan_args, 1, self->held[OVERLAPPING]))) {
             goto done;
         }
-        PyObject *test_args[3] = {folded, phon, matches};
-        if (!(hits = PyObject_Vectorcall(self->held[PLAUSIBLE], test_args, 3, NULL))) {
+        PyObject *test_args[4] = {folded, phon, matches, self->held[UNITS]};
+        if (!(hits = PyObject_Vectorcall(self->held[PLAUSIBLE], test_args, 4, NULL))) {
             goto done;
         }
     }
@@ -210,6 +223,7 @@ done:
     Py_XDECREF(marked);
     Py_XDECREF(folded);
     Py_XDECREF(phon);
+    Py_XDECREF(scanned);
     Py_XDECREF(matches);
     Py_XDECREF(hits);
     Py_XDECREF(apart);
@@ -221,7 +235,7 @@ done:
 PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
-    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, plausible, live, live_args, windows, windows_args, "
+    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, units, plausible, live, live_args, windows, windows_args, "
               "long_sentence)(text): True when a plain text has nothing to check further, None when it is not "
               "plain, else (translated, marked, folded, phon, hits, live, windows) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),

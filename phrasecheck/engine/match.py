@@ -108,7 +108,7 @@ class Matcher:
             self._entries.setdefault(shingle, []).append(("fuzzy", rule, phrase, offset))
 
     def finish(self) -> None:
-        self._scanner = KeyScanner({key: tuple(values) for key, values in self._entries.items()})
+        self._scanner = KeyScanner({key: tuple(values) for key, values in self._entries.items()}, units=True)
         self._entries = {}  # the scanner holds them now
         self._first_tests = FirstTests(self._scanner.keys, self._scanner.values)
         for index, (key, values) in enumerate(self._spelled.items()):
@@ -145,15 +145,16 @@ class Matcher:
         hits = self.scan(phon, folded)
         return self.plausible(folded, phon, hits) if hits else []
 
-    def compiled_find(self) -> tuple[Callable, Callable | None] | None:
-        """`find` as two compiled calls, the scan and the first tests (`PlainCheck`); `find`
-        itself and None where a list is spelled apart (its scan and tests are Python's); None
-        where it is not compiled."""
+    def compiled_find(self) -> tuple[Callable, bool, Callable | None] | None:
+        """`find` as two compiled calls, the scan (and whether it reads code units, as
+        `KeyScanner.scan_function` says) and the first tests (`PlainCheck`); `find` itself and
+        None where a list is spelled apart (its scan and tests are Python's); None where it is
+        not compiled."""
         if not COMPILED:
             return None
         if self._spelled_lists:
-            return self.find, None
-        return self._scanner.scan_function(), self._first_tests.compiled()
+            return self.find, False, None
+        return *self._scanner.scan_function(), self._first_tests.compiled()
 
     def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
         """The hits, each with only what survives the first tests of verification, which need no
