@@ -286,7 +286,7 @@ static int spelled(const Test *test, const Py_UCS4 *chars, int kind, const void 
 
 static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
     PyObject *folded, *phon, *matches;
-    int units = 0;  /* offsets of UTF-16 code units, in bytes (`automaton.code_units`) */
+    int units = 0;  /* offsets of UTF-16 code units, in bytes (`tables.utf16_units`) */
     if (!PyArg_ParseTuple(args, "UUO!|p", &folded, &phon, &PyList_Type, &matches, &units)) {
         return NULL;
     }

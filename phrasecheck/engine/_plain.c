@@ -15,7 +15,7 @@ enum {
     PHONETIC,      /* the flat phonetic table */
     BLOCKED,       /* bytes: bit c set when code point c makes a text not plain */
     SCAN,          /* find_matches_as_indexes of the matcher's scanner; or its whole find(phon, folded) */
-    UNITS,         /* True when the scan reads UTF-16 code units (`automaton.code_units`), else False */
+    UNITS,         /* True when the scan reads UTF-16 code units (`tables.utf16_units`), else False */
     OVERLAPPING,   /* ("overlapping",): the scan's keyword */
     PLAUSIBLE,     /* the matcher's first tests: plausible(folded, phon, matches); or None */
     LIVE,          /* the model's live(apart, *live_args), or None */
@@ -157,15 +157,15 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         }
     } else {
         int units = self->held[UNITS] == Py_True;
-        if (units) {  /* what `code_units(phon)` gives: a character beyond the BMP stands as 0xDFFF */
+        if (units) {  /* what `tables.utf16_units(phon)` gives: a character beyond the BMP stands as U+FFFD */
             if (!(scanned = PyBytes_FromStringAndSize(NULL, 2 * nf))) {
                 goto done;
             }
             unsigned char *unit = (unsigned char *)PyBytes_AS_STRING(scanned);
             for (Py_ssize_t i = 0; i < nf; i++) {
-                Py_UCS4 c = p[i] > 0xFFFF ? 0xDFFF : p[i];
-                unit[2 * i] = (unsigned char)(c & 0xFF);
-                unit[2 * i + 1] = (unsigned char)(c >> 8);
+                Py_UCS4 c = p[i] > 0xFFFF ? 0xFFFD : p[i];
+                unit[2 * i] = (unsigned char)(c >> 8);
+                unit[2 * i + 1] = (unsigned char)(c & 0xFF);
             }
         }
         PyObject *scan_args[2] = {units ? scanned : phon, Py_True};

@@ -6,9 +6,9 @@ one, takes ~4.5 µs.  It scans a text's UTF-16 code units, not its UTF-8 bytes: 
 are characters of the Private Use Area, three bytes each in UTF-8 and two in UTF-16, so the
 automaton is 5.6 MiB instead of 9.4 and a scan takes two thirds of the steps (2.6 → 1.6 µs a
 message).  A key found at an odd byte lies across two characters and is no hit; a character
-beyond the BMP (two units) stands as one unit that no key holds, so offsets stay characters'.
-The matcher's scanner does so; the small ones searched in windows, and any with a key beyond the
-BMP, scan the `str`.  Hits come in pyahocorasick's order (by end, the
+beyond the BMP (two units) stands as one unit that no key holds (`tables.utf16_units`), so
+offsets stay characters'.  The matcher's scanner does so; the small ones searched in windows,
+and any with a key beyond the BMP or holding the stand-in, scan the `str`.  Hits come in pyahocorasick's order (by end, the
 longest first at one end), so sums over them add up in the same order.  The crate's automata do not pickle: a `KeyScanner`
 pickles as its keys and values, and builds its automaton on its first scan (~10 ms for a pack's
 few thousand keys): a loaded pack holds hundreds, most of them `unless` contexts a run may never
@@ -22,20 +22,12 @@ from typing import Callable, Generic, Mapping, TypeVar
 
 import ahocorasick_rs
 
+from .tables import BEYOND_BMP, BEYOND_BMP_STAND_IN, utf16_units
+
 V = TypeVar("V")
 
-UNITS = "utf-16-le"
-STAND_IN = "\udfff"  # for a character beyond the BMP: one code unit no key holds (keys hold no surrogate)
-_NOT_ONE_UNIT = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def code_units(text: str) -> bytes:
-    """The text as UTF-16 code units, one per character (`STAND_IN` for one beyond the BMP)."""
-    units = text.encode(UNITS, "surrogatepass")
-    if len(units) != 2 * len(text):
-        units = _ASTRAL.sub(STAND_IN, text).encode(UNITS, "surrogatepass")
-    return units
+# A key scanned as code units is one unit a character, and not the stand-in of one beyond the BMP.
+_NOT_ONE_UNIT = re.compile(f"[\ud800-\udfff{BEYOND_BMP}{BEYOND_BMP_STAND_IN}]")
 
 
 class _NoKeys:
@@ -63,14 +55,14 @@ class KeyScanner(Generic[V]):
             if not self.keys:
                 self._automaton = _NoKeys()
             elif self.in_units:
-                self._automaton = ahocorasick_rs.BytesAhoCorasick([key.encode(UNITS) for key in self.keys], implementation=contiguous)
+                self._automaton = ahocorasick_rs.BytesAhoCorasick([utf16_units(key) for key in self.keys], implementation=contiguous)
             else:
                 self._automaton = ahocorasick_rs.AhoCorasick(self.keys, implementation=contiguous)
         return self._automaton
 
     def scan_function(self) -> tuple[Callable, bool]:
         """The automaton's `find_matches_as_indexes(text, overlapping=True)`, and whether it reads
-        `code_units(text)` (its offsets are then bytes, a hit at an odd one none) or the text."""
+        `tables.utf16_units(text)` (its offsets are then bytes, a hit at an odd one none) or the text."""
         return (self._automaton or self._built()).find_matches_as_indexes, self.in_units
 
     def hits(self, text: str) -> list[tuple[int, V]]:
@@ -83,5 +75,5 @@ class KeyScanner(Generic[V]):
         automaton = self._automaton or self._built()
         if not self.in_units:
             return automaton.find_matches_as_indexes(text, overlapping=True)
-        return [(key, start >> 1, end >> 1) for key, start, end in automaton.find_matches_as_indexes(code_units(text), overlapping=True)
+        return [(key, start >> 1, end >> 1) for key, start, end in automaton.find_matches_as_indexes(utf16_units(text), overlapping=True)
                 if not start & 1]

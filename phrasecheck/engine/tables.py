@@ -23,6 +23,18 @@ PHONETIC_BASE = 0xE000  # phonetic classes live in the Private Use Area
 PLACEHOLDERS = re.compile("[\ue000-\uefff]")  # a class character standing in folded text (see normalize)
 BEYOND_BMP = "\U00010000-\U0010FFFF"  # the planes beyond the BMP, as a range inside a character class
 BEYOND_BMP_CHARACTER = re.compile(f"[{BEYOND_BMP}]")
+BEYOND_BMP_STAND_IN = "\ufffd"
+
+
+def utf16_units(text: str) -> bytes:
+    """`text` as big-endian UTF-16 code units, one a character: a character beyond the BMP (two
+    units) stands as U+FFFD, so that a unit's offset is its character's.  What the automata over
+    code units scan (`automaton.KeyScanner`, `wordlist.code_units`): fewer states than over
+    UTF-8 or whole characters."""
+    data = text.encode("utf-16-be", "surrogatepass")
+    if len(data) != 2 * len(text):
+        data = BEYOND_BMP_CHARACTER.sub(BEYOND_BMP_STAND_IN, text).encode("utf-16-be", "surrogatepass")
+    return data
 
 
 def _skipped(ch: str) -> bool:

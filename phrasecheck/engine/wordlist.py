@@ -18,20 +18,17 @@ from ..lexicon.limits import shown
 from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
 from .pattern import PatternMatch, fail, guess_problem
 from .spellings import count_mismatches, phonetic_allowance
-from .tables import BEYOND_BMP_CHARACTER
+from .tables import utf16_units
 
 
 def code_units(text: str) -> str:
-    """`text` as two symbols a character (its UTF-16 code units as Latin-1; a character beyond the
-    BMP as U+FFFD, left to verification): the alphabet an exact list's automaton is built on.
+    """`text` as two symbols a character (`utf16_units` as Latin-1; a character beyond the BMP,
+    U+FFFD, left to verification): the alphabet an exact list's automaton is built on.
 
     Over the characters themselves a node of a 65,000-word automaton has thousands of children,
     and the scan of an STC-3 message took 18 µs; over code units (no node with more than 256) it
     takes 5, and phonetic keys would make every homophone of an entry a candidate."""
-    data = text.encode("utf-16-be")
-    if len(data) != 2 * len(text):
-        data = BEYOND_BMP_CHARACTER.sub("\ufffd", text).encode("utf-16-be")
-    return data.decode("latin-1")
+    return utf16_units(text).decode("latin-1")
 
 
 @dataclass(frozen=True)
