@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import grams, hits, match, offsets, tables
+from phrasecheck.engine import grams, hits, match, offsets, pattern, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.breaks import SENTENCE_MARK
 
@@ -325,3 +325,31 @@ def test_a_word_class_index_is_built_on_its_first_search_and_pickled_as_its_tabl
     again = pickle.loads(pickle.dumps(index))
     assert isinstance(again, SpellingIndex) and again._automaton is None  # nothing built until searched
     assert list(again.iter("\ue000" + key + "\ue000")) == found
+
+
+@pytest.mark.skipif(pattern.PatternVerifier is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_verification_finds_the_match_the_python_one_finds(bank: Checker, monkeypatch):
+    """Every anchor the scan finds in real replies, training lines and texts typed in pinyin,
+    verified both ways: the same match (spans, homophones, placeholders) or none."""
+    normalizer, matcher = bank.normalizer, bank.matcher
+    texts = [*_texts(), *_PLAIN_EDGES, "您好，bu gui wo guan，找别人去", "请 您 稍 等", "你们自己去网上查吧，我这边也不知道",
+             "不归我管不归我管不归我管，找别人去找别人去", "这个你自己看不懂吗？说明书上都写着呢"]
+    compared = matched = 0
+    for text in texts:
+        normalized = normalizer.full(text.replace("\ud800", "\ufffd"))
+        for end_index, values in matcher.scan(normalized.phon, normalized.norm):
+            for kind, _, payload, alternative in values:
+                if kind != "pattern":
+                    continue
+                start = end_index - len(alternative.norm) + 1
+                for typed_pinyin in (False, True):
+                    compiled = payload.match_at(normalized, alternative, start, typed_pinyin=typed_pinyin)
+                    in_python = payload.match_at(normalized, alternative, start, [], typed_pinyin)  # reasons: Python's
+                    assert compiled == in_python, (text, alternative.norm, start)
+                    compared += 1
+                    matched += compiled is not None
+    assert compared > 20_000 and matched > 1_000
+    contexts = {id(p): p for compiled in bank.rules for p, *_ in compiled.unless}.values()
+    searched = [[p.search(normalizer.full(text)) for p in contexts] for text in texts[::7]]
+    monkeypatch.setattr(pattern, "PatternVerifier", None)
+    assert [[p.search(normalizer.full(text)) for p in contexts] for text in texts[::7]] == searched

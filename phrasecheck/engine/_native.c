@@ -4,6 +4,7 @@
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
  *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
  *   - WordGraph (_wordgraph.c): the word edges of jieba's no-HMM cut, for the judge;
+ *   - PatternVerifier (_verify.c): a pattern's match around an anchor, as `match_at` finds it;
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
  *     character comes from, and where the marks of clauses and sentences stood.
  */
@@ -212,8 +213,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
-    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType, &WordGraphType};
-    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph"};
+    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType, &WordGraphType, &PatternVerifierType};
+    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph", "PatternVerifier"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (PyType_Ready(types[i]) < 0) {
             return NULL;

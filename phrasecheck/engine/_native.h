@@ -34,5 +34,6 @@ extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;
 extern PyTypeObject WordGraphType;
+extern PyTypeObject PatternVerifierType;
 
 #endif

@@ -18,6 +18,11 @@ from .normalize import PLACEHOLDERS, NormalizedText, Normalizer
 from .spellings import Alternative, Element, alternatives_of, count_mismatches, element_of, phonetic_allowance
 from .words import frequency
 
+try:
+    from ._native import PatternVerifier
+except ImportError:  # not compiled: `match_at` verifies in Python
+    PatternVerifier = None
+
 if TYPE_CHECKING:
     from .presence import AnchorPresence
 
@@ -53,6 +58,7 @@ class CompiledPattern:
         self.anchor = required[0] if len(required) == 1 else min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
         self._anchor_keys: KeyScanner | None = None  # built on the first `search` (contexts and frames only)
+        self._verifier = None  # the compiled `match_at`, built on its first call and not pickled
         self.presence: AnchorPresence | None = None  # which context patterns' anchors a text holds at all
         # The keys of each other required element (not those searched by an index: too many to
         # test one by one): a match needs one of each somewhere in the text.
@@ -69,6 +75,9 @@ class CompiledPattern:
         # and every element at its longest (an optional one skipped hands its gap on).
         self.reach = (sum(self.elements[i + 1].gap_before + self.elements[i].longest for i in range(self.anchor)),
                        sum(e.gap_before + e.longest for e in self.elements[self.anchor + 1:]))
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_verifier": None}
 
     def anchor_allowance(self, alternative: Alternative) -> int:
         """Homophones the anchor may hold in a match: its own allowance, but a pattern that is the
@@ -105,7 +114,12 @@ class CompiledPattern:
                  reasons: list[str] | None = None, typed_pinyin: bool = False) -> PatternMatch | None:
         """Verify a match whose anchor element is `alternative` at folded offset `start`; with
         `reasons`, say why a failed one failed (the explain trace).  `typed_pinyin` accepts any
-        number of syllables typed in pinyin (a guard's 请 as qing), where a hit needs a phrase."""
+        number of syllables typed in pinyin (a guard's 请 as qing), where a hit needs a phrase.
+        Without `reasons`, the same steps compiled (`_verify.c`) where the install has them."""
+        if reasons is None and PatternVerifier is not None:
+            found = (self._verifier or self._built_verifier()).match(
+                text.norm, text.phon, text.breaks, alternative.norm, alternative.allowance, start, typed_pinyin, bool(text.rewrite))
+            return None if found is None else PatternMatch(*found)
         end = start + len(alternative.norm)
         anchor = self.elements[self.anchor]
         mismatches = count_mismatches(text.norm, start, alternative.norm)
@@ -148,6 +162,12 @@ class CompiledPattern:
             if problem:
                 return fail(reasons, lambda: problem)
         return PatternMatch(spans[0][0], spans[-1][1], tuple(spans), mismatches, placeholders)
+
+    def _built_verifier(self):
+        parts = tuple((tuple((a.norm, a.keys, a.allowance) for a in element.alternatives), element.optional,
+                       element.gap_before, element.break_before, element.break_after) for element in self.elements)
+        self._verifier = PatternVerifier(parts, self.anchor, FULL_PINYIN, WHOLE_PINYIN)
+        return self._verifier
 
     def absent_from(self, text: NormalizedText) -> bool:
         """Whether the anchor is nowhere in the text, so that no search of it can match: known
