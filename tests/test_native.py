@@ -244,7 +244,8 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
     if checker.rule_home.get("house-words"):
         assert checker.matcher.compiled_find()[2] is None and checker.check("请您稍等").violations
     (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
-    answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0}
+    answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0,
+               "hits, none verified": 0}
     not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
     not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP
     for text in [*_texts(), *_PLAIN_EDGES, *not_flat, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管"]:
@@ -254,8 +255,8 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
             answers["not plain"] += 1
             text = text.replace("\ud800", "\ufffd")  # as `check` does before it skims
             front = normalizer.front(text)
-            source = normalizer.source(text, front)[0]
-            found, kind = flat(source), "flat, "
+            source, rewrite = normalizer.source(text, front)
+            found, kind = flat(source, rewrite is not None), "flat, "
             if found is None or (found is True and checker.sentence_classifier.reads_typed(source)):
                 answers["not flat"] += 1  # a character folding to several or beyond the BMP; or typed pinyin, read in Python
                 continue
@@ -264,9 +265,11 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
         assert (skim.rewrite.text if skim.rewrite else text) == source, text
         hits_found = matcher.find(skim.phon, skim.folded)
         bounds = checker.sentence_classifier.bounds(skim.marked)
-        if found is True:
-            assert not hits_found and bounds == ([], []) and not checker.sentence_classifier.candidates(skim.marked), text
+        if found is True:  # no hit that verification keeps, and nothing for the model
+            assert not matcher.verify(normalizer.draft(skim), hits_found) and bounds == ([], []), text
+            assert not checker.sentence_classifier.candidates(skim.marked), text
             answers[kind + "nothing"] += 1
+            answers["hits, none verified"] += bool(hits_found)
         else:
             assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found, *bounds), text
             answers[kind + "go on"] += 1

@@ -151,25 +151,12 @@ static PyObject *boundaries(PyObject *Py_UNUSED(module), PyObject *args) {
     if (result == NULL) {
         return NULL;
     }
-    char *levels = PyBytes_AS_STRING(result);
-    memset(levels, 0, (size_t)length + 1);
-    int kind = PyUnicode_KIND(marked);
-    const void *data = PyUnicode_DATA(marked);
-    Py_ssize_t size = PyUnicode_GET_LENGTH(marked), index = 0;
-    for (Py_ssize_t i = 0; i < size && index <= length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c > 1) {
-            index++;
-        } else if (index <= length && levels[index] < (c == 1 ? 2 : 1)) {
-            levels[index] = c == 1 ? 2 : 1;
-        }
-    }
-    if (index != length) {
+    unsigned char *levels = (unsigned char *)PyBytes_AS_STRING(result);
+    if (mark_levels(PyUnicode_KIND(marked), PyUnicode_DATA(marked), PyUnicode_GET_LENGTH(marked), levels, length) != length) {
         Py_DECREF(result);
         PyErr_SetString(PyExc_ValueError, "the marked text does not hold `length` characters besides its marks");
         return NULL;
     }
-    levels[0] = levels[length] = 2;
     return result;
 }
 

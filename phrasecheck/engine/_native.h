@@ -30,6 +30,31 @@ static inline int append_new(PyObject *list, PyObject *item) {
     return result;
 }
 
+/* The boundary level (0 none, 1 clause, 2 sentence) before each character of a marked text that
+ * is not a mark (U+0000 a clause's, U+0001 a sentence's) and at its end, into `levels`, which
+ * holds `length + 1` and is cleared first: `breaks.boundaries`.  Answers how many characters
+ * besides marks the text holds (at most `length + 1` counted). */
+static inline Py_ssize_t mark_levels(int kind, const void *data, Py_ssize_t size, unsigned char *levels, Py_ssize_t length) {
+    Py_ssize_t index = 0;
+    memset(levels, 0, (size_t)length + 1);
+    for (Py_ssize_t i = 0; i < size && index <= length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c > 1) {
+            index++;
+        } else if (index <= length && levels[index] < (c == 1 ? 2 : 1)) {
+            levels[index] = c == 1 ? 2 : 1;
+        }
+    }
+    levels[0] = levels[length] = 2;
+    return index;
+}
+
+/* Whether the pattern `verifier` (a PatternVerifier) matches around an anchor spelled `spelling`
+ * at `start` of a folded text (norm, phon, its boundary levels), no syllable typed in pinyin
+ * accepted: 1, 0, or -1 with an exception (_verify.c). */
+int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
+                   long allowance, Py_ssize_t start, int rewritten);
+
 extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;

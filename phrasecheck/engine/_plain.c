@@ -1,10 +1,12 @@
 /* PlainCheck: the whole of a check that finds nothing, for a plain text, in one call.
  *
  * Most messages are plain (no letters, spaces, line breaks or rare characters: the flat tables fold
- * them) and most of those have no plausible hit and no sentence the category model could flag.
+ * them) and most of those have no plausible hit, or none that verification keeps, and no sentence
+ * the category model could flag.
  * The Python path answers them through a dozen calls (`Normalizer.skim`, `Matcher.find`,
  * `SentenceClassifier.candidates`); this does the same steps in C and calls the same compiled
- * parts (the scan, the matcher's first tests, the model's bounds), so it answers what they answer;
+ * parts (the scan, the matcher's first tests, the model's bounds, a pattern's compiled `match_at`),
+ * so it answers what they answer;
  * a text it cannot clear goes on with what it found, none of it asked again.
  * See `engine/plain.py`. */
 #include "_native.h"
@@ -97,9 +99,80 @@ static PyObject *call_with(PyObject *callable, PyObject *first, PyObject *second
     return PyObject_Vectorcall(callable, stack, count, NULL);
 }
 
+/* An attribute by a name interned once. */
+static PyObject *attribute(PyObject *owner, const char *name, PyObject **interned) {
+    if (*interned == NULL && !(*interned = PyUnicode_InternFromString(name))) {
+        return NULL;
+    }
+    return PyObject_GetAttr(owner, *interned);
+}
+
+/* Whether some hit is one verification might keep: a pattern's that its compiled `match_at`
+ * keeps, or one it cannot tell here (a list entry, a fuzzy shingle): 1, 0 when each hit is a
+ * pattern's that fails, or -1.  `marked` (nm characters, nf besides its marks) gives the
+ * boundaries the draft would have. */
+static int any_verified(PyObject *hits, PyObject *folded, PyObject *phon, const Py_UCS4 *marked, Py_ssize_t nm,
+                        Py_ssize_t nf, int rewritten) {
+    static PyObject *verifier_name, *build_name, *norm_name, *allowance_name;
+    unsigned char small[512];
+    unsigned char *breaks = nf < (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)nf + 1);
+    if (breaks == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    mark_levels(PyUnicode_4BYTE_KIND, marked, nm, breaks, nf);
+    int answer = 0;
+    for (Py_ssize_t h = 0; h < PyList_GET_SIZE(hits) && answer == 0; h++) {
+        PyObject *hit = PyList_GET_ITEM(hits, h), *values;
+        Py_ssize_t end_index;
+        if (!PyArg_ParseTuple(hit, "nO!", &end_index, &PyTuple_Type, &values)) {
+            answer = -1;
+            break;
+        }
+        for (Py_ssize_t v = 0; v < PyTuple_GET_SIZE(values) && answer == 0; v++) {
+            PyObject *value = PyTuple_GET_ITEM(values, v);
+            if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0))
+                || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(value, 0), "pattern") != 0) {
+                answer = 1;  /* told in Python */
+                break;
+            }
+            PyObject *payload = PyTuple_GET_ITEM(value, 2), *spelling = PyTuple_GET_ITEM(value, 3);
+            PyObject *verifier = attribute(payload, "_verifier", &verifier_name);
+            if (verifier == Py_None) {
+                Py_DECREF(verifier);
+                if (build_name == NULL && !(build_name = PyUnicode_InternFromString("_built_verifier"))) {
+                    answer = -1;
+                    break;
+                }
+                verifier = PyObject_CallMethodNoArgs(payload, build_name);
+            }
+            PyObject *norm = verifier ? attribute(spelling, "norm", &norm_name) : NULL;
+            PyObject *allowed = norm ? attribute(spelling, "allowance", &allowance_name) : NULL;
+            long allowance = allowed ? PyLong_AsLong(allowed) : -1;
+            if (allowed == NULL || (allowance == -1 && PyErr_Occurred()) || !PyUnicode_Check(norm)) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_TypeError, "a pattern's hit must hold a spelling with a str norm");
+                }
+                answer = -1;
+            } else {
+                answer = verifier_finds(verifier, folded, phon, breaks, norm, allowance,
+                                        end_index - PyUnicode_GET_LENGTH(norm) + 1, rewritten);
+            }
+            Py_XDECREF(verifier);
+            Py_XDECREF(norm);
+            Py_XDECREF(allowed);
+        }
+    }
+    if (breaks != small) {
+        PyMem_Free(breaks);
+    }
+    return answer;
+}
+
 static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     PyObject *text;
-    if (!PyArg_ParseTuple(args, "U", &text)) {
+    int rewritten = 0;  /* the draft of this text carries a rewrite (`Normalizer.source`) */
+    if (!PyArg_ParseTuple(args, "U|p", &text, &rewritten)) {
         return NULL;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -205,7 +278,14 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             goto done;
         }
     }
-    if (PyObject_IsTrue(hits) || PyObject_IsTrue(live) || PyObject_IsTrue(windows)) {
+    int going_on = PyObject_IsTrue(live) || PyObject_IsTrue(windows);
+    if (!going_on && PyList_Check(hits) && PyList_GET_SIZE(hits)) {  /* hits that all fail verification end here */
+        going_on = any_verified(hits, folded, phon, m, nm, nf, rewritten);
+        if (going_on < 0) {
+            goto done;
+        }
+    }
+    if (going_on) {
         if (!(translated = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, nt))
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
@@ -236,8 +316,9 @@ PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
     .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, units, plausible, live, live_args, windows, windows_args, "
-              "long_sentence)(text): True when a plain text has nothing to check further, None when it is not "
-              "plain, else (translated, marked, folded, phon, hits, live, windows) to go on with.",
+              "long_sentence)(text, rewritten=False): True when a plain text has nothing to check further (no hit that "
+              "verification keeps, no sentence for the model), None when it is not plain, else (translated, marked, "
+              "folded, phon, hits, live, windows) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,

@@ -207,47 +207,21 @@ static long phonetic_allowance(Py_ssize_t length) {
     return length < 3 ? 0 : (length < 7 ? 1 : 2);
 }
 
-/* match(norm, phon, breaks, spelling, allowance, start, typed_pinyin, rewritten): the match of
- * the pattern whose anchor is `spelling` (with `allowance`) at folded offset `start`, as
- * (start, end, spans, mismatches, placeholders), or None. */
-static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
-    PyObject *norm, *spelling;
-    Text text;
-    Py_ssize_t breaks_size, start;
-    long allowance;
-    int typed_pinyin, rewritten;
-    if (!PyArg_ParseTuple(args, "UUy#Ulnpp", &norm, &text.phon, &text.breaks, &breaks_size, &spelling, &allowance, &start,
-                          &typed_pinyin, &rewritten)) {
-        return NULL;
-    }
-    if (self->parts == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "PatternVerifier not initialised");
-        return NULL;
-    }
-    text.kind = PyUnicode_KIND(norm);
-    text.data = PyUnicode_DATA(norm);
-    text.length = PyUnicode_GET_LENGTH(norm);
-    if (breaks_size != text.length + 1 || PyUnicode_GET_LENGTH(text.phon) != text.length) {
-        PyErr_SetString(PyExc_ValueError, "breaks must hold one level per folded character and one at the end, "
-                                          "and phon one character per folded character");
-        return NULL;
-    }
+/* The walk out from an anchor spelled `spelling` (with `allowance`) at folded offset `start`:
+ * 1 with each part's occurrence in `spans` (2 a part; start -1 where an optional one is absent)
+ * and the match's homophones and placeholders, 0 when there is no match, -1 on an error. */
+static int walk(const PatternVerifier *self, const Text *text, PyObject *spelling, long allowance, Py_ssize_t start,
+                int typed_pinyin, int rewritten, Py_ssize_t *spans, Py_ssize_t *mismatches_out, Py_ssize_t *placeholders_out) {
     Py_ssize_t end = start + PyUnicode_GET_LENGTH(spelling);
-    if (start < 0 || end > text.length) {
+    if (start < 0 || end > text->length) {
         PyErr_SetString(PyExc_ValueError, "the anchor lies outside the text");
-        return NULL;
+        return -1;
     }
     Py_ssize_t count = self->part_count, anchor = self->anchor;
-    Py_ssize_t small[2 * 16], *spans = count <= 16 ? small : PyMem_Malloc(sizeof(Py_ssize_t) * 2 * count);
-    if (spans == NULL) {
-        return PyErr_NoMemory();
+    Py_ssize_t mismatches = mismatches_at(text, start, spelling);
+    if (mismatches > allowance || !breaks_ok(text, &self->parts[anchor], start, end)) {
+        return 0;
     }
-    PyObject *result = NULL;
-    Py_ssize_t mismatches = mismatches_at(&text, start, spelling);
-    if (mismatches > allowance || !breaks_ok(&text, &self->parts[anchor], start, end)) {
-        goto none;
-    }
-    /* spans[2 * i], spans[2 * i + 1]: part i's occurrence, or start -1 when an optional part is absent */
     for (Py_ssize_t i = 0; i < count; i++) {
         spans[2 * i] = -1;
     }
@@ -257,13 +231,13 @@ static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
     for (Py_ssize_t i = anchor - 1; i >= 0; i--) {  /* leftwards from the anchor */
         const Part *part = &self->parts[i];
         Py_ssize_t found_start, found_end, found_mismatches;
-        int found = find_part(self, &text, part, cursor - gap, cursor, 0, &found_start, &found_end, &found_mismatches);
-        if (found < 0) {
-            goto failed;
-        }
-        if (!found) {
-            if (!part->optional || ((part->break_before || part->break_after) && text.breaks[cursor] == NO_BREAK)) {
-                goto none;
+        int found = find_part(self, text, part, cursor - gap, cursor, 0, &found_start, &found_end, &found_mismatches);
+        if (found <= 0) {
+            if (found < 0) {
+                return -1;
+            }
+            if (!part->optional || ((part->break_before || part->break_after) && text->breaks[cursor] == NO_BREAK)) {
+                return 0;
             }
             gap += part->gap_before;
             continue;
@@ -280,13 +254,13 @@ static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
         const Part *part = &self->parts[i];
         Py_ssize_t found_start, found_end, found_mismatches;
         gap += part->gap_before;
-        int found = find_part(self, &text, part, cursor, cursor + gap, 1, &found_start, &found_end, &found_mismatches);
-        if (found < 0) {
-            goto failed;
-        }
-        if (!found) {
-            if (!part->optional || ((part->break_before || part->break_after) && text.breaks[cursor] == NO_BREAK)) {
-                goto none;
+        int found = find_part(self, text, part, cursor, cursor + gap, 1, &found_start, &found_end, &found_mismatches);
+        if (found <= 0) {
+            if (found < 0) {
+                return -1;
+            }
+            if (!part->optional || ((part->break_before || part->break_after) && text->breaks[cursor] == NO_BREAK)) {
+                return 0;
             }
             continue;
         }
@@ -296,53 +270,130 @@ static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
         cursor = found_end;
         gap = 0;
     }
-    Py_ssize_t placeholders = 0, matched = 0, present = 0, first = -1, last = -1;
+    Py_ssize_t placeholders = 0, matched = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
         if (spans[2 * i] < 0) {
             continue;
         }
-        present++;
         matched += spans[2 * i + 1] - spans[2 * i];
-        if (first < 0) {
-            first = i;
-        }
-        last = i;
         for (Py_ssize_t p = spans[2 * i]; rewritten && p < spans[2 * i + 1]; p++) {
-            placeholders += IS_PLACEHOLDER(PyUnicode_READ(text.kind, text.data, p));
+            placeholders += IS_PLACEHOLDER(PyUnicode_READ(text->kind, text->data, p));
         }
     }
     if (mismatches || (placeholders && !typed_pinyin)) {  /* `guess_problem` */
         if (mismatches > phonetic_allowance(matched)) {
-            goto none;
+            return 0;
         }
         int whole = placeholders == matched && matched >= self->whole_pinyin;
         if (matched - mismatches - placeholders < 2 && (mismatches || !(matched >= self->full_pinyin || whole))) {
-            goto none;
+            return 0;
         }
     }
-    PyObject *tuple = PyTuple_New(present);
-    if (tuple == NULL) {
-        goto failed;
+    *mismatches_out = mismatches;
+    *placeholders_out = placeholders;
+    return 1;
+}
+
+/* Room for two offsets a part: on the stack for the patterns there are. */
+#define STACK_PARTS 16
+
+static int text_of(Text *text, PyObject *norm, PyObject *phon, const unsigned char *breaks) {
+    text->phon = phon;
+    text->kind = PyUnicode_KIND(norm);
+    text->data = PyUnicode_DATA(norm);
+    text->length = PyUnicode_GET_LENGTH(norm);
+    text->breaks = breaks;
+    if (PyUnicode_GET_LENGTH(phon) != text->length) {
+        PyErr_SetString(PyExc_ValueError, "phon must hold one character per folded character");
+        return -1;
     }
-    for (Py_ssize_t i = 0, n = 0; i < count; i++) {
-        if (spans[2 * i] >= 0) {
-            PyObject *span = Py_BuildValue("(nn)", spans[2 * i], spans[2 * i + 1]);
-            if (span == NULL) {
-                Py_DECREF(tuple);
-                goto failed;
+    return 0;
+}
+
+int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
+                   long allowance, Py_ssize_t start, int rewritten) {
+    PatternVerifier *self = (PatternVerifier *)verifier;
+    Text text;
+    if (!PyObject_TypeCheck(verifier, &PatternVerifierType) || self->parts == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected an initialised PatternVerifier");
+        return -1;
+    }
+    if (text_of(&text, norm, phon, breaks) < 0) {
+        return -1;
+    }
+    Py_ssize_t small[2 * STACK_PARTS], *spans = self->part_count <= STACK_PARTS ? small
+                                                   : PyMem_Malloc(sizeof(Py_ssize_t) * 2 * self->part_count);
+    if (spans == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t mismatches, placeholders;
+    int found = walk(self, &text, spelling, allowance, start, 0, rewritten, spans, &mismatches, &placeholders);
+    if (spans != small) {
+        PyMem_Free(spans);
+    }
+    return found;
+}
+
+/* match(norm, phon, breaks, spelling, allowance, start, typed_pinyin, rewritten): the match of
+ * the pattern whose anchor is `spelling` (with `allowance`) at folded offset `start`, as
+ * (start, end, spans, mismatches, placeholders), or None. */
+static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
+    PyObject *norm, *phon, *spelling;
+    const unsigned char *breaks;
+    Text text;
+    Py_ssize_t breaks_size, start;
+    long allowance;
+    int typed_pinyin, rewritten;
+    if (!PyArg_ParseTuple(args, "UUy#Ulnpp", &norm, &phon, &breaks, &breaks_size, &spelling, &allowance, &start,
+                          &typed_pinyin, &rewritten)) {
+        return NULL;
+    }
+    if (self->parts == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "PatternVerifier not initialised");
+        return NULL;
+    }
+    if (text_of(&text, norm, phon, breaks) < 0) {
+        return NULL;
+    }
+    if (breaks_size != text.length + 1) {
+        PyErr_SetString(PyExc_ValueError, "breaks must hold one level per folded character and one at the end");
+        return NULL;
+    }
+    Py_ssize_t count = self->part_count;
+    Py_ssize_t small[2 * STACK_PARTS], *spans = count <= STACK_PARTS ? small : PyMem_Malloc(sizeof(Py_ssize_t) * 2 * count);
+    if (spans == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *result = NULL;
+    Py_ssize_t mismatches = 0, placeholders = 0, present = 0, first = -1, last = -1;
+    int found = walk(self, &text, spelling, allowance, start, typed_pinyin, rewritten, spans, &mismatches, &placeholders);
+    if (found == 0) {
+        result = Py_None;
+        Py_INCREF(result);
+    } else if (found > 0) {
+        for (Py_ssize_t i = 0; i < count; i++) {
+            if (spans[2 * i] >= 0) {
+                present++;
+                first = first < 0 ? i : first;
+                last = i;
             }
-            PyTuple_SET_ITEM(tuple, n++, span);
+        }
+        PyObject *tuple = PyTuple_New(present);
+        for (Py_ssize_t i = 0, n = 0; tuple != NULL && i < count; i++) {
+            if (spans[2 * i] >= 0) {
+                PyObject *span = Py_BuildValue("(nn)", spans[2 * i], spans[2 * i + 1]);
+                if (span == NULL) {
+                    Py_CLEAR(tuple);
+                    break;
+                }
+                PyTuple_SET_ITEM(tuple, n++, span);
+            }
+        }
+        if (tuple != NULL) {
+            result = Py_BuildValue("(nnNnn)", spans[2 * first], spans[2 * last + 1], tuple, mismatches, placeholders);
         }
     }
-    result = Py_BuildValue("(nnNnn)", spans[2 * first], spans[2 * last + 1], tuple, mismatches, placeholders);
-    goto done;
-none:
-    result = Py_None;
-    Py_INCREF(result);
-    goto done;
-failed:
-    result = NULL;
-done:
     if (spans != small) {
         PyMem_Free(spans);
     }

@@ -216,7 +216,7 @@ class Checker:
                 if found is None:  # letters, spaces or rare characters: plain once its front is read and rewritten
                     front = self.normalizer.front(text)
                     source = self.normalizer.source(text, front)
-                    found = plain[1](source[0])
+                    found = plain[1](source[0], source[1] is not None)
                     if found is True and self._classifier is not None and self._classifier.reads_typed(source[0]):
                         found = None  # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it
             if found is True:  # plain, and nothing the Python path would go on with

@@ -1,14 +1,18 @@
 """A plain message with nothing to flag, answered in one compiled call.
 
 Two messages in five are plain (no letters, spaces, line breaks or rare characters: the flat
-tables fold them) and have neither a plausible hit nor a sentence the category model could flag.
+tables fold them) and have neither a hit that verification keeps nor a sentence the category
+model could flag.
 The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find`,
 `SentenceClassifier.candidates`), which was half of their time; `PlainCheck` (`_plain.c`) makes
-the same steps in C, calling the same compiled scan, first tests and bounds, and hands any other
+the same steps in C, calling the same compiled scan, first tests and bounds, and verifies the
+plausible hits with each pattern's compiled `match_at` when nothing else goes on (a text whose
+hits all fail there, one in thirteen on STC-3, ends in it too), and hands any other
 text back: None when it is not plain, else the skim's pieces, the hits and the sentences and
 windows the model scores next (`SentenceClassifier.bounds`), to go on with.  A
 text with letters, spaces or rare characters takes it too, once `Normalizer.source` has marked
-its pauses and made its rewrite (pinyin typed in letters, 繁→简 by word): a third of all messages.  A pack with a list
+its pauses and made its rewrite (pinyin typed in letters, 繁→简 by word; whether there is one
+counts the syllables typed in pinyin a match holds): a third of all messages.  A pack with a list
 spelled apart passes the matcher's own `find`.  Where the extension is not compiled, or a part
 is not (a model too wide for the table), there is none and every text takes the Python path,
 with the same answers.
