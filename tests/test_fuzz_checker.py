@@ -65,3 +65,17 @@ def test_checking_is_deterministic_and_explain_changes_no_verdict(checker, text)
     assert first.to_dict() == again.to_dict()
     assert [v.to_dict() for v in explained.violations] == [v.to_dict() for v in first.violations]
     assert explained.rewrite == first.rewrite
+
+
+@given(text=TEXTS)
+def test_compiled_verification_matches_the_python_one_on_any_text(checker, text):
+    """The compiled `match_at` (`_verify.c`) reads the text's strings itself: on any text, every
+    anchor the scan finds gets the match (or none) the Python steps give."""
+    normalized = checker.normalizer.full(text.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd"))
+    for end_index, values in checker.matcher.scan(normalized.phon, normalized.norm):
+        for kind, _, payload, alternative in values:
+            if kind == "pattern":
+                start = end_index - len(alternative.norm) + 1
+                for typed_pinyin in (False, True):
+                    assert payload.match_at(normalized, alternative, start, typed_pinyin=typed_pinyin) == \
+                        payload.match_at(normalized, alternative, start, [], typed_pinyin), (text, alternative.norm, start)
