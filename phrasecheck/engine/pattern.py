@@ -42,6 +42,8 @@ class PatternMatch:
 class CompiledPattern:
     """A parsed pattern bound to a normalizer; knows how to verify itself around an anchor."""
 
+    _verifier = None  # the compiled `match_at`, built on its first call, not pickled (a class default: old pickles lack it)
+
     def __init__(self, specs: Sequence[ElementSpec], normalizer: Normalizer, phonetic: bool | str = True,
                  shared: dict | None = None):
         """`shared`: what patterns compiled against this normalizer already built (spellings,
@@ -58,7 +60,6 @@ class CompiledPattern:
         self.anchor = required[0] if len(required) == 1 else min(required, key=lambda i: (_commonness(self.elements[i]), i))
         self.is_literal = len(self.elements) == 1
         self._anchor_keys: KeyScanner | None = None  # built on the first `search` (contexts and frames only)
-        self._verifier = None  # the compiled `match_at`, built on its first call and not pickled
         self.presence: AnchorPresence | None = None  # which context patterns' anchors a text holds at all
         # The keys of each other required element (not those searched by an index: too many to
         # test one by one): a match needs one of each somewhere in the text.
