@@ -265,3 +265,14 @@ def test_the_parts_a_process_read_are_not_kept_alive_by_the_cache(cache, tmp_pat
     del checker
     gc.collect()
     assert normalizer() is None
+
+
+def test_a_dictionary_lets_its_word_list_go_once_its_graph_holds_it_and_still_writes_the_same_bytes():
+    lines = ["着急 10 v", "什么 30 r", "着 5 zg", "急 8 a", "什 1 x", "么 2 y", "呢 40 y", "着急什么 0 x"]
+    dictionary = words.Dictionary.from_text(line.encode() for line in lines)
+    written = dictionary.to_bytes()
+    if words.WordGraph is not None:
+        assert dictionary.graph().word_ends("着急什么呢") == [2, 4, 5]
+        assert dictionary._words is None  # the graph holds the words; the str (2.7 MB for jieba's) is let go
+    assert dictionary.to_bytes() == written
+    assert words.Dictionary.from_bytes(written).count("什么") == 30
