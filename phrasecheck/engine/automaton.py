@@ -43,7 +43,7 @@ class KeyScanner(Generic[V]):
         windows gains less than the conversion costs."""
         self.keys = list(table)
         self.values = [table[key] for key in self.keys]
-        self.in_units = units and not any(_NOT_ONE_UNIT.search(key) for key in self.keys)
+        self.in_units = units and not _NOT_ONE_UNIT.search("".join(self.keys))  # one pass: it runs on every load
         self._automaton = None
 
     def __reduce__(self):
