@@ -243,7 +243,7 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
     checker.check("您好")
     if checker.rule_home.get("house-words"):
         assert checker.matcher.compiled_find()[2] is None and checker.check("请您稍等").violations
-    (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
+    (plain, flat, _), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0,
                "hits, none verified": 0}
     not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
@@ -274,6 +274,36 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
             assert found == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found, *bounds), text
             answers[kind + "go on"] += 1
     assert min(answers.values()) > 50, answers
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank: Checker):
+    quiet, normalizer = bank._plain[2], bank.normalizer
+    assert quiet("好的 您稍等") == "好的，您稍等"  # two Han characters before the space, one after
+    assert quiet("好 您稍等一下吧") == "好，您稍等一下吧"  # one before, two after
+    assert quiet("好的  您稍等一下吧好吗") == "好的， 您稍等一下吧好吗"  # the first space of a pause
+    plain = "您好 ok的包裹到了"  # letters after the space: no pause, the text itself
+    normalizer.front(plain)
+    assert quiet(plain) is plain
+    assert quiet("好 您稍等") is None  # as many spaces as words: `_spaced_by_word` tells
+    for python_first in ["我 不 知 道 啊", "你好\n谢谢", "不归我管😀 好的", "不歸我管 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
+        assert quiet(python_first) is None, python_first  # spaced word by word, wrapped, rare, typed pinyin
+    unplanned = "QXZ 好的 您稍等"
+    assert quiet(unplanned) is None  # a run of letters not planned yet: `any_convert` plans it
+    normalizer.front(unplanned)
+    assert quiet(unplanned) == "QXZ 好的，您稍等"
+    spaced = [f"{a} {b}" for a in ("好的", "好", "ok", "您好 ", "\u3000好的") for b in ("您稍等", "您", "ok稍等", "\t请讲", "")]
+    told = 0
+    for text in [*_texts(), *_PLAIN_EDGES, *spaced]:
+        text = text.replace("\ud800", "\ufffd")
+        base = quiet(text)
+        if base is None:
+            continue
+        told += 1
+        source, rewrite = normalizer.source(text, normalizer.front(text))
+        assert base == source and (base is text) == (rewrite is None), text
+        assert rewrite is None or (rewrite.text == base and rewrite.origins is None and not rewrite.edges), text
+    assert told > 1000
 
 
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")

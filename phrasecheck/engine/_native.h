@@ -55,6 +55,9 @@ static inline Py_ssize_t mark_levels(int kind, const void *data, Py_ssize_t size
 int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
                    long allowance, Py_ssize_t start, int rewritten);
 
+/* quiet_base(rare, plans, text) (_front.c): a text's source when it needs no rewrite, or None. */
+PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
+
 extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;

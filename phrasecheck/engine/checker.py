@@ -28,6 +28,7 @@ from .examples import example_failures
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .breaks import CLAUSE_BREAK
+from .latin import Rewrite
 from .normalize import Normalizer, Skim
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
@@ -214,8 +215,12 @@ class Checker:
             if plain is not None:
                 found = plain[0](text)
                 if found is None:  # letters, spaces or rare characters: plain once its front is read and rewritten
-                    front = self.normalizer.front(text)
-                    source = self.normalizer.source(text, front)
+                    base = plain[2](text)  # its pauses marked, where nothing else is rewritten
+                    if base is None:
+                        front = self.normalizer.front(text)
+                        source = self.normalizer.source(text, front)
+                    else:
+                        source = (base, None if base is text else Rewrite(base, None, frozenset()))
                     found = plain[1](source[0], source[1] is not None)
                     if found is True and self._classifier is not None and self._classifier.reads_typed(source[0]):
                         found = None  # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it

@@ -95,6 +95,12 @@ class LatinRuns:
         self._code = code  # a syllable's phonetic-class character
         self._plans: dict[str, tuple[str, tuple[str, ...] | None] | None] = {}
 
+    @property
+    def plans(self) -> dict[str, tuple[str, tuple[str, ...] | None] | None]:
+        """What each run met so far becomes (None: it stays letters), the dict itself: the
+        compiled front (`_native.quiet_base`) reads it and leaves a run it lacks to `any_convert`."""
+        return self._plans
+
     def any_convert(self, runs: Iterable[str]) -> bool:
         """Whether any of these runs may convert: the question every text with letters asks, so a
         plain dict remembers the answers (cheaper than lru_cache, which reorders on every hit)."""

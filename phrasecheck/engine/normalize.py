@@ -153,6 +153,7 @@ class Normalizer:
         # Characters a text with letters seldom has, letters other than ASCII among them: one search
         # rules them all out, and the runs left to look at are ASCII.
         self._rare = char_class(rare, BEYOND_BMP)
+        self._rare_bits = _bits(rare)  # the same for the compiled front (`quiet_source_parts`)
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + BEYOND_BMP)
         # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold and lone
@@ -252,6 +253,11 @@ class Normalizer:
         With `flat_base`, for a `source` (letters, pause marks and rare characters in it are plain:
         the flat tables fold all but a character that folds to several)."""
         return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
+
+    def quiet_source_parts(self) -> tuple[bytes, dict]:
+        """What `_native.quiet_base` reads to give a text's `source` where no rewrite applies:
+        the rare characters, a bit per BMP code point, and the letter runs' plans."""
+        return self._rare_bits, self._latin.plans
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.
