@@ -28,8 +28,7 @@ from .examples import example_failures
 from .match import Candidate, Failure, Matcher
 from .sentences import SentenceClassifier
 from .breaks import CLAUSE_BREAK
-from .latin import Rewrite
-from .normalize import Normalizer, Skim
+from .normalize import Normalizer, Skim, paused_source
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
 from .presence import AnchorPresence
@@ -220,7 +219,7 @@ class Checker:
                         front = self.normalizer.front(text)
                         source = self.normalizer.source(text, front)
                     else:
-                        source = (base, None if base is text else Rewrite(base, None, frozenset()))
+                        source = paused_source(text, base)
                     found = plain[1](source[0], source[1] is not None)
                     if found is True and self._classifier is not None and self._classifier.reads_typed(source[0]):
                         found = None  # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it

@@ -115,6 +115,12 @@ class Skim(NamedTuple):
     rewrite: Rewrite | None = None
 
 
+def paused_source(text: str, base: str) -> tuple[str, Rewrite | None]:
+    """`Normalizer.source` of a text whose front rewrote at most its pauses (`base`): the compiled
+    front (`_native.quiet_base`) gives such a base too."""
+    return base, (None if base is text else Rewrite(base, None, frozenset()))
+
+
 class Normalizer:
     """Compiled folding and phonetic tables; immutable and shared by every check."""
 
@@ -207,9 +213,7 @@ class Normalizer:
         """What the tables fold for `text` (its front's base, rewritten where a rewrite applies),
         and the rewrite a skim of it carries (None when that is `text` itself)."""
         rewrite = self._rewrite(front.base, front.first, front.rare) if front.rewritten else None
-        if rewrite is None and front.base is not text:
-            rewrite = Rewrite(front.base, None, frozenset())
-        return (rewrite.text if rewrite else text), rewrite
+        return (rewrite.text, rewrite) if rewrite else paused_source(text, front.base)
 
     def skim(self, text: str, front: Front | None = None, source: tuple[str, Rewrite | None] | None = None) -> Skim:
         """The phonetic key and what leads to it: all that a message with no candidate needs
