@@ -64,8 +64,11 @@ class Quotes:
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
 
     def __init__(self, text: str, pairs: tuple[str, ...]):
+        if not _openings(pairs).search(text):  # most messages quote nothing
+            self._starts = self._ends = self._speech_starts = self._speech_ends = ()
+            return
         ranges = []
-        for pair in pairs if _openings(pairs).search(text) else ():  # most messages quote nothing
+        for pair in pairs:
             opening, closing = pair[0], pair[1]
             position = _find_mark(text, opening, 0)
             while position != -1:
