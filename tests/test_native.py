@@ -175,6 +175,29 @@ def test_the_compiled_filter_refuses_arrays_that_do_not_fit_together():
                        array("i", [0]), array("i", [0]), [], array("i"), *none).plausible("不归", "bg", [(0, 0)])
 
 
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+@pytest.mark.parametrize("count", [3, 40], ids=["a few needles", "a word class's many"])
+def test_a_word_beside_the_anchor_is_heard_within_its_gap_however_many_sounds_it_has(count):
+    """「不归」 then one of `count` sounds within two characters after it: a short group searches
+    each sound, a long one (over 16) looks each position of the window up by its character."""
+    sounds = sorted({"wg", *[f"{a}{b}" for a in "abcdefghijklmnop" for b in "xyz"][:count - 1]})
+    assert len(sounds) == count
+    arrays = (list(((("pattern", 0, None, None),),)), array("i", [0, 1]), array("i", [0, 2, -1, 0, -1]), "不归",
+              array("i", [0, 0]), array("i", [0, 0]), array("i", [0]), [], array("i"),
+              array("i", [0, 0, 0, 0, count, 2]))  # nothing before the anchor; after it, one of the sounds within 2
+    found = hits.HitFilter(*arrays, sounds).plausible
+
+    def kept(phon: str) -> bool:
+        return bool(found("不归" + "。" * (len(phon) - 2), phon, [(0, 0, 2)]))
+
+    assert kept("NNwg") and kept("NN.wg") and kept("NN..wg")  # starting 0, 1 or 2 characters after
+    assert not kept("NN...wg") and not kept("NNwx") and not kept("NNw") and not kept("wgNN")
+    assert kept("NN" + sounds[0]) and kept("NN." + sounds[-2])  # the group's first sound and another
+    if count > 16:
+        with pytest.raises(ValueError, match="sorted"):  # a long group is bisected
+            hits.HitFilter(*arrays, sounds[::-1])
+
+
 @compiled_only
 @pytest.mark.parametrize("extra", [[], ["找别人去"], ["𠮷你"]], ids=["packed", "four characters", "beyond the BMP"])
 def test_both_ways_of_looking_n_grams_up_find_what_the_scan_finds(extra):

@@ -38,7 +38,7 @@ typedef struct {
     int32_t *reach;        /* per pattern: left, right */
     int32_t *groups;       /* per pattern: its first group; groups[pattern + 1] ends them */
     int32_t *needles_of;   /* per group: its first needle; needles_of[group + 1] ends them */
-    PyObject *needles;     /* list of str: the sounds of the other words */
+    Needles needles;       /* the sounds of the other words */
     uint32_t *stamps;      /* per pattern: answered in this call when == stamp */
     uint8_t *answers;
     Py_ssize_t phrase_count;
@@ -48,13 +48,15 @@ typedef struct {
     uint32_t stamp;
     int32_t *passed;       /* the values of one key that pass: as many as the most a key has */
     int32_t *borders;      /* per pattern, before the anchor then after it: its needles' range and gap */
-    PyObject *border_needles;  /* list of str */
+    Needles border_needles;
+    Heard heard;           /* the characters of this call's phon, when heard_stamp == stamp */
+    uint32_t heard_stamp;
 } HitFilter;
 
 static void filter_free(HitFilter *self) {
     Py_CLEAR(self->values);
-    Py_CLEAR(self->needles);
-    Py_CLEAR(self->border_needles);
+    needles_clear(&self->needles);
+    needles_clear(&self->border_needles);
     void **owned[] = {(void **)&self->first, (void **)&self->tests, (void **)&self->chars, (void **)&self->reach,
                       (void **)&self->groups, (void **)&self->needles_of, (void **)&self->stamps,
                       (void **)&self->answers, (void **)&self->min_hits, (void **)&self->counts,
@@ -140,7 +142,7 @@ static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
         goto done;
     }
     memcpy(self->tests, tests.buf, tests.len);
-    self->stamp = 0;
+    self->stamp = self->heard_stamp = 0;
     /* Everything the scan reads is checked once here, so `plausible` can index without checks. */
     if (self->first[0] != 0 || self->first[keys] != test_count || self->groups[0] != 0
         || self->groups[patterns] != group_count || self->needles_of[0] != 0
@@ -190,15 +192,24 @@ static int HitFilter_init(HitFilter *self, PyObject *args, PyObject *kwds) {
             goto done;
         }
     }
-    if (!all_str(needles, "needles") || !all_str(border_needles, "border_needles")) {
+    if (!all_str(needles, "needles") || !all_str(border_needles, "border_needles")
+        || needles_of_list(&self->needles, needles) < 0 || needles_of_list(&self->border_needles, border_needles) < 0) {
         goto done;
+    }
+    for (Py_ssize_t g = 0; g < group_count; g++) {
+        if (!firsts_sorted(self->needles.firsts, self->needles_of[g], self->needles_of[g + 1])) {
+            PyErr_SetString(PyExc_ValueError, "each group of needles must be sorted");
+            goto done;
+        }
+    }
+    for (Py_ssize_t b = 0; b < 6 * patterns; b += 3) {
+        if (!firsts_sorted(self->border_needles.firsts, self->borders[b], self->borders[b + 1])) {
+            PyErr_SetString(PyExc_ValueError, "each group of border needles must be sorted");
+            goto done;
+        }
     }
     Py_INCREF(values);
     self->values = values;
-    Py_INCREF(needles);
-    self->needles = needles;
-    Py_INCREF(border_needles);
-    self->border_needles = border_needles;
     result = 0;
 done:
     if (result < 0) {
@@ -215,27 +226,20 @@ done:
     return result;
 }
 
-/* Whether one of needles[first:last] lies inside phon[low:high], the window widened before `low`
- * or after `high` by the needle's length where asked (a needle ending in it, or starting in it):
- * 1, 0, or -1 (error). */
-static int any_needle(PyObject *needles, int32_t first, int32_t last, PyObject *phon, Py_ssize_t low, Py_ssize_t high,
-                      int widen_low, int widen_high) {
-    for (int32_t n = first; n < last; n++) {
-        PyObject *needle = PyList_GET_ITEM(needles, n);
-        Py_ssize_t length = PyUnicode_GET_LENGTH(needle);
-        Py_ssize_t from = widen_low ? low - length : low;
-        Py_ssize_t at = PyUnicode_Find(phon, needle, from > 0 ? from : 0, widen_high ? high + length : high, 1);
-        if (at != -1) {
-            return at == -2 ? -1 : 1;
-        }
+/* This call's `Heard`, made on the first question that needs it. */
+static const Heard *heard(HitFilter *self, PyObject *phon) {
+    if (self->heard_stamp != self->stamp) {
+        heard_from(&self->heard, phon);
+        self->heard_stamp = self->stamp;
     }
-    return 0;
+    return &self->heard;
 }
 
 /* Whether each group of the pattern has a needle inside phon[low:high]: 1, 0, or -1 (error). */
 static int sounds_within(HitFilter *self, int32_t pattern, PyObject *phon, Py_ssize_t low, Py_ssize_t high) {
     for (int32_t g = self->groups[pattern]; g < self->groups[pattern + 1]; g++) {
-        int found = any_needle(self->needles, self->needles_of[g], self->needles_of[g + 1], phon, low, high, 0, 0);
+        int found = any_needle(&self->needles, self->needles_of[g], self->needles_of[g + 1], heard(self, phon), phon,
+                               low, high, 0, 0);
         if (found <= 0) {
             return found;
         }
@@ -253,8 +257,9 @@ static int heard_beside(HitFilter *self, int32_t pattern, PyObject *phon, Py_ssi
         if (first == last) {
             continue;  /* nothing must be heard on this side */
         }
-        int found = side == 0 ? any_needle(self->border_needles, first, last, phon, start - gap, start, 1, 0)
-                              : any_needle(self->border_needles, first, last, phon, end, end + gap, 0, 1);
+        const Heard *known = heard(self, phon);
+        int found = side == 0 ? any_needle(&self->border_needles, first, last, known, phon, start - gap, start, 1, 0)
+                              : any_needle(&self->border_needles, first, last, known, phon, end, end + gap, 0, 1);
         if (found <= 0) {
             return found;
         }
@@ -297,6 +302,7 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
     if (++self->stamp == 0) {
         memset(self->stamps, 0, sizeof(uint32_t) * (self->pattern_count ? self->pattern_count : 1));
         memset(self->phrase_stamps, 0, sizeof(uint32_t) * (self->phrase_count ? self->phrase_count : 1));
+        self->heard_stamp = 0;
         self->stamp = 1;
     }
     int kind = PyUnicode_KIND(folded);

@@ -60,6 +60,50 @@ PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
 extern PyTypeObject GramTableType;
 extern PyTypeObject HitFilterType;
+/* The characters a text's phonetic string holds, as a bitmap over Latin-1 and the Private Use Area
+ * block of the phonetic classes (U+E000 on); others are not kept, and may always be there. */
+#define HEARD_BITS 0x400
+
+typedef struct {
+    uint64_t bits[HEARD_BITS / 64];
+} Heard;
+
+static inline Py_ssize_t heard_bit(Py_UCS4 c) {
+    if (c < 0x100) {
+        return c;
+    }
+    return c >= 0xE000 && c < 0xE000 + HEARD_BITS - 0x100 ? 0x100 + (Py_ssize_t)(c - 0xE000) : -1;
+}
+
+/* Whether `c` may stand in the text: 0 only where it surely does not. */
+static inline int may_hear(const Heard *heard, Py_UCS4 c) {
+    Py_ssize_t bit = heard_bit(c);
+    return bit < 0 || ((heard->bits[bit >> 6] >> (bit & 63)) & 1);
+}
+
+void heard_from(Heard *heard, PyObject *phon);
+
+/* A list of needles (str) and what a long group of them is searched by (_needles.c). */
+#define INDEXED_NEEDLES 16  /* a group longer than this is searched position by position */
+
+typedef struct {
+    PyObject *items;
+    int32_t *firsts;      /* each needle's first character, -1 for an empty one */
+    int32_t *lasts;       /* and its last */
+    Py_ssize_t longest;
+} Needles;
+
+/* `group` over a list of str (a new reference kept): 0, or -1 with an exception. */
+int needles_of_list(Needles *group, PyObject *items);
+void needles_clear(Needles *group);
+int firsts_sorted(const int32_t *firsts, int32_t first, int32_t last);  /* where it must be */
+
+/* Whether one of the needles [first, last) of `group` lies inside phon[low:high], the window
+ * widened before `low` or after `high` by the needle's length where asked (a needle ending in it,
+ * or starting in it): 1, 0, or -1 (error). */
+int any_needle(const Needles *group, int32_t first, int32_t last, const Heard *heard, PyObject *phon, Py_ssize_t low,
+               Py_ssize_t high, int widen_low, int widen_high);
+
 extern PyTypeObject PlainCheckType;
 extern PyTypeObject WordGraphType;
 extern PyTypeObject PatternVerifierType;

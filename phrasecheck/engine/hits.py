@@ -50,13 +50,13 @@ class FirstTests:
                         pattern = patterns.setdefault(id(payload), len(patterns))
                         if pattern * 2 == len(reach):
                             reach.extend(payload.reach)
-                            for sounds in payload.other_sounds:
-                                needles += sounds
+                            for sounds in payload.other_sounds:  # sorted: a long group is bisected (`_needles.c`)
+                                needles += sorted(sounds)
                                 needles_of.append(len(needles))
                             groups.append(len(needles_of) - 1)
                             for sounds, gap in payload.border_sounds:
                                 borders.append(len(border_needles))
-                                border_needles += sounds
+                                border_needles += sorted(sounds)
                                 borders.extend((len(border_needles), gap))
                     else:
                         norm = payload.norms[extra]
