@@ -58,8 +58,6 @@ int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const uns
 /* quiet_base(rare, plans, text) (_front.c): a text's source when it needs no rewrite, or None. */
 PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
-extern PyTypeObject GramTableType;
-extern PyTypeObject HitFilterType;
 /* The characters a text's phonetic string holds, as a bitmap over Latin-1 and the Private Use Area
  * block of the phonetic classes (U+E000 on); others are not kept, and may always be there. */
 #define HEARD_BITS 0x400
@@ -96,7 +94,9 @@ typedef struct {
 /* `group` over a list of str (a new reference kept): 0, or -1 with an exception. */
 int needles_of_list(Needles *group, PyObject *items);
 void needles_clear(Needles *group);
-int firsts_sorted(const int32_t *firsts, int32_t first, int32_t last);  /* where it must be */
+/* Whether the group [first, last) can be searched: one longer than INDEXED_NEEDLES is bisected,
+ * so its first characters must never decrease. */
+int firsts_sorted(const int32_t *firsts, int32_t first, int32_t last);
 
 /* Whether one of the needles [first, last) of `group` lies inside phon[low:high], the window
  * widened before `low` or after `high` by the needle's length where asked (a needle ending in it,
@@ -104,6 +104,8 @@ int firsts_sorted(const int32_t *firsts, int32_t first, int32_t last);  /* where
 int any_needle(const Needles *group, int32_t first, int32_t last, const Heard *heard, PyObject *phon, Py_ssize_t low,
                Py_ssize_t high, int widen_low, int widen_high);
 
+extern PyTypeObject GramTableType;
+extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;
 extern PyTypeObject WordGraphType;
 extern PyTypeObject PatternVerifierType;

@@ -39,8 +39,6 @@ void needles_clear(Needles *group) {
     group->firsts = group->lasts = NULL;
 }
 
-/* Whether firsts[first:last] can be searched: a group longer than INDEXED_NEEDLES is bisected, so
- * its first characters must never decrease. */
 int firsts_sorted(const int32_t *firsts, int32_t first, int32_t last) {
     for (int32_t n = first + 1; last - first > INDEXED_NEEDLES && n < last; n++) {
         if (firsts[n] < firsts[n - 1]) {
