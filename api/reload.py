@@ -78,8 +78,10 @@ class Loaded:
         # House word lists are watched like the pack files that name them.
         files = tuple((p.path, p.digest) for p in checker.packs) + tuple(
             (w.path, w.digest) for p in checker.packs for w in p.lists.values() if not w.inline)
-        return cls(name, checker, frozenset(c.id for c in checker.rules), files,
-                   tuple(file_stamp(p) for p, _ in files), time.time())
+        stamps = tuple(file_stamp(p) for p, _ in files)
+        if any(_digest(p) != digest for p, digest in files):
+            stamps = ()  # a file was written while it compiled: no stamp stands for what it read
+        return cls(name, checker, frozenset(c.id for c in checker.rules), files, stamps, time.time())
 
     @property
     def version(self) -> str:
@@ -126,11 +128,12 @@ class Packs:
         with self._lock(name):
             loaded = self.loaded.get(name)
             if loaded is None:
+                stamps = _source_stamps(name)  # before compiling: a file fixed meanwhile is then a change
                 try:
                     loaded = Loaded.compile(name)
                 except LexiconError as error:
                     self.errors[name] = str(error)
-                    self._failed_stamps[name] = _source_stamps(name)
+                    self._failed_stamps[name] = stamps
                     log.error("pack %r does not compile: %s", name, error)
                     raise ApiError(503, "pack_unavailable", f"pack {name!r} does not compile: {error}") from None
                 self.loaded[name] = loaded
@@ -141,12 +144,13 @@ class Packs:
         """Compile the pack anew; keep the old checker unless the new one compiles."""
         with self._lock(name):
             old = self.loaded.get(name)
+            stamps = old.current_stamps() if old is not None else None  # before compiling, as in `get`
             try:
                 new = Loaded.compile(name)
             except LexiconError as error:
                 self.errors[name] = str(error)
                 if old is not None:
-                    self._failed_stamps[name] = old.current_stamps()
+                    self._failed_stamps[name] = stamps
                     log.error("pack %r: reload failed, still serving %s: %s", name, old.version, error)
                 return {"pack": name, "status": "error", "error": str(error), "serving": old.version if old else None}
             self.loaded[name] = new

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api import models
+from api import models, reload
 from api.app import Settings, create_app
 from restapi import DEFLECT, POLITE, assert_error
 
@@ -148,3 +148,44 @@ def test_a_default_pack_that_did_not_compile_is_served_once_its_file_is_fixed(le
         wait_for(lambda: client.get("/readyz").status_code == 200)
         assert client.get("/readyz").json()["errors"] == {}
         assert rules_fired(client, OLD_LINE) == ["shop-take-it-or-leave-it"]
+
+
+def test_a_pack_file_fixed_while_its_broken_version_compiles_is_picked_up(lexicons: Path, monkeypatch):
+    """The fix lands after the compile read the broken file but before the failure was recorded:
+    the files' stamps are those the compile read, so the next look sees the fix."""
+    packs = reload.Packs("shop-test")
+    lexicons.write_text(BROKEN_YAML, encoding="utf-8")
+    compile_now = reload.Loaded.compile
+
+    def fixed_meanwhile(name):
+        try:
+            return compile_now(name)
+        finally:
+            time.sleep(0.01)  # a new modification time, whatever the file system's resolution
+            lexicons.write_text(pack("5", "爱买不买"), encoding="utf-8")
+
+    monkeypatch.setattr(reload.Loaded, "compile", staticmethod(fixed_meanwhile))
+    with pytest.raises(reload.ApiError):
+        packs.get("shop-test")
+    monkeypatch.setattr(reload.Loaded, "compile", staticmethod(compile_now))
+    packs.poll()
+    assert "shop-test" in packs.loaded and packs.current_errors() == {}
+    assert packs.loaded["shop-test"].version.startswith("5+")
+
+
+def test_a_pack_file_edited_while_it_compiles_is_reloaded_on_the_next_look(lexicons: Path, monkeypatch):
+    """The edit lands after the compile read the file but before its stamp was taken."""
+    packs = reload.Packs("shop-test")
+    load_now = reload.Checker.load
+
+    def edited_meanwhile(name, *args, **kwargs):
+        checker = load_now(name, *args, **kwargs)
+        time.sleep(0.01)
+        lexicons.write_text(pack("6", "去别家吧"), encoding="utf-8")
+        return checker
+
+    monkeypatch.setattr(reload.Checker, "load", staticmethod(edited_meanwhile))
+    assert packs.get("shop-test").version.startswith("1+")
+    monkeypatch.setattr(reload.Checker, "load", load_now)
+    packs.poll()
+    assert packs.loaded["shop-test"].version.startswith("6+")
