@@ -41,6 +41,23 @@ def test_the_model_gate_finds_every_sentence_the_full_scoring_finds(bank: Checke
                                       classifier.max_chars) == full, text
 
 
+def test_the_plain_checks_model_candidates_are_what_the_full_scoring_finds(bank: Checker, texts):
+    """The plain check scores the sentences and windows the bounds let through and ends a text
+    none of which reaches the threshold: its candidates must be those of the full scoring."""
+    classifier = bank.sentence_classifier
+    bounded_only = found = 0
+    for text in texts:
+        skim = bank.normalizer.skim(text)
+        if classifier.reads_typed(skim.marked):
+            continue  # the twin over sounds reads it: the plain check hands it on unscored
+        live, windows = classifier.bounds(skim.marked)
+        within = classifier.candidates_within(skim.marked.replace("\x00", "").replace("\x01", ""), live, windows)
+        assert within == classifier.candidates(skim.marked), text
+        bounded_only += bool(live or windows) and not within
+        found += bool(within)
+    assert bounded_only > 100 and found > 100  # many texts are bounded but score below, many reach it
+
+
 def test_verifying_the_plausible_hits_finds_what_verifying_every_hit_finds(bank: Checker, texts):
     matcher = bank.matcher
     kept = dropped = 0

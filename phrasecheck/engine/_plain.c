@@ -24,6 +24,7 @@ enum {
     LIVE_ARGS,
     WINDOWS,       /* the model's windows(marked, folded, *windows_args), or None */
     WINDOWS_ARGS,
+    FOUND,         /* the model's found(folded, live, windows): its candidates among those; or None */
     HELD
 };
 
@@ -38,9 +39,9 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
     PyObject *given[HELD];
     Py_UCS4 dropped;
     Py_ssize_t long_sentence;
-    if (!PyArg_ParseTuple(args, "UUSCOO!OOO!OO!n", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
+    if (!PyArg_ParseTuple(args, "UUSCOO!OOO!OO!nO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
                           &PyBool_Type, &given[UNITS], &given[PLAUSIBLE], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
-                          &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence)) {
+                          &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence, &given[FOUND])) {
         return -1;
     }
     if (PyBytes_GET_SIZE(given[BLOCKED]) != 0x10000 / 8) {
@@ -186,7 +187,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         }
     }
     PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *scanned = NULL, *matches = NULL, *hits = NULL;
-    PyObject *apart = NULL, *live = NULL, *windows = NULL, *result = NULL;
+    PyObject *apart = NULL, *live = NULL, *windows = NULL, *found = NULL, *result = NULL;
     Py_UCS4 small[5 * 256];
     Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 5 * (length ? length : 1));
     if (buffer == NULL) {
@@ -278,8 +279,25 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             goto done;
         }
     }
-    int going_on = PyObject_IsTrue(live) || PyObject_IsTrue(windows);
-    if (!going_on && PyList_Check(hits) && PyList_GET_SIZE(hits)) {  /* hits that all fail verification end here */
+    /* The model's candidates among what its bounds let through, found once here (most such
+     * sentences score below the threshold); then hits that all fail verification end the text. */
+    int going_on = 0;
+    if (PyObject_IsTrue(live) || PyObject_IsTrue(windows)) {
+        if (self->held[FOUND] == Py_None) {
+            going_on = 1;  /* told in Python */
+        } else {
+            PyObject *found_args[3] = {folded, live, windows};
+            if (!(found = PyObject_Vectorcall(self->held[FOUND], found_args, 3, NULL))) {
+                goto done;
+            }
+            if ((going_on = PyObject_IsTrue(found)) < 0) {
+                goto done;
+            }
+        }
+    } else if (!(found = PyList_New(0))) {
+        goto done;
+    }
+    if (!going_on && PyList_Check(hits) && PyList_GET_SIZE(hits)) {
         going_on = any_verified(hits, folded, phon, m, nm, nf, rewritten);
         if (going_on < 0) {
             goto done;
@@ -290,7 +308,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
         }
-        result = PyTuple_Pack(7, translated, marked, folded, phon, hits, live, windows);
+        result = PyTuple_Pack(8, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None);
         goto done;
     }
     result = Py_True;
@@ -309,6 +327,7 @@ done:
     Py_XDECREF(apart);
     Py_XDECREF(live);
     Py_XDECREF(windows);
+    Py_XDECREF(found);
     return result;
 }
 
@@ -316,9 +335,9 @@ PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
     .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, units, plausible, live, live_args, windows, windows_args, "
-              "long_sentence)(text, rewritten=False): True when a plain text has nothing to check further (no hit that "
-              "verification keeps, no sentence for the model), None when it is not plain, else (translated, marked, "
-              "folded, phon, hits, live, windows) to go on with.",
+              "long_sentence, found)(text, rewritten=False): True when a plain text has nothing to check further (no hit that "
+              "verification keeps, no sentence the model scores), None when it is not plain, else (translated, marked, "
+              "folded, phon, hits, live, windows, the model's candidates or None) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,

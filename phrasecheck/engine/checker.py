@@ -210,7 +210,7 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found = front = source = bounds = None
+            found = front = source = bounds = scored = None
             if plain is not None:
                 found = plain[0](text)
                 if found is None:  # letters, spaces or rare characters: plain once its front is read and rewritten
@@ -229,10 +229,12 @@ class Checker:
                 skim = self.normalizer.skim(text, front, source)
                 hits = self.matcher.find(skim.phon, skim.folded)
             else:
-                translated, marked, folded, phon, hits, *bounds = found
+                translated, marked, folded, phon, hits, live, windows, scored = found
+                bounds = live, windows
                 skim = Skim(text, translated, marked, folded, phon, source and source[1])
-            if self._classifier is not None:
-                model_hits = self._classifier.candidates(skim.marked, bounds)
+            if self._classifier is not None:  # the plain check's, unless the twin over sounds reads the text
+                model_hits = (scored if scored is not None and not self._classifier.reads_typed(skim.marked)
+                              else self._classifier.candidates(skim.marked, bounds))
             if not hits and not model_hits:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)

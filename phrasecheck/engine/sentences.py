@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from ..errors import LexiconError
 from ..lexicon.limits import shown
@@ -72,14 +72,9 @@ class SentenceClassifier:
         """One candidate per sentence at or above the threshold (folded offsets), from a skim's
         marked text and its `bounds` when the plain check has found them: what a text with none
         costs is one pass over its n-grams."""
-        found = []
         sound_floor = self.sounds.threshold if self.sounds else 1.0
-        for scored, _, _ in self._scored(marked, self.threshold, self.window_threshold, sound_floor, bounds):
-            rule = self.rules.get(scored.category)
-            if rule is not None:
-                found.append(Candidate(rule, scored.start, scored.end, ((scored.start, scored.end),), "model",
-                                       round(scored.probability, 2)))
-        return found
+        return self._as_candidates(s for s, _, _ in self._scored(marked, self.threshold, self.window_threshold,
+                                                                  sound_floor, bounds))
 
     def bounds(self, marked: str, floor: float | None = None,
                window_floor: float | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -98,13 +93,27 @@ class SentenceClassifier:
     def compiled_bounds(self):
         """What `candidates` first asks of a text without syllables typed in pinyin, as compiled
         calls: (live, its arguments, windows or None, theirs, the length from which a sentence is
-        cut into windows); None where the model is not compiled (`PlainCheck`)."""
+        cut into windows, and `candidates_within`); None where the model is not compiled (`PlainCheck`)."""
         found = self.model.compiled_bounds(self.threshold, self.min_chars, self.max_chars, self.layout,
                                            self.window_threshold)
         if found is None:
             return None
         (live, live_args), (windows, windows_args) = found
-        return live, live_args, windows if self.window_chars else None, windows_args, self.long_sentence
+        return live, live_args, windows if self.window_chars else None, windows_args, self.long_sentence, self.candidates_within
+
+    def candidates_within(self, folded: str, live: list[tuple[int, int]],
+                          windows: list[tuple[int, int]]) -> list[Candidate]:
+        """`candidates` of a text without syllables typed in pinyin, from its `bounds` and its
+        folded text (marks out): what the plain check asks, most of whose bounded sentences score
+        below the threshold and end the text there."""
+        return self._as_candidates([*self.model.score(live, folded, self.threshold),
+                                    *self.model.score(windows, folded, self.window_threshold)])
+
+    def _as_candidates(self, scores: Iterable[SentenceScore]) -> list[Candidate]:
+        """A candidate of its category's rule for each score of a category that has one."""
+        rules = self.rules
+        return [Candidate(rules[s.category], s.start, s.end, ((s.start, s.end),), "model", round(s.probability, 2))
+                for s in scores if s.category in rules]
 
     def reaches(self, folded: str) -> bool:
         """Whether the rest of a sentence, folded, still scores the threshold (the judge asks it of
