@@ -32,17 +32,13 @@ class Replacement:
 
 
 class Separators:
-    """Where a rewrite may cut one text: its clause and sentence edges, and the spaces of the
-    original between two folded characters.  Found once per text, so each hit costs a bisection."""
+    """Where a rewrite may cut one text: its clause and sentence edges, found once per text, and
+    the spaces of the original between two folded characters, looked for only beside a hit."""
 
     def __init__(self, text: NormalizedText, clause_edges: list[int]):
         """`clause_edges`: where the text's clauses and sentences end (`Regions.edges`)."""
         self.text = text
-        length = len(text.norm)
-        spaces = [after for space in _SPACE.finditer(text.original)
-                  if 0 < (after := bisect_right(text.starts, space.start())) < length  # the first folded character behind it
-                  and text.ends[after - 1] <= space.start()]
-        self.edges = sorted({*clause_edges, *spaces}) if spaces else clause_edges
+        self.edges = clause_edges
 
     def replacement(self, start: int, end: int, line: str) -> Replacement:
         """What to replace for a hit at folded [start, end): its clauses, or just the words.  A space
@@ -52,11 +48,22 @@ class Separators:
         after = bisect_left(edges, end)
         low = edges[before] if before >= 0 else 0
         high = edges[after] if after < len(edges) else len(text.norm)
+        # A space's edge is where the folded characters after it start: between the clause's start
+        # and the hit's, the last one; between the hit's end and the clause's, the first one.
+        low = max(self._space_edges(text.starts[low], text.starts[start]), default=low)
+        high = min(self._space_edges(text.starts[end - 1], text.starts[high - 1]), default=high)
         if end - start >= WHOLE * (high - low):
             start, end = low, high
         whole = start == 0 and end == len(text.norm)
         original_start, original_end = text.original_span(start, end)
         return Replacement(original_start, original_end, line, whole)
+
+    def _space_edges(self, low: int, high: int) -> list[int]:
+        """The folded edges of the spaces in the original's [low, high) that lie between two
+        folded characters (not inside what one folded character stands for)."""
+        starts, ends = self.text.starts, self.text.ends
+        return [after for space in _SPACE.finditer(self.text.original, low, high)
+                if (after := bisect_right(starts, space.start())) and ends[after - 1] <= space.start()]
 
 
 def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | None:
