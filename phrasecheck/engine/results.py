@@ -8,7 +8,7 @@ from typing import Any
 SCHEMA = "phrasecheck/1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen (as UtteranceResult), still hashable by its fields
 class Violation:
     rule: str
     category: str
