@@ -182,7 +182,7 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if presence is not None:  # `CompiledPattern.absent_from`, the presence asked once
             if presence is not asked:
                 asked, anchored = presence, presence.anchored(regions.text)
-            if pattern not in anchored:
+            if not anchored & pattern.presence_bit:
                 continue
         reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
         if reason:

@@ -61,6 +61,7 @@ class CompiledPattern:
         self.is_literal = len(self.elements) == 1
         self._anchor_keys: KeyScanner | None = None  # built on the first `search` (contexts and frames only)
         self.presence: AnchorPresence | None = None  # which context patterns' anchors a text holds at all
+        self.presence_bit = 0  # this pattern's bit in what `presence` answers
         # The keys of each other required element (not those searched by an index: too many to
         # test one by one): a match needs one of each somewhere in the text.
         self.other_sounds = tuple(tuple(dict.fromkeys(k for a in self.elements[i].alternatives for k in a.keys))
@@ -173,7 +174,7 @@ class CompiledPattern:
     def absent_from(self, text: NormalizedText) -> bool:
         """Whether the anchor is nowhere in the text, so that no search of it can match: known
         from one scan of every context pattern's anchors (`presence.AnchorPresence`), False when unknown."""
-        return self.presence is not None and self not in self.presence.anchored(text)
+        return self.presence is not None and not self.presence.anchored(text) & self.presence_bit
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None) -> list[PatternMatch]:
         """Every match whose anchor lies within [low, high), spelling by spelling, key by key, left
