@@ -411,3 +411,28 @@ def test_the_compiled_verification_finds_the_match_the_python_one_finds(bank: Ch
     searched = [[p.search(normalizer.full(text)) for p in contexts] for text in texts[::7]]
     monkeypatch.setattr(pattern, "PatternVerifier", None)
     assert [[p.search(normalizer.full(text)) for p in contexts] for text in texts[::7]] == searched
+
+
+@pytest.mark.skipif(pattern.search_anchored is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_window_search_refuses_what_is_not_one_folded_text(bank: Checker, monkeypatch):
+    """A context search is handed a verifier, the folded text's three strings and the anchor's
+    scan: pieces that do not belong together are refused with what was expected."""
+    text = bank.normalizer.full("您好，请您稍等，这个不归我管，麻烦您去三号窗口问一下")
+    context = next(p for compiled in bank.rules for p, *_ in compiled.unless if p.search(text))  # builds its scanner
+    scan, _ = context._anchor_keys.scan_function()
+    verifier, values = context._verifier, context._anchor_keys.values
+    good = (verifier, text.norm, text.phon, text.breaks, scan, values, 0, len(text.norm), False)
+    compiled = [pattern.PatternMatch(*found) for found in pattern.search_anchored(*good)]
+    assert compiled
+    monkeypatch.setattr(pattern, "search_anchored", None)  # `search` then orders and verifies in Python
+    assert compiled == context.search(text)
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="one folded text"):
+        pattern.search_anchored(verifier, text.norm, text.phon[:-1], text.breaks, scan, values, 0, 5, False)
+    with pytest.raises(ValueError, match="one folded text"):
+        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks + b"\x00", scan, values, 0, 5, False)
+    with pytest.raises(TypeError, match="initialised PatternVerifier"):
+        pattern.search_anchored(object(), *good[1:])
+    with pytest.raises(TypeError):
+        pattern.search_anchored(*good[:-1])
+

@@ -5,6 +5,7 @@
  *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
  *   - WordGraph (_wordgraph.c): the word edges of jieba's no-HMM cut, for the judge;
  *   - PatternVerifier (_verify.c): a pattern's match around an anchor, as `match_at` finds it;
+ *   - search_anchored (_search.c): a context pattern's search of a window;
  *   - quiet_base (_front.c): a text's source with its pauses marked, where it needs no rewrite;
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
  *     character comes from, and where the marks of clauses and sentences stood.
@@ -187,6 +188,9 @@ static PyMethodDef functions[] = {
      "boundaries(marked, length): the boundary level before each unmarked character and at the end."},
     {"translate", translate, METH_VARARGS,
      "translate(text, table): each character below len(table) mapped through it, the others kept."},
+    {"search_anchored", (PyCFunction)(void (*)(void))search_anchored, METH_FASTCALL,
+     "search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten): a context pattern's matches "
+     "(start, end, spans, mismatches, placeholders) anchored in phon[low:high], in `CompiledPattern.search` order."},
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
      "quiet_base(rare, plans, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},
     {"offsets", offsets, METH_VARARGS,

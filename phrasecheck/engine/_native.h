@@ -55,6 +55,15 @@ static inline Py_ssize_t mark_levels(int kind, const void *data, Py_ssize_t size
 int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
                    long allowance, Py_ssize_t start, int rewritten);
 
+/* The match of the pattern `verifier` (an initialised PatternVerifier) anchored on `spelling` at
+ * `start`, as (start, end, spans, mismatches, placeholders), or None; NULL with an exception.
+ * `breaks` holds one level per folded character and one at the end (_verify.c). */
+PyObject *verifier_match(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks,
+                         PyObject *spelling, long allowance, Py_ssize_t start, int typed_pinyin, int rewritten);
+
+/* search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten) (_search.c). */
+PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t count);
+
 /* quiet_base(rare, plans, text) (_front.c): a text's source when it needs no rewrite, or None. */
 PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
 

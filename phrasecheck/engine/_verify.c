@@ -335,29 +335,15 @@ int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const uns
     return found;
 }
 
-/* match(norm, phon, breaks, spelling, allowance, start, typed_pinyin, rewritten): the match of
- * the pattern whose anchor is `spelling` (with `allowance`) at folded offset `start`, as
- * (start, end, spans, mismatches, placeholders), or None. */
-static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
-    PyObject *norm, *phon, *spelling;
-    const unsigned char *breaks;
+PyObject *verifier_match(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks,
+                         PyObject *spelling, long allowance, Py_ssize_t start, int typed_pinyin, int rewritten) {
+    PatternVerifier *self = (PatternVerifier *)verifier;
     Text text;
-    Py_ssize_t breaks_size, start;
-    long allowance;
-    int typed_pinyin, rewritten;
-    if (!PyArg_ParseTuple(args, "UUy#Ulnpp", &norm, &phon, &breaks, &breaks_size, &spelling, &allowance, &start,
-                          &typed_pinyin, &rewritten)) {
-        return NULL;
-    }
-    if (self->parts == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "PatternVerifier not initialised");
+    if (!PyObject_TypeCheck(verifier, &PatternVerifierType) || self->parts == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected an initialised PatternVerifier");
         return NULL;
     }
     if (text_of(&text, norm, phon, breaks) < 0) {
-        return NULL;
-    }
-    if (breaks_size != text.length + 1) {
-        PyErr_SetString(PyExc_ValueError, "breaks must hold one level per folded character and one at the end");
         return NULL;
     }
     Py_ssize_t count = self->part_count;
@@ -398,6 +384,30 @@ static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
         PyMem_Free(spans);
     }
     return result;
+}
+
+/* match(norm, phon, breaks, spelling, allowance, start, typed_pinyin, rewritten): the match of
+ * the pattern whose anchor is `spelling` (with `allowance`) at folded offset `start`, as
+ * (start, end, spans, mismatches, placeholders), or None. */
+static PyObject *PatternVerifier_match(PatternVerifier *self, PyObject *args) {
+    PyObject *norm, *phon, *spelling;
+    const unsigned char *breaks;
+    Py_ssize_t breaks_size, start;
+    long allowance;
+    int typed_pinyin, rewritten;
+    if (!PyArg_ParseTuple(args, "UUy#Ulnpp", &norm, &phon, &breaks, &breaks_size, &spelling, &allowance, &start,
+                          &typed_pinyin, &rewritten)) {
+        return NULL;
+    }
+    if (self->parts == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "PatternVerifier not initialised");
+        return NULL;
+    }
+    if (breaks_size != PyUnicode_GET_LENGTH(norm) + 1) {
+        PyErr_SetString(PyExc_ValueError, "breaks must hold one level per folded character and one at the end");
+        return NULL;
+    }
+    return verifier_match((PyObject *)self, norm, phon, breaks, spelling, allowance, start, typed_pinyin, rewritten);
 }
 
 static PyMethodDef PatternVerifier_methods[] = {

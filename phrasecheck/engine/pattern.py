@@ -19,9 +19,9 @@ from .spellings import Alternative, Element, alternatives_of, count_mismatches, 
 from .words import frequency
 
 try:
-    from ._native import PatternVerifier
-except ImportError:  # not compiled: `match_at` verifies in Python
-    PatternVerifier = None
+    from ._native import PatternVerifier, search_anchored
+except ImportError:  # not compiled: `match_at` verifies in Python, `search` orders the places in Python
+    PatternVerifier = search_anchored = None
 
 if TYPE_CHECKING:
     from .presence import AnchorPresence
@@ -189,6 +189,12 @@ class CompiledPattern:
         if scanner is None:
             scanner = self._anchor_keys = KeyScanner(keys_of(self.elements[self.anchor]))
         values = scanner.values
+        if search_anchored is not None and PatternVerifier is not None:  # the same steps compiled (`_search.c`)
+            scan, units = scanner.scan_function()
+            if not units:
+                return [PatternMatch(*found) for found in search_anchored(
+                    self._verifier or self._built_verifier(), text.norm, text.phon, text.breaks, scan, values, low, high,
+                    bool(text.rewrite))]
         found = sorted(((which, number, low + start, alternative) for key, start, _ in scanner.matches(text.phon[low:high])
                         for which, number, alternative in values[key]), key=_order)
         return [match for _, _, start, alternative in found
