@@ -21,6 +21,7 @@ _QUESTION = "？?"
 _QUESTION_ENDS = tuple(_QUESTION)
 _MARKS = _QUESTION + "！!"  # the run of them after a rude question goes with it
 _SPACE = re.compile(r"\s")
+_SEARCHED = 64  # characters of the original searched for spaces beside a hit; a longer stretch bisects a list
 
 
 @dataclass(slots=True)  # not frozen: as Candidate
@@ -33,12 +34,14 @@ class Replacement:
 
 class Separators:
     """Where a rewrite may cut one text: its clause and sentence edges, found once per text, and
-    the spaces of the original between two folded characters, looked for only beside a hit."""
+    the spaces of the original between two folded characters: listed once, a hit looks only at
+    the nearest on each side (a long call without stops is one clause holding many hits)."""
 
     def __init__(self, text: NormalizedText, clause_edges: list[int]):
         """`clause_edges`: where the text's clauses and sentences end (`Regions.edges`)."""
         self.text = text
         self.edges = clause_edges
+        self._spaces: list[int] | None = None  # where the original has a space, listed on first need
 
     def replacement(self, start: int, end: int, line: str) -> Replacement:
         """What to replace for a hit at folded [start, end): its clauses, or just the words.  A space
@@ -50,20 +53,32 @@ class Separators:
         high = edges[after] if after < len(edges) else len(text.norm)
         # A space's edge is where the folded characters after it start: between the clause's start
         # and the hit's, the last one; between the hit's end and the clause's, the first one.
-        low = max(self._space_edges(text.starts[low], text.starts[start]), default=low)
-        high = min(self._space_edges(text.starts[end - 1], text.starts[high - 1]), default=high)
+        low = self._space_edge(text.starts[low], text.starts[start], last=True) or low
+        high = self._space_edge(text.starts[end - 1], text.starts[high - 1], last=False) or high
         if end - start >= WHOLE * (high - low):
             start, end = low, high
         whole = start == 0 and end == len(text.norm)
         original_start, original_end = text.original_span(start, end)
         return Replacement(original_start, original_end, line, whole)
 
-    def _space_edges(self, low: int, high: int) -> list[int]:
-        """The folded edges of the spaces in the original's [low, high) that lie between two
-        folded characters (not inside what one folded character stands for)."""
+    def _space_edge(self, low: int, high: int, last: bool) -> int | None:
+        """The folded edge of the last (or first) space in the original's [low, high) that lies
+        between two folded characters (not inside what one folded character stands for)."""
+        if high - low <= _SEARCHED:
+            spaces = [space.start() for space in _SPACE.finditer(self.text.original, low, high)]
+            first, stop = 0, len(spaces)
+        else:  # a long clause: bisect the text's spaces, listed once, so many hits stay linear
+            if self._spaces is None:
+                self._spaces = [space.start() for space in _SPACE.finditer(self.text.original)]
+            spaces = self._spaces
+            first, stop = bisect_left(spaces, low), bisect_left(spaces, high)
         starts, ends = self.text.starts, self.text.ends
-        return [after for space in _SPACE.finditer(self.text.original, low, high)
-                if (after := bisect_right(starts, space.start())) and ends[after - 1] <= space.start()]
+        for index in (range(stop - 1, first - 1, -1) if last else range(first, stop)):
+            space = spaces[index]
+            after = bisect_right(starts, space)
+            if after and ends[after - 1] <= space:
+                return after
+        return None
 
 
 def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | None:
