@@ -25,6 +25,8 @@ enum {
     WINDOWS,       /* the model's windows(marked, folded, *windows_args), or None */
     WINDOWS_ARGS,
     FOUND,         /* the model's found(folded, live, windows): its candidates among those; or None */
+    QUIET,         /* quiet(text): the source of a text that is not plain but needs no rewrite, or None; or None */
+    FLAT,          /* the PlainCheck of such a source (flat tables); or None */
     HELD
 };
 
@@ -39,9 +41,15 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
     PyObject *given[HELD];
     Py_UCS4 dropped;
     Py_ssize_t long_sentence;
-    if (!PyArg_ParseTuple(args, "UUSCOO!OOO!OO!nO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
+    given[QUIET] = given[FLAT] = Py_None;
+    if (!PyArg_ParseTuple(args, "UUSCOO!OOO!OO!nO|OO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
                           &PyBool_Type, &given[UNITS], &given[PLAUSIBLE], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
-                          &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence, &given[FOUND])) {
+                          &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence, &given[FOUND], &given[QUIET], &given[FLAT])) {
+        return -1;
+    }
+    if ((given[QUIET] == Py_None) != (given[FLAT] == Py_None)
+        || (given[FLAT] != Py_None && !PyObject_TypeCheck(given[FLAT], &PlainCheckType))) {
+        PyErr_SetString(PyExc_TypeError, "quiet and flat go together, flat a PlainCheck");
         return -1;
     }
     if (PyBytes_GET_SIZE(given[BLOCKED]) != 0x10000 / 8) {
@@ -170,6 +178,30 @@ static int any_verified(PyObject *hits, PyObject *folded, PyObject *phon, const 
     return answer;
 }
 
+/* A text that is not plain: the answer of the flat check on its quiet source, that source last in
+ * the pieces to go on with; None where it has none (its front is read in Python) or the flat
+ * tables cannot fold it. */
+static PyObject *quieted(PlainCheck *self, PyObject *text) {
+    PyObject *base = PyObject_Vectorcall(self->held[QUIET], &text, 1, NULL);
+    if (base == NULL || base == Py_None) {
+        return base;
+    }
+    PyObject *flat_args[2] = {base, base == text ? Py_False : Py_True};  /* a source other than the text is a rewrite */
+    PyObject *found = PyObject_Vectorcall(self->held[FLAT], flat_args, 2, NULL);
+    if (found != NULL && PyTuple_Check(found)) {
+        Py_ssize_t size = PyTuple_GET_SIZE(found);
+        PyObject *pieces = PyTuple_New(size);
+        for (Py_ssize_t i = 0; pieces != NULL && i < size; i++) {
+            PyObject *piece = i == size - 1 ? base : PyTuple_GET_ITEM(found, i);
+            Py_INCREF(piece);
+            PyTuple_SET_ITEM(pieces, i, piece);
+        }
+        Py_SETREF(found, pieces);
+    }
+    Py_DECREF(base);
+    return found;
+}
+
 static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     PyObject *text;
     int rewritten = 0;  /* the draft of this text carries a rewrite (`Normalizer.source`) */
@@ -183,6 +215,9 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c >= 0x10000 || (blocked[c >> 3] >> (c & 7)) & 1) {
+            if (self->held[QUIET] != Py_None) {
+                return quieted(self, text);
+            }
             Py_RETURN_NONE;  /* not plain: the Python path */
         }
     }
@@ -308,7 +343,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
         }
-        result = PyTuple_Pack(8, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None);
+        result = PyTuple_Pack(9, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None, Py_None);
         goto done;
     }
     result = Py_True;
@@ -335,9 +370,10 @@ PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
     .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, units, plausible, live, live_args, windows, windows_args, "
-              "long_sentence, found)(text, rewritten=False): True when a plain text has nothing to check further (no hit that "
-              "verification keeps, no sentence the model scores), None when it is not plain, else (translated, marked, "
-              "folded, phon, hits, live, windows, the model's candidates or None) to go on with.",
+              "long_sentence, found, quiet=None, flat=None)(text, rewritten=False): True when a plain text has nothing to "
+              "check further (no hit that verification keeps, no sentence the model scores), None when it is not plain "
+              "(with `quiet` and `flat`: nor has a quiet source they clear), else (translated, marked, folded, phon, "
+              "hits, live, windows, the model's candidates or None, the quiet source or None) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,

@@ -212,14 +212,10 @@ class Checker:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
             found = front = source = bounds = scored = None
             if plain is not None:
-                found = plain[0](text)
-                if found is None:  # letters, spaces or rare characters: plain once its front is read and rewritten
-                    base = plain[2](text)  # its pauses marked, where nothing else is rewritten
-                    if base is None:
-                        front = self.normalizer.front(text)
-                        source = self.normalizer.source(text, front)
-                    else:
-                        source = paused_source(text, base)
+                found = plain[0](text)  # a text needing only its pauses marked is cleared there too
+                if found is None:  # letters or rare characters: plain once its front is read and rewritten
+                    front = self.normalizer.front(text)
+                    source = self.normalizer.source(text, front)
                     found = plain[1](source[0], source[1] is not None)
                     if found is True and self._classifier is not None and self._classifier.reads_typed(source[0]):
                         found = None  # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it
@@ -229,8 +225,10 @@ class Checker:
                 skim = self.normalizer.skim(text, front, source)
                 hits = self.matcher.find(skim.phon, skim.folded)
             else:
-                translated, marked, folded, phon, hits, live, windows, scored = found
+                translated, marked, folded, phon, hits, live, windows, scored, base = found
                 bounds = live, windows
+                if base is not None:  # the quiet source the plain check read: its pauses marked
+                    source = paused_source(text, base)
                 skim = Skim(text, translated, marked, folded, phon, source and source[1])
             if self._classifier is not None:  # the plain check's, unless the twin over sounds reads the text
                 model_hits = (scored if scored is not None and not self._classifier.reads_typed(skim.marked)

@@ -14,8 +14,9 @@ else the skim's pieces, the hits, the model's bounds and its candidates, to go o
 text with letters, spaces or rare characters takes it too, once `Normalizer.source` has marked
 its pauses and made its rewrite (pinyin typed in letters, 繁→简 by word; whether there is one
 counts the syllables typed in pinyin a match holds): a third of all messages.  Most of those
-need only their pauses marked, which `_native.quiet_base` does in one pass (`_front.c`); the
-others (line breaks, spaced word by word, a rewrite) read their front in Python.  A pack with a list
+need only their pauses marked, which `_native.quiet_base` does in one pass (`_front.c`), called
+by the first check itself, which then hands the text to the second; the others (line breaks,
+spaced word by word, a rewrite) read their front in Python.  A pack with a list
 spelled apart passes the matcher's own `find`.  Where the extension is not compiled, or a part
 is not (a model too wide for the table), there is none and every text takes the Python path,
 with the same answers.
@@ -32,16 +33,15 @@ except ImportError:  # not compiled: the Python path serves every text
 
 
 def plain_checks(normalizer, matcher, classifier):
-    """The `PlainCheck` of these parts for a text as it comes, the one for a `Normalizer.source`
+    """The `PlainCheck` of a text as it comes, which also clears a text that needs only its pauses
+    marked (`_native.quiet_base`) through the second, and the `PlainCheck` of a `Normalizer.source`
     (letters, spaces, rare characters: folded whole by the flat tables once its pauses are marked
-    and its rewrite made), and the compiled source of a text that needs no rewrite
-    (`_native.quiet_base`: None where the Python front must tell); or None where a part is not compiled."""
+    and its rewrite made); or None where a part is not compiled."""
     if PlainCheck is None:
         return None
     find = matcher.compiled_find()
     bounds = classifier.compiled_bounds() if classifier is not None else (None, (), None, (), 0, None)
     if find is None or bounds is None:
         return None
-    return (PlainCheck(*normalizer.plain_tables(), *find, *bounds),
-            PlainCheck(*normalizer.plain_tables(flat_base=True), *find, *bounds),
-            partial(quiet_base, *normalizer.quiet_source_parts()))
+    flat = PlainCheck(*normalizer.plain_tables(flat_base=True), *find, *bounds)
+    return PlainCheck(*normalizer.plain_tables(), *find, *bounds, partial(quiet_base, *normalizer.quiet_source_parts()), flat), flat
