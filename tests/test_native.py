@@ -42,7 +42,7 @@ def _both(model: CategoryModel):
 def test_compiled_and_scanned_sums_agree_on_real_replies_and_training_lines(bank: Checker):
     compiled, scanned = _both(bank.sentence_classifier.model)
     classifier = bank.sentence_classifier
-    checked = 0
+    checked = scored = 0
     for text in _texts():
         marked = bank.normalizer.skim(text).marked
         apart, folded = marked.replace("\x00", ""), bank.normalizer.skim(text).folded
@@ -59,7 +59,10 @@ def test_compiled_and_scanned_sums_agree_on_real_replies_and_training_lines(bank
             assert fast.bound(start, end) == pytest.approx(slow.bound(start, end), abs=1e-12), text
             assert compiled.totals(folded, start, end) == scanned.totals(folded, start, end), text
             checked += 1
-    assert checked > 3000
+        model = bank.sentence_classifier.model  # every window scored, to the last bit, both ways
+        assert compiled.scored(folded, windows, model.bias, 0.0) == scanned.scored(folded, windows, model.bias, 0.0), text
+        scored += len(compiled.scored(folded, windows, model.bias, classifier.threshold))
+    assert checked > 3000 and scored > 300
 
 
 @compiled_only

@@ -239,19 +239,9 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     return found;
 }
 
-/* totals(text, start=0, end=len(text)): (the weights of the n-grams inside, each once, summed in
- * the order first met; the index of the category whose bias plus their weights is highest, the
- * first on a tie): what `CategoryModel` scores a sentence by, as its Python sums give them. */
-PyObject *GramTable_totals(GramTable *self, PyObject *args) {
-    PyObject *text;
-    Py_ssize_t start, end;
-    if (parse_span(self, args, &text, &start, &end) < 0) {
-        return NULL;
-    }
-    if (self->width == 0) {
-        PyErr_SetString(PyExc_ValueError, "this table was built without category columns");
-        return NULL;
-    }
+/* The weights of the n-grams inside [start, end), each once, summed in the order first met, and
+ * the index of the category whose bias plus their weights is highest (the first on a tie). */
+static double totals_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end, int *best_out) {
     double total = 0.0, by_category[MAX_CATEGORIES];
     int width = self->width;
     memcpy(by_category, self->category_bias, sizeof(double) * width);
@@ -272,5 +262,54 @@ PyObject *GramTable_totals(GramTable *self, PyObject *args) {
             best = c;
         }
     }
+    *best_out = best;
+    return total;
+}
+
+static int has_columns(GramTable *self) {
+    if (self->width == 0) {
+        PyErr_SetString(PyExc_ValueError, "this table was built without category columns");
+        return 0;
+    }
+    return 1;
+}
+
+/* totals(text, start=0, end=len(text)): (the weights of the n-grams inside, each once, summed in
+ * the order first met; the index of the category whose bias plus their weights is highest, the
+ * first on a tie): what `CategoryModel` scores a sentence by, as its Python sums give them. */
+PyObject *GramTable_totals(GramTable *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start, end;
+    if (parse_span(self, args, &text, &start, &end) < 0 || !has_columns(self)) {
+        return NULL;
+    }
+    int best;
+    double total = totals_of(self, text, start, end, &best);
     return Py_BuildValue("(di)", total, best);
+}
+
+/* scored(text, spans, bias, threshold): (start, end, probability, category) of each (start, end)
+ * of `spans` whose probability, the logistic of `bias` plus its total (clamped to ±60, as
+ * `grams.sigmoid`), reaches `threshold`: a model's sentences scored in one call. */
+PyObject *GramTable_scored(GramTable *self, PyObject *args) {
+    PyObject *text, *spans;
+    double bias, threshold;
+    if (!PyArg_ParseTuple(args, "UO!dd", &text, &PyList_Type, &spans, &bias, &threshold) || !has_columns(self)) {
+        return NULL;
+    }
+    PyObject *found = PyList_New(0);
+    for (Py_ssize_t i = 0; found != NULL && i < PyList_GET_SIZE(spans); i++) {
+        Py_ssize_t start, end;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(spans, i), "nn", &start, &end) || clip(self, text, &start, &end) < 0) {
+            Py_CLEAR(found);
+            break;
+        }
+        int best;
+        double value = bias + totals_of(self, text, start, end, &best);
+        double probability = 1.0 / (1.0 + exp(-(value < -60.0 ? -60.0 : (value > 60.0 ? 60.0 : value))));
+        if (probability >= threshold && append_new(found, Py_BuildValue("(nndi)", start, end, probability, best)) < 0) {
+            Py_CLEAR(found);
+        }
+    }
+    return found;
 }

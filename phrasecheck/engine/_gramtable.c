@@ -261,6 +261,8 @@ static PyMethodDef GramTable_methods[] = {
      "windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest, below, floor)."},
     {"totals", (PyCFunction)GramTable_totals, METH_VARARGS,
      "totals(text, start=0, end=len(text)): (the n-grams' weights, each once; the best category's index)."},
+    {"scored", (PyCFunction)GramTable_scored, METH_VARARGS,
+     "scored(text, spans, bias, threshold): (start, end, probability, category) of each span scoring threshold."},
     {NULL}
 };
 

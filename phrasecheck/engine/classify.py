@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import LexiconError
 from ..lexicon.reading import read_bounded
 from .compiled import kept_part
-from .grams import Layout, grams_of
+from .grams import Layout, grams_of, sigmoid
 from .breaks import SENTENCE_MARK
 
 _MARGIN = 1e-9  # the bound never falls below the score; the margin only absorbs rounding
@@ -95,25 +95,17 @@ class CategoryModel:
 
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
-            return _sigmoid(self.bias)
-        return _sigmoid(self.bias + self._grams.totals(sentence, 0, len(sentence))[0])
+            return sigmoid(self.bias)
+        return sigmoid(self.bias + self._grams.totals(sentence, 0, len(sentence))[0])
 
     def category(self, sentence: str) -> str:
         return self.categories[self._grams.totals(sentence, 0, len(sentence))[1]]
 
     def score(self, sentences: list[tuple[int, int]], folded: str, threshold: float) -> list[SentenceScore]:
         """Sentences at or above `threshold`, with their category (its n-grams read once)."""
-        found = []
-        for start, end in sentences:
-            total, category = self._grams.totals(folded, start, end)
-            probability = _sigmoid(self.bias + total)
-            if probability >= threshold:
-                found.append(SentenceScore(start, end, probability, self.categories[category]))
-        return found
-
-
-def _sigmoid(value: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, value))))
+        categories = self.categories
+        return [SentenceScore(start, end, probability, categories[category])
+                for start, end, probability, category in self._grams.scored(folded, sentences, self.bias, threshold)]
 
 
 def model_path(name: str, base: Path) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import operator
 from array import array
 from dataclasses import dataclass
@@ -85,6 +86,11 @@ class Grams(Protocol):
         first met (the model was trained on presence, so 「自己…自己…自己」 must not weigh three
         times), and the index of the category whose bias plus their weights is highest."""
 
+    def scored(self, text: str, spans: list[tuple[int, int]], bias: float,
+               threshold: float) -> list[tuple[int, int, float, int]]:
+        """(start, end, probability, category) of each span whose probability, the `sigmoid` of
+        `bias` plus its `totals`, reaches `threshold`: a model's sentences scored in one call."""
+
     def windows(self, marked: str, folded: str, layout: Layout, floor: float) -> list[tuple[int, int]]:
         """The windows of `marked` (`clause_windows`) whose bound in `folded` (the text without
         its marks) reaches `floor`; none, without cutting, when the text's rising weights all
@@ -94,6 +100,11 @@ class Grams(Protocol):
         """The stretches of `text` between `mark`s, of `shortest` to `longest` characters, whose
         `Sums.bound` reaches `floor`, as offsets of the text without its marks: the sentences
         worth scoring, most often none."""
+
+
+def sigmoid(value: float) -> float:
+    """The logistic function, clamped to ±60 (as the compiled `scored` computes it)."""
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, value))))
 
 
 def grams_of(keys: Sequence[str], weights: array, strongly_negative: float, columns: array,
@@ -130,6 +141,10 @@ class _Compiled:
 
     def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
         return (self._table or self._built()).totals(text, start, end)
+
+    def scored(self, text: str, spans: list[tuple[int, int]], bias: float,
+               threshold: float) -> list[tuple[int, int, float, int]]:
+        return (self._table or self._built()).scored(text, spans, bias, threshold)
 
     def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
         return (self._table or self._built()).live(text, mark, self._below, floor, shortest, longest)
@@ -186,6 +201,15 @@ class _Scanned:
         by_category = [sum(column) for column in zip(category_bias, *(columns[key * width:(key + 1) * width]
                                                                       for key in present))]
         return sum([weights[key] for key in present]), max(range(width), key=by_category.__getitem__)
+
+    def scored(self, text: str, spans: list[tuple[int, int]], bias: float,
+               threshold: float) -> list[tuple[int, int, float, int]]:
+        found = []
+        for start, end in spans:
+            total, category = self.totals(text, start, end)
+            if (probability := sigmoid(bias + total)) >= threshold:
+                found.append((start, end, probability, category))
+        return found
 
     def live(self, text: str, mark: str, floor: float, shortest: int, longest: int) -> list[tuple[int, int]]:
         sums = self.sums(text)
