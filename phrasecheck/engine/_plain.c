@@ -2,12 +2,13 @@
  *
  * Most messages are plain (no letters, spaces, line breaks or rare characters: the flat tables fold
  * them) and most of those have no plausible hit, or none that verification keeps, and no sentence
- * the category model could flag.
+ * the category model scores at its threshold.
  * The Python path answers them through a dozen calls (`Normalizer.skim`, `Matcher.find`,
  * `SentenceClassifier.candidates`); this does the same steps in C and calls the same compiled
- * parts (the scan, the matcher's first tests, the model's bounds, a pattern's compiled `match_at`),
- * so it answers what they answer;
- * a text it cannot clear goes on with what it found, none of it asked again.
+ * parts (the scan, the matcher's first tests, the model's bounds and scores, a pattern's compiled
+ * `match_at`), so it answers what they answer; a text that is not plain but needs only its pauses
+ * marked (`quiet_base`) goes through the check built for such sources.
+ * A text it cannot clear goes on with what it found, none of it asked again.
  * See `engine/plain.py`. */
 #include "_native.h"
 
