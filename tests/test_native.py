@@ -444,6 +444,9 @@ def test_the_compiled_window_search_refuses_what_is_not_one_folded_text(bank: Ch
         pattern.search_anchored(verifier, text.norm, text.phon, text.breaks + b"\x00", scan, values, 0, 5, False)
     with pytest.raises(TypeError, match="initialised PatternVerifier"):
         pattern.search_anchored(object(), *good[1:])
+    not_spellings = [tuple((which, number, object()) for which, number, _ in of_key) for of_key in values]
+    with pytest.raises(AttributeError, match="norm"):  # what each place is verified against
+        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks, scan, not_spellings, 0, len(text.norm), False)
     with pytest.raises(TypeError):
         pattern.search_anchored(*good[:-1])
 

@@ -61,6 +61,10 @@ int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const uns
 PyObject *verifier_match(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks,
                          PyObject *spelling, long allowance, Py_ssize_t start, int typed_pinyin, int rewritten);
 
+/* An anchor spelling's (an `Alternative`'s) norm, a new reference to a str, and its allowance:
+ * 0, or -1 with an exception (_search.c). */
+int spelling_of(PyObject *alternative, PyObject **norm, long *allowance);
+
 /* search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten) (_search.c). */
 PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t count);
 

@@ -123,7 +123,7 @@ static PyObject *attribute(PyObject *owner, const char *name, PyObject **interne
  * boundaries the draft would have. */
 static int any_verified(PyObject *hits, PyObject *folded, PyObject *phon, const Py_UCS4 *marked, Py_ssize_t nm,
                         Py_ssize_t nf, int rewritten) {
-    static PyObject *verifier_name, *build_name, *norm_name, *allowance_name;
+    static PyObject *verifier_name, *build_name;
     unsigned char small[512];
     unsigned char *breaks = nf < (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)nf + 1);
     if (breaks == NULL) {
@@ -156,13 +156,9 @@ static int any_verified(PyObject *hits, PyObject *folded, PyObject *phon, const 
                 }
                 verifier = PyObject_CallMethodNoArgs(payload, build_name);
             }
-            PyObject *norm = verifier ? attribute(spelling, "norm", &norm_name) : NULL;
-            PyObject *allowed = norm ? attribute(spelling, "allowance", &allowance_name) : NULL;
-            long allowance = allowed ? PyLong_AsLong(allowed) : -1;
-            if (allowed == NULL || (allowance == -1 && PyErr_Occurred()) || !PyUnicode_Check(norm)) {
-                if (!PyErr_Occurred()) {
-                    PyErr_SetString(PyExc_TypeError, "a pattern's hit must hold a spelling with a str norm");
-                }
+            PyObject *norm = NULL;
+            long allowance;
+            if (verifier == NULL || spelling_of(spelling, &norm, &allowance) < 0) {
                 answer = -1;
             } else {
                 answer = verifier_finds(verifier, folded, phon, breaks, norm, allowance,
@@ -170,7 +166,6 @@ static int any_verified(PyObject *hits, PyObject *folded, PyObject *phon, const 
             }
             Py_XDECREF(verifier);
             Py_XDECREF(norm);
-            Py_XDECREF(allowed);
         }
     }
     if (breaks != small) {

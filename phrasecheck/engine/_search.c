@@ -24,6 +24,26 @@ static int by_order(const void *a, const void *b) {
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+int spelling_of(PyObject *alternative, PyObject **norm, long *allowance) {
+    static PyObject *norm_name, *allowance_name;
+    if ((norm_name == NULL && !(norm_name = PyUnicode_InternFromString("norm")))
+        || (allowance_name == NULL && !(allowance_name = PyUnicode_InternFromString("allowance")))) {
+        return -1;
+    }
+    *norm = PyObject_GetAttr(alternative, norm_name);
+    PyObject *allowed = *norm ? PyObject_GetAttr(alternative, allowance_name) : NULL;
+    *allowance = allowed ? PyLong_AsLong(allowed) : -1;
+    Py_XDECREF(allowed);
+    if (allowed == NULL || (*allowance == -1 && PyErr_Occurred()) || !PyUnicode_Check(*norm)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "an anchor spelling must have a str norm and an int allowance");
+        }
+        Py_CLEAR(*norm);
+        return -1;
+    }
+    return 0;
+}
+
 /* One (which, number, alternative) of a key's values: 0, or -1 with a TypeError. */
 static int place_of(PyObject *value, Py_ssize_t start, Place *place) {
     if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 3) {
@@ -42,7 +62,7 @@ static int place_of(PyObject *value, Py_ssize_t start, Place *place) {
  * `scan` is the anchor's keys' `find_matches_as_indexes` (over a str), `values` each key's
  * (which, number, alternative) tuples; syllables typed in pinyin count as their words. */
 PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
-    static PyObject *overlapping, *norm_name, *allowance_name;
+    static PyObject *overlapping;
     if (count != 9 || !PyUnicode_Check(args[1]) || !PyUnicode_Check(args[2]) || !PyBytes_Check(args[3])
         || !PyList_Check(args[5])) {
         PyErr_SetString(PyExc_TypeError, "search_anchored(verifier, norm: str, phon: str, breaks: bytes, scan, "
@@ -66,9 +86,7 @@ PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py
     }
     low = low < 0 ? 0 : (low > length ? length : low);
     high = high < low ? low : (high > length ? length : high);
-    if ((overlapping == NULL && !(overlapping = Py_BuildValue("(s)", "overlapping")))
-        || (norm_name == NULL && !(norm_name = PyUnicode_InternFromString("norm")))
-        || (allowance_name == NULL && !(allowance_name = PyUnicode_InternFromString("allowance")))) {
+    if (overlapping == NULL && !(overlapping = Py_BuildValue("(s)", "overlapping"))) {
         return NULL;
     }
     PyObject *window = PyUnicode_Substring(phon, low, high);
@@ -124,19 +142,12 @@ PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py
         goto done;
     }
     for (Py_ssize_t p = 0; p < used; p++) {
-        PyObject *spelling = PyObject_GetAttr(places[p].spelling, norm_name);
-        PyObject *allowed = spelling ? PyObject_GetAttr(places[p].spelling, allowance_name) : NULL;
-        long allowance = allowed ? PyLong_AsLong(allowed) : -1;
-        PyObject *match = NULL;
-        if (allowed != NULL && !(allowance == -1 && PyErr_Occurred())) {
-            if (PyUnicode_Check(spelling)) {
-                match = verifier_match(verifier, norm, phon, breaks, spelling, allowance, places[p].start, 1, rewritten);
-            } else {
-                PyErr_SetString(PyExc_TypeError, "an alternative's norm must be a str");
-            }
+        PyObject *spelling, *match = NULL;
+        long allowance;
+        if (spelling_of(places[p].spelling, &spelling, &allowance) == 0) {
+            match = verifier_match(verifier, norm, phon, breaks, spelling, allowance, places[p].start, 1, rewritten);
+            Py_DECREF(spelling);
         }
-        Py_XDECREF(spelling);
-        Py_XDECREF(allowed);
         if (match == NULL) {
             Py_CLEAR(found);
             goto done;

@@ -310,8 +310,11 @@ static int text_of(Text *text, PyObject *norm, PyObject *phon, const unsigned ch
     return 0;
 }
 
-int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
-                   long allowance, Py_ssize_t start, int rewritten) {
+/* The walk around an anchor of an initialised PatternVerifier (`walk`), its spans into `*spans`:
+ * `small` when the parts fit it, else a buffer the caller frees.  1, 0, or -1 with an exception. */
+static int walked(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
+                  long allowance, Py_ssize_t start, int typed_pinyin, int rewritten, Py_ssize_t *small,
+                  Py_ssize_t **spans, Py_ssize_t *mismatches, Py_ssize_t *placeholders) {
     PatternVerifier *self = (PatternVerifier *)verifier;
     Text text;
     if (!PyObject_TypeCheck(verifier, &PatternVerifierType) || self->parts == NULL) {
@@ -321,14 +324,19 @@ int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const uns
     if (text_of(&text, norm, phon, breaks) < 0) {
         return -1;
     }
-    Py_ssize_t small[2 * STACK_PARTS], *spans = self->part_count <= STACK_PARTS ? small
-                                                   : PyMem_Malloc(sizeof(Py_ssize_t) * 2 * self->part_count);
-    if (spans == NULL) {
+    if (self->part_count > STACK_PARTS && !(*spans = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * self->part_count))) {
+        *spans = small;
         PyErr_NoMemory();
         return -1;
     }
-    Py_ssize_t mismatches, placeholders;
-    int found = walk(self, &text, spelling, allowance, start, 0, rewritten, spans, &mismatches, &placeholders);
+    return walk(self, &text, spelling, allowance, start, typed_pinyin, rewritten, *spans, mismatches, placeholders);
+}
+
+int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks, PyObject *spelling,
+                   long allowance, Py_ssize_t start, int rewritten) {
+    Py_ssize_t small[2 * STACK_PARTS], *spans = small, mismatches, placeholders;
+    int found = walked(verifier, norm, phon, breaks, spelling, allowance, start, 0, rewritten, small, &spans,
+                       &mismatches, &placeholders);
     if (spans != small) {
         PyMem_Free(spans);
     }
@@ -337,27 +345,15 @@ int verifier_finds(PyObject *verifier, PyObject *norm, PyObject *phon, const uns
 
 PyObject *verifier_match(PyObject *verifier, PyObject *norm, PyObject *phon, const unsigned char *breaks,
                          PyObject *spelling, long allowance, Py_ssize_t start, int typed_pinyin, int rewritten) {
-    PatternVerifier *self = (PatternVerifier *)verifier;
-    Text text;
-    if (!PyObject_TypeCheck(verifier, &PatternVerifierType) || self->parts == NULL) {
-        PyErr_SetString(PyExc_TypeError, "expected an initialised PatternVerifier");
-        return NULL;
-    }
-    if (text_of(&text, norm, phon, breaks) < 0) {
-        return NULL;
-    }
-    Py_ssize_t count = self->part_count;
-    Py_ssize_t small[2 * STACK_PARTS], *spans = count <= STACK_PARTS ? small : PyMem_Malloc(sizeof(Py_ssize_t) * 2 * count);
-    if (spans == NULL) {
-        return PyErr_NoMemory();
-    }
+    Py_ssize_t small[2 * STACK_PARTS], *spans = small, mismatches = 0, placeholders = 0, present = 0, first = -1, last = -1;
+    int found = walked(verifier, norm, phon, breaks, spelling, allowance, start, typed_pinyin, rewritten, small, &spans,
+                       &mismatches, &placeholders);
     PyObject *result = NULL;
-    Py_ssize_t mismatches = 0, placeholders = 0, present = 0, first = -1, last = -1;
-    int found = walk(self, &text, spelling, allowance, start, typed_pinyin, rewritten, spans, &mismatches, &placeholders);
     if (found == 0) {
         result = Py_None;
         Py_INCREF(result);
     } else if (found > 0) {
+        Py_ssize_t count = ((PatternVerifier *)verifier)->part_count;
         for (Py_ssize_t i = 0; i < count; i++) {
             if (spans[2 * i] >= 0) {
                 present++;
