@@ -313,3 +313,26 @@ PyObject *GramTable_scored(GramTable *self, PyObject *args) {
     }
     return found;
 }
+
+/* union(text, values): the bitwise or of values[key] over the keys the text holds, each once (0
+ * when none): which context patterns' anchors may be in a text, from their anchors' first
+ * characters (`presence.AnchorPresence`). */
+PyObject *GramTable_union(GramTable *self, PyObject *args) {
+    PyObject *text, *values;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &values)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(values) != self->count) {
+        PyErr_SetString(PyExc_ValueError, "values must hold one int per key");
+        return NULL;
+    }
+    PyObject *found = PyLong_FromLong(0);
+    next_stamp(self);
+    EACH_HIT(self, text, 0, PyUnicode_GET_LENGTH(text), key, {
+        if (found != NULL && self->stamps[key] != self->stamp) {
+            self->stamps[key] = self->stamp;
+            Py_SETREF(found, PyNumber_Or(found, PyTuple_GET_ITEM(values, key)));
+        }
+    });
+    return found;
+}

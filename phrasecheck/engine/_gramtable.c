@@ -263,6 +263,8 @@ static PyMethodDef GramTable_methods[] = {
      "totals(text, start=0, end=len(text)): (the n-grams' weights, each once; the best category's index)."},
     {"scored", (PyCFunction)GramTable_scored, METH_VARARGS,
      "scored(text, spans, bias, threshold): (start, end, probability, category) of each span scoring threshold."},
+    {"union", (PyCFunction)GramTable_union, METH_VARARGS,
+     "union(text, values): the bitwise or of values[key] over the keys the text holds, each once."},
     {NULL}
 };
 

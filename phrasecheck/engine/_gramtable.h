@@ -157,5 +157,6 @@ PyObject *GramTable_live(GramTable *self, PyObject *args);
 PyObject *GramTable_windows(GramTable *self, PyObject *args);
 PyObject *GramTable_totals(GramTable *self, PyObject *args);
 PyObject *GramTable_scored(GramTable *self, PyObject *args);
+PyObject *GramTable_union(GramTable *self, PyObject *args);
 
 #endif

@@ -1,43 +1,72 @@
-"""Which context patterns have an anchor in a text at all, from one scan of it: the judge skips
-searching the others."""
+"""Which context patterns may have an anchor in a text at all, from one pass over it: the judge
+skips searching the others."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from .automaton import KeyScanner
 from .normalize import NormalizedText
 from .pattern import CompiledPattern, keys_of
 
+try:
+    from ._native import GramTable
+except ImportError:  # not compiled: an exact scan of the keys
+    GramTable = None
+
+# An anchor key's first characters looked up: a compiled table packs keys of up to three whole.
+_PREFIX = 3
+
 
 class AnchorPresence:
-    """Which of many context patterns (`unless`, frames, the judge's word lists) have an anchor key
-    anywhere in a text, from one scan of it made on the first `search` that asks: judging a flagged
+    """Which of many context patterns (`unless`, frames, the judge's word lists) may have an anchor
+    key in a text, from one pass over it made on the first `search` that asks: judging a flagged
     message searches ~25 windows, and in nine of ten the pattern's anchor is nowhere in the text.
-    The answer is a bit per pattern (`CompiledPattern.presence_bit`), each key's patterns one int."""
+    The answer is a bit per pattern (`CompiledPattern.presence_bit`), each key's patterns one int.
+    Compiled, the pass looks up each key's first three characters (`GramTable.union`: 0.6 µs where
+    an Aho–Corasick scan of the 1,700 keys of `core` took 2.9): a pattern whose anchor only starts
+    in the text (9.9 patterns a flagged STC-3 message where 9.2 are anchored) is searched and
+    found absent there, as it would be without this test."""
 
     def __init__(self) -> None:
         self._owners: dict[str, int] = {}  # key → the bits of the patterns it anchors
         self._count = 0
-        self._scanner: KeyScanner | None = None
+        self._scan: Callable[[str], int] | None = None  # phon → bits, built on first use
         self._last: tuple[object, int] | None = None  # (text, anchored), set whole
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_scanner": None, "_last": None}  # the automaton is built on first use
+        return {**self.__dict__, "_scan": None, "_last": None}
 
     def add(self, pattern: CompiledPattern) -> None:
         pattern.presence, pattern.presence_bit = self, 1 << self._count
         self._count += 1
         for key in keys_of(pattern.elements[pattern.anchor]):
             self._owners[key] = self._owners.get(key, 0) | pattern.presence_bit
-        self._scanner = None
+        self._scan = None
 
     def anchored(self, text: NormalizedText) -> int:
-        """The bits of the patterns whose anchor is somewhere in the text."""
+        """The bits of the patterns whose anchor is somewhere in the text (and, compiled, of a few
+        whose anchor's first characters are)."""
         last = self._last
         if last is None or last[0] is not text:
-            if self._scanner is None:
-                self._scanner = KeyScanner(self._owners)
-            owners, bits = self._scanner.values, 0
-            for key, _, _ in self._scanner.matches(text.phon):
-                bits |= owners[key]
-            last = self._last = (text, bits)
+            last = self._last = (text, (self._scan or self._built())(text.phon))
         return last[1]
+
+    def _built(self) -> Callable[[str], int]:
+        if GramTable is not None:
+            starts: dict[str, int] = {}
+            for key, bits in self._owners.items():
+                starts[key[:_PREFIX]] = starts.get(key[:_PREFIX], 0) | bits
+            table, values = GramTable(list(starts), [0.0] * len(starts)), tuple(starts.values())
+            self._scan = lambda phon: table.union(phon, values)
+        else:
+            scanner = KeyScanner(self._owners)
+            self._scan = lambda phon: _union(scanner, phon)
+        return self._scan
+
+
+def _union(scanner: KeyScanner, phon: str) -> int:
+    owners, bits = scanner.values, 0
+    for key, _, _ in scanner.matches(phon):
+        bits |= owners[key]
+    return bits
