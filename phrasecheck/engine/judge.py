@@ -174,19 +174,14 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         share = regions.covered_share(candidate.start, candidate.end)
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
-    asked, anchored = None, None  # the presence last asked and its answer: a rule has ~25 contexts
-    for pattern, scope, patterns_only, reach in compiled.unless:
-        if patterns_only and candidate.match_type == "model":
-            continue
-        presence = pattern.presence
-        if presence is not None:  # `CompiledPattern.absent_from`, the presence asked once
-            if presence is not asked:
-                asked, anchored = presence, presence.anchored(regions.text)
-            if not anchored & pattern.presence_bit:
-                continue
-        reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
-        if reason:
-            return "unless", reason
+    mask, guards = compiled.guards[candidate.match_type == "model"]
+    if mask:  # `CompiledPattern.absent_from` for all of them at once: a text's contexts share one presence
+        live = mask if mask < 0 else guards[0][1].presence.anchored(regions.text) & mask
+        for bit, pattern, scope, reach in guards if live else ():
+            if live & bit:
+                reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
+                if reason:
+                    return "unless", reason
     original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
     if quotes.holds(original_start) or (candidate.match_type != "model" and quotes.speech_touches(original_end - 1, original_end)):
         return "quotation", "inside quotation marks"  # or a pattern's hit ending there: 「柜员对您说“这事别问我”」
