@@ -226,9 +226,11 @@ def test_both_ways_of_looking_n_grams_up_find_what_the_scan_finds(extra):
 def test_the_compiled_offset_map_equals_the_python_one(bank: Checker, monkeypatch):
     normalizer = bank.normalizer
     texts = [*_texts()[:4000], "您好。。。看看看看看，不归我管！！找别人去😀😀 sb", "嗯嗯嗯，好好好好的", "😀不归😀😀我管😀",
-             "ＡＢＣ不歸我管", "", "。。。", "aaa bbb 不归我管 ccc", "不\u200b归\u200b我\u200b管"]
+             "ＡＢＣ不歸我管", "", "。。。", "aaa bbb 不归我管 ccc", "不\u200b归\u200b我\u200b管",
+             "一共５㎏，不归我管", "¼杯，不归我管", "🄭不归我管", "不归我管🄭"]  # characters that fold to several
     drafts = [normalizer.draft(text) for text in texts]
     compiled = [normalizer.with_offsets(draft) for draft in drafts]
+    compiled_map = offsets._compiled
     monkeypatch.setattr(offsets, "_compiled", None)
     runs = 0
     for text, draft, fast in zip(texts, drafts, compiled):
@@ -236,6 +238,13 @@ def test_the_compiled_offset_map_equals_the_python_one(bank: Checker, monkeypatc
         assert (fast.starts, fast.ends) == (slow.starts, slow.ends), text
         runs += any(end - start > 1 for start, end in zip(fast.starts, fast.ends))
     assert runs > 10  # texts with runs cut to two, whose second character stands for the rest
+    spans = {text: [(fast.norm[i], text[fast.starts[i]:fast.ends[i]]) for i in range(len(fast.norm))]
+             for text, fast in zip(texts, compiled)}
+    assert spans["一共５㎏，不归我管"][2:5] == [("5", "５"), ("k", "㎏"), ("g", "㎏")]
+    assert spans["¼杯，不归我管"][:3] == [("1", "¼"), ("4", "¼"), ("杯", "杯")]
+    assert spans["不归我管🄭"][-2:] == [("c", "🄭"), ("d", "🄭")]
+    with pytest.raises(ValueError, match="one bit per BMP code point"):
+        compiled_map("不归我管", "不归我管", normalizer._fold_flat.table, "\x02", b"", b"\x00", b"")
 
 
 @pytest.mark.skipif(tables._translate is None, reason="phrasecheck/engine/_native.c was not compiled by the install")

@@ -39,14 +39,16 @@ static PyObject *translate(PyObject *Py_UNUSED(module), PyObject *args) {
     return result;
 }
 
-/* offsets(text, translated, table, dropped, beyond): where each character of a folded text comes
- * from in `text`, as (starts, ends): `translated` is `text` with each character folded one to one
- * and the dropped ones gone (a BMP character is dropped when `table` maps it to `dropped`, one
- * beyond the BMP when it is in `beyond`, a sorted array of code points); marks (U+0000, U+0001)
- * are then left out, and a run of three or more of one character keeps two, the second standing
- * for the rest of the run.  What `Normalizer._offsets` works out in Python, one character at a
- * time here instead of one stretch at a time there. */
-static int beyond_dropped(const uint32_t *beyond, Py_ssize_t count, Py_UCS4 c) {
+/* offsets(text, translated, table, dropped, beyond, widened, widened_beyond): where each character
+ * of a folded text comes from in `text`, as (starts, ends): `translated` is `text` with each
+ * character folded one to one and the dropped ones gone (a BMP character is dropped when `table`
+ * maps it to `dropped`, one beyond the BMP when it is in `beyond`, a sorted array of code points);
+ * marks (U+0000, U+0001) are then left out, and a run of three or more of one character keeps two,
+ * the second standing for the rest of the run.  None when `text` holds a character that folds to
+ * several (a bit of `widened` per BMP code point, or in the sorted array `widened_beyond`), which
+ * `Normalizer._offsets` maps one character at a time.  What it works out in Python, one character
+ * at a time here instead of one stretch at a time there. */
+static int in_sorted(const uint32_t *beyond, Py_ssize_t count, Py_UCS4 c) {
     Py_ssize_t low = 0, high = count;
     while (low < high) {
         Py_ssize_t middle = (low + high) / 2;
@@ -59,12 +61,42 @@ static int beyond_dropped(const uint32_t *beyond, Py_ssize_t count, Py_UCS4 c) {
     return low < count && beyond[low] == c;
 }
 
+/* Whether `text` holds a character of `widened` (a bit per BMP code point) or of `beyond` (sorted
+ * code points); -1 with an error when `widened` is not that size. */
+static int widens_any(PyObject *text, const Py_buffer *widened, const Py_buffer *beyond) {
+    if (widened->len != 0x10000 / 8) {
+        PyErr_SetString(PyExc_ValueError, "widened must hold one bit per BMP code point");
+        return -1;
+    }
+    const unsigned char *bits = widened->buf;
+    Py_ssize_t count = beyond->len / (Py_ssize_t)sizeof(uint32_t), length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x10000 ? (bits[c >> 3] >> (c & 7)) & 1 : in_sorted(beyond->buf, count, c)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
     PyObject *text, *translated, *table;
     Py_UCS4 dropped;
-    Py_buffer beyond;
-    if (!PyArg_ParseTuple(args, "UUUCy*", &text, &translated, &table, &dropped, &beyond)) {
+    Py_buffer beyond, widened, widened_beyond;
+    if (!PyArg_ParseTuple(args, "UUUCy*y*y*", &text, &translated, &table, &dropped, &beyond, &widened, &widened_beyond)) {
         return NULL;
+    }
+    int widens = widens_any(text, &widened, &widened_beyond);
+    PyBuffer_Release(&widened);
+    PyBuffer_Release(&widened_beyond);
+    if (widens) {
+        PyBuffer_Release(&beyond);
+        if (widens < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), folded = PyUnicode_GET_LENGTH(translated);
     Py_ssize_t size = PyUnicode_GET_LENGTH(table), beyond_count = beyond.len / (Py_ssize_t)sizeof(uint32_t);
@@ -80,7 +112,7 @@ static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         int gone = (Py_ssize_t)c < size ? PyUnicode_READ(table_kind, table_data, c) == dropped
-                                        : beyond_dropped(beyond.buf, beyond_count, c);
+                                        : in_sorted(beyond.buf, beyond_count, c);
         if (!gone) {
             if (kept == folded) {
                 kept++;
@@ -194,7 +226,8 @@ static PyMethodDef functions[] = {
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
      "quiet_base(rare, plans, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},
     {"offsets", offsets, METH_VARARGS,
-     "offsets(text, translated, table, dropped, beyond): (starts, ends) of each folded character in text."},
+     "offsets(text, translated, table, dropped, beyond, widened, widened_beyond): (starts, ends) of each folded "
+     "character in text, or None when a character folds to several."},
     {NULL}
 };
 

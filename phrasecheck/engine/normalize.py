@@ -174,7 +174,8 @@ class Normalizer:
         self._fold_flat = FlatTable("".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP)))
         self._phonetic_flat = FlatTable("".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP)))
         self._offset_map = OffsetMap(self._fold_flat.table, _DROPPED, self._dropped,
-                                     array("I", sorted(cp for cp in dropped if cp >= _BMP)))
+                                     array("I", sorted(cp for cp in dropped if cp >= _BMP)), self._widened,
+                                     _bits(widened), array("I", sorted(cp for cp in widened if cp >= _BMP)))
 
     def warm(self) -> None:
         """Build the long texts' lookup arrays now, where they serve (`FlatTable.warm`)."""
@@ -336,10 +337,10 @@ class Normalizer:
 
     def _offsets(self, text: str, draft: NormalizedText) -> NormalizedText:
         translated = draft.translated
-        if self._widened.search(text):
+        mapped = self._offset_map(text, translated)
+        if mapped is None:  # a character folds to several
             return self._full_by_character(text)
-        starts, ends = self._offset_map(text, translated)
-        return NormalizedText(text, draft.norm, draft.phon, starts, ends, draft.breaks, translated)
+        return NormalizedText(text, draft.norm, draft.phon, *mapped, draft.breaks, translated)
 
     def _full_by_character(self, text: str) -> NormalizedText:
         fold = self._fold

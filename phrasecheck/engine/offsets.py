@@ -24,17 +24,22 @@ _NEXT = (1).__add__
 
 
 class OffsetMap:
-    def __init__(self, flat_table: str, dropped_mark: str, dropped: re.Pattern[str], dropped_beyond: array):
+    def __init__(self, flat_table: str, dropped_mark: str, dropped: re.Pattern[str], dropped_beyond: array,
+                 widened: re.Pattern[str], widened_bits: bytes, widened_beyond: array):
         """`flat_table`: the fold over the BMP, `dropped_mark` where a character is dropped;
         `dropped`: the class of every dropped character; `dropped_beyond`: those beyond the BMP,
-        sorted (array of code points)."""
+        sorted (array of code points); `widened`: the class of the characters that fold to
+        several, as a bit per BMP code point and, beyond it, sorted (`widened_bits`, `widened_beyond`)."""
         self._flat, self._mark, self._dropped, self._beyond = flat_table, dropped_mark, dropped, dropped_beyond
+        self._widened, self._widened_bits, self._widened_beyond = widened, widened_bits, widened_beyond
 
-    def __call__(self, text: str, translated: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def __call__(self, text: str, translated: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
         """(starts, ends): the original span of each folded character of `translated`, the fold
-        of `text` with its dropped characters gone (no character folds to several)."""
+        of `text` with its dropped characters gone; None when a character of `text` folds to several."""
         if _compiled is not None:
-            return _compiled(text, translated, self._flat, self._mark, self._beyond)
+            return _compiled(text, translated, self._flat, self._mark, self._beyond, self._widened_bits, self._widened_beyond)
+        if self._widened.search(text):
+            return None
         if len(translated) == len(text):
             origin: range | list[int] = range(len(text))
         else:
