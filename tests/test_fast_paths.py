@@ -215,3 +215,27 @@ def test_the_judge_excuses_the_same_when_it_skips_contexts_anchored_nowhere(bank
         for compiled in bank.rules:
             compiled.__dict__["guards"] = saved[compiled.id]
     assert sum(bool(result["violations"]) for result in shortcut) > 300
+
+
+def test_the_judge_lists_leave_out_no_pattern_that_matches_and_survive_a_pickle(bank: Checker, texts):
+    """`Anchored.within` lists the frames, mentions… a text may anchor: never one that matches it."""
+    import pickle
+
+    lists = [getattr(bank.judging, field) for field in ("frames", "not_reported", "not_excusing", "mentions", "report_ends",
+                                                          "quote_talk")]
+    assert all(isinstance(patterns, presence.Anchored) and patterns.mask > 0 for patterns in lists)
+    matched = left_out = 0
+    for text in texts[::3]:
+        draft = bank.normalizer.draft(bank.normalizer.skim(text))
+        for patterns in lists:
+            listed = patterns.within(draft)
+            for pattern in patterns:
+                if pattern.search(draft):
+                    matched += 1
+                    assert pattern in listed, (text, pattern)
+                else:
+                    left_out += pattern not in listed
+    assert matched > 100 and left_out > 10 * matched  # most lists are skipped whole
+    copy = pickle.loads(pickle.dumps(lists[0]))
+    assert [p.presence_bit for p in copy] == [p.presence_bit for p in lists[0]] and copy.mask == lists[0].mask
+    assert all(pattern.presence is copy.presence for pattern in copy)  # one presence, as the checker's

@@ -31,7 +31,7 @@ from .breaks import CLAUSE_BREAK
 from .normalize import Normalizer, Skim, paused_source
 from .plain import plain_checks
 from .results import TraceEntry, UtteranceResult, Violation
-from .presence import AnchorPresence
+from .presence import Anchored, AnchorPresence
 from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
@@ -105,14 +105,14 @@ class Checker:
                                            for p in dict.fromkeys(patterns)) for field, patterns in judge_lists.items()}
         except ValueError as error:
             raise LexiconError(f"{self.packs[-1].path}: {error}") from None
-        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_reach=reach, particles=frozenset(particles),
-                                    **judge_patterns)
         self.rules: tuple[CompiledRule, ...] = tuple(
             self._compile(rule, loaded, depth) for depth, loaded in enumerate(self.packs) for rule in loaded.pack.rules
         )
         presence = AnchorPresence()  # the judge's searches skip a pattern whose anchor is nowhere in the text
         for pattern in (*(p for found in judge_patterns.values() for p in found), *(c[0] for r in self.rules for c in r.unless)):
             presence.add(pattern)
+        self.judging = JudgeContext(tuple(dict.fromkeys(quotes)), frame_reach=reach, particles=frozenset(particles),
+                                    **{field: Anchored(found, presence) for field, found in judge_patterns.items()})
         self.rule_home = {
             rule.id: loaded.path for loaded in self.packs for rule in (*loaded.pack.rules, *loaded.pack.conversation_rules)
         }

@@ -219,7 +219,7 @@ def _quote_topic(regions: Regions, candidate: Candidate, quotes: Quotes, context
     """A `judge.quote_talk` word right beside a quotation in the model's sentence: 「“这人素质真差”这种话
     也不能说」 and 「不能说“找别人”」 talk about the quoted words, whatever the rest scores."""
     text = regions.text
-    for pattern in context.quote_talk:
+    for pattern in context.quote_talk.within(text):
         for match in pattern.search(text, candidate.start, candidate.end):
             if quotes.beside(*text.original_span(match.start, match.end)):
                 return text.norm[match.start:match.end]

@@ -3,7 +3,7 @@ skips searching the others."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 from .automaton import KeyScanner
 from .normalize import NormalizedText
@@ -70,3 +70,27 @@ def _union(scanner: KeyScanner, phon: str) -> int:
     for key, _, _ in scanner.matches(phon):
         bits |= owners[key]
     return bits
+
+
+class Anchored(tuple):
+    """Context patterns of one `AnchorPresence` (a list of the judge's: frames, mentions…), with
+    the or of their bits: those a text may anchor, listed with one test when it anchors none
+    (most texts, for most lists)."""
+
+    def __new__(cls, patterns: Iterable[CompiledPattern], presence: AnchorPresence):
+        self = super().__new__(cls, patterns)
+        self.presence, self.mask = presence, 0
+        for pattern in self:
+            self.mask |= pattern.presence_bit if pattern.presence is presence else -1
+        return self
+
+    def __reduce__(self):
+        return Anchored, (tuple(self), self.presence)
+
+    def within(self, text: NormalizedText) -> list[CompiledPattern]:
+        """The patterns whose anchor may be in the text (`AnchorPresence.anchored`); every one
+        when one of them is not of this presence."""
+        if self.mask < 0:
+            return list(self)
+        live = self.presence.anchored(text) & self.mask if self.mask else 0
+        return [pattern for pattern in self if live & pattern.presence_bit] if live else []

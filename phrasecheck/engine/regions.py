@@ -13,6 +13,7 @@ from .breaks import CLAUSE_BREAK, SENTENCE_BREAK, edges_at_level
 from .normalize import NormalizedText
 from .wrapping import word_spaced
 from .pattern import CompiledPattern, PatternMatch
+from .presence import Anchored
 from .quotes import Quotes
 from .words import word_ends
 
@@ -40,14 +41,14 @@ class JudgeContext:
     jieba may glue onto the end of a hit (「看吧」) without the hit cutting through a word."""
 
     quote_pairs: tuple[str, ...]
-    frames: tuple[CompiledPattern, ...]
+    frames: Anchored
     frame_reach: int
     particles: frozenset[str]
-    not_reported: tuple[CompiledPattern, ...] = ()  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
-    not_excusing: tuple[CompiledPattern, ...] = ()  # 您好, 谢谢您 hold a courtesy word but excuse nothing
-    mentions: tuple[CompiledPattern, ...] = ()  # 服务禁语, 考试题: the message talks about what may be said
-    report_ends: tuple[CompiledPattern, ...] = ()  # 这句话, 这个处理: pointing back, they end what a frame reported
-    quote_talk: tuple[CompiledPattern, ...] = ()  # “…”这种话, 不能说“…”: beside a quotation, they make it the topic
+    not_reported: Anchored  # 「您说得对」, 「跟您讲清楚」, 说明书 hold a frame's words but report nothing
+    not_excusing: Anchored  # 您好, 谢谢您 hold a courtesy word but excuse nothing
+    mentions: Anchored  # 服务禁语, 考试题: the message talks about what may be said
+    report_ends: Anchored  # 这句话, 这个处理: pointing back, they end what a frame reported
+    quote_talk: Anchored  # “…”这种话, 不能说“…”: beside a quotation, they make it the topic
     rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
 
 
@@ -117,7 +118,7 @@ class Regions:
         """The clause that starts at or runs through `position`."""
         return self.around(position, position + 1, CLAUSE_BREAK)
 
-    def reported_end(self, frame_end: int, ends: tuple[CompiledPattern, ...] = ()) -> int:
+    def reported_end(self, frame_end: int, ends: Anchored | None = None) -> int:
         """Where the words a frame ending at `frame_end` reports end: with the clause the frame
         ends in (「您说柜员讲结账了不能办」), or with the next one when the frame closes its own
         (「您刚才说：不归我管…」, 「客服跟您说的 不归我们管」); in a call spaced word by word, whose clauses run from filler
@@ -134,7 +135,8 @@ class Regions:
             high = min(high, frame_end + SPACED_REPORT_REACH)
         if ends:
             limit = min(self.around(frame_end, frame_end + 1, SENTENCE_BREAK)[1], frame_end + REPORT_END_REACH)
-            back = min((m.start for pattern in ends for m in pattern.search(self.text, frame_end, limit)), default=high)
+            back = min((m.start for pattern in ends.within(self.text) for m in pattern.search(self.text, frame_end, limit)),
+                       default=high)
             high = max(high, back)
         return high
 
@@ -146,13 +148,13 @@ class Regions:
         (「您好，跟您说不清楚」).  Only the frames and words anchored somewhere in the text are
         searched, listed once per text: a flagged message asks for two windows per hit."""
         if self._frames is None:
-            self._frames = [frame for frame in context.frames if not frame.absent_from(self.text)]
+            self._frames = context.frames.within(self.text)
         inert = None
         for frame in self._frames:
             for match in frame.search(self.text, low, high):
                 if inert is None:
                     if self._not_reported is None:
-                        self._not_reported = [pattern for pattern in context.not_reported if not pattern.absent_from(self.text)]
+                        self._not_reported = context.not_reported.within(self.text)
                     inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + _INERT_REACH)]
                 if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
                     yield match
@@ -178,7 +180,7 @@ class Regions:
         """The pack's `judge.mentions` word that makes this message talk about service language
         (training material, an exam question listing 禁语), looked for once per text."""
         if self._mention is False:
-            self._mention = next((m for pattern in context.mentions for m in pattern.search(self.text)), None)
+            self._mention = next((m for pattern in context.mentions.within(self.text) for m in pattern.search(self.text)), None)
         return self._mention
 
     def excuses(self, match: PatternMatch, context: JudgeContext) -> bool:
@@ -187,7 +189,8 @@ class Regions:
         if not context.not_excusing:
             return True
         if self._idle is None:  # sorted by start, so a match looks only at those starting just before it
-            self._idle = sorted((m.start, m.end) for pattern in context.not_excusing for m in pattern.search(self.text))
+            self._idle = sorted((m.start, m.end) for pattern in context.not_excusing.within(self.text)
+                                for m in pattern.search(self.text))
             self._idle_starts = [a for a, _ in self._idle]
             self._idle_reach = max((b - a for a, b in self._idle), default=0)
         index = bisect_right(self._idle_starts, match.start)
