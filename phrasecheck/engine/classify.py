@@ -105,7 +105,11 @@ class CategoryModel:
         """Sentences at or above `threshold`, with their category (its n-grams read once)."""
         categories = self.categories
         return [SentenceScore(start, end, probability, categories[category])
-                for start, end, probability, category in self._grams.scored(folded, sentences, self.bias, threshold)]
+                for start, end, probability, category in self.scored(sentences, folded, threshold)]
+
+    def scored(self, sentences: list[tuple[int, int]], folded: str, threshold: float) -> list[tuple[int, int, float, int]]:
+        """`score`'s sentences as (start, end, probability, index of the category in `categories`)."""
+        return self._grams.scored(folded, sentences, self.bias, threshold)
 
 
 def model_path(name: str, base: Path) -> Path:

@@ -44,6 +44,7 @@ class SentenceClassifier:
         self.window_chars, self.window_threshold, self.long_sentence = window_chars, window_threshold, long_sentence
         self.layout = Layout(SENTENCE_MARK, CLAUSE_MARK, long_sentence, window_chars, min_chars, max_chars)
         self.rules = rules  # category → index of the rule a hit of that category is reported as
+        self._rule_of = tuple(rules.get(category) for category in model.categories)  # the same by the category's index
 
     @classmethod
     def from_config(cls, config: ClassifierConfig, home, rule_index: Mapping[str, int],
@@ -106,8 +107,12 @@ class SentenceClassifier:
         """`candidates` of a text without syllables typed in pinyin, from its `bounds` and its
         folded text (marks out): what the plain check asks, most of whose bounded sentences score
         below the threshold and end the text there."""
-        return self._as_candidates([*self.model.score(live, folded, self.threshold),
-                                    *self.model.score(windows, folded, self.window_threshold)])
+        found = self.model.scored(live, folded, self.threshold) if live else []
+        if windows:
+            found += self.model.scored(windows, folded, self.window_threshold)
+        rule_of = self._rule_of
+        return [Candidate(rule, start, end, ((start, end),), "model", round(probability, 2))
+                for start, end, probability, category in found if (rule := rule_of[category]) is not None]
 
     def _as_candidates(self, scores: Iterable[SentenceScore]) -> list[Candidate]:
         """A candidate of its category's rule for each score of a category that has one."""
