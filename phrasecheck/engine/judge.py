@@ -158,6 +158,9 @@ def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[Com
     """What `_without_overlaps` keeps of the judged candidates, judging only the ones it can keep:
     in rank order, a candidate overlapping one already chosen would lose to it whatever its guards
     say, so it is not judged (several rules hitting one phrase cost one judging, not one each)."""
+    if len(candidates) == 1:  # most texts' patterns or model
+        (candidate,) = candidates
+        return [candidate] if _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)[0] is None else []
     chosen = _Chosen()
     for candidate in _ranked(candidates, rules):
         if not chosen.overlaps(candidate) and _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)[0] is None:
@@ -239,11 +242,10 @@ def _ranked(candidates: Sequence[Candidate], rules: Sequence[CompiledRule]) -> l
     why and what to say instead, the list only names the word), the most specific pack, a rule for
     an explicit 禁止说 pair (its own standard line) before a category family, then the longest and
     surest hit."""
-    return sorted(
-        candidates,
-        key=lambda c: (-rules[c.rule].rank, c.entry is not None, -rules[c.rule].depth, rules[c.rule].rule.pair is None,
-                       -(c.end - c.start), -c.confidence, c.start),
-    )
+    def key(c: Candidate) -> tuple:
+        severity, depth, generic = rules[c.rule].ranking
+        return severity, c.entry is not None, depth, generic, -(c.end - c.start), -c.confidence, c.start
+    return sorted(candidates, key=key)
 
 
 class _Chosen:

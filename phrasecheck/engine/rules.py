@@ -58,6 +58,13 @@ class CompiledRule:
         return self.rule.id
 
     @cached_property
+    def ranking(self) -> tuple[int, int, bool]:
+        """What ranks the rule's hits against others' where they overlap (`judge._ranked`): its
+        severity (most severe first), its pack (the most specific first), and whether it is not
+        a rule for an explicit 禁止说 pair."""
+        return -self.rank, -self.depth, self.rule.pair is None
+
+    @cached_property
     def guards(self) -> tuple[tuple[int, tuple], tuple[int, tuple]]:
         """The `unless` contexts judging a pattern's hit, then a model's (not those for pattern hits
         only), each as (presence bit, context, scope, reach), with the or of their bits: a hit whose
