@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
+from phrasecheck.engine.automaton import KeyScanner
 from phrasecheck.engine import grams, hits, match, offsets, pattern, plain as plain_check, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.breaks import SENTENCE_MARK
@@ -430,7 +431,37 @@ def test_the_compiled_verification_finds_the_match_the_python_one_finds(bank: Ch
     contexts = {id(p): p for compiled in bank.rules for p, *_ in compiled.unless}.values()
     searched = [[p.search(normalizer.full(text)) for p in contexts] for text in texts[::7]]
     monkeypatch.setattr(pattern, "PatternVerifier", None)
+    monkeypatch.setattr(pattern, "search_anchored", None)  # `search` then orders and verifies in Python
     assert [[p.search(normalizer.full(text)) for p in contexts] for text in texts[::7]] == searched
+
+
+@pytest.mark.skipif(pattern.search_anchored is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_a_window_search_finds_the_anchor_keys_by_their_first_characters_as_a_scan_finds_them(bank: Checker):
+    """`search_anchored` looks the anchor's keys up by their first three characters and compares
+    the rest; it must find what a scan of the window finds, keys at the window's edges included."""
+    normalizer = bank.normalizer
+    contexts = list({id(p): p for p in [*bank.judging.frames, *bank.judging.not_reported,
+                                        *(p for compiled in bank.rules for p, *_ in compiled.unless)]}.values())
+    long_keys = sum(max(map(len, pattern.keys_of(p.elements[p.anchor]))) > pattern.PACKED_LENGTH for p in contexts)
+    assert long_keys > 50  # most contexts have keys longer than what is looked up
+    searches = []
+    for context in contexts:
+        scanner = KeyScanner(pattern.keys_of(context.elements[context.anchor]))
+        searches.append((context._verifier or context._built_verifier(), scanner.scan_function()[0],
+                         context._built_anchor_starts(scanner), scanner.values))
+    compared = found = 0
+    for text in [*_texts()[:1500:3], "您说得对，跟您讲清楚，您说这个不归我管是吧"]:
+        folded = normalizer.full(text)
+        size = len(folded.norm)
+        windows = [(0, size), (1, max(1, size - 1)), (size // 3, size // 3 + 4), (size // 2, size)]
+        for verifier, scan, by_starts, values in searches:
+            for low, high in windows:
+                args, rest = (verifier, folded.norm, folded.phon, folded.breaks), (values, low, high, False)
+                by_table = pattern.search_anchored(*args, by_starts, *rest)
+                assert by_table == pattern.search_anchored(*args, scan, *rest), (text, low, high)
+                compared += 1
+                found += bool(by_table)
+    assert compared > 10_000 and found > 200
 
 
 @pytest.mark.skipif(pattern.search_anchored is None, reason="phrasecheck/engine/_native.c was not compiled by the install")

@@ -4,7 +4,7 @@
  * frames of reported speech.  Each search scans the window for the anchor's keys, orders the
  * places found spelling by spelling, key by key, left to right, and verifies each; in Python the
  * ordering and the calls around each verification cost more than the scan and the verifying. */
-#include "_native.h"
+#include "_gramtable.h"
 
 typedef struct {
     Py_ssize_t which;       /* the anchor spelling's index */
@@ -57,12 +57,115 @@ static int place_of(PyObject *value, Py_ssize_t start, Place *place) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
+/* The places found so far: 32 on the stack, more on the heap. */
+typedef struct {
+    Place small[32];
+    Place *items;
+    Py_ssize_t used, room;
+} Places;
+
+/* Each (which, number, alternative) of key `key` (its values tuple in `values`) at `start`. */
+static int add_key(Places *places, PyObject *values, Py_ssize_t key, Py_ssize_t start) {
+    if (key < 0 || key >= PyList_GET_SIZE(values) || !PyTuple_Check(PyList_GET_ITEM(values, key))) {
+        PyErr_SetString(PyExc_ValueError, "a scanned key has no values tuple");
+        return -1;
+    }
+    PyObject *of_key = PyList_GET_ITEM(values, key);
+    for (Py_ssize_t v = 0; v < PyTuple_GET_SIZE(of_key); v++) {
+        if (places->used == places->room) {
+            Place *grown = PyMem_Malloc(sizeof(Place) * 2 * places->room);
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            memcpy(grown, places->items, sizeof(Place) * places->used);
+            if (places->items != places->small) {
+                PyMem_Free(places->items);
+            }
+            places->items = grown;
+            places->room *= 2;
+        }
+        if (place_of(PyTuple_GET_ITEM(of_key, v), start, &places->items[places->used]) < 0) {
+            return -1;
+        }
+        places->used++;
+    }
+    return 0;
+}
+
+/* The anchor keys wholly in phon[low:high], by `scan`: the keys' `find_matches_as_indexes`. */
+static int scanned_places(PyObject *scan, PyObject *phon, Py_ssize_t low, Py_ssize_t high, PyObject *values, Places *places) {
+    static PyObject *overlapping;
+    if (overlapping == NULL && !(overlapping = Py_BuildValue("(s)", "overlapping"))) {
+        return -1;
+    }
+    PyObject *window = PyUnicode_Substring(phon, low, high);
+    if (window == NULL) {
+        return -1;
+    }
+    PyObject *scan_args[2] = {window, Py_True};
+    PyObject *matches = PyObject_Vectorcall(scan, scan_args, 1, overlapping);
+    Py_DECREF(window);
+    if (matches == NULL) {
+        return -1;
+    }
+    int result = -1;
+    if (!PyList_Check(matches)) {
+        PyErr_SetString(PyExc_TypeError, "scan must give a list of (key, start, end)");
+        goto done;
+    }
+    for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
+        Py_ssize_t key, start, end;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(matches, m), "nnn", &key, &start, &end)
+            || add_key(places, values, key, low + start) < 0) {
+            goto done;
+        }
+    }
+    result = 0;
+done:
+    Py_DECREF(matches);
+    return result;
+}
+
+/* The anchor keys wholly in phon[low:high], by `scan`: (a GramTable of the keys' first characters,
+ * the indexes of the keys starting with each, the keys): each start found, the keys it begins
+ * are compared whole.  Each place of a key is found once, as a scan finds it. */
+static int table_places(PyObject *scan, PyObject *phon, Py_ssize_t low, Py_ssize_t high, PyObject *values, Places *places) {
+    GramTable *table = (GramTable *)PyTuple_GET_ITEM(scan, 0);
+    PyObject *members = PyTuple_GET_ITEM(scan, 1), *keys = PyTuple_GET_ITEM(scan, 2);
+    if (!PyObject_TypeCheck((PyObject *)table, &GramTableType) || !PyTuple_Check(members) || !PyList_Check(keys)
+        || PyTuple_GET_SIZE(members) != table->count || PyList_GET_SIZE(keys) != PyList_GET_SIZE(values)) {
+        PyErr_SetString(PyExc_TypeError, "scan must be a function or (GramTable, a tuple of key indexes per start, "
+                                         "the keys as a list beside values)");
+        return -1;
+    }
+    EACH_HIT(table, phon, low, high, first, {
+        Py_ssize_t start = hit_end_ - table->by_length[l_];
+        PyObject *starting = PyTuple_GET_ITEM(members, first);
+        for (Py_ssize_t m = 0; PyTuple_Check(starting) && m < PyTuple_GET_SIZE(starting); m++) {
+            Py_ssize_t key = PyLong_AsSsize_t(PyTuple_GET_ITEM(starting, m));
+            if (key < 0 || key >= PyList_GET_SIZE(keys) || !PyUnicode_Check(PyList_GET_ITEM(keys, key))) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_ValueError, "a start's key index is not a key's");
+                }
+                return -1;
+            }
+            PyObject *whole = PyList_GET_ITEM(keys, key);
+            Py_ssize_t end = start + PyUnicode_GET_LENGTH(whole);
+            if (end <= high && PyUnicode_Tailmatch(phon, whole, start, end, -1) == 1 && add_key(places, values, key, start) < 0) {
+                return -1;
+            }
+        }
+    });
+    return 0;
+}
+
 /* search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten): the matches
  * (start, end, spans, mismatches, placeholders) whose anchor key lies wholly in phon[low:high]:
- * `scan` is the anchor's keys' `find_matches_as_indexes` (over a str), `values` each key's
- * (which, number, alternative) tuples; syllables typed in pinyin count as their words. */
+ * `scan` finds the anchor's keys (`find_matches_as_indexes` over a str, or a table as
+ * `table_places` reads it), `values` holds each key's (which, number, alternative) tuples;
+ * syllables typed in pinyin count as their words. */
 PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
-    static PyObject *overlapping;
     if (count != 9 || !PyUnicode_Check(args[1]) || !PyUnicode_Check(args[2]) || !PyBytes_Check(args[3])
         || !PyList_Check(args[5])) {
         PyErr_SetString(PyExc_TypeError, "search_anchored(verifier, norm: str, phon: str, breaks: bytes, scan, "
@@ -86,66 +189,25 @@ PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py
     }
     low = low < 0 ? 0 : (low > length ? length : low);
     high = high < low ? low : (high > length ? length : high);
-    if (overlapping == NULL && !(overlapping = Py_BuildValue("(s)", "overlapping"))) {
-        return NULL;
-    }
-    PyObject *window = PyUnicode_Substring(phon, low, high);
-    if (window == NULL) {
-        return NULL;
-    }
-    PyObject *scan_args[2] = {window, Py_True};
-    PyObject *matches = PyObject_Vectorcall(scan, scan_args, 1, overlapping);
-    Py_DECREF(window);
-    if (matches == NULL) {
-        return NULL;
-    }
+    Places places;
+    places.items = places.small;
+    places.used = 0;
+    places.room = 32;
     PyObject *found = NULL;
-    Place small[32], *places = small;
-    Py_ssize_t used = 0, room = 32;
-    if (!PyList_Check(matches)) {
-        PyErr_SetString(PyExc_TypeError, "scan must give a list of (key, start, end)");
+    if ((PyTuple_Check(scan) && PyTuple_GET_SIZE(scan) == 3 ? table_places : scanned_places)(scan, phon, low, high, values,
+                                                                                             &places) < 0) {
         goto done;
     }
-    for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
-        Py_ssize_t key, start, end;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(matches, m), "nnn", &key, &start, &end)) {
-            goto done;
-        }
-        if (key < 0 || key >= PyList_GET_SIZE(values) || !PyTuple_Check(PyList_GET_ITEM(values, key))) {
-            PyErr_SetString(PyExc_ValueError, "a scanned key has no values tuple");
-            goto done;
-        }
-        PyObject *of_key = PyList_GET_ITEM(values, key);
-        for (Py_ssize_t v = 0; v < PyTuple_GET_SIZE(of_key); v++) {
-            if (used == room) {
-                Place *grown = PyMem_Malloc(sizeof(Place) * 2 * room);
-                if (grown == NULL) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                memcpy(grown, places, sizeof(Place) * used);
-                if (places != small) {
-                    PyMem_Free(places);
-                }
-                places = grown;
-                room *= 2;
-            }
-            if (place_of(PyTuple_GET_ITEM(of_key, v), low + start, &places[used]) < 0) {
-                goto done;
-            }
-            used++;
-        }
-    }
-    qsort(places, (size_t)used, sizeof(Place), by_order);
+    qsort(places.items, (size_t)places.used, sizeof(Place), by_order);
     const unsigned char *breaks = (const unsigned char *)PyBytes_AS_STRING(args[3]);
     if (!(found = PyList_New(0))) {
         goto done;
     }
-    for (Py_ssize_t p = 0; p < used; p++) {
+    for (Py_ssize_t p = 0; p < places.used; p++) {
         PyObject *spelling, *match = NULL;
         long allowance;
-        if (spelling_of(places[p].spelling, &spelling, &allowance) == 0) {
-            match = verifier_match(verifier, norm, phon, breaks, spelling, allowance, places[p].start, 1, rewritten);
+        if (spelling_of(places.items[p].spelling, &spelling, &allowance) == 0) {
+            match = verifier_match(verifier, norm, phon, breaks, spelling, allowance, places.items[p].start, 1, rewritten);
             Py_DECREF(spelling);
         }
         if (match == NULL) {
@@ -160,9 +222,8 @@ PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py
         }
     }
 done:
-    if (places != small) {
-        PyMem_Free(places);
+    if (places.items != places.small) {
+        PyMem_Free(places.items);
     }
-    Py_DECREF(matches);
     return found;
 }

@@ -28,6 +28,7 @@ except ImportError:  # not compiled (no C compiler at install time): the scanned
 COMPILED = GramTable is not None
 _END = operator.itemgetter(2)  # where a hit (key, start, end) ends
 _LONGEST, _CATEGORIES = 16, 64  # the most the compiled table takes; a model with more is scanned
+PACKED_LENGTH = 3  # the compiled table looks up keys of up to three characters of the BMP packed whole: fastest
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from .automaton import KeyScanner
+from .grams import PACKED_LENGTH
 from .normalize import NormalizedText
 from .pattern import CompiledPattern, keys_of
 
@@ -14,8 +15,6 @@ try:
 except ImportError:  # not compiled: an exact scan of the keys
     GramTable = None
 
-# An anchor key's first characters looked up: a compiled table packs keys of up to three whole.
-_PREFIX = 3
 
 
 class AnchorPresence:
@@ -56,7 +55,7 @@ class AnchorPresence:
         if GramTable is not None:
             starts: dict[str, int] = {}
             for key, bits in self._owners.items():
-                starts[key[:_PREFIX]] = starts.get(key[:_PREFIX], 0) | bits
+                starts[key[:PACKED_LENGTH]] = starts.get(key[:PACKED_LENGTH], 0) | bits
             table, values = GramTable(list(starts), [0.0] * len(starts)), tuple(starts.values())
             self._scan = lambda phon: table.union(phon, values)
         else:
