@@ -231,7 +231,8 @@ class Checker:
                     source = paused_source(text, base)
                 skim = Skim(text, translated, marked, folded, phon, source and source[1])
             if self._classifier is not None:  # the plain check's, unless the twin over sounds reads the text
-                model_hits = (scored if scored is not None and not self._classifier.reads_typed(skim.marked)
+                # (never one the first check read: a placeholder is a rare character, which sends a text on)
+                model_hits = (scored if scored is not None and (front is None or not self._classifier.reads_typed(skim.marked))
                               else self._classifier.candidates(skim.marked, bounds))
             if not hits and not model_hits:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
@@ -263,10 +264,10 @@ class Checker:
             rule, entry = compiled.rule, candidate.entry
             start, end = normalized.original_span(candidate.start, candidate.end)
             if entry is None:
-                suggestions, source, listed = tuple(rule.suggest), rule.origin, None
+                (suggestions, source), listed = compiled.reported, None
             else:
                 words = compiled.words
-                suggestions, source, listed = words.suggest(entry) or tuple(rule.suggest), words.cite(entry), words.texts[entry]
+                suggestions, source, listed = words.suggest(entry) or compiled.reported[0], words.cite(entry), words.texts[entry]
             violations.append(
                 Violation(
                     rule=rule.id,

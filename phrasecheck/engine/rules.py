@@ -58,6 +58,12 @@ class CompiledRule:
         return self.rule.id
 
     @cached_property
+    def reported(self) -> tuple[tuple[str, ...], str]:
+        """What a violation of the rule reports besides its words: its standard lines, and where
+        the rule comes from (`Rule.origin`)."""
+        return tuple(self.rule.suggest), self.rule.origin
+
+    @cached_property
     def ranking(self) -> tuple[int, int, bool]:
         """What ranks the rule's hits against others' where they overlap (`judge._ranked`): its
         severity (most severe first), its pack (the most specific first), and whether it is not
