@@ -18,7 +18,7 @@ MODULE = "phrasecheck.engine._native"
 SOURCES = ["phrasecheck/engine/_native.c", "phrasecheck/engine/_gramtable.c", "phrasecheck/engine/_gramsums.c",
            "phrasecheck/engine/_hitfilter.c", "phrasecheck/engine/_hitfilter_init.c", "phrasecheck/engine/_plain.c",
            "phrasecheck/engine/_wordgraph.c", "phrasecheck/engine/_verify.c", "phrasecheck/engine/_front.c",
-           "phrasecheck/engine/_needles.c", "phrasecheck/engine/_search.c"]
+           "phrasecheck/engine/_needles.c", "phrasecheck/engine/_search.c", "phrasecheck/engine/_hits.c"]
 HEADERS = ["phrasecheck/engine/_native.h", "phrasecheck/engine/_gramtable.h", "phrasecheck/engine/_hitfilter.h"]
 
 

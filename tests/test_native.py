@@ -282,16 +282,17 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
         assert checker.matcher.compiled_find()[2] is None and checker.check("请您稍等").violations
     (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0,
-               "hits, none verified": 0, "bounded, scored below": 0, "quiet, nothing": 0, "quiet, go on": 0}
+               "hits, none verified": 0, "bounded, scored below": 0, "quiet, nothing": 0, "quiet, go on": 0,
+               "verified, go on": 0}
     not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
     not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP
     for text in [*_texts(), *_PLAIN_EDGES, *not_flat, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管"]:
         found, source, kind = plain(text), text, ""
-        if found is not None and (found is True or found[8] is not None):  # perhaps cleared from its quiet source
+        if found is not None and (found is True or found[9] is not None):  # perhaps cleared from its quiet source
             python_source = normalizer.source(text, normalizer.front(text))[0]
-            if found is True and python_source != text or found is not True and found[8] is not None:
+            if found is True and python_source != text or found is not True and found[9] is not None:
                 source, kind = python_source, "quiet, "
-                assert found is True or found[8] == source, text  # pauses marked as the Python front marks them
+                assert found is True or found[9] == source, text  # pauses marked as the Python front marks them
         if found is None:
             assert normalizer._special.search(text) or any(c in text for c in " \t\n\u3000\ud800"), text
             answers["not plain"] += 1
@@ -315,7 +316,11 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
             answers["bounded, scored below"] += bounds != ([], [])
         else:
             assert found[:7] == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found, *bounds), text
-            assert (found[8] is None) == (kind != "quiet, "), text
+            assert (found[9] is None) == (kind != "quiet, "), text
+            draft = normalizer.draft(skim)  # each hit verified once, there: the candidates Python's verification finds
+            assert (found[8] is None) == (not hits_found), text
+            assert matcher.verify(draft, hits_found, verified=found[8]) == matcher.verify(draft, hits_found), text
+            answers["verified, go on"] += bool(hits_found)
             assert found[7] == model_hits or checker.sentence_classifier.reads_typed(skim.marked), text
             answers[kind + "go on"] += 1
     assert min(answers.values()) > 50, answers

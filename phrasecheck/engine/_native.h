@@ -65,6 +65,12 @@ PyObject *verifier_match(PyObject *verifier, PyObject *norm, PyObject *phon, con
  * 0, or -1 with an exception (_search.c). */
 int spelling_of(PyObject *alternative, PyObject **norm, long *allowance);
 
+/* One entry per value of each of a text's hits (`Matcher.find`'s (end_index, values)), in order: a
+ * pattern's match as its compiled `match_at` finds it at that place of the folded text (norm,
+ * phon, its boundary levels), None where it fails, Ellipsis for a value told in Python (a list
+ * entry, a fuzzy shingle); NULL with an exception (_hits.c). */
+PyObject *verified_hits(PyObject *hits, PyObject *folded, PyObject *phon, const unsigned char *breaks, int rewritten);
+
 /* search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten) (_search.c). */
 PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t count);
 

@@ -109,69 +109,21 @@ static PyObject *call_with(PyObject *callable, PyObject *first, PyObject *second
     return PyObject_Vectorcall(callable, stack, count, NULL);
 }
 
-/* An attribute by a name interned once. */
-static PyObject *attribute(PyObject *owner, const char *name, PyObject **interned) {
-    if (*interned == NULL && !(*interned = PyUnicode_InternFromString(name))) {
-        return NULL;
-    }
-    return PyObject_GetAttr(owner, *interned);
-}
-
-/* Whether some hit is one verification might keep: a pattern's that its compiled `match_at`
- * keeps, or one it cannot tell here (a list entry, a fuzzy shingle): 1, 0 when each hit is a
- * pattern's that fails, or -1.  `marked` (nm characters, nf besides its marks) gives the
- * boundaries the draft would have. */
-static int any_verified(PyObject *hits, PyObject *folded, PyObject *phon, const Py_UCS4 *marked, Py_ssize_t nm,
-                        Py_ssize_t nf, int rewritten) {
-    static PyObject *verifier_name, *build_name;
+/* The verification of each of a text's hits (`verified_hits`), whose boundaries are those its
+ * draft would have: from `marked` (nm characters, nf besides its marks). */
+static PyObject *verified(PyObject *hits, PyObject *folded, PyObject *phon, const Py_UCS4 *marked, Py_ssize_t nm,
+                          Py_ssize_t nf, int rewritten) {
     unsigned char small[512];
     unsigned char *breaks = nf < (Py_ssize_t)sizeof(small) ? small : PyMem_Malloc((size_t)nf + 1);
     if (breaks == NULL) {
-        PyErr_NoMemory();
-        return -1;
+        return PyErr_NoMemory();
     }
     mark_levels(PyUnicode_4BYTE_KIND, marked, nm, breaks, nf);
-    int answer = 0;
-    for (Py_ssize_t h = 0; h < PyList_GET_SIZE(hits) && answer == 0; h++) {
-        PyObject *hit = PyList_GET_ITEM(hits, h), *values;
-        Py_ssize_t end_index;
-        if (!PyArg_ParseTuple(hit, "nO!", &end_index, &PyTuple_Type, &values)) {
-            answer = -1;
-            break;
-        }
-        for (Py_ssize_t v = 0; v < PyTuple_GET_SIZE(values) && answer == 0; v++) {
-            PyObject *value = PyTuple_GET_ITEM(values, v);
-            if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0))
-                || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(value, 0), "pattern") != 0) {
-                answer = 1;  /* told in Python */
-                break;
-            }
-            PyObject *payload = PyTuple_GET_ITEM(value, 2), *spelling = PyTuple_GET_ITEM(value, 3);
-            PyObject *verifier = attribute(payload, "_verifier", &verifier_name);
-            if (verifier == Py_None) {
-                Py_DECREF(verifier);
-                if (build_name == NULL && !(build_name = PyUnicode_InternFromString("_built_verifier"))) {
-                    answer = -1;
-                    break;
-                }
-                verifier = PyObject_CallMethodNoArgs(payload, build_name);
-            }
-            PyObject *norm = NULL;
-            long allowance;
-            if (verifier == NULL || spelling_of(spelling, &norm, &allowance) < 0) {
-                answer = -1;
-            } else {
-                answer = verifier_finds(verifier, folded, phon, breaks, norm, allowance,
-                                        end_index - PyUnicode_GET_LENGTH(norm) + 1, rewritten);
-            }
-            Py_XDECREF(verifier);
-            Py_XDECREF(norm);
-        }
-    }
+    PyObject *found = verified_hits(hits, folded, phon, breaks, rewritten);
     if (breaks != small) {
         PyMem_Free(breaks);
     }
-    return answer;
+    return found;
 }
 
 /* A text that is not plain: the answer of the flat check on its quiet source, that source last in
@@ -218,7 +170,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         }
     }
     PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *scanned = NULL, *matches = NULL, *hits = NULL;
-    PyObject *apart = NULL, *live = NULL, *windows = NULL, *found = NULL, *result = NULL;
+    PyObject *apart = NULL, *live = NULL, *windows = NULL, *found = NULL, *checked = NULL, *result = NULL;
     Py_UCS4 small[5 * 256];
     Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 5 * (length ? length : 1));
     if (buffer == NULL) {
@@ -328,10 +280,14 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
     } else if (!(found = PyList_New(0))) {
         goto done;
     }
-    if (!going_on && PyList_Check(hits) && PyList_GET_SIZE(hits)) {
-        going_on = any_verified(hits, folded, phon, m, nm, nf, rewritten);
-        if (going_on < 0) {
+    /* Each hit verified once, here: a text whose hits all fail ends, one that goes on takes what
+     * they found. */
+    if (PyList_Check(hits) && PyList_GET_SIZE(hits)) {
+        if (!(checked = verified(hits, folded, phon, m, nm, nf, rewritten))) {
             goto done;
+        }
+        for (Py_ssize_t i = 0; !going_on && i < PyList_GET_SIZE(checked); i++) {
+            going_on = PyList_GET_ITEM(checked, i) != Py_None;
         }
     }
     if (going_on) {
@@ -339,7 +295,8 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
         }
-        result = PyTuple_Pack(9, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None, Py_None);
+        result = PyTuple_Pack(10, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None,
+                              checked ? checked : Py_None, Py_None);
         goto done;
     }
     result = Py_True;
@@ -359,6 +316,7 @@ done:
     Py_XDECREF(live);
     Py_XDECREF(windows);
     Py_XDECREF(found);
+    Py_XDECREF(checked);
     return result;
 }
 
@@ -369,7 +327,8 @@ PyTypeObject PlainCheckType = {
               "long_sentence, found, quiet=None, flat=None)(text, rewritten=False): True when a plain text has nothing to "
               "check further (no hit that verification keeps, no sentence the model scores), None when it is not plain "
               "(with `quiet` and `flat`: nor has a quiet source they clear), else (translated, marked, folded, phon, "
-              "hits, live, windows, the model's candidates or None, the quiet source or None) to go on with.",
+              "hits, live, windows, the model's candidates or None, each hit value's verification (`verified_hits`) "
+              "or None, the quiet source or None) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,

@@ -210,7 +210,7 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found = front = source = bounds = scored = None
+            found = front = source = bounds = scored = verified = None
             if plain is not None:
                 found = plain[0](text)  # a text needing only its pauses marked is cleared there too
                 if found is None:  # letters or rare characters: plain once its front is read and rewritten
@@ -225,7 +225,7 @@ class Checker:
                 skim = self.normalizer.skim(text, front, source)
                 hits = self.matcher.find(skim.phon, skim.folded)
             else:
-                translated, marked, folded, phon, hits, live, windows, scored, base = found
+                translated, marked, folded, phon, hits, live, windows, scored, verified, base = found
                 bounds = live, windows
                 if base is not None:  # the quiet source the plain check read: its pauses marked
                     source = paused_source(text, base)
@@ -238,7 +238,7 @@ class Checker:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
             # Verification reads the folded text and its boundaries, which the offsets do not change.
-            candidates = self.matcher.verify(draft, hits) if hits else []
+            candidates = self.matcher.verify(draft, hits, verified=verified) if hits else []
             if not candidates and not model_hits:  # most plausible hits fail verification
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             regions = Regions(draft)

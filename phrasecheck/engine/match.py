@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from .automaton import KeyScanner
 from .hits import COMPILED, FirstTests
 from .normalize import NormalizedText, Normalizer
-from .pattern import CompiledPattern
+from .pattern import CompiledPattern, PatternMatch
 from .spellings import count_mismatches
 from .tables import PLACEHOLDERS
 from .wordlist import CompiledList, code_units
@@ -201,14 +201,18 @@ class Matcher:
         return kept
 
     def verify(self, text: NormalizedText, hits: Iterable[tuple[int, tuple]],
-               failures: list[Failure] | None = None) -> list[Candidate]:
-        """Candidates that pass verification; with `failures`, the anchor hits that did not, and why."""
+               failures: list[Failure] | None = None, verified: list | None = None) -> list[Candidate]:
+        """Candidates that pass verification; with `failures`, the anchor hits that did not, and why.
+        `verified`: what the plain check's verification found for each value of the hits, in
+        order (`_native.verified_hits`: a pattern's match, None, or Ellipsis where not told)."""
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()
         hits = list(hits)
         seen = None
+        told = iter(verified or ())
         for end_index, values in hits:
             for kind, rule, payload, extra in values:
+                match = next(told, Ellipsis)
                 if kind != "fuzzy":
                     reasons: list[str] | None = [] if failures is not None else None
                     if kind == "pattern":
@@ -219,7 +223,10 @@ class Matcher:
                         if not (payload.phonetic or text.norm.startswith(norm, end_index - length + 1)):
                             continue  # beyond the BMP, code units found a character that is not the entry's
                     start = end_index - length + 1
-                    match = payload.match_at(text, extra, start, reasons)
+                    if match is Ellipsis:
+                        match = payload.match_at(text, extra, start, reasons)
+                    elif match is not None:
+                        match = PatternMatch(*match)
                     if match is None:
                         if failures is not None:
                             failures.append(Failure(rule, start, start + length, reasons[0]))
