@@ -82,7 +82,7 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
     if scope == "hit":  # touching the hit, and never across the sentence that holds it, nor across a clause's edge
         low, high = regions.around(start, end, SENTENCE_BREAK)
         low, high = max(low, start - UNLESS_HIT_REACH), min(high, end + UNLESS_HIT_REACH)
-        found = next((m for m in pattern.search(text, low, high) if m.start <= end and m.end >= start and low <= m.start
+        found = next((m for m in pattern.search(text, low, high, True) if m.start <= end and m.end >= start and low <= m.start
                       and m.end <= high and not regions.crosses(m.start, m.end, CLAUSE_BREAK)
                       and regions.excuses(m, context)), None)
     else:
@@ -223,7 +223,7 @@ def _quote_topic(regions: Regions, candidate: Candidate, quotes: Quotes, context
     也不能说」 and 「不能说“找别人”」 talk about the quoted words, whatever the rest scores."""
     text = regions.text
     for pattern in context.quote_talk.within(text):
-        for match in pattern.search(text, candidate.start, candidate.end):
+        for match in pattern.search(text, candidate.start, candidate.end, True):
             if quotes.beside(*text.original_span(match.start, match.end)):
                 return text.norm[match.start:match.end]
     return None

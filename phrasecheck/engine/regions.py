@@ -135,7 +135,7 @@ class Regions:
             high = min(high, frame_end + SPACED_REPORT_REACH)
         if ends:
             limit = min(self.around(frame_end, frame_end + 1, SENTENCE_BREAK)[1], frame_end + REPORT_END_REACH)
-            back = min((m.start for pattern in ends.within(self.text) for m in pattern.search(self.text, frame_end, limit)),
+            back = min((m.start for pattern in ends.within(self.text) for m in pattern.search(self.text, frame_end, limit, True)),
                        default=high)
             high = max(high, back)
         return high
@@ -151,11 +151,11 @@ class Regions:
             self._frames = context.frames.within(self.text)
         inert = None
         for frame in self._frames:
-            for match in frame.search(self.text, low, high):
+            for match in frame.search(self.text, low, high, True):
                 if inert is None:
                     if self._not_reported is None:
                         self._not_reported = context.not_reported.within(self.text)
-                    inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + _INERT_REACH)]
+                    inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + _INERT_REACH, True)]
                 if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
                     yield match
 
@@ -165,7 +165,7 @@ class Regions:
         asking it once per hit made long texts quadratic."""
         key = (id(pattern), low, high)
         if key not in self._found:
-            self._found[key] = next((m for m in pattern.search(self.text, low, high)
+            self._found[key] = next((m for m in pattern.search(self.text, low, high, True)
                                      if low <= m.start and m.end <= high and self.excuses(m, context)), None)
         return self._found[key]
 
@@ -180,7 +180,8 @@ class Regions:
         """The pack's `judge.mentions` word that makes this message talk about service language
         (training material, an exam question listing 禁语), looked for once per text."""
         if self._mention is False:
-            self._mention = next((m for pattern in context.mentions.within(self.text) for m in pattern.search(self.text)), None)
+            self._mention = next((m for pattern in context.mentions.within(self.text)
+                                  for m in pattern.search(self.text, known=True)), None)
         return self._mention
 
     def excuses(self, match: PatternMatch, context: JudgeContext) -> bool:
@@ -190,7 +191,7 @@ class Regions:
             return True
         if self._idle is None:  # sorted by start, so a match looks only at those starting just before it
             self._idle = sorted((m.start, m.end) for pattern in context.not_excusing.within(self.text)
-                                for m in pattern.search(self.text))
+                                for m in pattern.search(self.text, known=True))
             self._idle_starts = [a for a, _ in self._idle]
             self._idle_reach = max((b - a for a, b in self._idle), default=0)
         index = bisect_right(self._idle_starts, match.start)
