@@ -239,3 +239,14 @@ def test_the_judge_lists_leave_out_no_pattern_that_matches_and_survive_a_pickle(
     copy = pickle.loads(pickle.dumps(lists[0]))
     assert [p.presence_bit for p in copy] == [p.presence_bit for p in lists[0]] and copy.mask == lists[0].mask
     assert all(pattern.presence is copy.presence for pattern in copy)  # one presence, as the checker's
+
+
+def test_a_lone_surrogate_comes_back_as_a_replacement_character_on_every_path(bank: Checker):
+    """No plain check takes a text with a lone surrogate: it is made encodable where it goes on."""
+    for text in ("\ud800不归我管，找别人去", "不归我管，找别人去\udfff", "您好\ud800，请稍等", "好的 \ud800您稍等"):
+        encodable = text.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd")
+        for result in (bank.check(text), bank.check(text, explain=True), bank.check(text, role="customer")):
+            assert result.text == encodable
+            json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # would raise on a surrogate
+        assert bank.check(text).to_dict() == bank.check(encodable).to_dict()
+    assert bank.check("\ud800不归我管，找别人去").decision == "block"

@@ -193,9 +193,8 @@ class Checker:
         if role not in ROLES:
             role = canonical_role(role, "role")  # 客户, 坐席, 0, 1…: the words every reader accepts
         meta = dict(meta or {})
-        if _LONE_SURROGATE.search(text):  # not encodable as UTF-8: each becomes U+FFFD, offsets unchanged
-            text = _LONE_SURROGATE.sub("\ufffd", text)
         if role == "customer":
+            text = _encodable(text)
             trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta, trace)
         failures: list[Failure] | None = [] if explain else None
@@ -203,6 +202,7 @@ class Checker:
         model_hits: list[Candidate] = []
         regions = None
         if explain:
+            text = _encodable(text)
             skim = self.normalizer.skim(text)
             normalized = self.normalizer.full(skim)
             candidates = self.matcher.verify(normalized, self.matcher.scan(normalized.phon, normalized.norm), failures)
@@ -211,9 +211,11 @@ class Checker:
         else:
             plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
             found = front = source = bounds = scored = verified = None
-            if plain is not None:
+            if plain is not None:  # a lone surrogate is none of a plain text's characters: it comes back None
                 found = plain[0](text)  # a text needing only its pauses marked is cleared there too
-                if found is None:  # letters or rare characters: plain once its front is read and rewritten
+            if found is None:
+                text = _encodable(text)
+                if plain is not None:  # letters or rare characters: plain once its front is read and rewritten
                     front = self.normalizer.front(text)
                     source = self.normalizer.source(text, front)
                     found = plain[1](source[0], source[1] is not None)
@@ -367,6 +369,11 @@ class Checker:
         if rule_id not in self._by_id:
             raise LexiconError(f"unknown rule {rule_id!r} in pack {self.lexicon['pack']!r}")
         return self.rules[self._by_id[rule_id]]
+
+
+def _encodable(text: str) -> str:
+    """The text with each lone surrogate (not encodable as UTF-8) as U+FFFD, offsets unchanged."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 def _unclaimed(hits: Sequence[Candidate], kept: Sequence[Candidate]) -> list[Candidate]:
