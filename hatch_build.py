@@ -15,11 +15,11 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 MODULE = "phrasecheck.engine._native"
-SOURCES = ["phrasecheck/engine/_native.c", "phrasecheck/engine/_gramtable.c", "phrasecheck/engine/_gramsums.c",
-           "phrasecheck/engine/_hitfilter.c", "phrasecheck/engine/_hitfilter_init.c", "phrasecheck/engine/_plain.c",
-           "phrasecheck/engine/_wordgraph.c", "phrasecheck/engine/_verify.c", "phrasecheck/engine/_front.c",
-           "phrasecheck/engine/_needles.c", "phrasecheck/engine/_search.c", "phrasecheck/engine/_hits.c"]
-HEADERS = ["phrasecheck/engine/_native.h", "phrasecheck/engine/_gramtable.h", "phrasecheck/engine/_hitfilter.h"]
+SOURCES = [f"phrasecheck/engine/{name}" for name in (
+    "_native.c", "_gramtable.c", "_gramsums.c", "_hitfilter.c", "_hitfilter_init.c", "_plain.c", "_wordgraph.c", "_verify.c",
+    "_verify_init.c", "_front.c", "_needles.c", "_search.c", "_hits.c")]
+HEADERS = ["phrasecheck/engine/_native.h", "phrasecheck/engine/_gramtable.h", "phrasecheck/engine/_hitfilter.h",
+           "phrasecheck/engine/_verify.h"]
 
 
 class CompileExtension(BuildHookInterface):
