@@ -64,6 +64,8 @@ class Separators:
     def _space_edge(self, low: int, high: int, last: bool) -> int | None:
         """The folded edge of the last (or first) space in the original's [low, high) that lies
         between two folded characters (not inside what one folded character stands for)."""
+        if high - low < 2:  # a space between two folded characters needs one of them inside
+            return None
         if high - low <= _SEARCHED:
             spaces = [space.start() for space in _SPACE.finditer(self.text.original, low, high)]
             first, stop = 0, len(spaces)
