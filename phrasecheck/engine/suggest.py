@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from operator import attrgetter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -21,6 +22,7 @@ _QUESTION = "？?"
 _QUESTION_ENDS = tuple(_QUESTION)
 _MARKS = _QUESTION + "！!"  # the run of them after a rude question goes with it
 _SPACE = re.compile(r"\s")
+_START = attrgetter("start")
 _SEARCHED = 64  # characters of the original searched for spaces beside a hit; a longer stretch bisects a list
 
 
@@ -92,7 +94,8 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
             return item.line
     pieces = []
     taken = len(text.original)
-    for item in reversed(_joined(text.original, sorted(replacements, key=lambda r: r.start))):
+    ordered = _joined(text.original, sorted(replacements, key=_START)) if len(replacements) > 1 else replacements
+    for item in reversed(ordered):
         if item.end > taken:  # two hits in one clause: the later replacement already covers it
             continue
         line, end = item.line, item.end
