@@ -174,7 +174,11 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
     }
     if (packable) {
         self->packed = PyMem_Malloc(sizeof(PackedSlot) * capacity);
-        self->filter = PyMem_Calloc((1 << FILTER_BITS) / 64, sizeof(uint64_t));
+        self->filter_bits = 6;  /* one word at least */
+        while (self->filter_bits < FILTER_BITS && ((size_t)1 << self->filter_bits) < ((size_t)count << FILTER_BITS_PER_KEY_LOG)) {
+            self->filter_bits++;
+        }
+        self->filter = PyMem_Calloc(((size_t)1 << self->filter_bits) / 64, sizeof(uint64_t));
         if (self->packed == NULL || self->filter == NULL) {
             PyErr_NoMemory();
             goto done;
@@ -196,7 +200,7 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
             }
             self->packed[slot].packed = packed;
             self->packed[slot].key = (int32_t)i;
-            uint64_t bit = h >> (64 - FILTER_BITS);
+            uint64_t bit = h >> (64 - self->filter_bits);
             self->filter[bit >> 6] |= 1ULL << (bit & 63);
         }
     }

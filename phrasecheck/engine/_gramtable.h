@@ -20,8 +20,11 @@ typedef struct {
 
 /* A bit per hash of a packed key, set for every key: a probe whose bit is clear is no key, and
  * needs no read of the table (64 KiB, where the table of a model's 64,000 n-grams is 2 MiB: most
- * of a text's n-grams are none, and the bits stay in the cache between texts). */
+ * of a text's n-grams are none, and the bits stay in the cache between texts).  Sixteen bits a
+ * key, at most 2^FILTER_BITS: the table of a context pattern's few anchor keys (there are two
+ * hundred such tables) takes a few words, not 64 KiB. */
 #define FILTER_BITS 19
+#define FILTER_BITS_PER_KEY_LOG 4
 
 typedef struct {
     uint64_t packed;       /* the key itself, or 0 for an empty slot */
@@ -41,7 +44,8 @@ typedef struct {
     int width;             /* categories: at most MAX_CATEGORIES */
     Slot *slots;           /* open addressing, at most half full */
     PackedSlot *packed;    /* the same keys packed, when every key can be; else NULL */
-    uint64_t *filter;      /* with `packed`: FILTER_BITS of the packed keys' hashes */
+    uint64_t *filter;      /* with `packed`: filter_bits of the packed keys' hashes */
+    int filter_bits;
     size_t mask;
     int length_count;
     int by_length[MAX_LENGTH];  /* the keys' distinct lengths, longest first */
@@ -55,7 +59,7 @@ static inline uint64_t packed_key(int length, uint64_t characters) {
 
 static inline int32_t packed_lookup(const GramTable *self, uint64_t packed) {
     uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
-    uint64_t bit = h >> (64 - FILTER_BITS);
+    uint64_t bit = h >> (64 - self->filter_bits);
     if (!((self->filter[bit >> 6] >> (bit & 63)) & 1)) {
         return -1;
     }
