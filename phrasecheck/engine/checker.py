@@ -192,11 +192,17 @@ class Checker:
         matcher found and the stage that kept or dropped it (slower: no fast path)."""
         if role not in ROLES:
             role = canonical_role(role, "role")  # 客户, 坐席, 0, 1…: the words every reader accepts
-        meta = dict(meta or {})
+        meta = dict(meta) if meta else {}
         if role == "customer":
             text = _encodable(text)
             trace = (TraceEntry("*", 0, len(text), text, "role", False, "customer turns are not scored"),) if explain else None
             return UtteranceResult(id, role, text, False, None, "pass", (), None, self.lexicon, meta, trace)
+        if not explain:  # most texts end in the first plain check
+            plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
+            # a lone surrogate is none of a plain text's characters: such a text comes back None
+            found = plain[0](text) if plain is not None else None  # one needing only its pauses marked is cleared too
+            if found is True:
+                return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
         failures: list[Failure] | None = [] if explain else None
         decisions: list[Decision] | None = [] if explain else None
         model_hits: list[Candidate] = []
@@ -209,10 +215,7 @@ class Checker:
             if self._classifier:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
-            plain = self._plain if self._plain is not _UNBUILT else self._build_plain()
-            found = front = source = bounds = scored = verified = None
-            if plain is not None:  # a lone surrogate is none of a plain text's characters: it comes back None
-                found = plain[0](text)  # a text needing only its pauses marked is cleared there too
+            front = source = bounds = scored = verified = None
             if found is None:
                 text = _encodable(text)
                 if plain is not None:  # letters or rare characters: plain once its front is read and rewritten
