@@ -441,9 +441,10 @@ def test_the_compiled_verification_finds_the_match_the_python_one_finds(bank: Ch
 
 
 @pytest.mark.skipif(pattern.search_anchored is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
-def test_a_window_search_finds_the_anchor_keys_by_their_first_characters_as_a_scan_finds_them(bank: Checker):
+def test_a_window_search_finds_the_anchor_keys_by_their_first_characters_as_a_scan_finds_them(bank: Checker, monkeypatch):
     """`search_anchored` looks the anchor's keys up by their first three characters and compares
-    the rest; it must find what a scan of the window finds, keys at the window's edges included."""
+    the rest; it must find what `search` finds in Python (a scan of the window's keys, ordered and
+    verified there), keys at the window's edges included."""
     normalizer = bank.normalizer
     contexts = list({id(p): p for p in [*bank.judging.frames, *bank.judging.not_reported,
                                         *(p for compiled in bank.rules for p, *_ in compiled.unless)]}.values())
@@ -451,19 +452,21 @@ def test_a_window_search_finds_the_anchor_keys_by_their_first_characters_as_a_sc
     assert long_keys > 50  # most contexts have keys longer than what is looked up
     searches = []
     for context in contexts:
-        scanner = KeyScanner(pattern.keys_of(context.elements[context.anchor]))
-        searches.append((context._verifier or context._built_verifier(), scanner.scan_function()[0],
-                         context._built_anchor_starts(scanner), scanner.values))
+        scanner = context._anchor_keys = KeyScanner(pattern.keys_of(context.elements[context.anchor]))
+        searches.append((context, context._verifier or context._built_verifier(), context._built_anchor_starts(scanner),
+                         scanner.values))
+    compiled_search = pattern.search_anchored
+    monkeypatch.setattr(pattern, "search_anchored", None)  # `search` then scans, orders and verifies in Python
     compared = found = 0
     for text in [*_texts()[:1500:3], "您说得对，跟您讲清楚，您说这个不归我管是吧"]:
         folded = normalizer.full(text)
         size = len(folded.norm)
         windows = [(0, size), (1, max(1, size - 1)), (size // 3, size // 3 + 4), (size // 2, size)]
-        for verifier, scan, by_starts, values in searches:
+        for context, verifier, starts, values in searches:
             for low, high in windows:
-                args, rest = (verifier, folded.norm, folded.phon, folded.breaks), (values, low, high, False)
-                by_table = pattern.search_anchored(*args, by_starts, *rest)
-                assert by_table == pattern.search_anchored(*args, scan, *rest), (text, low, high)
+                by_table = [pattern.PatternMatch(*match) for match in compiled_search(
+                    verifier, folded.norm, folded.phon, folded.breaks, starts, values, low, high, bool(folded.rewrite))]
+                assert by_table == context.search(folded, low, high, known=True), (text, low, high)
                 compared += 1
                 found += bool(by_table)
     assert compared > 10_000 and found > 200
@@ -472,26 +475,28 @@ def test_a_window_search_finds_the_anchor_keys_by_their_first_characters_as_a_sc
 @pytest.mark.skipif(pattern.search_anchored is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_window_search_refuses_what_is_not_one_folded_text(bank: Checker, monkeypatch):
     """A context search is handed a verifier, the folded text's three strings and the anchor's
-    scan: pieces that do not belong together are refused with what was expected."""
+    keys by their starts: pieces that do not belong together are refused with what was expected."""
     text = bank.normalizer.full("您好，请您稍等，这个不归我管，麻烦您去三号窗口问一下")
-    context = next(p for compiled in bank.rules for p, *_ in compiled.unless if p.search(text))  # builds its scanner
-    scan, _ = context._anchor_keys.scan_function()
+    context = next(p for compiled in bank.rules for p, *_ in compiled.unless if p.search(text))  # builds its tables
+    scan, starts = context._anchor_keys.scan_function()[0], context._anchor_starts
     verifier, values = context._verifier, context._anchor_keys.values
-    good = (verifier, text.norm, text.phon, text.breaks, scan, values, 0, len(text.norm), False)
+    good = (verifier, text.norm, text.phon, text.breaks, starts, values, 0, len(text.norm), False)
     compiled = [pattern.PatternMatch(*found) for found in pattern.search_anchored(*good)]
     assert compiled
     monkeypatch.setattr(pattern, "search_anchored", None)  # `search` then orders and verifies in Python
     assert compiled == context.search(text)
     monkeypatch.undo()
     with pytest.raises(ValueError, match="one folded text"):
-        pattern.search_anchored(verifier, text.norm, text.phon[:-1], text.breaks, scan, values, 0, 5, False)
+        pattern.search_anchored(verifier, text.norm, text.phon[:-1], text.breaks, starts, values, 0, 5, False)
     with pytest.raises(ValueError, match="one folded text"):
-        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks + b"\x00", scan, values, 0, 5, False)
+        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks + b"\x00", starts, values, 0, 5, False)
     with pytest.raises(TypeError, match="initialised PatternVerifier"):
         pattern.search_anchored(object(), *good[1:])
     not_spellings = [tuple((which, number, object()) for which, number, _ in of_key) for of_key in values]
     with pytest.raises(AttributeError, match="norm"):  # what each place is verified against
-        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks, scan, not_spellings, 0, len(text.norm), False)
+        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks, starts, not_spellings, 0, len(text.norm), False)
+    with pytest.raises(TypeError, match="starts must be"):  # an Aho–Corasick scan is not what it reads
+        pattern.search_anchored(verifier, text.norm, text.phon, text.breaks, scan, values, 0, len(text.norm), False)
     with pytest.raises(TypeError):
         pattern.search_anchored(*good[:-1])
 

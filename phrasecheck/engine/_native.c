@@ -221,7 +221,7 @@ static PyMethodDef functions[] = {
     {"translate", translate, METH_VARARGS,
      "translate(text, table): each character below len(table) mapped through it, the others kept."},
     {"search_anchored", (PyCFunction)(void (*)(void))search_anchored, METH_FASTCALL,
-     "search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten): a context pattern's matches "
+     "search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten): a context pattern's matches "
      "(start, end, spans, mismatches, placeholders) anchored in phon[low:high], in `CompiledPattern.search` order."},
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
      "quiet_base(rare, plans, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},

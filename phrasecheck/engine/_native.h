@@ -71,7 +71,7 @@ int spelling_of(PyObject *alternative, PyObject **norm, long *allowance);
  * entry, a fuzzy shingle); NULL with an exception (_hits.c). */
 PyObject *verified_hits(PyObject *hits, PyObject *folded, PyObject *phon, const unsigned char *breaks, int rewritten);
 
-/* search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten) (_search.c). */
+/* search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten) (_search.c). */
 PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
 /* quiet_base(rare, plans, text) (_front.c): a text's source when it needs no rewrite, or None. */

@@ -1,9 +1,10 @@
 /* A context pattern's search of a window, in one call: `CompiledPattern.search` (pattern.py).
  *
  * The judge searches a few windows of every flagged message for its `unless` contexts and the
- * frames of reported speech.  Each search scans the window for the anchor's keys, orders the
- * places found spelling by spelling, key by key, left to right, and verifies each; in Python the
- * ordering and the calls around each verification cost more than the scan and the verifying. */
+ * frames of reported speech.  Each search finds the anchor's keys in the window (by their first
+ * characters, then whole), orders the places found spelling by spelling, key by key, left to
+ * right, and verifies each; in Python the ordering and the calls around each verification cost
+ * more than the scan and the verifying. */
 #include "_gramtable.h"
 
 typedef struct {
@@ -93,50 +94,16 @@ static int add_key(Places *places, PyObject *values, Py_ssize_t key, Py_ssize_t 
     return 0;
 }
 
-/* The anchor keys wholly in phon[low:high], by `scan`: the keys' `find_matches_as_indexes`. */
-static int scanned_places(PyObject *scan, PyObject *phon, Py_ssize_t low, Py_ssize_t high, PyObject *values, Places *places) {
-    static PyObject *overlapping;
-    if (overlapping == NULL && !(overlapping = Py_BuildValue("(s)", "overlapping"))) {
-        return -1;
-    }
-    PyObject *window = PyUnicode_Substring(phon, low, high);
-    if (window == NULL) {
-        return -1;
-    }
-    PyObject *scan_args[2] = {window, Py_True};
-    PyObject *matches = PyObject_Vectorcall(scan, scan_args, 1, overlapping);
-    Py_DECREF(window);
-    if (matches == NULL) {
-        return -1;
-    }
-    int result = -1;
-    if (!PyList_Check(matches)) {
-        PyErr_SetString(PyExc_TypeError, "scan must give a list of (key, start, end)");
-        goto done;
-    }
-    for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
-        Py_ssize_t key, start, end;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(matches, m), "nnn", &key, &start, &end)
-            || add_key(places, values, key, low + start) < 0) {
-            goto done;
-        }
-    }
-    result = 0;
-done:
-    Py_DECREF(matches);
-    return result;
-}
-
-/* The anchor keys wholly in phon[low:high], by `scan`: (a GramTable of the keys' first characters,
- * the indexes of the keys starting with each, the keys): each start found, the keys it begins
- * are compared whole.  Each place of a key is found once, as a scan finds it. */
-static int table_places(PyObject *scan, PyObject *phon, Py_ssize_t low, Py_ssize_t high, PyObject *values, Places *places) {
-    GramTable *table = (GramTable *)PyTuple_GET_ITEM(scan, 0);
-    PyObject *members = PyTuple_GET_ITEM(scan, 1), *keys = PyTuple_GET_ITEM(scan, 2);
-    if (!PyObject_TypeCheck((PyObject *)table, &GramTableType) || !PyTuple_Check(members) || !PyList_Check(keys)
-        || PyTuple_GET_SIZE(members) != table->count || PyList_GET_SIZE(keys) != PyList_GET_SIZE(values)) {
-        PyErr_SetString(PyExc_TypeError, "scan must be a function or (GramTable, a tuple of key indexes per start, "
-                                         "the keys as a list beside values)");
+/* The anchor keys wholly in phon[low:high], by `starts`: (a GramTable of the keys' first
+ * characters, the indexes of the keys starting with each, the keys): each start found, the keys
+ * it begins are compared whole.  Each place of a key is found once, as a scan of the keys finds it. */
+static int places_of(PyObject *starts, PyObject *phon, Py_ssize_t low, Py_ssize_t high, PyObject *values, Places *places) {
+    GramTable *table = PyTuple_Check(starts) && PyTuple_GET_SIZE(starts) == 3 ? (GramTable *)PyTuple_GET_ITEM(starts, 0) : NULL;
+    PyObject *members = table ? PyTuple_GET_ITEM(starts, 1) : NULL, *keys = table ? PyTuple_GET_ITEM(starts, 2) : NULL;
+    if (table == NULL || !PyObject_TypeCheck((PyObject *)table, &GramTableType) || !PyTuple_Check(members)
+        || !PyList_Check(keys) || PyTuple_GET_SIZE(members) != table->count || PyList_GET_SIZE(keys) != PyList_GET_SIZE(values)) {
+        PyErr_SetString(PyExc_TypeError, "starts must be (GramTable, a tuple of key indexes per start, the keys as a "
+                                         "list beside values)");
         return -1;
     }
     EACH_HIT(table, phon, low, high, first, {
@@ -160,19 +127,18 @@ static int table_places(PyObject *scan, PyObject *phon, Py_ssize_t low, Py_ssize
     return 0;
 }
 
-/* search_anchored(verifier, norm, phon, breaks, scan, values, low, high, rewritten): the matches
+/* search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten): the matches
  * (start, end, spans, mismatches, placeholders) whose anchor key lies wholly in phon[low:high]:
- * `scan` finds the anchor's keys (`find_matches_as_indexes` over a str, or a table as
- * `table_places` reads it), `values` holds each key's (which, number, alternative) tuples;
- * syllables typed in pinyin count as their words. */
+ * `starts` finds the anchor's keys (`places_of`), `values` holds each key's (which, number,
+ * alternative) tuples; syllables typed in pinyin count as their words. */
 PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
     if (count != 9 || !PyUnicode_Check(args[1]) || !PyUnicode_Check(args[2]) || !PyBytes_Check(args[3])
         || !PyList_Check(args[5])) {
-        PyErr_SetString(PyExc_TypeError, "search_anchored(verifier, norm: str, phon: str, breaks: bytes, scan, "
+        PyErr_SetString(PyExc_TypeError, "search_anchored(verifier, norm: str, phon: str, breaks: bytes, starts, "
                                          "values: list, low, high, rewritten)");
         return NULL;
     }
-    PyObject *verifier = args[0], *norm = args[1], *phon = args[2], *scan = args[4], *values = args[5];
+    PyObject *verifier = args[0], *norm = args[1], *phon = args[2], *starts = args[4], *values = args[5];
     if (!PyObject_TypeCheck(verifier, &PatternVerifierType)) {
         PyErr_SetString(PyExc_TypeError, "expected an initialised PatternVerifier");
         return NULL;
@@ -194,8 +160,7 @@ PyObject *search_anchored(PyObject *Py_UNUSED(module), PyObject *const *args, Py
     places.used = 0;
     places.room = 32;
     PyObject *found = NULL;
-    if ((PyTuple_Check(scan) && PyTuple_GET_SIZE(scan) == 3 ? table_places : scanned_places)(scan, phon, low, high, values,
-                                                                                             &places) < 0) {
+    if (places_of(starts, phon, low, high, values, &places) < 0) {
         goto done;
     }
     qsort(places.items, (size_t)places.used, sizeof(Place), by_order);
