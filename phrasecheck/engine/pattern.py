@@ -186,16 +186,18 @@ class CompiledPattern:
 
     def absent_from(self, text: NormalizedText) -> bool:
         """Whether the anchor is nowhere in the text, so that no search of it can match: known
-        from one scan of every context pattern's anchors (`presence.AnchorPresence`), False when unknown."""
+        from one pass over the text for every context pattern's anchors (`presence.AnchorPresence`),
+        False when unknown."""
         return self.presence is not None and not self.presence.anchored(text) & self.presence_bit
 
     def search(self, text: NormalizedText, low: int = 0, high: int | None = None, known: bool = False) -> list[PatternMatch]:
         """Every match whose anchor lies within [low, high), spelling by spelling, key by key, left
         to right: used for `unless` contexts and mention frames, which read a syllable typed in
-        pinyin as its word (qing nin … is 请您 …).  The anchor's keys are found by one scan of the
+        pinyin as its word (qing nin … is 请您 …).  The anchor's keys are found in one pass over the
         window (a context's anchor can have 80 keys: a `find` each was most of judging a flagged
-        message)."""
-        if not known and self.absent_from(text):  # `known`: the caller has asked (`presence.Anchored.within`)
+        message): compiled, by their first characters (`_built_anchor_starts`), else by a scan.
+        `known`: the caller has already asked the presence (`presence.Anchored.within`)."""
+        if not known and self.absent_from(text):
             return []  # nine searches in ten
         high = len(text.phon) if high is None else high
         scanner = self._anchor_keys
