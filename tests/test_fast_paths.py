@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import presence
+from phrasecheck.engine import grams, presence
 from phrasecheck.engine.automaton import KeyScanner
 from phrasecheck.engine.regions import Regions
 
@@ -152,7 +152,7 @@ def test_a_context_search_finds_the_same_with_or_without_the_anchor_presence_sho
     assert found > 500  # the contexts do occur in these texts
 
 
-@pytest.mark.skipif(presence.GramTable is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+@pytest.mark.skipif(not grams.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_anchor_presence_marks_every_anchored_context_and_few_others(bank: Checker, texts):
     """The compiled presence looks up each anchor key's first three characters: it may mark a
     context whose anchor only starts in the text (searched, found absent), never miss one."""
@@ -169,9 +169,9 @@ def test_the_compiled_anchor_presence_marks_every_anchored_context_and_few_other
     assert anchored > 1000 and marked <= 1.2 * anchored
 
 
-@pytest.mark.skipif(presence.GramTable is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+@pytest.mark.skipif(not grams.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_a_gram_table_union_needs_a_value_per_key():
-    table = presence.GramTable(["ab", "c"], [0.0, 0.0])
+    table = grams.GramTable(["ab", "c"], [0.0, 0.0])
     assert table.union("xabc abx", (1, 4)) == 5 and table.union("xyz", (1, 4)) == 0
     with pytest.raises(ValueError, match="one int per key"):
         table.union("abc", (1,))

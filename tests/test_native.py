@@ -448,7 +448,7 @@ def test_a_window_search_finds_the_anchor_keys_by_their_first_characters_as_a_sc
     normalizer = bank.normalizer
     contexts = list({id(p): p for p in [*bank.judging.frames, *bank.judging.not_reported,
                                         *(p for compiled in bank.rules for p, *_ in compiled.unless)]}.values())
-    long_keys = sum(max(map(len, pattern.keys_of(p.elements[p.anchor]))) > pattern.PACKED_LENGTH for p in contexts)
+    long_keys = sum(max(map(len, pattern.keys_of(p.elements[p.anchor]))) > grams.PACKED_LENGTH for p in contexts)
     assert long_keys > 50  # most contexts have keys longer than what is looked up
     searches = []
     for context in contexts:

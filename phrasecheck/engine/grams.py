@@ -103,6 +103,16 @@ class Grams(Protocol):
         worth scoring, most often none."""
 
 
+def first_characters(keys: Sequence[str]) -> tuple[GramTable, tuple[tuple[int, ...], ...]]:
+    """A compiled table of the keys' first `PACKED_LENGTH` characters, and the indexes of the keys
+    beginning with each of them, in table order: what finds where keys may start in one pass
+    (`presence.AnchorPresence`, `CompiledPattern.search`)."""
+    starting: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        starting.setdefault(key[:PACKED_LENGTH], []).append(index)
+    return GramTable(list(starting), [0.0] * len(starting)), tuple(map(tuple, starting.values()))
+
+
 def sigmoid(value: float) -> float:
     """The logistic function, clamped to ±60 (as the compiled `scored` computes it)."""
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, value))))

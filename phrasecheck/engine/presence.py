@@ -3,18 +3,14 @@ skips searching the others."""
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Callable, Iterable
 
 from .automaton import KeyScanner
-from .grams import PACKED_LENGTH
+from .grams import COMPILED, first_characters
 from .normalize import NormalizedText
 from .pattern import CompiledPattern, keys_of
-
-try:
-    from ._native import GramTable
-except ImportError:  # not compiled: an exact scan of the keys
-    GramTable = None
-
 
 
 class AnchorPresence:
@@ -52,11 +48,10 @@ class AnchorPresence:
         return last[1]
 
     def _built(self) -> Callable[[str], int]:
-        if GramTable is not None:
-            starts: dict[str, int] = {}
-            for key, bits in self._owners.items():
-                starts[key[:PACKED_LENGTH]] = starts.get(key[:PACKED_LENGTH], 0) | bits
-            table, values = GramTable(list(starts), [0.0] * len(starts)), tuple(starts.values())
+        if COMPILED:
+            owners = list(self._owners.values())
+            table, members = first_characters(list(self._owners))
+            values = tuple(functools.reduce(operator.or_, (owners[key] for key in starting)) for starting in members)
             self._scan = lambda phon: table.union(phon, values)
         else:
             scanner = KeyScanner(self._owners)
