@@ -202,14 +202,15 @@ def test_a_key_met_across_two_characters_code_units_is_no_hit():
 
 def test_the_judge_excuses_the_same_when_it_skips_contexts_anchored_nowhere(bank: Checker, texts):
     """`CompiledRule.guards` lets a hit past every context its text anchors none of in one test;
-    searching them all (bit -1) must excuse exactly the same hits."""
+    searching them all (no presence: bit -1) must excuse exactly the same hits."""
     shortcut = [bank.check(text).to_dict() for text in texts]
     saved = {}
     try:
         for compiled in bank.rules:
             saved[compiled.id] = compiled.guards
-            compiled.__dict__["guards"] = tuple((-1 if guards else 0, tuple((-1, *rest) for _, *rest in guards))
-                                                for _, guards in compiled.guards)
+            compiled.__dict__["guards"] = tuple((presence.Anchored(contexts, None), tuple((-1, *rest) for _, *rest in guards))
+                                                for contexts, guards in compiled.guards)
+            assert all(contexts.live(None) == (-1 if contexts else 0) for contexts, _ in compiled.guards)
         assert [bank.check(text).to_dict() for text in texts] == shortcut
     finally:
         for compiled in bank.rules:

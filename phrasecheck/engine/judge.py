@@ -177,10 +177,10 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         share = regions.covered_share(candidate.start, candidate.end)
         if share < coverage:
             return "coverage", f"covers {share:.0%} of its sentence, the rule needs {coverage:.0%}"
-    mask, guards = compiled.guards[candidate.match_type == "model"]
-    if mask:  # `CompiledPattern.absent_from` for all of them at once: a text's contexts share one presence
-        live = mask if mask < 0 else guards[0][1].presence.anchored(regions.text) & mask
-        for bit, pattern, scope, reach in guards if live else ():
+    contexts, guards = compiled.guards[candidate.match_type == "model"]
+    live = contexts.live(regions.text)  # `CompiledPattern.absent_from` for all of them at once
+    if live:
+        for bit, pattern, scope, reach in guards:
             if live & bit:
                 reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
                 if reason:

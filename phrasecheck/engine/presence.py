@@ -71,20 +71,30 @@ class Anchored(tuple):
     the or of their bits: those a text may anchor, listed with one test when it anchors none
     (most texts, for most lists)."""
 
-    def __new__(cls, patterns: Iterable[CompiledPattern], presence: AnchorPresence):
+    def __new__(cls, patterns: Iterable[CompiledPattern], presence: AnchorPresence | None):
         self = super().__new__(cls, patterns)
         self.presence, self.mask = presence, 0
         for pattern in self:
-            self.mask |= pattern.presence_bit if pattern.presence is presence else -1
+            self.mask |= self.bit(pattern)
         return self
 
     def __reduce__(self):
         return Anchored, (tuple(self), self.presence)
 
+    def bit(self, pattern: CompiledPattern) -> int:
+        """The pattern's presence bit; -1 (always searched) when it is not of this presence."""
+        return pattern.presence_bit if self.presence is not None and pattern.presence is self.presence else -1
+
+    def live(self, text: NormalizedText) -> int:
+        """The bits of the patterns whose anchor may be in the text (`AnchorPresence.anchored`);
+        -1 when one of them is not of this presence."""
+        if self.mask <= 0:
+            return self.mask
+        return self.presence.anchored(text) & self.mask
+
     def within(self, text: NormalizedText) -> list[CompiledPattern]:
-        """The patterns whose anchor may be in the text (`AnchorPresence.anchored`); every one
-        when one of them is not of this presence."""
-        if self.mask < 0:
+        """The patterns whose anchor may be in the text; every one when one is not of this presence."""
+        live = self.live(text)
+        if live < 0:
             return list(self)
-        live = self.presence.anchored(text) & self.mask if self.mask else 0
         return [pattern for pattern in self if live & pattern.presence_bit] if live else []

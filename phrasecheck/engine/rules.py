@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 from ..lexicon import SEVERITY_RANK, Rule, WordList
 from ..lexicon.limits import limits, shown
 from .pattern import CompiledPattern
+from .presence import Anchored
 from .normalize import Normalizer
 from .wordlist import CompiledList, compile_list
 from ..lexicon.patterns import ElementSpec, PatternSyntaxError, parse_pattern
@@ -71,21 +72,16 @@ class CompiledRule:
         return -self.rank, -self.depth, self.rule.pair is None
 
     @cached_property
-    def guards(self) -> tuple[tuple[int, tuple], tuple[int, tuple]]:
+    def guards(self) -> tuple[tuple[Anchored, tuple], tuple[Anchored, tuple]]:
         """The `unless` contexts judging a pattern's hit, then a model's (not those for pattern hits
-        only), each as (presence bit, context, scope, reach), with the or of their bits: a hit whose
-        text anchors none of them is past them in one test (three hits in four on STC-3).  A
-        context without a presence (`CompiledPattern.presence`), or not sharing the others', has
-        bit -1, always searched."""
-        shared = len({id(p.presence) for p, *_ in self.unless}) == 1
+        only): the contexts as one `presence.Anchored` (a hit whose text anchors none of them is
+        past them in one test: three hits in four on STC-3), and each as (its bit there, context,
+        scope, reach)."""
+        presence = self.unless[0][0].presence if self.unless else None
 
         def guarded(contexts):
-            listed = tuple((p.presence_bit if shared and p.presence is not None else -1, p, scope, reach)
-                           for p, scope, _, reach in contexts)
-            mask = 0
-            for bit, *_ in listed:
-                mask |= bit
-            return mask, listed
+            anchored = Anchored([pattern for pattern, *_ in contexts], presence)
+            return anchored, tuple((anchored.bit(pattern), pattern, scope, reach) for pattern, scope, _, reach in contexts)
         return guarded(self.unless), guarded([c for c in self.unless if not c[2]])
 
     @property
