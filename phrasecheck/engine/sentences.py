@@ -111,14 +111,13 @@ class SentenceClassifier:
         if windows:
             found += self.model.scored(windows, folded, self.window_threshold)
         rule_of = self._rule_of
-        return [Candidate(rule, start, end, ((start, end),), "model", round(probability, 2))
+        return [_model_candidate(rule, start, end, probability)
                 for start, end, probability, category in found if (rule := rule_of[category]) is not None]
 
     def _as_candidates(self, scores: Iterable[SentenceScore]) -> list[Candidate]:
         """A candidate of its category's rule for each score of a category that has one."""
         rules = self.rules
-        return [Candidate(rules[s.category], s.start, s.end, ((s.start, s.end),), "model", round(s.probability, 2))
-                for s in scores if s.category in rules]
+        return [_model_candidate(rules[s.category], s.start, s.end, s.probability) for s in scores if s.category in rules]
 
     def reaches(self, folded: str) -> bool:
         """Whether the rest of a sentence, folded, still scores the threshold (the judge asks it of
@@ -181,3 +180,8 @@ def _model(name: str, home, field: str) -> CategoryModel:
     except (OSError, ValueError, KeyError, TypeError) as error:
         shipped = ", ".join(available_models()) or "none"
         raise LexiconError(f"{home}: classifier.{field}: cannot load {shown(name)} ({str(error)[:200]}; shipped models: {shipped})") from None
+
+
+def _model_candidate(rule: int, start: int, end: int, probability: float) -> Candidate:
+    """The candidate of a sentence (or window) the model scores for `rule`'s category."""
+    return Candidate(rule, start, end, ((start, end),), "model", round(probability, 2))
