@@ -7,10 +7,11 @@ The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find
 `SentenceClassifier.candidates`), which was half of their time; `PlainCheck` (`_plain.c`) makes
 the same steps in C, calling the same compiled scan, first tests and bounds.  It scores the
 sentences the model's bounds let through (`SentenceClassifier.candidates_within`: most score below
-the threshold) and, when the model finds none, verifies the plausible hits with each pattern's
-compiled `match_at` (a text whose hits all fail there, or whose bounded sentences all score below,
-one in eight on STC-3, ends in it too), and hands any other text back: None when it is not plain,
-else the skim's pieces, the hits, the model's bounds and its candidates, to go on with.  A
+the threshold) and verifies each plausible hit once with its pattern's compiled `match_at`
+(`_hits.c`: a text whose hits all fail there and whose bounded sentences all score below, one in
+eight on STC-3, ends in it too), and hands any other text back: None when it is not plain, else
+the skim's pieces, the hits, the model's bounds and its candidates, and what each hit's
+verification found (`Matcher.verify` builds its candidates from it), to go on with.  A
 text with letters, spaces or rare characters takes it too, once `Normalizer.source` has marked
 its pauses and made its rewrite (pinyin typed in letters, 繁→简 by word; whether there is one
 counts the syllables typed in pinyin a match holds): a third of all messages.  Most of those
