@@ -9,8 +9,7 @@ PyObject *GramTable_rising(GramTable *self, PyObject *args) {
         return NULL;
     }
     double sum = 0.0;
-    EACH_HIT(self, text, start, end, key, {
-        double w = self->weights[key];
+    EACH_WEIGHT(self, text, start, end, w, mark, {
         if (w > 0) {
             sum += w;
         }
@@ -22,12 +21,11 @@ PyObject *GramTable_rising(GramTable *self, PyObject *args) {
 static double bound_of(GramTable *self, PyObject *text, double below, Py_ssize_t start, Py_ssize_t end) {
     next_stamp(self);
     double rising = 0.0, falling = 0.0;
-    EACH_HIT(self, text, start, end, key, {
-        double w = self->weights[key];
+    EACH_WEIGHT(self, text, start, end, w, mark, {
         if (w > 0) {
             rising += w;
-        } else if (w < below && self->stamps[key] != self->stamp) {
-            self->stamps[key] = self->stamp;
+        } else if (w < below && self->stamps[mark] != self->stamp) {
+            self->stamps[mark] = self->stamp;
             falling += w;
         }
     });
@@ -177,10 +175,10 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     double rising = 0.0;
     for (Py_ssize_t s = 0; s < span_count; s++) {
         Py_ssize_t low = spans[3 * s], high = spans[3 * s + 1] < end ? spans[3 * s + 1] : end;
-        EACH_HIT(self, folded, low, high, key, {
-            if (self->weights[key] > 0) {
-                rising += self->weights[key];
-                rises[l_ * stride + hit_end_] = self->weights[key];
+        EACH_WEIGHT(self, folded, low, high, w, mark, {
+            if (w > 0) {
+                rising += w;
+                rises[l_ * stride + hit_end_] = w;
             }
         });
     }

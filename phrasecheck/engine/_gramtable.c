@@ -22,6 +22,7 @@ static void table_free(GramTable *self) {
     PyMem_Free(self->category_bias);
     PyMem_Free(self->slots);
     PyMem_Free(self->packed);
+    PyMem_Free(self->slot_keys);
     PyMem_Free(self->filter);
     PyMem_Free(self->stamps);
     self->chars = NULL;
@@ -33,6 +34,7 @@ static void table_free(GramTable *self) {
     self->width = 0;
     self->slots = NULL;
     self->packed = NULL;
+    self->slot_keys = NULL;
     self->filter = NULL;
     self->stamps = NULL;
 }
@@ -124,7 +126,7 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
     self->lengths = PyMem_Malloc(count ? count : 1);
     self->weights = PyMem_Malloc(sizeof(double) * (count ? count : 1));
     self->slots = PyMem_Malloc(sizeof(Slot) * capacity);
-    self->stamps = PyMem_Calloc(count ? count : 1, sizeof(uint32_t));
+    self->stamps = PyMem_Calloc(capacity, sizeof(uint32_t));  /* a stamp per key or per slot */
     if (!self->chars || !self->offsets || !self->lengths || !self->weights || !self->slots || !self->stamps) {
         PyErr_NoMemory();
         goto done;
@@ -174,18 +176,20 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
     }
     if (packable) {
         self->packed = PyMem_Malloc(sizeof(PackedSlot) * capacity);
+        self->slot_keys = PyMem_Malloc(sizeof(int32_t) * capacity);
         self->filter_bits = 6;  /* one word at least */
         while (self->filter_bits < FILTER_BITS && ((size_t)1 << self->filter_bits) < ((size_t)count << FILTER_BITS_PER_KEY_LOG)) {
             self->filter_bits++;
         }
         self->filter = PyMem_Calloc(((size_t)1 << self->filter_bits) / 64, sizeof(uint64_t));
-        if (self->packed == NULL || self->filter == NULL) {
+        if (self->packed == NULL || self->slot_keys == NULL || self->filter == NULL) {
             PyErr_NoMemory();
             goto done;
         }
         for (size_t slot = 0; slot < capacity; slot++) {
             self->packed[slot].packed = 0;
-            self->packed[slot].key = -1;
+            self->packed[slot].weight = 0.0;
+            self->slot_keys[slot] = -1;
         }
         for (Py_ssize_t i = 0; i < count; i++) {
             uint64_t characters = 0;
@@ -195,11 +199,12 @@ static int GramTable_init(GramTable *self, PyObject *args, PyObject *kwds) {
             uint64_t packed = packed_key(self->lengths[i], characters);
             uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
             size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
-            while (self->packed[slot].key >= 0) {
+            while (self->slot_keys[slot] >= 0) {
                 slot = (slot + 1) & self->mask;
             }
             self->packed[slot].packed = packed;
-            self->packed[slot].key = (int32_t)i;
+            self->packed[slot].weight = self->weights[i];
+            self->slot_keys[slot] = (int32_t)i;
             uint64_t bit = h >> (64 - self->filter_bits);
             self->filter[bit >> 6] |= 1ULL << (bit & 63);
         }
@@ -249,7 +254,7 @@ int parse_span(GramTable *self, PyObject *args, PyObject **text, Py_ssize_t *sta
 
 void next_stamp(GramTable *self) {
     if (++self->stamp == 0) {
-        memset(self->stamps, 0, sizeof(uint32_t) * (self->count ? self->count : 1));
+        memset(self->stamps, 0, sizeof(uint32_t) * (self->mask + 1));
         self->stamp = 1;
     }
 }

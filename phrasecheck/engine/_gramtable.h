@@ -26,10 +26,11 @@ typedef struct {
 #define FILTER_BITS 19
 #define FILTER_BITS_PER_KEY_LOG 4
 
+/* A packed key's slot holds its weight, which the bounds read at every hit: the slot is then the
+ * one read of the table a hit costs (the key's index, which the scores and unions need, lies apart). */
 typedef struct {
     uint64_t packed;       /* the key itself, or 0 for an empty slot */
-    int32_t key;           /* key index, or -1 for an empty slot */
-    int32_t unused;
+    double weight;         /* the key's weight */
 } PackedSlot;
 
 typedef struct {
@@ -44,12 +45,13 @@ typedef struct {
     int width;             /* categories: at most MAX_CATEGORIES */
     Slot *slots;           /* open addressing, at most half full */
     PackedSlot *packed;    /* the same keys packed, when every key can be; else NULL */
+    int32_t *slot_keys;    /* with `packed`: the key index in each packed slot, -1 where empty */
     uint64_t *filter;      /* with `packed`: filter_bits of the packed keys' hashes */
     int filter_bits;
     size_t mask;
     int length_count;
     int by_length[MAX_LENGTH];  /* the keys' distinct lengths, longest first */
-    uint32_t *stamps;      /* stamps[i] == stamp: key i already met in this call */
+    uint32_t *stamps;      /* stamps[i] == stamp: key (or packed slot, `EACH_WEIGHT`) i already met in this call */
     uint32_t stamp;
 } GramTable;
 
@@ -57,7 +59,8 @@ static inline uint64_t packed_key(int length, uint64_t characters) {
     return ((uint64_t)length << 48) | (characters & ((1ULL << (16 * length)) - 1));
 }
 
-static inline int32_t packed_lookup(const GramTable *self, uint64_t packed) {
+/* The slot of a packed key, or -1. */
+static inline Py_ssize_t packed_lookup(const GramTable *self, uint64_t packed) {
     uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
     uint64_t bit = h >> (64 - self->filter_bits);
     if (!((self->filter[bit >> 6] >> (bit & 63)) & 1)) {
@@ -66,8 +69,11 @@ static inline int32_t packed_lookup(const GramTable *self, uint64_t packed) {
     size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
     for (;;) {
         const PackedSlot *found = &self->packed[slot];
-        if (found->key < 0 || found->packed == packed) {
-            return found->key;
+        if (found->packed == packed) {
+            return (Py_ssize_t)slot;
+        }
+        if (found->packed == 0) {
+            return -1;
         }
         slot = (slot + 1) & self->mask;
     }
@@ -102,10 +108,10 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
 }
 
 /* Every hit lying wholly inside [start, end), in scan order (by end, the longest first), runs
- * `body` with `key` set (and `hit_end_`, where it ends, `l_`, its length's place in by_length):
- * packed keys over a rolling window of the last characters read, or one hash of each substring
- * of the keys' lengths. */
-#define EACH_HIT(self, text, start, end, key, body)                                           \
+ * `body` with `found` set to its packed slot (`packed`) or its key, `hit_end_` to where it ends
+ * and `l_` to its length's place in by_length: packed keys over a rolling window of the last
+ * characters read, or one hash of each substring of the keys' lengths. */
+#define EACH_FOUND(self, text, start, end, found, body)                                       \
     do {                                                                                      \
         int kind_ = PyUnicode_KIND(text);                                                     \
         const void *data_ = PyUnicode_DATA(text);                                             \
@@ -127,8 +133,9 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
                     if (plain_ < length_) {                                                   \
                         continue;                                                             \
                     }                                                                         \
-                    int32_t key = packed_lookup((self), packed_key(length_, window_));        \
-                    if (key >= 0) {                                                           \
+                    Py_ssize_t found = packed_lookup((self), packed_key(length_, window_));   \
+                    if (found >= 0) {                                                         \
+                        const int packed_ = 1;                                                \
                         body                                                                  \
                     }                                                                         \
                 }                                                                             \
@@ -142,14 +149,30 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
                     if (stop_ - length_ < (start)) {                                          \
                         continue;                                                             \
                     }                                                                         \
-                    int32_t key = lookup((self), kind_, data_, stop_ - length_, length_);     \
-                    if (key >= 0) {                                                           \
+                    Py_ssize_t found = lookup((self), kind_, data_, stop_ - length_, length_); \
+                    if (found >= 0) {                                                         \
+                        const int packed_ = 0;                                                \
                         body                                                                  \
                     }                                                                         \
                 }                                                                             \
             }                                                                                 \
         }                                                                                     \
     } while (0)
+
+/* Each hit, as `EACH_FOUND`, with `key` set to its key index. */
+#define EACH_HIT(self, text, start, end, key, body)                                           \
+    EACH_FOUND(self, text, start, end, found_, {                                              \
+        int32_t key = packed_ ? (self)->slot_keys[found_] : (int32_t)found_;                  \
+        body                                                                                  \
+    })
+
+/* Each hit, as `EACH_FOUND`, with `weight` set to its key's weight and `mark` to where its stamp
+ * is kept (its slot, or its key): what a bound reads, in one read of the table. */
+#define EACH_WEIGHT(self, text, start, end, weight_name, mark, body)                          \
+    EACH_FOUND(self, text, start, end, mark, {                                                \
+        double weight_name = packed_ ? (self)->packed[mark].weight : (self)->weights[mark];   \
+        body                                                                                  \
+    })
 
 int clip(GramTable *self, PyObject *text, Py_ssize_t *start, Py_ssize_t *end);
 int parse_span(GramTable *self, PyObject *args, PyObject **text, Py_ssize_t *start, Py_ssize_t *end);
