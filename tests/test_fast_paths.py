@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from phrasecheck import Checker
-from phrasecheck.engine import grams, presence
+from phrasecheck.engine import automaton, grams, presence
 from phrasecheck.engine.automaton import KeyScanner
 from phrasecheck.engine.regions import Regions
 
@@ -177,27 +177,33 @@ def test_a_gram_table_union_needs_a_value_per_key():
         table.union("abc", (1,))
 
 
-def test_scanning_code_units_finds_what_scanning_the_text_finds(bank: Checker, texts):
-    """The matcher scans UTF-16 code units (a smaller automaton than over UTF-8); it must find
-    the hits a scan of the text finds, at the same character offsets, in the same order."""
+def test_each_way_of_scanning_the_matchers_keys_finds_what_scanning_the_text_finds(bank: Checker, texts, monkeypatch):
+    """The matcher's scan is compiled (`KeyAutomaton`, one step a character) or, where it is not,
+    reads UTF-16 code units (a smaller automaton than over UTF-8); either must find the hits a scan
+    of the text finds, at the same character offsets, in the same order."""
     table = dict(zip(bank.matcher._scanner.keys, bank.matcher._scanner.values))
-    by_units, by_text = KeyScanner(table, units=True), KeyScanner(table)
-    assert by_units.in_units and not by_text.in_units
+    compiled, by_text = KeyScanner(table, units=True), KeyScanner(table)
+    compiled.scan_function()  # built on its first scan, so before the extension is taken away
+    monkeypatch.setattr(automaton, "KeyAutomaton", None)  # as where the extension is not compiled
+    by_units = KeyScanner(table, units=True)
+    assert by_units.in_units and not by_text.in_units and not compiled.in_units
     edges = ["𠮶个不归我管", "😀你办啥😀急什么", "急什么🙂🙂没看见我正忙吗"]  # beyond the BMP
     found = 0
     for text in [*texts, *edges]:
         phon = bank.normalizer.skim(text).phon
-        assert by_units.matches(phon) == by_text.matches(phon), text
+        assert compiled.matches(phon) == by_units.matches(phon) == by_text.matches(phon), text
         found += bool(by_text.matches(phon))
     assert found > 1000
 
 
-def test_a_key_met_across_two_characters_code_units_is_no_hit():
+def test_a_key_met_across_two_characters_code_units_is_no_hit(monkeypatch):
     # 中 is the code unit 4E 2D; 「N\u2d00」 (00 4E, 2D 00) holds those bytes across its two characters
-    scanner = KeyScanner({"中": "zhong"}, units=True)
-    assert scanner.matches("N\u2d00") == [] and scanner.hits("😀中") == [(1, "zhong")]
-    beyond = KeyScanner({"𠮶个": "that"}, units=True)  # a key beyond the BMP: the text is scanned
-    assert not beyond.in_units and beyond.hits("你𠮶个") == [(2, "that")]
+    for compiled in (automaton.KeyAutomaton, None):
+        monkeypatch.setattr(automaton, "KeyAutomaton", compiled)
+        scanner = KeyScanner({"中": "zhong"}, units=True)
+        assert scanner.matches("N\u2d00") == [] and scanner.hits("😀中") == [(1, "zhong")]
+        beyond = KeyScanner({"𠮶个": "that"}, units=True)  # a key beyond the BMP: the text is scanned
+        assert not beyond.in_units and beyond.hits("你𠮶个") == [(2, "that")]
 
 
 def test_the_judge_excuses_the_same_when_it_skips_contexts_anchored_nowhere(bank: Checker, texts):

@@ -6,6 +6,7 @@ the package was installed."""
 
 import json
 import pickle
+import random
 import shutil
 import sysconfig
 from array import array
@@ -16,7 +17,7 @@ import pytest
 
 from phrasecheck import Checker
 from phrasecheck.engine.automaton import KeyScanner
-from phrasecheck.engine import grams, hits, match, offsets, pattern, plain as plain_check, tables
+from phrasecheck.engine import automaton, grams, hits, match, offsets, pattern, plain as plain_check, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.breaks import SENTENCE_MARK
 
@@ -500,3 +501,38 @@ def test_the_compiled_window_search_refuses_what_is_not_one_folded_text(bank: Ch
     with pytest.raises(TypeError):
         pattern.search_anchored(*good[:-1])
 
+
+
+@compiled_only
+def test_the_compiled_key_automaton_finds_what_the_crate_finds_in_the_same_order():
+    """`KeyAutomaton` (the matcher's scan) against the Rust crate's overlapping search: keys that
+    are prefixes, suffixes and middles of one another over a small alphabet, texts with characters
+    no key holds and characters beyond the BMP."""
+    import ahocorasick_rs
+
+    rng = random.Random(7)
+    alphabet = "不归我管找别人去急什么"
+    for _ in range(40):
+        keys = list(dict.fromkeys("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5)))
+                                  for _ in range(rng.randint(1, 60))))
+        compiled = automaton.KeyAutomaton(keys)
+        crate = ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
+        for _ in range(30):
+            text = "".join(rng.choice(alphabet + "您好😀，") for _ in range(rng.randint(0, 40)))
+            assert compiled.find_matches_as_indexes(text, overlapping=True) == crate.find_matches_as_indexes(
+                text, overlapping=True), (keys, text)
+    assert automaton.KeyAutomaton(["不归", "归我管", "我"]).find_matches_as_indexes("不归我管", True) == [
+        (0, 0, 2), (2, 2, 3), (1, 1, 4)]  # by end, the longest first at one end
+
+
+@compiled_only
+def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer():
+    for keys, message in ((["不归", ""], "non-empty"), (["𠮶个"], "BMP"), (["不归", "不归"], "distinct")):
+        with pytest.raises(ValueError, match=message):
+            automaton.KeyAutomaton(keys)
+    with pytest.raises(TypeError):
+        automaton.KeyAutomaton(("不归",))
+    with pytest.raises(ValueError, match="overlapping"):
+        automaton.KeyAutomaton(["不归"]).find_matches_as_indexes("不归", overlapping=False)
+    with pytest.raises(ValueError, match="initialised"):
+        automaton.KeyAutomaton.__new__(automaton.KeyAutomaton).find_matches_as_indexes("不归")

@@ -1,5 +1,6 @@
 /* The engine's compiled parts, one extension module (`hatch_build.py` builds it; each part has a
  * Python fallback giving the same answers):
+ *   - KeyAutomaton (_keyscan.c): the matcher's scan, every key in a text;
  *   - GramTable (_gramtable.c): the category model's n-gram sums;
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
  *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
@@ -240,8 +241,9 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
-    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType, &WordGraphType, &PatternVerifierType};
-    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph", "PatternVerifier"};
+    PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType, &WordGraphType, &PatternVerifierType,
+                             &KeyAutomatonType};
+    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph", "PatternVerifier", "KeyAutomaton"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (PyType_Ready(types[i]) < 0) {
             return NULL;

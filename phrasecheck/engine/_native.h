@@ -128,5 +128,6 @@ extern PyTypeObject HitFilterType;
 extern PyTypeObject PlainCheckType;
 extern PyTypeObject WordGraphType;
 extern PyTypeObject PatternVerifierType;
+extern PyTypeObject KeyAutomatonType;
 
 #endif

@@ -7,9 +7,11 @@ are characters of the Private Use Area, three bytes each in UTF-8 and two in UTF
 automaton is 5.6 MiB instead of 9.4 and a scan takes two thirds of the steps (2.6 → 1.6 µs a
 message; 1.3 since the units are read low byte first, `tables.utf16_units`).  A key found at an
 odd byte lies across two characters and is no hit; a character beyond the BMP (two units) stands
-as one unit that no key holds, so offsets stay characters'.  The matcher's scanner does so; the
-small ones searched in windows, and any with a key beyond the BMP or holding the stand-in, scan
-the `str`.  Hits come in pyahocorasick's order (by end, the longest first at one end), so sums
+as one unit that no key holds, so offsets stay characters'.  The matcher's scanner does so where
+the extension is not compiled; where it is, `_native.KeyAutomaton` (`_keyscan.c`) takes one step
+a character over the few hundred characters the keys hold, the root's children's steps one read
+each: 1.0 µs, with no conversion of the text.  The small ones searched in windows, and any with a
+key beyond the BMP or holding the stand-in, scan the `str`.  Hits come in pyahocorasick's order (by end, the longest first at one end), so sums
 over them add up in the same order.  The crate's automata do not pickle: a `KeyScanner` pickles
 as its keys and values, and builds its automaton on its first scan (~10 ms for a pack's few
 thousand keys): a loaded pack holds hundreds, most of them `unless` contexts a run may never
@@ -25,6 +27,11 @@ import ahocorasick_rs
 
 from .tables import BEYOND_BMP, BEYOND_BMP_STAND_IN, utf16_units
 
+try:
+    from ._native import KeyAutomaton
+except ImportError:  # not compiled: the crate scans code units
+    KeyAutomaton = None
+
 V = TypeVar("V")
 
 # A key scanned as code units is one unit a character, and not the stand-in of one beyond the BMP.
@@ -39,22 +46,26 @@ class _NoKeys:
 
 class KeyScanner(Generic[V]):
     def __init__(self, table: Mapping[str, V], units: bool = False):
-        """`units`: scan UTF-16 code units where every key is one unit a character: for the
-        matcher's scan of every text, tens of thousands of keys; a small automaton searched in
-        windows gains less than the conversion costs."""
+        """`units`: for the matcher's scan of every text, tens of thousands of keys, where every
+        key is one UTF-16 unit a character: `KeyAutomaton` where compiled, else the crate over
+        code units; a small automaton searched in windows gains less than either costs to build."""
         self.keys = list(table)
         self.values = [table[key] for key in self.keys]
-        self.in_units = units and not _NOT_ONE_UNIT.search("".join(self.keys))  # one pass: it runs on every load
+        one_unit = units and not _NOT_ONE_UNIT.search("".join(self.keys))  # one pass: it runs on every load
+        self._compiled = one_unit and KeyAutomaton is not None and bool(self.keys)
+        self.in_units = one_unit and not self._compiled
         self._automaton = None
 
     def __reduce__(self):
-        return KeyScanner, (dict(zip(self.keys, self.values)), self.in_units)
+        return KeyScanner, (dict(zip(self.keys, self.values)), self.in_units or self._compiled)
 
     def _built(self):
         if self._automaton is None:
             contiguous = ahocorasick_rs.Implementation.ContiguousNFA
             if not self.keys:
                 self._automaton = _NoKeys()
+            elif self._compiled:
+                self._automaton = KeyAutomaton(self.keys)
             elif self.in_units:
                 self._automaton = ahocorasick_rs.BytesAhoCorasick([utf16_units(key) for key in self.keys], implementation=contiguous)
             else:

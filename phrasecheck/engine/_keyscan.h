@@ -1,0 +1,40 @@
+/* KeyAutomaton's layout, shared by its building (_keyscan_build.c) and its scan (_keyscan.c). */
+#ifndef PHRASECHECK_KEYSCAN_H
+#define PHRASECHECK_KEYSCAN_H
+
+#include <stddef.h>
+
+#include "_native.h"
+
+#define ROOT 0
+
+typedef struct {
+    PyObject_HEAD
+    uint16_t *classes;      /* class of each BMP code point, 0 for one no key holds */
+    int32_t *root;          /* the root's next state per class (ROOT where none) */
+    /* while building, by state (breadth first); freed once packed into `cells` */
+    int32_t *first_edge;    /* state s's transitions are edges [first_edge[s], first_edge[s + 1]) */
+    uint16_t *edge_class;   /* sorted by class within a state */
+    int32_t *edge_next;
+    int32_t *fail;
+    int32_t *output;        /* the key ending at a state, or -1 */
+    int32_t *output_link;   /* the nearest state on the failure chain with an output, or -1 */
+    int32_t *key_length;
+    /* what the scan reads */
+    int32_t *dense;         /* the root's children's transitions, failures resolved: a row of classes each */
+    int32_t *cells;         /* the states, each one run (below); root[] then holds their offsets */
+    Py_ssize_t state_count;
+    int class_count;
+} KeyAutomaton;
+
+/* A state in `cells`: its failure, its output key (or -1), its output link (or -1), its count of
+ * transitions n, its row in `dense` (or -1), then n classes, sorted, and the n next states: one
+ * run a state, read in one or two cache lines, where the building arrays lie apart. */
+enum { FAIL, OUTPUT, OUTPUT_LINK, EDGES, DENSE, HEADER };
+
+void automaton_free(KeyAutomaton *self);
+/* The automaton of `keys` (a list of distinct non-empty str of BMP characters): 0, or -1 with
+ * an exception and nothing held. */
+int automaton_build(KeyAutomaton *self, PyObject *keys);
+
+#endif
