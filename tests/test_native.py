@@ -142,7 +142,11 @@ def test_the_compiled_first_tests_keep_the_hits_the_python_ones_keep(pack, monke
     matcher, normalizer = checker.matcher, checker.normalizer
     texts = [*_texts(), "bu gui wo guan，找别人去", "你ban sha", "ni zi ji kan bu dong ma", "急急急急急急", "这个咋个整",
              "您好请您稍等一下我帮您查询", "不归我管" * 200]
-    compiled = [matcher.find(skim.phon, skim.folded) for skim in map(normalizer.skim, texts)]
+    skims = list(map(normalizer.skim, texts))
+    compiled = [matcher.find(skim.phon, skim.folded) for skim in skims]
+    if hits.COMPILED:  # the tests in one pass over the automaton's hits, and over a list of its matches
+        assert all(matcher._first_tests.plausible(skim.folded, skim.phon, matcher._scanner.matches(skim.phon)) == found
+                   for skim, found in zip(skims, compiled))
     monkeypatch.setattr(match, "COMPILED", False)
     kept = 0
     for text, found in zip(texts, compiled):
@@ -280,7 +284,7 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
     checker = Checker.load(pack)
     checker.check("您好")
     if checker.rule_home.get("house-words"):
-        assert checker.matcher.compiled_find()[2] is None and checker.check("请您稍等").violations
+        assert checker.matcher.compiled_find() == (checker.matcher.find, ()) and checker.check("请您稍等").violations
     (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0,
                "hits, none verified": 0, "bounded, scored below": 0, "quiet, nothing": 0, "quiet, go on": 0,
@@ -479,7 +483,7 @@ def test_the_compiled_window_search_refuses_what_is_not_one_folded_text(bank: Ch
     keys by their starts: pieces that do not belong together are refused with what was expected."""
     text = bank.normalizer.full("您好，请您稍等，这个不归我管，麻烦您去三号窗口问一下")
     context = next(p for compiled in bank.rules for p, *_ in compiled.unless if p.search(text))  # builds its tables
-    scan, starts = context._anchor_keys.scan_function()[0], context._anchor_starts
+    scan, starts = context._anchor_keys.matches, context._anchor_starts
     verifier, values = context._verifier, context._anchor_keys.values
     good = (verifier, text.norm, text.phon, text.breaks, starts, values, 0, len(text.norm), False)
     compiled = [pattern.PatternMatch(*found) for found in pattern.search_anchored(*good)]
@@ -526,7 +530,9 @@ def test_the_compiled_key_automaton_finds_what_the_crate_finds_in_the_same_order
 
 
 @compiled_only
-def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer():
+def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer(bank: Checker):
+    with pytest.raises(TypeError):  # the first tests read the hits of nothing but a KeyAutomaton
+        bank.matcher._first_tests.find("不归", "不归", bank.matcher._scanner)
     for keys, message in ((["不归", ""], "non-empty"), (["𠮶个"], "BMP"), (["不归", "不归"], "distinct")):
         with pytest.raises(ValueError, match=message):
             automaton.KeyAutomaton(keys)

@@ -18,6 +18,7 @@
  * values being the key's own tuple when all of it passes, else a tuple of those that pass.
  */
 #include "_hitfilter.h"
+#include "_keyscan.h"
 
 static void HitFilter_dealloc(HitFilter *self) {
     hitfilter_free(self);
@@ -87,15 +88,21 @@ static int spelled(const Test *test, const Py_UCS4 *chars, int kind, const void 
     return 1;
 }
 
-static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
-    PyObject *folded, *phon, *matches;
-    int units = 0;  /* offsets of UTF-16 code units, in bytes (`tables.utf16_units`) */
-    if (!PyArg_ParseTuple(args, "UUO!|p", &folded, &phon, &PyList_Type, &matches, &units)) {
-        return NULL;
-    }
+/* One call of the first tests: the text they read and the hits they keep. */
+typedef struct {
+    HitFilter *self;
+    PyObject *phon;
+    int kind;
+    const void *data;
+    Py_ssize_t length, sound_length;
+    PyObject *kept;
+    int only_shingles;   /* every value kept so far is a fuzzy shingle, whose count is a test */
+} Call;
+
+static int begin(HitFilter *self, PyObject *folded, PyObject *phon, Call *call) {
     if (self->values == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "HitFilter not initialised");
-        return NULL;
+        return -1;
     }
     if (++self->stamp == 0) {
         memset(self->stamps, 0, sizeof(uint32_t) * (self->pattern_count ? self->pattern_count : 1));
@@ -103,122 +110,116 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
         self->heard_stamp = 0;
         self->stamp = 1;
     }
-    int kind = PyUnicode_KIND(folded);
-    const void *data = PyUnicode_DATA(folded);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(folded), sound_length = PyUnicode_GET_LENGTH(phon);
-    PyObject *kept = PyList_New(0);
-    if (kept == NULL) {
-        return NULL;
-    }
-    int only_shingles = 1;
+    call->self = self;
+    call->phon = phon;
+    call->kind = PyUnicode_KIND(folded);
+    call->data = PyUnicode_DATA(folded);
+    call->length = PyUnicode_GET_LENGTH(folded);
+    call->sound_length = PyUnicode_GET_LENGTH(phon);
+    call->only_shingles = 1;
+    call->kept = PyList_New(0);
+    return call->kept == NULL ? -1 : 0;
+}
+
+/* The first tests of the values of the key found ending at `end` (a `KeyVisit`): 0, or -1 with
+ * an exception. */
+static int test_hit(void *context, Py_ssize_t key, Py_ssize_t Py_UNUSED(start), Py_ssize_t end) {
+    Call *call = context;
+    HitFilter *self = call->self;
+    PyObject *phon = call->phon;
+    int kind = call->kind;
+    const void *data = call->data;
+    Py_ssize_t length = call->length, sound_length = call->sound_length, end_index = end - 1;
     int32_t *passed = self->passed;
-    for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
-        PyObject *match = PyList_GET_ITEM(matches, m);
-        if (!PyTuple_Check(match) || PyTuple_GET_SIZE(match) != 3) {
-            PyErr_SetString(PyExc_TypeError, "matches must be (key, start, end) tuples");
-            goto failed;
-        }
-        Py_ssize_t key = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 0));
-        Py_ssize_t end_index = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 2));
-        if (units) {
-            Py_ssize_t start_byte = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 1));
-            if (start_byte == -1 && PyErr_Occurred()) {
-                goto failed;
-            }
-            if (start_byte & 1) {
-                continue;  /* across two characters: no hit */
-            }
-            end_index /= 2;
-        }
-        end_index -= 1;
-        if (PyErr_Occurred()) {
-            goto failed;
-        }
-        if (key < 0 || key >= self->key_count) {
-            PyErr_SetString(PyExc_IndexError, "key out of range");
-            goto failed;
-        }
-        PyObject *values = PyList_GET_ITEM(self->values, key);
-        int32_t first = self->first[key], count = self->first[key + 1] - first, survivors = 0;
-        for (int32_t v = 0; v < count; v++) {
-            const Test *test = &self->tests[first + v];
-            int keep;
-            if (test->spelling < 0) {
-                keep = 1;
-                if (test->phrase >= 0) {
-                    if (self->phrase_stamps[test->phrase] != self->stamp) {
-                        self->phrase_stamps[test->phrase] = self->stamp;
-                        self->counts[test->phrase] = 0;
-                    }
-                    self->counts[test->phrase]++;
+    if (key < 0 || key >= self->key_count) {
+        PyErr_SetString(PyExc_IndexError, "key out of range");
+        return -1;
+    }
+    PyObject *values = PyList_GET_ITEM(self->values, key);
+    int32_t first = self->first[key], count = self->first[key + 1] - first, survivors = 0;
+    for (int32_t v = 0; v < count; v++) {
+        const Test *test = &self->tests[first + v];
+        int keep;
+        if (test->spelling < 0) {
+            keep = 1;
+            if (test->phrase >= 0) {
+                if (self->phrase_stamps[test->phrase] != self->stamp) {
+                    self->phrase_stamps[test->phrase] = self->stamp;
+                    self->counts[test->phrase] = 0;
                 }
-            } else {
-                Py_ssize_t start = end_index - test->length + 1;
-                keep = spelled(test, self->chars, kind, data, length, start);
-                if (keep && test->pattern >= 0) {
-                    int32_t p = test->pattern;
-                    Py_ssize_t low = start - self->reach[2 * p], high = start + test->length + self->reach[2 * p + 1];
-                    int known = self->stamps[p] == self->stamp;
-                    if (low <= 0 && high >= sound_length) {  /* the reach covers the text: once per pattern */
-                        if (!known) {
-                            int anywhere = sounds_within(self, p, phon, 0, sound_length);
-                            if (anywhere < 0) {
-                                goto failed;
-                            }
-                            self->stamps[p] = self->stamp;
-                            self->answers[p] = (uint8_t)anywhere;
+                self->counts[test->phrase]++;
+            }
+        } else {
+            Py_ssize_t start = end_index - test->length + 1;
+            keep = spelled(test, self->chars, kind, data, length, start);
+            if (keep && test->pattern >= 0) {
+                int32_t p = test->pattern;
+                Py_ssize_t low = start - self->reach[2 * p], high = start + test->length + self->reach[2 * p + 1];
+                int known = self->stamps[p] == self->stamp;
+                if (low <= 0 && high >= sound_length) {  /* the reach covers the text: once per pattern */
+                    if (!known) {
+                        int anywhere = sounds_within(self, p, phon, 0, sound_length);
+                        if (anywhere < 0) {
+                            return -1;
                         }
-                        keep = self->answers[p];
-                    } else if (known && !self->answers[p]) {
-                        keep = 0;  /* nowhere in the text, so not near */
-                    } else {  /* only near the anchor: in a long text, far less to search than all of it */
-                        keep = sounds_within(self, p, phon, low > 0 ? low : 0, high);
-                        if (keep < 0) {
-                            goto failed;
-                        }
-                        if (keep) {
-                            self->stamps[p] = self->stamp;
-                            self->answers[p] = 1;
-                        }
+                        self->stamps[p] = self->stamp;
+                        self->answers[p] = (uint8_t)anywhere;
+                    }
+                    keep = self->answers[p];
+                } else if (known && !self->answers[p]) {
+                    keep = 0;  /* nowhere in the text, so not near */
+                } else {  /* only near the anchor: in a long text, far less to search than all of it */
+                    keep = sounds_within(self, p, phon, low > 0 ? low : 0, high);
+                    if (keep < 0) {
+                        return -1;
                     }
                     if (keep) {
-                        keep = heard_beside(self, p, phon, start, start + test->length);
-                        if (keep < 0) {
-                            goto failed;
-                        }
+                        self->stamps[p] = self->stamp;
+                        self->answers[p] = 1;
                     }
                 }
                 if (keep) {
-                    only_shingles = 0;
+                    keep = heard_beside(self, p, phon, start, start + test->length);
+                    if (keep < 0) {
+                        return -1;
+                    }
                 }
             }
             if (keep) {
-                passed[survivors++] = v;
+                call->only_shingles = 0;
             }
         }
-        if (survivors == 0) {
-            continue;
-        }
-        PyObject *kept_values;
-        if (survivors == count) {
-            Py_INCREF(values);
-            kept_values = values;
-        } else {
-            kept_values = PyTuple_New(survivors);
-            if (kept_values == NULL) {
-                goto failed;
-            }
-            for (int32_t s = 0; s < survivors; s++) {
-                PyObject *value = PyTuple_GET_ITEM(values, passed[s]);
-                Py_INCREF(value);
-                PyTuple_SET_ITEM(kept_values, s, value);
-            }
-        }
-        if (append_new(kept, Py_BuildValue("(nN)", end_index, kept_values)) < 0) {
-            goto failed;
+        if (keep) {
+            passed[survivors++] = v;
         }
     }
-    if (PyList_GET_SIZE(kept) && only_shingles) {
+    if (survivors == 0) {
+        return 0;
+    }
+    PyObject *kept_values;
+    if (survivors == count) {
+        Py_INCREF(values);
+        kept_values = values;
+    } else {
+        kept_values = PyTuple_New(survivors);
+        if (kept_values == NULL) {
+            return -1;
+        }
+        for (int32_t s = 0; s < survivors; s++) {
+            PyObject *value = PyTuple_GET_ITEM(values, passed[s]);
+            Py_INCREF(value);
+            PyTuple_SET_ITEM(kept_values, s, value);
+        }
+    }
+    return append_new(call->kept, Py_BuildValue("(nN)", end_index, kept_values));
+}
+
+/* The hits kept, or none where every value kept is a shingle and no phrase has the shingles it
+ * needs; NULL with an exception. */
+static PyObject *kept_hits(Call *call) {
+    HitFilter *self = call->self;
+    PyObject *kept = call->kept;
+    if (PyList_GET_SIZE(kept) && call->only_shingles) {
         int enough = 0;  /* some phrase met has the shingles it needs */
         for (Py_ssize_t f = 0; f < self->phrase_count && !enough; f++) {
             enough = self->phrase_stamps[f] == self->stamp && self->counts[f] >= self->min_hits[f];
@@ -229,15 +230,59 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
         }
     }
     return kept;
-failed:
-    Py_DECREF(kept);
-    return NULL;
+}
+
+static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
+    PyObject *folded, *phon, *matches;
+    Call call;
+    if (!PyArg_ParseTuple(args, "UUO!", &folded, &phon, &PyList_Type, &matches) || begin(self, folded, phon, &call) < 0) {
+        return NULL;
+    }
+    for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
+        PyObject *match = PyList_GET_ITEM(matches, m);
+        if (!PyTuple_Check(match) || PyTuple_GET_SIZE(match) != 3) {
+            PyErr_SetString(PyExc_TypeError, "matches must be (key, start, end) tuples");
+            Py_DECREF(call.kept);
+            return NULL;
+        }
+        Py_ssize_t key = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 2));
+        if (PyErr_Occurred() || test_hit(&call, key, 0, end) < 0) {
+            Py_DECREF(call.kept);
+            return NULL;
+        }
+    }
+    return kept_hits(&call);
+}
+
+/* find(phon, folded, automaton): `plausible` of what the automaton finds in phon, the scan and
+ * the tests in one pass, no match made an object. */
+static PyObject *HitFilter_find(HitFilter *self, PyObject *args) {
+    PyObject *folded, *phon, *automaton;
+    Call call;
+    if (!PyArg_ParseTuple(args, "UUO!", &phon, &folded, &KeyAutomatonType, &automaton)) {
+        return NULL;
+    }
+    if (((KeyAutomaton *)automaton)->cells == NULL) {
+        PyErr_SetString(PyExc_ValueError, "expected an initialised KeyAutomaton");
+        return NULL;
+    }
+    if (begin(self, folded, phon, &call) < 0) {
+        return NULL;
+    }
+    if (automaton_each((KeyAutomaton *)automaton, phon, test_hit, &call) < 0) {
+        Py_DECREF(call.kept);
+        return NULL;
+    }
+    return kept_hits(&call);
 }
 
 static PyMethodDef HitFilter_methods[] = {
     {"plausible", (PyCFunction)HitFilter_plausible, METH_VARARGS,
-     "plausible(folded, phon, matches, units=False): the hits (end index, values) that pass the first tests; "
-     "with `units`, the matches' offsets are bytes of UTF-16 code units."},
+     "plausible(folded, phon, matches): the hits (end index, values) of the (key, start, end) matches that pass the "
+     "first tests."},
+    {"find", (PyCFunction)HitFilter_find, METH_VARARGS,
+     "find(phon, folded, automaton): `plausible` of the matches the KeyAutomaton finds in phon, in one pass."},
     {NULL}
 };
 

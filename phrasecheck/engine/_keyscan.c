@@ -15,8 +15,8 @@ static void KeyAutomaton_dealloc(KeyAutomaton *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* (key, start, end), appended to `found`: 0, or -1 with an exception. */
-static int append_match(PyObject *found, Py_ssize_t key, Py_ssize_t start, Py_ssize_t end) {
+/* (key, start, end), appended to the list `found`: 0, or -1 with an exception. */
+static int append_match(void *found, Py_ssize_t key, Py_ssize_t start, Py_ssize_t end) {
     PyObject *k = PyLong_FromSsize_t(key), *s = PyLong_FromSsize_t(start), *e = PyLong_FromSsize_t(end);
     PyObject *match = k && s && e ? PyTuple_Pack(3, k, s, e) : NULL;
     Py_XDECREF(k);
@@ -53,6 +53,35 @@ static inline int32_t next_cell(const KeyAutomaton *self, int32_t state, int32_t
     return -1;
 }
 
+int automaton_each(const KeyAutomaton *self, PyObject *text, KeyVisit visit, void *context) {
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const int32_t *cells = self->cells;
+    int32_t state = ROOT;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        uint16_t class = c <= 0xFFFF ? self->classes[c] : 0;
+        if (class == 0) {
+            state = ROOT;
+            continue;
+        }
+        int32_t next;
+        while ((next = next_cell(self, state, class)) < 0) {
+            state = cells[state + FAIL];
+        }
+        state = next;
+        for (int32_t s = cells[state + OUTPUT] >= 0 ? state : cells[state + OUTPUT_LINK]; s >= 0; s = cells[s + OUTPUT_LINK]) {
+            int32_t key = cells[s + OUTPUT];
+            int answer = visit(context, key, i + 1 - self->key_length[key], i + 1);
+            if (answer) {
+                return answer;
+            }
+        }
+    }
+    return 0;
+}
+
 static int KeyAutomaton_init(KeyAutomaton *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     PyObject *keys;
     if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &keys)) {
@@ -84,35 +113,9 @@ static PyObject *KeyAutomaton_find(KeyAutomaton *self, PyObject *const *args, Py
         PyErr_SetString(PyExc_ValueError, "expected an initialised KeyAutomaton");
         return NULL;
     }
-    PyObject *text = args[0];
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
     PyObject *found = PyList_New(0);
-    if (found == NULL) {
-        return NULL;
-    }
-    int32_t state = ROOT;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        uint16_t class = c <= 0xFFFF ? self->classes[c] : 0;
-        if (class == 0) {
-            state = ROOT;
-            continue;
-        }
-        int32_t next;
-        while ((next = next_cell(self, state, class)) < 0) {
-            state = self->cells[state + FAIL];
-        }
-        state = next;
-        const int32_t *cells = self->cells;
-        for (int32_t s = cells[state + OUTPUT] >= 0 ? state : cells[state + OUTPUT_LINK]; s >= 0; s = cells[s + OUTPUT_LINK]) {
-            int32_t key = cells[s + OUTPUT];
-            if (append_match(found, key, i + 1 - self->key_length[key], i + 1) < 0) {
-                Py_DECREF(found);
-                return NULL;
-            }
-        }
+    if (found != NULL && automaton_each(self, args[0], append_match, found) < 0) {
+        Py_CLEAR(found);
     }
     return found;
 }

@@ -32,6 +32,12 @@ typedef struct {
  * run a state, read in one or two cache lines, where the building arrays lie apart. */
 enum { FAIL, OUTPUT, OUTPUT_LINK, EDGES, DENSE, HEADER };
 
+/* What a scan calls for each key it finds: 0 to go on, else the scan stops with that answer. */
+typedef int (*KeyVisit)(void *context, Py_ssize_t key, Py_ssize_t start, Py_ssize_t end);
+
+/* Visits every key in `text` (a str), by end, the longest first at one end: 0, or the first
+ * answer a visit gave that was not 0. */
+int automaton_each(const KeyAutomaton *self, PyObject *text, KeyVisit visit, void *context);
 void automaton_free(KeyAutomaton *self);
 /* The automaton of `keys` (a list of distinct non-empty str of BMP characters): 0, or -1 with
  * an exception and nothing held. */

@@ -17,10 +17,8 @@ enum {
     FOLD,          /* the flat fold table (str indexed by code point) */
     PHONETIC,      /* the flat phonetic table */
     BLOCKED,       /* bytes: bit c set when code point c makes a text not plain */
-    SCAN,          /* find_matches_as_indexes of the matcher's scanner; or its whole find(phon, folded) */
-    UNITS,         /* True when the scan reads UTF-16 code units (`tables.utf16_units`), else False */
-    OVERLAPPING,   /* ("overlapping",): the scan's keyword */
-    PLAUSIBLE,     /* the matcher's first tests: plausible(folded, phon, matches); or None */
+    FIND,          /* the matcher's find(phon, folded, *find_args): its scan and first tests */
+    FIND_ARGS,
     LIVE,          /* the model's live(apart, *live_args), or None */
     LIVE_ARGS,
     WINDOWS,       /* the model's windows(marked, folded, *windows_args), or None */
@@ -43,8 +41,8 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
     Py_UCS4 dropped;
     Py_ssize_t long_sentence;
     given[QUIET] = given[FLAT] = Py_None;
-    if (!PyArg_ParseTuple(args, "UUSCOO!OOO!OO!nO|OO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[SCAN],
-                          &PyBool_Type, &given[UNITS], &given[PLAUSIBLE], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
+    if (!PyArg_ParseTuple(args, "UUSCOO!OO!OO!nO|OO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[FIND],
+                          &PyTuple_Type, &given[FIND_ARGS], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
                           &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence, &given[FOUND], &given[QUIET], &given[FLAT])) {
         return -1;
     }
@@ -57,13 +55,8 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
         PyErr_SetString(PyExc_ValueError, "blocked must hold one bit per BMP code point");
         return -1;
     }
-    if (!(given[OVERLAPPING] = Py_BuildValue("(s)", "overlapping"))) {
-        return -1;
-    }
     for (int i = 0; i < HELD; i++) {
-        if (i != OVERLAPPING) {
-            Py_INCREF(given[i]);
-        }
+        Py_INCREF(given[i]);
         Py_XSETREF(self->held[i], given[i]);
     }
     self->dropped = dropped;
@@ -169,7 +162,7 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
             Py_RETURN_NONE;  /* not plain: the Python path */
         }
     }
-    PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *scanned = NULL, *matches = NULL, *hits = NULL;
+    PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *hits = NULL;
     PyObject *apart = NULL, *live = NULL, *windows = NULL, *found = NULL, *checked = NULL, *result = NULL;
     Py_UCS4 small[5 * 256];
     Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 5 * (length ? length : 1));
@@ -207,32 +200,8 @@ static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_
         || !(phon = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, p, nf))) {
         goto done;
     }
-    if (self->held[PLAUSIBLE] == Py_None) {  /* the matcher's whole `find(phon, folded)` (a list spelled apart) */
-        PyObject *find_args[2] = {phon, folded};
-        if (!(hits = PyObject_Vectorcall(self->held[SCAN], find_args, 2, NULL))) {
-            goto done;
-        }
-    } else {
-        int units = self->held[UNITS] == Py_True;
-        if (units) {  /* what `tables.utf16_units(phon)` gives: a character beyond the BMP stands as U+FFFD */
-            if (!(scanned = PyBytes_FromStringAndSize(NULL, 2 * nf))) {
-                goto done;
-            }
-            unsigned char *unit = (unsigned char *)PyBytes_AS_STRING(scanned);
-            for (Py_ssize_t i = 0; i < nf; i++) {
-                Py_UCS4 c = p[i] > 0xFFFF ? 0xFFFD : p[i];
-                unit[2 * i] = (unsigned char)(c & 0xFF);  /* little-endian, as utf16_units */
-                unit[2 * i + 1] = (unsigned char)(c >> 8);
-            }
-        }
-        PyObject *scan_args[2] = {units ? scanned : phon, Py_True};
-        if (!(matches = PyObject_Vectorcall(self->held[SCAN], scan_args, 1, self->held[OVERLAPPING]))) {
-            goto done;
-        }
-        PyObject *test_args[4] = {folded, phon, matches, self->held[UNITS]};
-        if (!(hits = PyObject_Vectorcall(self->held[PLAUSIBLE], test_args, 4, NULL))) {
-            goto done;
-        }
+    if (!(hits = call_with(self->held[FIND], phon, folded, self->held[FIND_ARGS]))) {
+        goto done;
     }
     /* the model's bounds, which the Python path would ask next: empty lists where it has none */
     if (!(live = PyList_New(0)) || !(windows = PyList_New(0))) {
@@ -309,8 +278,6 @@ done:
     Py_XDECREF(marked);
     Py_XDECREF(folded);
     Py_XDECREF(phon);
-    Py_XDECREF(scanned);
-    Py_XDECREF(matches);
     Py_XDECREF(hits);
     Py_XDECREF(apart);
     Py_XDECREF(live);
@@ -323,7 +290,7 @@ done:
 PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
-    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, scan, units, plausible, live, live_args, windows, windows_args, "
+    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, find, find_args, live, live_args, windows, windows_args, "
               "long_sentence, found, quiet=None, flat=None)(text, rewritten=False): True when a plain text has nothing to "
               "check further (no hit that verification keeps, no sentence the model scores), None when it is not plain "
               "(with `quiet` and `flat`: nor has a quiet source they clear), else (translated, marked, folded, phon, "

@@ -21,7 +21,7 @@ need, and building them all was a sixth of a cold start.
 from __future__ import annotations
 
 import re
-from typing import Callable, Generic, Mapping, TypeVar
+from typing import Generic, Mapping, TypeVar
 
 import ahocorasick_rs
 
@@ -72,10 +72,11 @@ class KeyScanner(Generic[V]):
                 self._automaton = ahocorasick_rs.AhoCorasick(self.keys, implementation=contiguous)
         return self._automaton
 
-    def scan_function(self) -> tuple[Callable, bool]:
-        """The automaton's `find_matches_as_indexes(text, overlapping=True)`, and whether it reads
-        `tables.utf16_units(text)` (its offsets are then bytes, a hit at an odd one none) or the text."""
-        return (self._automaton or self._built()).find_matches_as_indexes, self.in_units
+    def compiled(self):
+        """The `KeyAutomaton` this scanner scans with (the first tests read its hits in C, no
+        match made an object), or None where the crate scans."""
+        automaton = self._automaton or self._built()
+        return automaton if self._compiled else None
 
     def hits(self, text: str) -> list[tuple[int, V]]:
         """(index of the hit's last character, value), pyahocorasick's `iter` shape."""

@@ -79,9 +79,14 @@ class FirstTests:
         scanner's keys, as `KeyScanner.matches` gives them).  Only where `COMPILED`."""
         return (self._filter or self._built()).plausible(folded, phon, matches)
 
+    def find(self, phon: str, folded: str, automaton) -> list[tuple[int, tuple]]:
+        """`plausible` of the hits a `KeyAutomaton` of the scanner's keys finds in `phon`, in one
+        pass.  Only where `COMPILED`."""
+        return (self._filter or self._built()).find(phon, folded, automaton)
+
     def compiled(self):
-        """The C filter's `plausible(folded, phon, matches)`.  Only where `COMPILED`."""
-        return (self._filter or self._built()).plausible
+        """The C filter's `find(phon, folded, automaton)`.  Only where `COMPILED`."""
+        return (self._filter or self._built()).find
 
     def _built(self):
         self._filter = HitFilter(self._values, *self._arrays)

@@ -141,20 +141,24 @@ class Matcher:
         """The hits of a text that pass the first tests (`scan`, then `plausible`), tested in C
         where the install compiled the extension and the lexicon has no list spelled apart."""
         if COMPILED and not self._spelled_lists:
+            automaton = self._scanner.compiled()
+            if automaton is not None:
+                return self._first_tests.find(phon, folded, automaton)
             return self._first_tests.plausible(folded, phon, self._scanner.matches(phon))
         hits = self.scan(phon, folded)
         return self.plausible(folded, phon, hits) if hits else []
 
-    def compiled_find(self) -> tuple[Callable, bool, Callable | None] | None:
-        """`find` as two compiled calls, the scan (and whether it reads code units, as
-        `KeyScanner.scan_function` says) and the first tests (`PlainCheck`); `find` itself and
-        None where a list is spelled apart (its scan and tests are Python's); None where it is
-        not compiled."""
+    def compiled_find(self) -> tuple[Callable, tuple] | None:
+        """`find` as one compiled call and its arguments after (phon, folded), for `PlainCheck`:
+        the first tests over the compiled automaton's hits; `find` itself and none where a list is
+        spelled apart (its scan and tests are Python's) or the keys are not compiled; None where
+        nothing is."""
         if not COMPILED:
             return None
-        if self._spelled_lists:
-            return self.find, False, None
-        return *self._scanner.scan_function(), self._first_tests.compiled()
+        automaton = None if self._spelled_lists else self._scanner.compiled()
+        if automaton is None:
+            return self.find, ()
+        return self._first_tests.compiled(), (automaton,)
 
     def plausible(self, folded: str, phon: str, hits: Iterable[tuple[int, tuple]]) -> list[tuple[int, tuple]]:
         """The hits, each with only what survives the first tests of verification, which need no
