@@ -17,6 +17,8 @@ void automaton_free(KeyAutomaton *self) {
     memset(&self->classes, 0, sizeof(*self) - offsetof(KeyAutomaton, classes));
 }
 
+/* The next state on `class` over the building arrays (the failure links are found through them;
+ * the scan steps through the packed runs, `next_cell`), or -1. */
 static inline int32_t step(const KeyAutomaton *self, int32_t state, uint16_t class) {
     if (state == ROOT) {
         return self->root[class];
@@ -39,8 +41,8 @@ static inline int32_t step(const KeyAutomaton *self, int32_t state, uint16_t cla
 
 /* The trie while it is built: children as linked lists, the root's as an array. */
 typedef struct {
-    int32_t *child, *sibling, *parent_class_of;  /* first child, next sibling, the class leading here */
-    uint16_t *class_of;
+    int32_t *child, *sibling;  /* first child, next sibling */
+    uint16_t *class_of;        /* the class leading to a state */
     Py_ssize_t count, room;
 } Trie;
 
@@ -56,15 +58,22 @@ static int32_t child_of(const Trie *trie, const int32_t *root, int32_t state, ui
     return -1;
 }
 
+/* Room for twice the states: 0, or -1 with MemoryError (what was held stays, to be freed). */
 static int grow(Trie *trie) {
     Py_ssize_t room = trie->room ? trie->room * 2 : 1024;
     int32_t *child = PyMem_Realloc(trie->child, sizeof(int32_t) * room);
-    if (child) trie->child = child;
+    if (child != NULL) {
+        trie->child = child;
+    }
     int32_t *sibling = PyMem_Realloc(trie->sibling, sizeof(int32_t) * room);
-    if (sibling) trie->sibling = sibling;
+    if (sibling != NULL) {
+        trie->sibling = sibling;
+    }
     uint16_t *class_of = PyMem_Realloc(trie->class_of, sizeof(uint16_t) * room);
-    if (class_of) trie->class_of = class_of;
-    if (!child || !sibling || !class_of) {
+    if (class_of != NULL) {
+        trie->class_of = class_of;
+    }
+    if (child == NULL || sibling == NULL || class_of == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -76,6 +85,49 @@ static int grow(Trie *trie) {
 static int by_class(const void *a, const void *b) {
     const uint32_t *x = a, *y = b;
     return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Failure links and output links, breadth first: a state fails where its parent's failure chain
+ * first steps on its class (a shallower state, already linked). */
+static void link_failures(KeyAutomaton *self) {
+    Py_ssize_t states = self->state_count;
+    int classes = self->class_count;
+    self->fail[ROOT] = ROOT;
+    self->output_link[ROOT] = -1;
+    for (Py_ssize_t s = 0; s < states; s++) {
+        int32_t from = (int32_t)s;
+        /* the children of s: the root's through its array, the others' through their run */
+        int c = 1;
+        int32_t e = self->first_edge[s];
+        for (;;) {
+            uint16_t class;
+            int32_t child;
+            if (from == ROOT) {
+                while (c < classes && self->root[c] == ROOT) {
+                    c++;
+                }
+                if (c >= classes) {
+                    break;
+                }
+                class = (uint16_t)c;
+                child = self->root[c++];
+                self->fail[child] = ROOT;
+            } else {
+                if (e >= self->first_edge[s + 1]) {
+                    break;
+                }
+                class = self->edge_class[e];
+                child = self->edge_next[e++];
+                int32_t chain = self->fail[from], next;
+                while ((next = step(self, chain, class)) < 0) {
+                    chain = self->fail[chain];
+                }
+                self->fail[child] = next;
+            }
+            int32_t failed = self->fail[child];
+            self->output_link[child] = self->output[failed] >= 0 ? failed : self->output_link[failed];
+        }
+    }
 }
 
 /* The trie's states in breadth-first order, their transitions sorted: failure links need a state's
@@ -124,8 +176,11 @@ static int build(KeyAutomaton *self, PyObject *keys) {
     }
     self->class_count = classes;
     self->root = PyMem_Calloc(classes, sizeof(int32_t));
-    if (!self->root || grow(&trie) < 0) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
+    if (self->root == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (grow(&trie) < 0) {
         goto done;
     }
     trie.count = 1;
@@ -240,43 +295,7 @@ static int build(KeyAutomaton *self, PyObject *keys) {
         self->root[c] = self->root[c] == ROOT ? ROOT : renumbered[self->root[c]];
     }
     self->state_count = states;
-    /* Failure links, breadth first: a state's fails where its parent's chain first steps on. */
-    self->fail[ROOT] = ROOT;
-    self->output_link[ROOT] = -1;
-    for (Py_ssize_t s = 0; s < states; s++) {
-        int32_t from = (int32_t)s;
-        /* the children of s: the root's through its array, the others' through their run */
-        int c = 1;
-        int32_t e = self->first_edge[s];
-        for (;;) {
-            uint16_t class;
-            int32_t child;
-            if (from == ROOT) {
-                while (c < classes && self->root[c] == ROOT) {
-                    c++;
-                }
-                if (c >= classes) {
-                    break;
-                }
-                class = (uint16_t)c;
-                child = self->root[c++];
-                self->fail[child] = ROOT;
-            } else {
-                if (e >= self->first_edge[s + 1]) {
-                    break;
-                }
-                class = self->edge_class[e];
-                child = self->edge_next[e++];
-                int32_t chain = self->fail[from], next;
-                while ((next = step(self, chain, class)) < 0) {
-                    chain = self->fail[chain];
-                }
-                self->fail[child] = next == child ? ROOT : next;
-            }
-            int32_t failed = self->fail[child];
-            self->output_link[child] = self->output[failed] >= 0 ? failed : self->output_link[failed];
-        }
-    }
+    link_failures(self);
     result = 0;
 done:
     PyMem_Free(trie.child);
