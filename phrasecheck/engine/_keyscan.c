@@ -25,34 +25,6 @@ static int append_match(void *found, Py_ssize_t key, Py_ssize_t start, Py_ssize_
     return append_new(found, match);
 }
 
-/* The next state (an offset in `cells`) from `state` on `class`, or -1. */
-static inline int32_t next_cell(const KeyAutomaton *self, int32_t state, int32_t class) {
-    if (state == ROOT) {
-        return self->root[class];
-    }
-    const int32_t *cell = self->cells + state;
-    if (cell[DENSE] >= 0) {
-        return self->dense[cell[DENSE] + class];
-    }
-    int32_t n = cell[EDGES];
-    const int32_t *classes = cell + HEADER;
-    int32_t low = 0, high = n;
-    while (high - low > 4) {
-        int32_t middle = (low + high) >> 1;
-        if (classes[middle] <= class) {
-            low = middle;
-        } else {
-            high = middle;
-        }
-    }
-    for (int32_t e = low; e < high; e++) {
-        if (classes[e] == class) {
-            return classes[n + e];
-        }
-    }
-    return -1;
-}
-
 int automaton_each(const KeyAutomaton *self, PyObject *text, KeyVisit visit, void *context) {
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);

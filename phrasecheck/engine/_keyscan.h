@@ -16,9 +16,7 @@ typedef struct {
     int32_t *first_edge;    /* state s's transitions are edges [first_edge[s], first_edge[s + 1]) */
     uint16_t *edge_class;   /* sorted by class within a state */
     int32_t *edge_next;
-    int32_t *fail;
     int32_t *output;        /* the key ending at a state, or -1 */
-    int32_t *output_link;   /* the nearest state on the failure chain with an output, or -1 */
     int32_t *key_length;
     /* what the scan reads */
     int32_t *dense;         /* the root's children's transitions, failures resolved: a row of classes each */
@@ -31,6 +29,35 @@ typedef struct {
  * transitions n, its row in `dense` (or -1), then n classes, sorted, and the n next states: one
  * run a state, read in one or two cache lines, where the building arrays lie apart. */
 enum { FAIL, OUTPUT, OUTPUT_LINK, EDGES, DENSE, HEADER };
+
+/* The next state (an offset in `cells`) from `state` on `class`, or -1: the scan's step, and the
+ * building's while it links the failures (the dense rows come after). */
+static inline int32_t next_cell(const KeyAutomaton *self, int32_t state, int32_t class) {
+    if (state == ROOT) {
+        return self->root[class];
+    }
+    const int32_t *cell = self->cells + state;
+    if (cell[DENSE] >= 0) {
+        return self->dense[cell[DENSE] + class];
+    }
+    int32_t n = cell[EDGES];
+    const int32_t *classes = cell + HEADER;
+    int32_t low = 0, high = n;
+    while (high - low > 4) {
+        int32_t middle = (low + high) >> 1;
+        if (classes[middle] <= class) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    for (int32_t e = low; e < high; e++) {
+        if (classes[e] == class) {
+            return classes[n + e];
+        }
+    }
+    return -1;
+}
 
 /* What a scan calls for each key it finds: 0 to go on, else the scan stops with that answer. */
 typedef int (*KeyVisit)(void *context, Py_ssize_t key, Py_ssize_t start, Py_ssize_t end);

@@ -1,5 +1,5 @@
-/* KeyAutomaton's building: the keys' trie, breadth first, its failure links, then the runs the
- * scan reads (`_keyscan.c`). */
+/* KeyAutomaton's building: the keys' trie, breadth first, then the runs the scan reads
+ * (`_keyscan.c`) and their failure links. */
 #include "_keyscan.h"
 
 void automaton_free(KeyAutomaton *self) {
@@ -8,35 +8,11 @@ void automaton_free(KeyAutomaton *self) {
     PyMem_Free(self->first_edge);
     PyMem_Free(self->edge_class);
     PyMem_Free(self->edge_next);
-    PyMem_Free(self->fail);
     PyMem_Free(self->output);
-    PyMem_Free(self->output_link);
     PyMem_Free(self->key_length);
     PyMem_Free(self->cells);
     PyMem_Free(self->dense);
     memset(&self->classes, 0, sizeof(*self) - offsetof(KeyAutomaton, classes));
-}
-
-/* The next state on `class` over the building arrays (the failure links are found through them;
- * the scan steps through the packed runs, `next_cell`), or -1. */
-static inline int32_t step(const KeyAutomaton *self, int32_t state, uint16_t class) {
-    if (state == ROOT) {
-        return self->root[class];
-    }
-    int32_t low = self->first_edge[state], high = self->first_edge[state + 1];
-    while (low < high) {  /* most states have one or two transitions */
-        int32_t middle = (low + high) >> 1;
-        uint16_t found = self->edge_class[middle];
-        if (found == class) {
-            return self->edge_next[middle];
-        }
-        if (found < class) {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    return -1;
 }
 
 /* The trie while it is built: children as linked lists, the root's as an array. */
@@ -85,49 +61,6 @@ static int grow(Trie *trie) {
 static int by_class(const void *a, const void *b) {
     const uint32_t *x = a, *y = b;
     return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-/* Failure links and output links, breadth first: a state fails where its parent's failure chain
- * first steps on its class (a shallower state, already linked). */
-static void link_failures(KeyAutomaton *self) {
-    Py_ssize_t states = self->state_count;
-    int classes = self->class_count;
-    self->fail[ROOT] = ROOT;
-    self->output_link[ROOT] = -1;
-    for (Py_ssize_t s = 0; s < states; s++) {
-        int32_t from = (int32_t)s;
-        /* the children of s: the root's through its array, the others' through their run */
-        int c = 1;
-        int32_t e = self->first_edge[s];
-        for (;;) {
-            uint16_t class;
-            int32_t child;
-            if (from == ROOT) {
-                while (c < classes && self->root[c] == ROOT) {
-                    c++;
-                }
-                if (c >= classes) {
-                    break;
-                }
-                class = (uint16_t)c;
-                child = self->root[c++];
-                self->fail[child] = ROOT;
-            } else {
-                if (e >= self->first_edge[s + 1]) {
-                    break;
-                }
-                class = self->edge_class[e];
-                child = self->edge_next[e++];
-                int32_t chain = self->fail[from], next;
-                while ((next = step(self, chain, class)) < 0) {
-                    chain = self->fail[chain];
-                }
-                self->fail[child] = next;
-            }
-            int32_t failed = self->fail[child];
-            self->output_link[child] = self->output[failed] >= 0 ? failed : self->output_link[failed];
-        }
-    }
 }
 
 /* The trie's states in breadth-first order, their transitions sorted: failure links need a state's
@@ -246,11 +179,8 @@ static int build(KeyAutomaton *self, PyObject *keys) {
     self->first_edge = PyMem_Malloc(sizeof(int32_t) * (states + 1));
     self->edge_class = PyMem_Malloc(sizeof(uint16_t) * states);
     self->edge_next = PyMem_Malloc(sizeof(int32_t) * states);
-    self->fail = PyMem_Malloc(sizeof(int32_t) * states);
     self->output = PyMem_Malloc(sizeof(int32_t) * states);
-    self->output_link = PyMem_Malloc(sizeof(int32_t) * states);
-    if (!order || !renumbered || !pairs || !self->first_edge || !self->edge_class || !self->edge_next || !self->fail
-        || !self->output || !self->output_link) {
+    if (!order || !renumbered || !pairs || !self->first_edge || !self->edge_class || !self->edge_next || !self->output) {
         PyErr_NoMemory();
         goto done;
     }
@@ -295,7 +225,6 @@ static int build(KeyAutomaton *self, PyObject *keys) {
         self->root[c] = self->root[c] == ROOT ? ROOT : renumbered[self->root[c]];
     }
     self->state_count = states;
-    link_failures(self);
     result = 0;
 done:
     PyMem_Free(trie.child);
@@ -313,6 +242,25 @@ done:
 
 /* The built states as `cells`, the root's array then holding their offsets; the building arrays
  * are freed. */
+/* Failure and output links over the packed states, whose offsets grow breadth first: a state
+ * fails where its parent's failure chain first steps on its class (`next_cell`, through
+ * shallower states already linked); the root's children fail to the root. */
+static void link_failures(KeyAutomaton *self, Py_ssize_t size) {
+    int32_t *cells = self->cells;
+    for (Py_ssize_t state = 0; state < size;) {
+        int32_t *cell = cells + state, n = cell[EDGES];
+        for (int32_t e = 0; e < n; e++) {
+            int32_t class = cell[HEADER + e], child = cell[HEADER + n + e], chain = cell[FAIL], next;
+            while ((next = next_cell(self, chain, class)) < 0) {
+                chain = cells[chain + FAIL];
+            }
+            cells[child + FAIL] = next;
+            cells[child + OUTPUT_LINK] = cells[next + OUTPUT] >= 0 ? next : cells[next + OUTPUT_LINK];
+        }
+        state += HEADER + 2 * n;
+    }
+}
+
 static int pack(KeyAutomaton *self) {
     Py_ssize_t states = self->state_count, size = 0;
     int32_t *offset = PyMem_Malloc(sizeof(int32_t) * (states ? states : 1));
@@ -338,9 +286,9 @@ static int pack(KeyAutomaton *self) {
     for (Py_ssize_t s = 0; s < states; s++) {
         int32_t *cell = self->cells + offset[s];
         int32_t first = self->first_edge[s], n = self->first_edge[s + 1] - first;
-        cell[FAIL] = offset[self->fail[s]];
+        cell[FAIL] = ROOT;  /* the root's; the others' are linked below */
         cell[OUTPUT] = self->output[s];
-        cell[OUTPUT_LINK] = self->output_link[s] < 0 ? -1 : offset[self->output_link[s]];
+        cell[OUTPUT_LINK] = -1;
         cell[EDGES] = n;
         cell[DENSE] = -1;
         for (int32_t e = 0; e < n; e++) {
@@ -352,6 +300,7 @@ static int pack(KeyAutomaton *self) {
         self->root[c] = offset[self->root[c]];
     }
     PyMem_Free(offset);
+    link_failures(self, size);
     /* The root's children, a tenth of the steps' states, step by one read: where a child has no
      * transition its failure, the root, has one (or stays). */
     Py_ssize_t children = 0, width = self->class_count;
@@ -375,7 +324,7 @@ static int pack(KeyAutomaton *self) {
         }
         cell[DENSE] = (int32_t)(row++ * width);
     }
-    int32_t **building[] = {&self->first_edge, &self->edge_next, &self->fail, &self->output, &self->output_link};
+    int32_t **building[] = {&self->first_edge, &self->edge_next, &self->output};
     for (size_t i = 0; i < sizeof(building) / sizeof(building[0]); i++) {
         PyMem_Free(*building[i]);
         *building[i] = NULL;
