@@ -540,5 +540,8 @@ def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer(b
         automaton.KeyAutomaton(("不归",))
     with pytest.raises(ValueError, match="overlapping"):
         automaton.KeyAutomaton(["不归"]).find_matches_as_indexes("不归", overlapping=False)
+    unbuilt = automaton.KeyAutomaton.__new__(automaton.KeyAutomaton)
     with pytest.raises(ValueError, match="initialised"):
-        automaton.KeyAutomaton.__new__(automaton.KeyAutomaton).find_matches_as_indexes("不归")
+        unbuilt.find_matches_as_indexes("不归")
+    with pytest.raises(ValueError, match="initialised"):  # the first tests' scan is the same one
+        bank.matcher._first_tests.find("不归", "不归", unbuilt)

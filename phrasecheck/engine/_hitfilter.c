@@ -263,10 +263,6 @@ static PyObject *HitFilter_find(HitFilter *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UUO!", &phon, &folded, &KeyAutomatonType, &automaton)) {
         return NULL;
     }
-    if (((KeyAutomaton *)automaton)->cells == NULL) {
-        PyErr_SetString(PyExc_ValueError, "expected an initialised KeyAutomaton");
-        return NULL;
-    }
     if (begin(self, folded, phon, &call) < 0) {
         return NULL;
     }

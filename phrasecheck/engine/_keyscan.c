@@ -26,6 +26,10 @@ static int append_match(void *found, Py_ssize_t key, Py_ssize_t start, Py_ssize_
 }
 
 int automaton_each(const KeyAutomaton *self, PyObject *text, KeyVisit visit, void *context) {
+    if (self->cells == NULL) {
+        PyErr_SetString(PyExc_ValueError, "expected an initialised KeyAutomaton");
+        return -1;
+    }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -80,10 +84,6 @@ static PyObject *KeyAutomaton_find(KeyAutomaton *self, PyObject *const *args, Py
             PyErr_SetString(PyExc_ValueError, "a KeyAutomaton finds overlapping matches only");
             return NULL;
         }
-    }
-    if (self->cells == NULL) {
-        PyErr_SetString(PyExc_ValueError, "expected an initialised KeyAutomaton");
-        return NULL;
     }
     PyObject *found = PyList_New(0);
     if (found != NULL && automaton_each(self, args[0], append_match, found) < 0) {

@@ -63,7 +63,7 @@ static inline int32_t next_cell(const KeyAutomaton *self, int32_t state, int32_t
 typedef int (*KeyVisit)(void *context, Py_ssize_t key, Py_ssize_t start, Py_ssize_t end);
 
 /* Visits every key in `text` (a str), by end, the longest first at one end: 0, or the first
- * answer a visit gave that was not 0. */
+ * answer a visit gave that was not 0 (-1 with ValueError for an automaton never initialised). */
 int automaton_each(const KeyAutomaton *self, PyObject *text, KeyVisit visit, void *context);
 void automaton_free(KeyAutomaton *self);
 /* The automaton of `keys` (a list of distinct non-empty str of BMP characters): 0, or -1 with

@@ -11,11 +11,11 @@ as one unit that no key holds, so offsets stay characters'.  The matcher's scann
 the extension is not compiled; where it is, `_native.KeyAutomaton` (`_keyscan.c`) takes one step
 a character over the few hundred characters the keys hold, the root's children's steps one read
 each: 1.0 µs, with no conversion of the text.  The small ones searched in windows, and any with a
-key beyond the BMP or holding the stand-in, scan the `str`.  Hits come in pyahocorasick's order (by end, the longest first at one end), so sums
-over them add up in the same order.  The crate's automata do not pickle: a `KeyScanner` pickles
-as its keys and values, and builds its automaton on its first scan (~10 ms for a pack's few
-thousand keys): a loaded pack holds hundreds, most of them `unless` contexts a run may never
-need, and building them all was a sixth of a cold start.
+key beyond the BMP or holding the stand-in, scan the `str`.  Hits come in pyahocorasick's order
+(by end, the longest first at one end), so sums over them add up in the same order.  The
+automata do not pickle: a `KeyScanner` pickles as its keys and values, and builds its automaton
+on its first scan (~10 ms for a pack's few thousand keys): a loaded pack holds hundreds, most of
+them `unless` contexts a run may never need, and building them all was a sixth of a cold start.
 """
 
 from __future__ import annotations
