@@ -99,6 +99,18 @@ def test_spans_are_clipped_to_the_text_and_empty_ones_hold_nothing():
     assert sums.bound(2, 5) == 2.0 and sums.bound(-4, 2) == 0.0
 
 
+@compiled_only
+def test_a_bound_counts_the_weights_under_the_floor_it_is_asked_with():
+    # the bounds skip the n-grams weighing too little to move them (`bound_filter`): which those are
+    # depends on `below`, so a table asked with another one answers for it, and then for the first again
+    table = grams.GramTable(["不归", "我管", "不归我"], array("d", [1.0, -0.3, -1.0]))
+    text = "不归我管"
+    assert table.bound(text, -0.5) == 0.0  # 不归 + 不归我; 我管 weighs too little to count
+    assert table.bound(text, -0.2) == pytest.approx(-0.3)  # now 我管 counts too
+    assert table.bound(text, -0.5) == 0.0 and table.bound(text, -2.0) == 1.0
+    assert table.live("不归我管\x01不归", "\x01", -0.5, 0.5, 2, 10) == [(4, 6)]
+
+
 def test_a_model_with_longer_ngrams_than_the_table_takes_is_scanned():
     keys = ["不归我管" * 5, "找别人"]
     assert isinstance(grams.grams_of(keys, array("d", [1.0, 1.0]), -0.5, array("d", [1.0, 1.0]), array("d", [0.0])),

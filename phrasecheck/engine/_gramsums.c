@@ -21,7 +21,7 @@ PyObject *GramTable_rising(GramTable *self, PyObject *args) {
 static double bound_of(GramTable *self, PyObject *text, double below, Py_ssize_t start, Py_ssize_t end) {
     next_stamp(self);
     double rising = 0.0, falling = 0.0;
-    EACH_WEIGHT(self, text, start, end, w, mark, {
+    EACH_BOUND_WEIGHT(self, below, text, start, end, w, mark, {
         if (w > 0) {
             rising += w;
         } else if (w < below && self->stamps[mark] != self->stamp) {
@@ -175,7 +175,7 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     double rising = 0.0;
     for (Py_ssize_t s = 0; s < span_count; s++) {
         Py_ssize_t low = spans[3 * s], high = spans[3 * s + 1] < end ? spans[3 * s + 1] : end;
-        EACH_WEIGHT(self, folded, low, high, w, mark, {
+        EACH_BOUND_WEIGHT(self, below, folded, low, high, w, mark, {
             if (w > 0) {
                 rising += w;
                 rises[l_ * stride + hit_end_] = w;

@@ -24,6 +24,7 @@ static void table_free(GramTable *self) {
     PyMem_Free(self->packed);
     PyMem_Free(self->slot_keys);
     PyMem_Free(self->filter);
+    PyMem_Free(self->bound_filter);
     PyMem_Free(self->stamps);
     self->chars = NULL;
     self->offsets = NULL;
@@ -36,6 +37,7 @@ static void table_free(GramTable *self) {
     self->packed = NULL;
     self->slot_keys = NULL;
     self->filter = NULL;
+    self->bound_filter = NULL;
     self->stamps = NULL;
 }
 
@@ -257,6 +259,34 @@ void next_stamp(GramTable *self) {
         memset(self->stamps, 0, sizeof(uint32_t) * (self->mask + 1));
         self->stamp = 1;
     }
+}
+
+/* The filter of the packed keys a bound reads, those weighing more than 0 or under `below`: a
+ * text's n-grams are most often the model's, half of them weighing too little either way to move
+ * a bound, whose reads of the table (2 MiB, a miss of the cache each) the bounds then skip.  Built
+ * for the first `below` asked (a model asks one); the table's own filter where memory is short. */
+const uint64_t *bound_filter(GramTable *self, double below) {
+    if (self->bound_filter != NULL && self->bound_below == below) {
+        return self->bound_filter;
+    }
+    if (self->packed == NULL) {
+        return self->filter;  /* unread: the lookups hash whole keys */
+    }
+    uint64_t *filter = PyMem_Calloc(((size_t)1 << self->filter_bits) / 64, sizeof(uint64_t));
+    if (filter == NULL) {
+        return self->filter;  /* every key's bit: the same sums */
+    }
+    for (size_t slot = 0; slot <= self->mask; slot++) {
+        const PackedSlot *found = &self->packed[slot];
+        if (found->packed != 0 && (found->weight > 0 || found->weight < below)) {
+            uint64_t bit = (found->packed * 0x9E3779B97F4A7C15ULL) >> (64 - self->filter_bits);
+            filter[bit >> 6] |= 1ULL << (bit & 63);
+        }
+    }
+    PyMem_Free(self->bound_filter);
+    self->bound_filter = filter;
+    self->bound_below = below;
+    return filter;
 }
 
 static PyMethodDef GramTable_methods[] = {

@@ -47,6 +47,8 @@ typedef struct {
     PackedSlot *packed;    /* the same keys packed, when every key can be; else NULL */
     int32_t *slot_keys;    /* with `packed`: the key index in each packed slot, -1 where empty */
     uint64_t *filter;      /* with `packed`: filter_bits of the packed keys' hashes */
+    uint64_t *bound_filter; /* the same of the keys a bound reads (`bound_filter`), built on the first bound */
+    double bound_below;    /* the `below` it was built for */
     int filter_bits;
     size_t mask;
     int length_count;
@@ -59,11 +61,12 @@ static inline uint64_t packed_key(int length, uint64_t characters) {
     return ((uint64_t)length << 48) | (characters & ((1ULL << (16 * length)) - 1));
 }
 
-/* The slot of a packed key, or -1. */
-static inline Py_ssize_t packed_lookup(const GramTable *self, uint64_t packed) {
+/* The slot of a packed key, or -1 (also where `filter`, the table's or its bound filter, has no
+ * bit for it). */
+static inline Py_ssize_t packed_lookup(const GramTable *self, const uint64_t *filter, uint64_t packed) {
     uint64_t h = packed * 0x9E3779B97F4A7C15ULL;
     uint64_t bit = h >> (64 - self->filter_bits);
-    if (!((self->filter[bit >> 6] >> (bit & 63)) & 1)) {
+    if (!((filter[bit >> 6] >> (bit & 63)) & 1)) {
         return -1;
     }
     size_t slot = (size_t)(h ^ (h >> 29)) & self->mask;
@@ -111,11 +114,12 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
  * `body` with `found` set to its packed slot (`packed`) or its key, `hit_end_` to where it ends
  * and `l_` to its length's place in by_length: packed keys over a rolling window of the last
  * characters read, or one hash of each substring of the keys' lengths. */
-#define EACH_FOUND(self, text, start, end, found, body)                                       \
+#define EACH_FOUND_IN(self, filter, text, start, end, found, body)                            \
     do {                                                                                      \
         int kind_ = PyUnicode_KIND(text);                                                     \
         const void *data_ = PyUnicode_DATA(text);                                             \
         if ((self)->packed != NULL) {                                                         \
+            const uint64_t *filter_ = (filter); /* read once */                               \
             uint64_t window_ = 0;                                                             \
             Py_ssize_t plain_ = 0; /* characters of the BMP in a row, ending here */          \
             for (Py_ssize_t at_ = (start); at_ < (end); at_++) {                              \
@@ -133,7 +137,7 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
                     if (plain_ < length_) {                                                   \
                         continue;                                                             \
                     }                                                                         \
-                    Py_ssize_t found = packed_lookup((self), packed_key(length_, window_));   \
+                    Py_ssize_t found = packed_lookup((self), filter_, packed_key(length_, window_));   \
                     if (found >= 0) {                                                         \
                         const int packed_ = 1;                                                \
                         body                                                                  \
@@ -159,6 +163,8 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
         }                                                                                     \
     } while (0)
 
+#define EACH_FOUND(self, text, start, end, found, body) EACH_FOUND_IN(self, (self)->filter, text, start, end, found, body)
+
 /* Each hit, as `EACH_FOUND`, with `key` set to its key index. */
 #define EACH_HIT(self, text, start, end, key, body)                                           \
     EACH_FOUND(self, text, start, end, found_, {                                              \
@@ -169,14 +175,22 @@ static inline int32_t lookup(const GramTable *self, int kind, const void *data, 
 /* Each hit, as `EACH_FOUND`, with `weight` set to its key's weight and `mark` to where its stamp
  * is kept (its slot, or its key): what a bound reads, in one read of the table. */
 #define EACH_WEIGHT(self, text, start, end, weight_name, mark, body)                          \
-    EACH_FOUND(self, text, start, end, mark, {                                                \
+    EACH_WEIGHT_IN(self, (self)->filter, text, start, end, weight_name, mark, body)
+#define EACH_WEIGHT_IN(self, filter, text, start, end, weight_name, mark, body)               \
+    EACH_FOUND_IN(self, filter, text, start, end, mark, {                                     \
         double weight_name = packed_ ? (self)->packed[mark].weight : (self)->weights[mark];   \
         body                                                                                  \
     })
 
+/* Each hit a bound reads, as `EACH_WEIGHT`: a packed key whose weight is positive or under
+ * `below` (the rest add nothing to a bound), where the others skip their read of the table. */
+#define EACH_BOUND_WEIGHT(self, below, text, start, end, weight_name, mark, body)             \
+    EACH_WEIGHT_IN(self, bound_filter(self, below), text, start, end, weight_name, mark, body)
+
 int clip(GramTable *self, PyObject *text, Py_ssize_t *start, Py_ssize_t *end);
 int parse_span(GramTable *self, PyObject *args, PyObject **text, Py_ssize_t *start, Py_ssize_t *end);
 void next_stamp(GramTable *self);
+const uint64_t *bound_filter(GramTable *self, double below);
 
 PyObject *GramTable_rising(GramTable *self, PyObject *args);
 PyObject *GramTable_bound(GramTable *self, PyObject *args);
