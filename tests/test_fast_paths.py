@@ -175,6 +175,10 @@ def test_a_gram_table_union_needs_a_value_per_key():
     assert table.union("xabc abx", (1, 4)) == 5 and table.union("xyz", (1, 4)) == 0
     with pytest.raises(ValueError, match="one int per key"):
         table.union("abc", (1,))
+    # values of several machine words, another tuple after them, and ints no word holds (negative)
+    wide = (1 << 200 | 1, 1 << 64)
+    assert table.union("xabc", wide) == (1 << 200 | 1 << 64 | 1) and table.union("c", wide) == 1 << 64
+    assert table.union("ab", (2, 8)) == 2 and table.union("abc", (-2, 1)) == -1 and table.union("abc", (3, 1 << 70)) == 3 | 1 << 70
 
 
 def test_each_way_of_scanning_the_matchers_keys_finds_what_scanning_the_text_finds(bank: Checker, texts, monkeypatch):

@@ -25,6 +25,8 @@ static void table_free(GramTable *self) {
     PyMem_Free(self->slot_keys);
     PyMem_Free(self->filter);
     PyMem_Free(self->bound_filter);
+    PyMem_Free(self->union_words);
+    Py_CLEAR(self->union_values);
     PyMem_Free(self->stamps);
     self->chars = NULL;
     self->offsets = NULL;
@@ -38,6 +40,8 @@ static void table_free(GramTable *self) {
     self->slot_keys = NULL;
     self->filter = NULL;
     self->bound_filter = NULL;
+    self->union_words = NULL;
+    self->union_width = 0;
     self->stamps = NULL;
 }
 

@@ -53,6 +53,9 @@ typedef struct {
     size_t mask;
     int length_count;
     int by_length[MAX_LENGTH];  /* the keys' distinct lengths, longest first */
+    PyObject *union_values; /* the values `union` last read, held, and them as words: */
+    uint64_t *union_words; /* union_width words a key, the lowest first */
+    Py_ssize_t union_width;
     uint32_t *stamps;      /* stamps[i] == stamp: key (or packed slot, `EACH_WEIGHT`) i already met in this call */
     uint32_t stamp;
 } GramTable;
