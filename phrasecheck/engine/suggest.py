@@ -23,7 +23,6 @@ _QUESTION_ENDS = tuple(_QUESTION)
 _MARKS = _QUESTION + "！!"  # the run of them after a rude question goes with it
 _SPACE = re.compile(r"\s")
 _START = attrgetter("start")
-_SEARCHED = 64  # characters of the original searched for spaces beside a hit; a longer stretch bisects a list
 
 
 @dataclass(slots=True)  # not frozen: as Candidate
@@ -68,14 +67,10 @@ class Separators:
         between two folded characters (not inside what one folded character stands for)."""
         if high - low < 2:  # a space between two folded characters needs one of them inside
             return None
-        if high - low <= _SEARCHED:
-            spaces = [space.start() for space in _SPACE.finditer(self.text.original, low, high)]
-            first, stop = 0, len(spaces)
-        else:  # a long clause: bisect the text's spaces, listed once, so many hits stay linear
-            if self._spaces is None:
-                self._spaces = [space.start() for space in _SPACE.finditer(self.text.original)]
-            spaces = self._spaces
-            first, stop = bisect_left(spaces, low), bisect_left(spaces, high)
+        if self._spaces is None:  # listed once: each hit bisects it, so many hits stay linear
+            self._spaces = [space.start() for space in _SPACE.finditer(self.text.original)]
+        spaces = self._spaces
+        first, stop = bisect_left(spaces, low), bisect_left(spaces, high)
         starts, ends = self.text.starts, self.text.ends
         for index in (range(stop - 1, first - 1, -1) if last else range(first, stop)):
             space = spaces[index]
@@ -103,7 +98,7 @@ def rewrite(text: NormalizedText, replacements: Sequence[Replacement]) -> str | 
         while marks < taken and text.original[marks] in _MARKS:
             marks += 1
         following = text.original[end : end + 1]
-        if any(mark in _QUESTION for mark in text.original[end:marks]) and not line.endswith(_QUESTION_ENDS):
+        if marks > end and any(mark in _QUESTION for mark in text.original[end:marks]) and not line.endswith(_QUESTION_ENDS):
             # 「急什么？！」 asked, its standard line does not: the line's own stop ends it, not the ？！
             line, end = (line if line.rstrip(_TRAILING) != line else line + "。"), marks
         elif following and following in _TRAILING:
