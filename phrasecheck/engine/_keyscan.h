@@ -23,7 +23,20 @@ typedef struct {
     int32_t *cells;         /* the states, each one run (below); root[] then holds their offsets */
     Py_ssize_t state_count;
     int class_count;
+    /* A bit per (class, class) two keys' characters in a row make, class_count a row (NULL over
+     * MAX_PAIRED classes): after a pair no key holds, the state is the root's child of the second
+     * (a state two deep or more would end in it), which the scan then takes without a step. */
+    uint64_t *pairs;
+    uint8_t *alone;         /* alone[class]: the root's child on it ends a key (a key of one character) */
 } KeyAutomaton;
+
+#define MAX_PAIRED 1024
+
+/* Whether some key holds `first` followed by `second`. */
+static inline int paired(const KeyAutomaton *self, uint16_t first, uint16_t second) {
+    size_t bit = (size_t)first * (size_t)self->class_count + second;
+    return (self->pairs[bit >> 6] >> (bit & 63)) & 1;
+}
 
 /* A state in `cells`: its failure, its output key (or -1), its output link (or -1), its count of
  * transitions n, its row in `dense` (or -1), then n classes, sorted, and the n next states: one

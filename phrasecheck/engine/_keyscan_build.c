@@ -12,6 +12,8 @@ void automaton_free(KeyAutomaton *self) {
     PyMem_Free(self->key_length);
     PyMem_Free(self->cells);
     PyMem_Free(self->dense);
+    PyMem_Free(self->pairs);
+    PyMem_Free(self->alone);
     memset(&self->classes, 0, sizeof(*self) - offsetof(KeyAutomaton, classes));
 }
 
@@ -334,10 +336,43 @@ static int pack(KeyAutomaton *self) {
     return 0;
 }
 
+/* The pairs of classes the keys hold in a row, and the classes whose root's child ends a key
+ * (after `pack`: the root's array holds cell offsets).  Without room for them (or over
+ * MAX_PAIRED classes) the scan steps at every character, as it would anyway. */
+static void pair_classes(KeyAutomaton *self, PyObject *keys) {
+    int classes = self->class_count;
+    if (classes > MAX_PAIRED) {
+        return;
+    }
+    self->pairs = PyMem_Calloc(((size_t)classes * classes + 63) / 64, sizeof(uint64_t));
+    self->alone = PyMem_Calloc((size_t)classes, 1);
+    if (self->pairs == NULL || self->alone == NULL) {
+        PyMem_Free(self->pairs);
+        PyMem_Free(self->alone);
+        self->pairs = NULL;
+        self->alone = NULL;
+        return;
+    }
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(keys); k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        for (Py_ssize_t i = 1; i < PyUnicode_GET_LENGTH(key); i++) {
+            size_t bit = (size_t)self->classes[PyUnicode_READ(kind, data, i - 1)] * classes
+                         + self->classes[PyUnicode_READ(kind, data, i)];
+            self->pairs[bit >> 6] |= 1ULL << (bit & 63);
+        }
+    }
+    for (int c = 1; c < classes; c++) {
+        self->alone[c] = self->root[c] != ROOT && self->cells[self->root[c] + OUTPUT] >= 0;
+    }
+}
+
 int automaton_build(KeyAutomaton *self, PyObject *keys) {
     if (build(self, keys) < 0 || pack(self) < 0) {
         automaton_free(self);
         return -1;
     }
+    pair_classes(self, keys);
     return 0;
 }
