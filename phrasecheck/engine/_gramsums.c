@@ -237,23 +237,45 @@ PyObject *GramTable_windows(GramTable *self, PyObject *args) {
     return found;
 }
 
+/* Adds the columns of `keys` to the sums by category, in order. */
+static void add_columns(const GramTable *self, const int32_t *keys, int count, double *by_category) {
+    int width = self->width;
+    for (int k = 0; k < count; k++) {
+        const double *column = self->columns + (size_t)keys[k] * width;
+        for (int c = 0; c < width; c++) {
+            by_category[c] += column[c];
+        }
+    }
+}
+
+#define COLUMN_BATCH 64
+
 /* The weights of the n-grams inside [start, end), each once, summed in the order first met, and
- * the index of the category whose bias plus their weights is highest (the first on a tie). */
+ * the index of the category whose bias plus their weights is highest (the first on a tie).  A key's
+ * column (a row of the 8 MiB table of weights by category) is asked of memory as the key is met and
+ * read a batch of keys later: the reads overlap where each waited for the one before. */
 static double totals_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end, int *best_out) {
     double total = 0.0, by_category[MAX_CATEGORIES];
-    int width = self->width;
+    int width = self->width, batched = 0;
+    int32_t batch[COLUMN_BATCH];
     memcpy(by_category, self->category_bias, sizeof(double) * width);
     next_stamp(self);
     EACH_HIT(self, text, start, end, key, {
         if (self->stamps[key] != self->stamp) {
             self->stamps[key] = self->stamp;
             total += self->weights[key];
-            const double *column = self->columns + (size_t)key * width;
-            for (int c = 0; c < width; c++) {
-                by_category[c] += column[c];
+            const char *column = (const char *)(self->columns + (size_t)key * width);
+            for (size_t line = 0; line < sizeof(double) * (size_t)width; line += 64) {
+                PREFETCH(column + line);
             }
+            if (batched == COLUMN_BATCH) {
+                add_columns(self, batch, batched, by_category);
+                batched = 0;
+            }
+            batch[batched++] = key;
         }
     });
+    add_columns(self, batch, batched, by_category);
     int best = 0;
     for (int c = 1; c < width; c++) {
         if (by_category[c] > by_category[best]) {

@@ -7,6 +7,13 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Asks memory for what a loop reads a little later (a hint: nothing where the compiler has none). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
 /* A string's hash, character by character (FNV-1a steps), then spread over all 64 bits: the
  * n-gram table's and the word graph's. */
 static inline uint64_t mix(uint64_t h, Py_UCS4 c) {
