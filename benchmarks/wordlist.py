@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, numbers in loads.items():
         print(f"{name:32s}" + "".join(f" {statistics.median(numbers[state]):14.2f}" for state in STATES))
 
-    results = {name: timed(checker.check, texts, args.repeat) for name, checker in checkers.items()}
+    results = timed({name: checker.check for name, checker in checkers.items()}, texts, args.repeat)
     flagged = {name: sum(c.check(t).decision != "pass" for t in texts) for name, c in checkers.items()}
     print()
     print(f"{'pack':24s} {'utt/s':>10s} {'p50 µs':>8s} {'p99 µs':>8s} {'vs bank-counter':>16s} {'flagged':>8s}")
