@@ -250,12 +250,25 @@ static void add_columns(const GramTable *self, const int32_t *keys, int count, d
 
 #define COLUMN_BATCH 64
 
-/* The weights of the n-grams inside [start, end), each once, summed in the order first met, and
- * the index of the category whose bias plus their weights is highest (the first on a tie).  A key's
- * column (a row of the 8 MiB table of weights by category) is asked of memory as the key is met and
- * read a batch of keys later: the reads overlap where each waited for the one before. */
-static double totals_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end, int *best_out) {
-    double total = 0.0, by_category[MAX_CATEGORIES];
+/* The weights of the n-grams inside [start, end), each once, summed in the order first met. */
+static double total_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end) {
+    double total = 0.0;
+    next_stamp(self);
+    EACH_HIT(self, text, start, end, key, {
+        if (self->stamps[key] != self->stamp) {
+            self->stamps[key] = self->stamp;
+            total += self->weights[key];
+        }
+    });
+    return total;
+}
+
+/* The index of the category whose bias plus the weights of the n-grams inside [start, end), each
+ * once, is highest (the first on a tie).  A key's column (a row of the 8 MiB table of weights by
+ * category) is asked of memory as the key is met and read a batch of keys later: the reads overlap
+ * where each waited for the one before. */
+static int best_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end) {
+    double by_category[MAX_CATEGORIES];
     int width = self->width, batched = 0;
     int32_t batch[COLUMN_BATCH];
     memcpy(by_category, self->category_bias, sizeof(double) * width);
@@ -263,7 +276,6 @@ static double totals_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ss
     EACH_HIT(self, text, start, end, key, {
         if (self->stamps[key] != self->stamp) {
             self->stamps[key] = self->stamp;
-            total += self->weights[key];
             const char *column = (const char *)(self->columns + (size_t)key * width);
             for (size_t line = 0; line < sizeof(double) * (size_t)width; line += 64) {
                 PREFETCH(column + line);
@@ -282,8 +294,7 @@ static double totals_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ss
             best = c;
         }
     }
-    *best_out = best;
-    return total;
+    return best;
 }
 
 static int has_columns(GramTable *self) {
@@ -303,9 +314,8 @@ PyObject *GramTable_totals(GramTable *self, PyObject *args) {
     if (parse_span(self, args, &text, &start, &end) < 0 || !has_columns(self)) {
         return NULL;
     }
-    int best;
-    double total = totals_of(self, text, start, end, &best);
-    return Py_BuildValue("(di)", total, best);
+    double total = total_of(self, text, start, end);
+    return Py_BuildValue("(di)", total, best_of(self, text, start, end));
 }
 
 /* scored(text, spans, bias, threshold): (start, end, probability, category) of each (start, end)
@@ -324,10 +334,11 @@ PyObject *GramTable_scored(GramTable *self, PyObject *args) {
             Py_CLEAR(found);
             break;
         }
-        int best;
-        double value = bias + totals_of(self, text, start, end, &best);
+        double value = bias + total_of(self, text, start, end);
         double probability = 1.0 / (1.0 + exp(-(value < -60.0 ? -60.0 : (value > 60.0 ? 60.0 : value))));
-        if (probability >= threshold && append_new(found, Py_BuildValue("(nndi)", start, end, probability, best)) < 0) {
+        /* the category only for a span that scores: most score below, and their columns go unread */
+        if (probability >= threshold
+            && append_new(found, Py_BuildValue("(nndi)", start, end, probability, best_of(self, text, start, end))) < 0) {
             Py_CLEAR(found);
         }
     }
