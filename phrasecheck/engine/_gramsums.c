@@ -48,12 +48,12 @@ PyObject *GramTable_bound(GramTable *self, PyObject *args) {
 /* live(text, mark, below, floor, shortest, longest): the stretches between marks of `shortest` to
  * `longest` characters whose bound (as `bound` gives it) reaches `floor`, as (start, end) offsets
  * of the text without its marks: the category model's sentences worth scoring, in one call. */
-PyObject *GramTable_live(GramTable *self, PyObject *args) {
+PyObject *GramTable_live(GramTable *self, PyObject *const *args, Py_ssize_t count) {
     PyObject *text;
     Py_UCS4 mark;
     double below, floor;
     Py_ssize_t shortest, longest;
-    if (!PyArg_ParseTuple(args, "UCddnn", &text, &mark, &below, &floor, &shortest, &longest)) {
+    if (fast_arguments("live", args, count, "UCddnn", &text, &mark, &below, &floor, &shortest, &longest) < 0) {
         return NULL;
     }
     Py_ssize_t start = 0, length = PY_SSIZE_T_MAX;
@@ -108,13 +108,13 @@ static double rising_within(const GramTable *self, const double *rises, Py_ssize
  * `long_sentence` characters with several clauses has windows, and only its n-grams can reach
  * them: a text with none such costs a pass over its marks, and none is cut when the positive
  * weights of those sentences together fall short. */
-PyObject *GramTable_windows(GramTable *self, PyObject *args) {
+PyObject *GramTable_windows(GramTable *self, PyObject *const *args, Py_ssize_t count) {
     PyObject *marked, *folded;
     Py_UCS4 sentence_mark, clause_mark;
     Py_ssize_t long_sentence, width, shortest, longest;
     double below, floor;
-    if (!PyArg_ParseTuple(args, "UUCCnnnndd", &marked, &folded, &sentence_mark, &clause_mark, &long_sentence,
-                          &width, &shortest, &longest, &below, &floor)) {
+    if (fast_arguments("windows", args, count, "UUCCnnnndd", &marked, &folded, &sentence_mark, &clause_mark,
+                       &long_sentence, &width, &shortest, &longest, &below, &floor) < 0) {
         return NULL;
     }
     Py_ssize_t start = 0, end = PY_SSIZE_T_MAX;

@@ -257,10 +257,14 @@ static PyObject *HitFilter_plausible(HitFilter *self, PyObject *args) {
 
 /* find(phon, folded, automaton): `plausible` of what the automaton finds in phon, the scan and
  * the tests in one pass, no match made an object. */
-static PyObject *HitFilter_find(HitFilter *self, PyObject *args) {
+static PyObject *HitFilter_find(HitFilter *self, PyObject *const *args, Py_ssize_t count) {
     PyObject *folded, *phon, *automaton;
     Call call;
-    if (!PyArg_ParseTuple(args, "UUO!", &phon, &folded, &KeyAutomatonType, &automaton)) {
+    if (fast_arguments("find", args, count, "UUO", &phon, &folded, &automaton) < 0) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(automaton, &KeyAutomatonType)) {
+        PyErr_Format(PyExc_TypeError, "find() argument 3 must be a KeyAutomaton, not %.50s", Py_TYPE(automaton)->tp_name);
         return NULL;
     }
     if (begin(self, folded, phon, &call) < 0) {
@@ -277,7 +281,7 @@ static PyMethodDef HitFilter_methods[] = {
     {"plausible", (PyCFunction)HitFilter_plausible, METH_VARARGS,
      "plausible(folded, phon, matches): the hits (end index, values) of the (key, start, end) matches that pass the "
      "first tests."},
-    {"find", (PyCFunction)HitFilter_find, METH_VARARGS,
+    {"find", (PyCFunction)(void (*)(void))HitFilter_find, METH_FASTCALL,
      "find(phon, folded, automaton): `plausible` of the matches the KeyAutomaton finds in phon, in one pass."},
     {NULL}
 };

@@ -11,11 +11,72 @@
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
  *     character comes from, and where the marks of clauses and sentences stood.
  */
+#include <stdarg.h>
+
 #include "_native.h"
 
 /* translate(text, table): each character below len(table) replaced by the table's character at
  * its code point, the others kept; what str.translate does with a string table, without a
  * lookup through the object protocol per character (a tenth of the time). */
+int fast_arguments(const char *name, PyObject *const *args, Py_ssize_t count, const char *format, ...) {
+    Py_ssize_t wanted = (Py_ssize_t)strlen(format);
+    if (count != wanted) {
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", name, wanted, count);
+        return -1;
+    }
+    va_list out;
+    va_start(out, format);
+    int result = 0;
+    for (Py_ssize_t i = 0; i < count && result == 0; i++) {
+        PyObject *arg = args[i];
+        switch (format[i]) {
+        case 'U':
+            if (!PyUnicode_Check(arg)) {
+                result = -1;
+            } else {
+                *va_arg(out, PyObject **) = arg;
+            }
+            break;
+        case 'C':
+            if (!PyUnicode_Check(arg) || PyUnicode_GET_LENGTH(arg) != 1) {
+                result = -1;
+            } else {
+                *va_arg(out, Py_UCS4 *) = PyUnicode_READ_CHAR(arg, 0);
+            }
+            break;
+        case 'd': {
+            double value = PyFloat_AsDouble(arg);
+            if (value == -1.0 && PyErr_Occurred()) {
+                PyErr_Clear();
+                result = -1;
+            } else {
+                *va_arg(out, double *) = value;
+            }
+            break;
+        }
+        case 'n': {
+            Py_ssize_t value = PyLong_Check(arg) ? PyLong_AsSsize_t(arg) : -1;
+            if (!PyLong_Check(arg) || (value == -1 && PyErr_Occurred())) {
+                PyErr_Clear();
+                result = -1;
+            } else {
+                *va_arg(out, Py_ssize_t *) = value;
+            }
+            break;
+        }
+        default:  /* 'O' */
+            *va_arg(out, PyObject **) = arg;
+        }
+        if (result < 0) {
+            PyErr_Format(PyExc_TypeError, "%s() argument %zd must be %s, not %.50s", name, i + 1,
+                         format[i] == 'U' ? "str" : format[i] == 'C' ? "a character" : format[i] == 'd' ? "float" : "int",
+                         Py_TYPE(arg)->tp_name);
+        }
+    }
+    va_end(out);
+    return result;
+}
+
 static PyObject *translate(PyObject *Py_UNUSED(module), PyObject *args) {
     PyObject *text, *table;
     if (!PyArg_ParseTuple(args, "UU", &text, &table)) {

@@ -37,6 +37,12 @@ static inline int append_new(PyObject *list, PyObject *item) {
     return result;
 }
 
+/* The arguments of a METH_FASTCALL method, as PyArg_ParseTuple would take them for `format`
+ * (U: a str, C: a str of one character, d: a float, n: an int, O: any object) but without a tuple
+ * or a format's general machinery: what the plain check's calls for every text use.  0, or -1 with
+ * a TypeError naming `name`. */
+int fast_arguments(const char *name, PyObject *const *args, Py_ssize_t count, const char *format, ...);
+
 /* The boundary level (0 none, 1 clause, 2 sentence) before each character of a marked text that
  * is not a mark (U+0000 a clause's, U+0001 a sentence's) and at its end, into `levels`, which
  * holds `length + 1` and is cleared first: `breaks.boundaries`.  Answers how many characters
