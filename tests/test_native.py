@@ -543,6 +543,21 @@ def test_the_compiled_key_automaton_finds_what_the_crate_finds_in_the_same_order
 
 
 @compiled_only
+def test_the_plain_check_refuses_calls_it_cannot_answer(bank: Checker):
+    bank.check("好的")  # builds the plain checks
+    plain, flat = bank._plain
+    assert plain("好的") is True and flat("好的", True) is True
+    with pytest.raises(TypeError, match="keyword"):
+        plain("好的", rewritten=True)
+    with pytest.raises(TypeError, match="text: str"):
+        plain(b"ok")
+    with pytest.raises(TypeError):  # never built: refused, where it once read tables it did not have
+        type(plain).__new__(type(plain))("好的")
+    with pytest.raises(TypeError, match="argument 2 must be a character"):
+        bank.sentence_classifier.model._grams._built().live("好的", "ab", -0.5, 1.0, 2, 40)
+
+
+@compiled_only
 def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer(bank: Checker):
     with pytest.raises(TypeError):  # the first tests read the hits of nothing but a KeyAutomaton
         bank.matcher._first_tests.find("不归", "不归", bank.matcher._scanner)

@@ -34,7 +34,10 @@ typedef struct {
     PyObject *held[HELD];
     Py_UCS4 dropped;        /* the fold table's "no character" */
     Py_ssize_t long_sentence;
+    vectorcallfunc vectorcall;  /* called with no tuple of arguments made: it runs for every check */
 } PlainCheck;
+
+static PyObject *PlainCheck_vectorcall(PyObject *self, PyObject *const *args, size_t flags, PyObject *names);
 
 static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     PyObject *given[HELD];
@@ -61,6 +64,7 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
     }
     self->dropped = dropped;
     self->long_sentence = long_sentence;
+    self->vectorcall = PlainCheck_vectorcall;
     return 0;
 }
 
@@ -143,10 +147,20 @@ static PyObject *quieted(PlainCheck *self, PyObject *text) {
     return found;
 }
 
-static PyObject *PlainCheck_call(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
-    PyObject *text;
-    int rewritten = 0;  /* the draft of this text carries a rewrite (`Normalizer.source`) */
-    if (!PyArg_ParseTuple(args, "U|p", &text, &rewritten)) {
+static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, size_t flags, PyObject *names) {
+    PlainCheck *self = (PlainCheck *)called;
+    Py_ssize_t count = PyVectorcall_NARGS(flags);
+    if (names != NULL && PyTuple_GET_SIZE(names) != 0) {
+        PyErr_SetString(PyExc_TypeError, "a PlainCheck takes no keyword arguments");
+        return NULL;
+    }
+    if (count < 1 || count > 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "a PlainCheck is called with (text: str, rewritten=False)");
+        return NULL;
+    }
+    PyObject *text = args[0];
+    int rewritten = count == 2 ? PyObject_IsTrue(args[1]) : 0;  /* the draft carries a rewrite (`Normalizer.source`) */
+    if (rewritten < 0) {
         return NULL;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -297,11 +311,12 @@ PyTypeObject PlainCheckType = {
               "hits, live, windows, the model's candidates or None, each hit value's verification (`verified_hits`) "
               "or None, the quiet source or None) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(PlainCheck, vectorcall),
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)PlainCheck_init,
     .tp_dealloc = (destructor)PlainCheck_dealloc,
     .tp_traverse = (traverseproc)PlainCheck_traverse,
     .tp_clear = (inquiry)PlainCheck_clear,
-    .tp_call = (ternaryfunc)PlainCheck_call,
+    .tp_call = PyVectorcall_Call,
 };
