@@ -58,7 +58,8 @@ class Regions:
     def __init__(self, text: NormalizedText):
         self.text = text
         self.length = len(text.norm)
-        self._edges = {level: edges_at_level(text.breaks, level) for level in (CLAUSE_BREAK, SENTENCE_BREAK)}
+        self._edges = {CLAUSE_BREAK: edges_at_level(text.breaks, CLAUSE_BREAK),
+                       SENTENCE_BREAK: edges_at_level(text.breaks, SENTENCE_BREAK)}
         self._tokens: dict[int, list[int]] = {}
         self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
         self._idle: list[tuple[int, int]] | None = None  # not_excusing words, by start (`excuses`)
