@@ -1,7 +1,8 @@
 /* The engine's compiled parts, one extension module (`hatch_build.py` builds it; each part has a
  * Python fallback giving the same answers):
  *   - KeyAutomaton (_keyscan.c): the matcher's scan, every key in a text;
- *   - GramTable (_gramtable.c): the category model's n-gram sums;
+ *   - GramTable (_gramtable.c): the category model's n-gram sums (_gramsums.c) and the anchor
+ *     presence's union of bits (_gramunion.c);
  *   - HitFilter (_hitfilter.c): the first tests of verification on the matcher's hits;
  *   - PlainCheck (_plain.c): a plain text with nothing to check further, told in one call;
  *   - WordGraph (_wordgraph.c): the word edges of jieba's no-HMM cut, for the judge;
