@@ -553,8 +553,13 @@ def test_the_plain_check_refuses_calls_it_cannot_answer(bank: Checker):
         plain(b"ok")
     with pytest.raises(TypeError):  # never built: refused, where it once read tables it did not have
         type(plain).__new__(type(plain))("好的")
+    live = bank.sentence_classifier.model._grams._built().live
     with pytest.raises(TypeError, match="argument 2 must be a character"):
-        bank.sentence_classifier.model._grams._built().live("好的", "ab", -0.5, 1.0, 2, 40)
+        live("好的", "ab", -0.5, 1.0, 2, 40)
+    with pytest.raises(TypeError, match=r"argument 5 must be int, not float"):
+        live("好的", "\x01", -0.5, 1.0, 2.5, 40)
+    with pytest.raises(OverflowError, match="too large"):  # an int of the right type that does not fit says so
+        live("好的", "\x01", -0.5, 1.0, 2, 10**30)
 
 
 @compiled_only

@@ -16,9 +16,6 @@
 
 #include "_native.h"
 
-/* translate(text, table): each character below len(table) replaced by the table's character at
- * its code point, the others kept; what str.translate does with a string table, without a
- * lookup through the object protocol per character (a tenth of the time). */
 int fast_arguments(const char *name, PyObject *const *args, Py_ssize_t count, const char *format, ...) {
     Py_ssize_t wanted = (Py_ssize_t)strlen(format);
     if (count != wanted) {
@@ -48,8 +45,12 @@ int fast_arguments(const char *name, PyObject *const *args, Py_ssize_t count, co
         case 'd': {
             double value = PyFloat_AsDouble(arg);
             if (value == -1.0 && PyErr_Occurred()) {
-                PyErr_Clear();
-                result = -1;
+                /* a number that does not fit keeps its own error; any other object is named below */
+                result = -2;
+                if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+                    PyErr_Clear();
+                    result = -1;
+                }
             } else {
                 *va_arg(out, double *) = value;
             }
@@ -57,9 +58,10 @@ int fast_arguments(const char *name, PyObject *const *args, Py_ssize_t count, co
         }
         case 'n': {
             Py_ssize_t value = PyLong_Check(arg) ? PyLong_AsSsize_t(arg) : -1;
-            if (!PyLong_Check(arg) || (value == -1 && PyErr_Occurred())) {
-                PyErr_Clear();
+            if (!PyLong_Check(arg)) {
                 result = -1;
+            } else if (value == -1 && PyErr_Occurred()) {
+                result = -2;  /* an int too large keeps its OverflowError */
             } else {
                 *va_arg(out, Py_ssize_t *) = value;
             }
@@ -68,16 +70,19 @@ int fast_arguments(const char *name, PyObject *const *args, Py_ssize_t count, co
         default:  /* 'O' */
             *va_arg(out, PyObject **) = arg;
         }
-        if (result < 0) {
+        if (result == -1) {
             PyErr_Format(PyExc_TypeError, "%s() argument %zd must be %s, not %.50s", name, i + 1,
                          format[i] == 'U' ? "str" : format[i] == 'C' ? "a character" : format[i] == 'd' ? "float" : "int",
                          Py_TYPE(arg)->tp_name);
         }
     }
     va_end(out);
-    return result;
+    return result < 0 ? -1 : 0;
 }
 
+/* translate(text, table): each character below len(table) replaced by the table's character at
+ * its code point, the others kept; what str.translate does with a string table, without a
+ * lookup through the object protocol per character (a tenth of the time). */
 static PyObject *translate(PyObject *Py_UNUSED(module), PyObject *args) {
     PyObject *text, *table;
     if (!PyArg_ParseTuple(args, "UU", &text, &table)) {
