@@ -70,22 +70,8 @@ def timed(functions: dict, texts: list[str], repeat: int) -> dict[str, dict]:
             for text in texts:
                 function(text)
             best[name] = min(best[name], time.perf_counter() - start)
-    results = {}
-    clock = time.perf_counter_ns
-    for name, function in functions.items():
-        latencies = []
-        for text in texts:
-            t0 = clock()
-            function(text)
-            latencies.append(clock() - t0)
-        latencies.sort()
-        results[name] = {
-            "utterances_per_s": len(texts) / best[name],
-            "p50_us": latencies[len(latencies) // 2] / 1000,
-            "p99_us": latencies[int(len(latencies) * 0.99)] / 1000,
-            "mean_us": statistics.fmean(latencies) / 1000,
-        }
-    return results
+    return {name: {"utterances_per_s": len(texts) / best[name], **latencies(function, texts, runs=1)}
+            for name, function in functions.items()}
 
 
 def latencies(function, texts: list[str], runs: int = 5) -> dict:
@@ -102,7 +88,8 @@ def latencies(function, texts: list[str], runs: int = 5) -> dict:
             function(text)
             best[index] = min(best[index], clock() - t0)
     best.sort()
-    return {"p50_us": best[len(best) // 2] / 1000, "p99_us": best[int(len(best) * 0.99)] / 1000, "max_us": best[-1] / 1000}
+    return {"p50_us": best[len(best) // 2] / 1000, "p99_us": best[int(len(best) * 0.99)] / 1000, "max_us": best[-1] / 1000,
+            "mean_us": statistics.fmean(best) / 1000}
 
 
 def sized(texts: list[str], low: int, high: int) -> list[str]:
