@@ -52,7 +52,7 @@ def fired_before_overlaps(checker: Checker, text: str, rule: int | None = None,
     normalized = checker.normalizer.full(text)
     hits = checker.matcher.scan(normalized.phon, normalized.norm)
     if rule is not None:
-        own = own_values or RuleValues()
+        own = own_values if own_values is not None else RuleValues()
         hits = [(end, mine) for end, values in hits if (mine := own(values, rule))]
     candidates = checker.matcher.verify(normalized, hits) if hits else []
     kept = judge(candidates, normalized, "agent", checker.rules, checker.judging, resolve_overlaps=False)
