@@ -28,8 +28,13 @@ def checker():
 def test_time_per_doubling_stays_linear(checker, name):
     unit = UNITS[name]
     small_size, large_size = SIZES.get(name, (3_000, 12_000))
-    small = check_seconds(checker, unit, small_size)
-    large = check_seconds(checker, unit, large_size)
+    # Both sizes in turn, three rounds, each keeping its best: a neighbour's busy spell on the
+    # shared machine then falls on both, not on whichever size was being measured (CI once read
+    # 6.8x for a unit that measures 3.7-4.5x: 29 ms at 12,000 characters here, 47 ms there).
+    small = large = float("inf")
+    for _ in range(3):
+        small = min(small, check_seconds(checker, unit, small_size))
+        large = min(large, check_seconds(checker, unit, large_size))
     floor = 0.005  # below this a measurement is mostly clock resolution and the noise of a shared machine
     if large < floor * 4:
         return  # fast at every size: nothing can be quadratic enough to matter here
