@@ -94,6 +94,7 @@ def test_spans_are_clipped_to_the_text_and_empty_ones_hold_nothing():
     assert table.totals(text, 0, 99) == (2.0, 1)  # 不归 + 不归我 + 我管, each once; 1.5 against 3.5
     assert table.totals(text, 0, 3) == (1.0, 0) and table.totals(text, 3, 3) == (0.0, 0) and table.totals("", 0, 0) == (0.0, 0)
     assert table.totals("不归不归不归", 0, 6) == (1.0, 0)  # present, not counted
+    assert table.total(text, 0, 99) == 2.0 and table.total(text, 3, 3) == 0.0 and table.total("不归不归不归", 0, 6) == 1.0
     sums = table.sums(text)
     assert sums.rising() == 3.0 and sums.bound(0, 5) == 2.0  # 不归我 lowers it once
     assert sums.bound(2, 5) == 2.0 and sums.bound(-4, 2) == 0.0
@@ -110,6 +111,16 @@ def test_a_bound_counts_the_weights_under_the_floor_it_is_asked_with():
     assert table.bound(text, -0.5) == 0.0 and table.bound(text, -2.0) == 1.0
     assert table.live("不归我管\x01不归", "\x01", -0.5, 0.5, 2, 10) == [(4, 6)]
 
+
+
+@compiled_only
+def test_a_total_reads_no_category_column():
+    # a rescored sentence needs only its total: a table built without columns gives it, and only
+    # the category, which reads them, is refused
+    table = grams.GramTable(["不归", "我管", "不归我"], array("d", [1.0, -0.3, -1.0]))
+    assert table.total("不归我管不归", 0, 6) == pytest.approx(-0.3)  # each n-gram once: 1.0 - 1.0 - 0.3
+    with pytest.raises(ValueError, match="without category columns"):
+        table.totals("不归我管", 0, 4)
 
 def test_a_model_with_longer_ngrams_than_the_table_takes_is_scanned():
     keys = ["不归我管" * 5, "找别人"]
@@ -237,6 +248,7 @@ def test_both_ways_of_looking_n_grams_up_find_what_the_scan_finds(extra):
             for end in range(start, len(text) + 1):
                 assert fast.bound(start, end) == pytest.approx(slow.bound(start, end), abs=1e-12), (text, start, end)
                 assert compiled.totals(text, start, end) == scanned.totals(text, start, end), (text, start, end)
+                assert compiled.total(text, start, end) == scanned.total(text, start, end) == compiled.totals(text, start, end)[0]
     assert compiled.totals("您找别人去", 0, 5)[0] == (3.0 if extra == ["找别人去"] else 1.5)  # 找别 人去 别人 (+ the long key)
 
 

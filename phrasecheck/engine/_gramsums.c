@@ -305,6 +305,17 @@ static int has_columns(GramTable *self) {
     return 1;
 }
 
+/* total(text, start=0, end=len(text)): the weights of the n-grams inside, each once, summed in the
+ * order first met: what `CategoryModel.probability` reads, with no category column read. */
+PyObject *GramTable_total(GramTable *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start, end;
+    if (parse_span(self, args, &text, &start, &end) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(total_of(self, text, start, end));
+}
+
 /* totals(text, start=0, end=len(text)): (the weights of the n-grams inside, each once, summed in
  * the order first met; the index of the category whose bias plus their weights is highest, the
  * first on a tie): what `CategoryModel` scores a sentence by, as its Python sums give them. */

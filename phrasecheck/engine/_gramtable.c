@@ -302,6 +302,8 @@ static PyMethodDef GramTable_methods[] = {
      "live(text, mark, below, floor, shortest, longest): the stretches between marks whose bound reaches floor."},
     {"windows", (PyCFunction)(void (*)(void))GramTable_windows, METH_FASTCALL,
      "windows(marked, folded, sentence_mark, clause_mark, long_sentence, width, shortest, longest, below, floor)."},
+    {"total", (PyCFunction)GramTable_total, METH_VARARGS,
+     "total(text, start=0, end=len(text)): the n-grams' weights, each once (no category read)."},
     {"totals", (PyCFunction)GramTable_totals, METH_VARARGS,
      "totals(text, start=0, end=len(text)): (the n-grams' weights, each once; the best category's index)."},
     {"scored", (PyCFunction)GramTable_scored, METH_VARARGS,

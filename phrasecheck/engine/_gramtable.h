@@ -199,6 +199,7 @@ PyObject *GramTable_rising(GramTable *self, PyObject *args);
 PyObject *GramTable_bound(GramTable *self, PyObject *args);
 PyObject *GramTable_live(GramTable *self, PyObject *const *args, Py_ssize_t count);
 PyObject *GramTable_windows(GramTable *self, PyObject *const *args, Py_ssize_t count);
+PyObject *GramTable_total(GramTable *self, PyObject *args);
 PyObject *GramTable_totals(GramTable *self, PyObject *args);
 PyObject *GramTable_scored(GramTable *self, PyObject *args);
 PyObject *GramTable_union(GramTable *self, PyObject *args);

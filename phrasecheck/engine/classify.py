@@ -96,7 +96,7 @@ class CategoryModel:
     def probability(self, sentence: str) -> float:
         if self._empty or not sentence:
             return sigmoid(self.bias)
-        return sigmoid(self.bias + self._grams.totals(sentence, 0, len(sentence))[0])
+        return sigmoid(self.bias + self._grams.total(sentence, 0, len(sentence)))
 
     def category(self, sentence: str) -> str:
         return self.categories[self._grams.totals(sentence, 0, len(sentence))[1]]

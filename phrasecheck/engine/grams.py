@@ -82,10 +82,13 @@ class Sums(Protocol):
 class Grams(Protocol):
     def sums(self, text: str) -> Sums: ...
 
-    def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
+    def total(self, text: str, start: int, end: int) -> float:
         """What text[start:end] scores: the weights of its n-grams, each once, summed in the order
         first met (the model was trained on presence, so 「自己…自己…自己」 must not weigh three
-        times), and the index of the category whose bias plus their weights is highest."""
+        times)."""
+
+    def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
+        """`total`, and the index of the category whose bias plus the n-grams' weights is highest."""
 
     def scored(self, text: str, spans: list[tuple[int, int]], bias: float,
                threshold: float) -> list[tuple[int, int, float, int]]:
@@ -150,6 +153,9 @@ class _Compiled:
     def sums(self, text: str) -> Sums:
         return _CompiledSums(self._table or self._built(), text, self._below)
 
+    def total(self, text: str, start: int, end: int) -> float:
+        return (self._table or self._built()).total(text, start, end)
+
     def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
         return (self._table or self._built()).totals(text, start, end)
 
@@ -205,9 +211,17 @@ class _Scanned:
     def sums(self, text: str) -> Sums:
         return _ScannedSums(self._bounding.matches(text), self._bounding.values)
 
+    def _present(self, text: str, start: int, end: int) -> list[int]:
+        """The keys inside text[start:end], each once, in the order first met."""
+        return list(dict.fromkeys(key for key, _, _ in self._features.matches(text[start:end])))
+
+    def total(self, text: str, start: int, end: int) -> float:
+        weights = self._made_of[1]
+        return sum([weights[key] for key in self._present(text, start, end)])
+
     def totals(self, text: str, start: int, end: int) -> tuple[float, int]:
         _, weights, _, columns, category_bias = self._made_of
-        present = list(dict.fromkeys(key for key, _, _ in self._features.matches(text[start:end])))
+        present = self._present(text, start, end)
         width = len(category_bias)
         by_category = [sum(column) for column in zip(category_bias, *(columns[key * width:(key + 1) * width]
                                                                       for key in present))]
