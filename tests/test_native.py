@@ -17,9 +17,10 @@ import pytest
 
 from phrasecheck import Checker
 from phrasecheck.engine.automaton import KeyScanner
-from phrasecheck.engine import automaton, grams, hits, match, offsets, pattern, plain as plain_check, tables
+from phrasecheck.engine import automaton, checker as engine_checker, grams, hits, match, offsets, pattern, plain as plain_check, suggest, tables
 from phrasecheck.engine.classify import CategoryModel
-from phrasecheck.engine.breaks import SENTENCE_MARK
+from phrasecheck.engine.breaks import CLAUSE_BREAK, SENTENCE_MARK
+from phrasecheck.engine.regions import Regions
 
 from test_fast_paths import _texts  # the same replies and training lines
 
@@ -590,3 +591,45 @@ def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer(b
         unbuilt.find_matches_as_indexes("不归")
     with pytest.raises(ValueError, match="initialised"):  # the first tests' scan is the same one
         bank.matcher._first_tests.find("不归", "不归", unbuilt)
+
+
+@pytest.mark.skipif(suggest._compiled is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_rewrite_equals_the_python_one(bank: Checker, monkeypatch):
+    """On every flagged message of the replies and training lines, with the hits the checker found,
+    and on made-up hits over texts with spaces, stops, question marks and neighbouring offences."""
+    asked = []
+    monkeypatch.setattr(engine_checker, "rewritten", lambda text, edges, found: asked.append((text, edges, found)))
+    for text in _texts()[:4000]:
+        bank.check(text)
+    monkeypatch.undo()
+    assert len(asked) > 500
+    rng = random.Random(7)
+    lines = ["请您稍候。", "请问您办理什么业务？", "请您到××柜台办理", "", "好的!", "".join(["请您", "稍候。"])]  # equal, not the same
+    for text in ["好的 在这签个名，急什么？！没看见我正忙吗", "你办啥 我不知道 找别人去。。。", "不归我管，找别人去；别问我！",
+                 "看看看，急急急什么？？没看见我正忙吗?", "您好\n不知道\t找别人去 ～", "a b c d e f g h"]:
+        folded = bank.normalizer.full(text)
+        edges = Regions(folded).edges(CLAUSE_BREAK)
+        for _ in range(300):
+            starts = sorted(rng.sample(range(len(folded.norm)), min(len(folded.norm), rng.randint(1, 4))))
+            found = [(start, rng.randint(start + 1, len(folded.norm)), rng.choice(lines)) for start in starts]
+            asked.append((folded, edges, found))
+    for text, edges, found in asked:
+        compiled = suggest.rewritten(text, edges, found)
+        monkeypatch.setattr(suggest, "_compiled", None)
+        assert compiled == suggest.rewritten(text, edges, found), (text.original, found)
+        monkeypatch.undo()
+
+
+@pytest.mark.skipif(suggest._compiled is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_rewrite_refuses_hits_outside_the_text():
+    settings = suggest._SETTINGS
+    with pytest.raises(ValueError, match="non-empty stretch"):
+        suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [(2, 2, "请您稍候")], settings)
+    with pytest.raises(ValueError, match="non-empty stretch"):
+        suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [(2, 9, "请您稍候")], settings)
+    with pytest.raises(IndexError, match="outside"):  # offsets shorter than the folded text they stand for
+        suggest._compiled("不归我管", (0, 1), (1, 2), 4, [], [(1, 4, "请您稍候")], settings)
+    with pytest.raises(TypeError, match="tuple"):
+        suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [[0, 2, "请您稍候"]], settings)
+    assert suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [], settings) is None
+    assert suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [(0, 4, "请您稍候")], settings) == "请您稍候"

@@ -9,6 +9,7 @@
  *   - PatternVerifier (_verify.c): a pattern's match around an anchor, as `match_at` finds it;
  *   - search_anchored (_search.c): a context pattern's search of a window;
  *   - quiet_base (_front.c): a text's source with its pauses marked, where it needs no rewrite;
+ *   - rewritten (_rewrite.c): a flagged message's rewrite, each hit's standard line in its place;
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
  *     character comes from, and where the marks of clauses and sentences stood.
  */
@@ -293,6 +294,9 @@ static PyMethodDef functions[] = {
      "(start, end, spans, mismatches, placeholders) anchored in phon[low:high], in `CompiledPattern.search` order."},
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
      "quiet_base(rare, plans, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},
+    {"rewritten", rewritten, METH_VARARGS,
+     "rewritten(original, starts, ends, folded_length, edges, hits, settings): the message with each hit's (start, end, "
+     "line) standard line in place of its words or clauses, as suggest.rewrite gives it; None for no hits."},
     {"offsets", offsets, METH_VARARGS,
      "offsets(text, translated, table, dropped, beyond, widened, widened_beyond): (starts, ends) of each folded "
      "character in text, or None when a character folds to several."},

@@ -91,6 +91,10 @@ PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t co
 /* quiet_base(rare, plans, text) (_front.c): a text's source when it needs no rewrite, or None. */
 PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
+/* rewritten(original, starts, ends, folded_length, edges, hits, settings) (_rewrite.c): a flagged
+ * message's rewrite, or None. */
+PyObject *rewritten(PyObject *module, PyObject *args);
+
 /* The characters a text's phonetic string holds, as a bitmap over Latin-1 and the Private Use Area
  * block of the phonetic classes (U+E000 on); others are not kept, and may always be there. */
 #define HEARD_BITS 0x400

@@ -35,7 +35,7 @@ from .presence import Anchored, AnchorPresence
 from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
 from .score import score_utterance
-from .suggest import Separators, rewrite
+from .suggest import rewritten
 from .words import dictionary
 
 ROLES = ("agent", "customer")
@@ -262,8 +262,7 @@ class Checker:
             kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions,
                                          regions=regions)], key=lambda c: c.start)
         violations = []
-        replacements = []
-        separators = Separators(normalized, regions.edges(CLAUSE_BREAK)) if kept else None
+        replaced = []  # (start, end, standard line) of each violation that has one
         for candidate in kept:
             compiled = self.rules[candidate.rule]
             rule, entry = compiled.rule, candidate.entry
@@ -291,13 +290,14 @@ class Checker:
                 )
             )
             if suggestions:  # a list entry may have no standard line: its words then stay
-                replacements.append(separators.replacement(candidate.start, candidate.end, suggestions[0]))
+                replaced.append((candidate.start, candidate.end, suggestions[0]))
         score, decision = score_utterance((v.severity for v in violations), self.scoring)
         if explain and self._classifier:
             failures += self._classifier.near_misses(skim.marked)
         trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(
-            id, role, text, True, score, decision, tuple(violations), rewrite(normalized, replacements), self.lexicon, meta, trace
+            id, role, text, True, score, decision, tuple(violations),
+            rewritten(normalized, regions.edges(CLAUSE_BREAK), replaced) if replaced else None, self.lexicon, meta, trace
         )
 
     def _build_plain(self):
