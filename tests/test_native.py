@@ -629,6 +629,8 @@ def test_the_compiled_rewrite_refuses_hits_outside_the_text():
         suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [(2, 9, "请您稍候")], settings)
     with pytest.raises(IndexError, match="outside"):  # offsets shorter than the folded text they stand for
         suggest._compiled("不归我管", (0, 1), (1, 2), 4, [], [(1, 4, "请您稍候")], settings)
+    with pytest.raises(ValueError, match="in the original text"):  # offsets past the original's end are never read
+        suggest._compiled("不归", (0, 1, 5, 9), (1, 2, 6, 10), 4, [], [(1, 4, "请您稍候")], settings)
     with pytest.raises(TypeError, match="tuple"):
         suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [[0, 2, "请您稍候"]], settings)
     assert suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [], settings) is None

@@ -134,7 +134,14 @@ static int replacement(Text *text, double whole_share, Py_ssize_t start, Py_ssiz
         end = high;
     }
     found->whole = start == 0 && end == text->folded;
-    return offset_at(text->starts, start, &found->start) < 0 || offset_at(text->ends, end - 1, &found->end) < 0 ? -1 : 0;
+    if (offset_at(text->starts, start, &found->start) < 0 || offset_at(text->ends, end - 1, &found->end) < 0) {
+        return -1;
+    }
+    if (found->start < 0 || found->end < found->start || found->end > text->length) {
+        PyErr_SetString(PyExc_ValueError, "the offsets must lie in the original text, in order");
+        return -1;
+    }
+    return 0;
 }
 
 /* `suggest._joined` over replacements sorted by start: neighbours with the same line, only
