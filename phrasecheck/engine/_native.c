@@ -199,6 +199,10 @@ static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
         goto done;
     }
     Py_ssize_t count = 0;
+    /* A character's start is most often the end of the one before: that int is shared, not made
+     * again (past 256 every int is an allocation: half of a long text's). */
+    PyObject *last_end = NULL;
+    Py_ssize_t last_end_value = -1;
     for (Py_ssize_t j = 0; j < folded;) {
         Py_UCS4 c = PyUnicode_READ(folded_kind, folded_data, j);
         if (c == 0 || c == 1) {
@@ -212,14 +216,18 @@ static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
         Py_ssize_t keep = run - j >= 3 ? 2 : run - j;
         for (Py_ssize_t k = 0; k < keep; k++) {
             Py_ssize_t end = (k == 1 && run - j >= 3) ? origin[run - 1] + 1 : origin[j + k] + 1;
-            PyObject *a = PyLong_FromSsize_t(origin[j + k]), *b = PyLong_FromSsize_t(end);
+            PyObject *a = last_end != NULL && last_end_value == origin[j + k] ? Py_NewRef(last_end)
+                                                                              : PyLong_FromSsize_t(origin[j + k]);
+            PyObject *b = PyLong_FromSsize_t(end);
             if (a == NULL || b == NULL) {
                 Py_XDECREF(a);
                 Py_XDECREF(b);
                 goto done;
             }
             PyTuple_SET_ITEM(starts, count, a);
-            PyTuple_SET_ITEM(ends, count, b);
+            PyTuple_SET_ITEM(ends, count, b);  /* the tuple holds it: `last_end` borrows */
+            last_end = b;
+            last_end_value = end;
             count++;
         }
         j = run;
