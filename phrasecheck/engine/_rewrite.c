@@ -11,6 +11,16 @@ typedef struct {
     int whole;              /* the offence is the message: the rewrite is the line alone */
 } Replacement;
 
+/* What `suggest` tests the text with (`_SETTINGS`). */
+typedef struct {
+    double whole_share;     /* a hit covering this share of its clauses replaces them whole */
+    PyObject *trailing;     /* stops a line sheds before the original's own */
+    PyObject *between;      /* what may stand between two stretches given one line */
+    PyObject *question;     /* question marks */
+    PyObject *marks;        /* the run of marks after a rude question that goes with it */
+    PyObject *stop;         /* ends a line that replaces a question but asks none */
+} Settings;
+
 typedef struct {
     int kind;
     const void *data;
@@ -122,13 +132,12 @@ static int replacement(Text *text, double whole_share, Py_ssize_t start, Py_ssiz
         || space_edge(text, from, to, 1, &edge) < 0) {
         return -1;
     }
-    Py_ssize_t widened_low = edge ? edge : low;
+    low = edge ? edge : low;
     if (offset_at(text->starts, end - 1, &from) < 0 || offset_at(text->starts, high - 1, &to) < 0
         || space_edge(text, from, to, 0, &edge) < 0) {
         return -1;
     }
     high = edge ? edge : high;
-    low = widened_low;
     if ((double)(end - start) >= whole_share * (double)(high - low)) {
         start = low;
         end = high;
@@ -172,13 +181,13 @@ static Py_ssize_t joined(Text *text, PyObject *between, Replacement *items, Py_s
 
 /* The line as it stands in the rewrite (`suggest.rewrite`): a new reference, and where the
  * original resumes after it, or NULL. */
-static PyObject *placed_line(Text *text, PyObject *settings_marks[4], const Replacement *item, Py_ssize_t taken,
+static PyObject *placed_line(Text *text, const Settings *settings, const Replacement *item, Py_ssize_t taken,
                              Py_ssize_t *resume) {
-    PyObject *trailing = settings_marks[0], *question = settings_marks[1], *marks = settings_marks[2], *stop = settings_marks[3];
+    PyObject *trailing = settings->trailing, *question = settings->question;
     PyObject *line = item->line;
     Py_ssize_t end = item->end, length = PyUnicode_GET_LENGTH(line), after = end;
     int asked = 0;
-    while (after < taken && holds(marks, PyUnicode_READ(text->kind, text->data, after))) {
+    while (after < taken && holds(settings->marks, PyUnicode_READ(text->kind, text->data, after))) {
         asked |= holds(question, PyUnicode_READ(text->kind, text->data, after));
         after++;
     }
@@ -187,7 +196,7 @@ static PyObject *placed_line(Text *text, PyObject *settings_marks[4], const Repl
     if (asked && !(length && holds(question, final))) {
         /* 「急什么？！」 asked, its standard line does not: the line's own stop ends it, not the ？！ */
         *resume = after;
-        return length && holds(trailing, final) ? Py_NewRef(line) : PyUnicode_Concat(line, stop);
+        return length && holds(trailing, final) ? Py_NewRef(line) : PyUnicode_Concat(line, settings->stop);
     }
     if (end < text->length && holds(trailing, PyUnicode_READ(text->kind, text->data, end))) {
         Py_ssize_t kept = length;
@@ -200,8 +209,7 @@ static PyObject *placed_line(Text *text, PyObject *settings_marks[4], const Repl
 }
 
 /* The rewrite from the replacements, right to left so that offsets hold; None for none. */
-static PyObject *rewrite(Text *text, PyObject *original, PyObject *settings_marks[4], PyObject *between,
-                         Replacement *items, Py_ssize_t count) {
+static PyObject *rewrite(Text *text, PyObject *original, const Settings *settings, Replacement *items, Py_ssize_t count) {
     for (Py_ssize_t i = 0; i < count; i++) {
         if (items[i].whole) {
             return Py_NewRef(items[i].line);
@@ -217,7 +225,7 @@ static PyObject *rewrite(Text *text, PyObject *original, PyObject *settings_mark
             }
             items[j] = item;
         }
-        if ((count = joined(text, between, items, count)) < 0) {
+        if ((count = joined(text, settings->between, items, count)) < 0) {
             return NULL;
         }
     }
@@ -228,7 +236,7 @@ static PyObject *rewrite(Text *text, PyObject *original, PyObject *settings_mark
             continue;  /* two hits in one clause: the later replacement already covers it */
         }
         Py_ssize_t resume;
-        PyObject *line = placed_line(text, settings_marks, &items[i], taken, &resume);
+        PyObject *line = placed_line(text, settings, &items[i], taken, &resume);
         if (line == NULL || append_new(pieces, PyUnicode_Substring(original, resume, taken)) < 0
             || append_new(pieces, line) < 0) {
             Py_XDECREF(line);
@@ -249,11 +257,12 @@ static PyObject *rewrite(Text *text, PyObject *original, PyObject *settings_mark
 
 /* rewritten(original, starts, ends, folded_length, edges, hits, settings) */
 PyObject *rewritten(PyObject *Py_UNUSED(module), PyObject *args) {
-    PyObject *original, *starts, *ends, *edges, *hits, *trailing, *between, *question, *marks, *stop;
+    PyObject *original, *starts, *ends, *edges, *hits;
     Py_ssize_t folded;
-    double whole_share;
+    Settings settings;
     if (!PyArg_ParseTuple(args, "UOOnOO!(dUUUUU)", &original, &starts, &ends, &folded, &edges, &PyList_Type, &hits,
-                          &whole_share, &trailing, &between, &question, &marks, &stop)) {
+                          &settings.whole_share, &settings.trailing, &settings.between, &settings.question,
+                          &settings.marks, &settings.stop)) {
         return NULL;
     }
     Py_ssize_t count = PyList_GET_SIZE(hits);
@@ -282,11 +291,10 @@ PyObject *rewritten(PyObject *Py_UNUSED(module), PyObject *args) {
             ready = 0;
             break;
         }
-        ready = PyArg_ParseTuple(hit, "nnU", &start, &end, &items[i].line) && replacement(&text, whole_share, start, end, &items[i]) == 0;
+        ready = PyArg_ParseTuple(hit, "nnU", &start, &end, &items[i].line) && replacement(&text, settings.whole_share, start, end, &items[i]) == 0;
     }
     if (ready) {
-        PyObject *settings_marks[4] = {trailing, question, marks, stop};
-        result = rewrite(&text, original, settings_marks, between, items, count);
+        result = rewrite(&text, original, &settings, items, count);
     }
     Py_XDECREF(edge_list);
     Py_XDECREF(text.starts);

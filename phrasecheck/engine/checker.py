@@ -297,7 +297,7 @@ class Checker:
         trace = self._trace(normalized, failures, decisions) if explain else None
         return UtteranceResult(
             id, role, text, True, score, decision, tuple(violations),
-            rewritten(normalized, regions.edges(CLAUSE_BREAK), replaced) if replaced else None, self.lexicon, meta, trace
+            rewritten(normalized, regions.edges(CLAUSE_BREAK), replaced), self.lexicon, meta, trace
         )
 
     def _build_plain(self):
