@@ -185,25 +185,28 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
                 reason = _unless_problem(regions, candidate, pattern, scope, context, reach)
                 if reason:
                     return "unless", reason
-    original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
-    if quotes.holds(original_start) or (candidate.match_type != "model" and quotes.speech_touches(original_end - 1, original_end)):
-        return "quotation", "inside quotation marks"  # or a pattern's hit ending there: 「柜员对您说“这事别问我”」
+    quoting = quotes.found  # most texts quote nothing, and report nothing: their tests are skipped
+    if quoting:
+        original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
+        if quotes.holds(original_start) or (candidate.match_type != "model" and quotes.speech_touches(original_end - 1, original_end)):
+            return "quotation", "inside quotation marks"  # or a pattern's hit ending there: 「柜员对您说“这事别问我”」
     mention = regions.mention(context) if context.mentions else None
     if mention is not None:
         return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
-    if candidate.match_type == "model":  # a model scores the whole sentence: it cannot tell whose words a quote holds
-        if quotes.speech_touches(original_start, original_end):
-            topic = _quote_topic(regions, candidate, quotes, context)
-            if topic:
-                return "quotation", f"the sentence talks about the words it quotes ({topic!r})"
-            if not (context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
-                return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
-        if next(regions.frames_within(context, candidate.start, candidate.end), None) and not (
+    # a model scores the whole sentence: it cannot tell whose words a quote holds
+    if quoting and candidate.match_type == "model" and quotes.speech_touches(original_start, original_end):
+        topic = _quote_topic(regions, candidate, quotes, context)
+        if topic:
+            return "quotation", f"the sentence talks about the words it quotes ({topic!r})"
+        if not (context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
+            return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
+    if regions.matching_frames(context):
+        if candidate.match_type == "model" and regions.frames_within(context, candidate.start, candidate.end) and not (
                 context.rescore and context.rescore(_unreported(regions, candidate, context))):
             return "frame", "the sentence reports someone's words, and without them it scores below the threshold"
-    reason = _frame_problem(regions, candidate, context)
-    if reason:
-        return "frame", reason
+        reason = _frame_problem(regions, candidate, context)
+        if reason:
+            return "frame", reason
     if rule.boundary == "token":
         reason = word_edge_problem(regions, candidate, context.particles)
         if reason:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from itertools import compress
 from typing import Callable, Iterable
 
 from .automaton import KeyScanner
@@ -74,8 +75,9 @@ class Anchored(tuple):
     def __new__(cls, patterns: Iterable[CompiledPattern], presence: AnchorPresence | None):
         self = super().__new__(cls, patterns)
         self.presence, self.mask = presence, 0
-        for pattern in self:
-            self.mask |= self.bit(pattern)
+        self._bits = tuple(self.bit(pattern) for pattern in self)
+        for bit in self._bits:
+            self.mask |= bit
         return self
 
     def __reduce__(self):
@@ -88,13 +90,15 @@ class Anchored(tuple):
     def live(self, text: NormalizedText) -> int:
         """The bits of the patterns whose anchor may be in the text (`AnchorPresence.anchored`);
         -1 when one of them is not of this presence."""
-        if self.mask <= 0:
-            return self.mask
-        return self.presence.anchored(text) & self.mask
+        mask = self.mask
+        if mask <= 0:
+            return mask
+        last = self.presence._last  # `anchored`'s answer for the text it last read, asked inline:
+        return (last[1] if last is not None and last[0] is text else self.presence.anchored(text)) & mask  # every guard asks
 
     def within(self, text: NormalizedText) -> list[CompiledPattern]:
         """The patterns whose anchor may be in the text; every one when one is not of this presence."""
         live = self.live(text)
         if live < 0:
             return list(self)
-        return [pattern for pattern in self if live & pattern.presence_bit] if live else []
+        return list(compress(self, map(live.__and__, self._bits))) if live else []

@@ -64,7 +64,8 @@ class Quotes:
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
 
     def __init__(self, text: str, pairs: tuple[str, ...]):
-        if not _openings(pairs).search(text):  # most messages quote nothing
+        self.found = bool(_openings(pairs).search(text))  # most messages quote nothing
+        if not self.found:
             self._starts = self._ends = self._speech_starts = self._speech_ends = ()
             return
         ranges = []

@@ -67,7 +67,7 @@ class Regions:
         self._idle_reach = 0
         self._mention: PatternMatch | None | bool = False  # False: not looked for yet
         self._quotes: Quotes | None = None
-        self._frames: list[CompiledPattern] | None = None  # the frames anchored in the text
+        self._frames: list[CompiledPattern] | None = None  # the frames matching in the text
         self._not_reported: list[CompiledPattern] | None = None  # and the words reporting nothing
         self._word_spaced: bool | None = None  # None: not looked at yet
 
@@ -141,24 +141,30 @@ class Regions:
             high = max(high, back)
         return high
 
-    def frames_within(self, context: JudgeContext, low: int, high: int):
+    def frames_within(self, context: JudgeContext, low: int, high: int) -> list[PatternMatch]:
         """Frame matches anchored in [low, high), except those whose verb or speaker lies in words
         that report nothing (「您自己把验证码告诉别人」, 「感谢您的耐心，跟您…」; looked for only once
         a frame is met: most windows hold none).  Those words are looked for a little past `high`:
         a frame met at the window's edge ends past it, and so do the words around its verb
-        (「您好，跟您说不清楚」).  Only the frames and words anchored somewhere in the text are
-        searched, listed once per text: a flagged message asks for two windows per hit."""
-        if self._frames is None:
-            self._frames = context.frames.within(self.text)
-        inert = None
-        for frame in self._frames:
+        (「您好，跟您说不清楚」)."""
+        found, inert = [], None
+        for frame in self.matching_frames(context):
             for match in frame.search(self.text, low, high, True):
                 if inert is None:
                     if self._not_reported is None:
                         self._not_reported = context.not_reported.within(self.text)
                     inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + _INERT_REACH, True)]
                 if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
-                    yield match
+                    found.append(match)
+        return found
+
+    def matching_frames(self, context: JudgeContext) -> list[CompiledPattern]:
+        """The frames that match somewhere in the text, listed once per text (a flagged message asks
+        for two windows per hit): a window's matches are some of the whole text's, so a frame
+        matching nowhere is never searched again, and most texts, which report nothing, list none."""
+        if self._frames is None:
+            self._frames = [frame for frame in context.frames.within(self.text) if frame.search(self.text, known=True)]
+        return self._frames
 
     def first_within(self, pattern: CompiledPattern, low: int, high: int, context: JudgeContext) -> PatternMatch | None:
         """The first match of `pattern` lying wholly in [low, high) that excuses (`excuses`),
