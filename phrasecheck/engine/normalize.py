@@ -314,7 +314,8 @@ class Normalizer:
         return self.with_offsets(self.draft(text))
 
     def with_offsets(self, draft: NormalizedText) -> NormalizedText:
-        """A draft with its offset map: which original characters each folded character stands for.
+        """A draft with its offset map: which original characters each folded character stands for
+        (the draft itself, filled in, where no rewrite or character folding to several changes it).
 
         Only a text with a character that folds to several (㎏ → kg) takes the character-by-character
         way (`OffsetMap` otherwise).  A rewritten text is mapped to its rewrite, then through the
@@ -322,8 +323,12 @@ class Normalizer:
         bisection, both maps being sorted.
         """
         rewrite = draft.rewrite
-        if rewrite is None:
-            return self._offsets(draft.original, draft)
+        if rewrite is None:  # the draft's folding is the text's: it takes its offsets in place
+            mapped = self._offset_map(draft.original, draft.translated)
+            if mapped is None:
+                return self._full_by_character(draft.original)
+            draft.starts, draft.ends = mapped
+            return draft
         mapped = self._offsets(rewrite.text, draft)
         starts, ends = mapped.starts, mapped.ends
         edges = frozenset(i for edge in rewrite.edges for i in (
