@@ -150,6 +150,43 @@ def test_bad_arguments_fail_on_the_driver_with_one_line(spark):
         pcspark.check_column(rows, "text", pack="bank-counter", select=["counter-sing-here"])
 
 
+TEAM_PACK = """pack: team-shipped
+title: 随作业分发的团队包
+version: "1"
+extends: [bank-counter]
+rules:
+  - id: team-not-telling
+    category: 推诿
+    severity: error
+    scenario: 咨询
+    phrases: ["这个不方便说"]
+    why: 不告知客户也不说明原因。
+    suggest: ["这项信息需要核实身份后告知，请您提供证件号后四位"]
+    source: {seed: "000", line: "401"}
+    examples:
+      flag: ["这个不方便说，你自己查"]
+      clean: ["这个我帮您查一下"]
+"""
+
+
+def test_a_team_pack_shipped_with_the_job_is_read_where_the_folder_lacks_it(spark, tmp_path, monkeypatch):
+    """`spark-submit --files team.yaml` (`SparkContext.addFile`): where a process's folder lacks the
+    file, as an executor's does on a cluster, it reads the copy Spark keeps."""
+    name = "team-shipped-with-the-job.yaml"
+    (tmp_path / "ship").mkdir()
+    (tmp_path / "ship" / name).write_text(TEAM_PACK, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # neither this folder nor the workers' holds the file
+    with pytest.raises(PhrasecheckError, match=name):
+        pcspark.check_column(frame(spark, [{"text": "您好"}]), "text", pack=name)  # not shipped yet
+    spark.sparkContext.addFile(str(tmp_path / "ship" / name))
+    rows = [{"id": "1", "text": "这个不方便说，你自己查"}, {"id": "2", "text": "不归我管，找别人去"}, {"id": "3", "text": "您好"}]
+    checked = {r["id"]: r["result"] for r in pcspark.check_column(frame(spark, rows), "text", id="id", pack=name).collect()}
+    assert [v["rule"] for v in checked["1"]["violations"]] == ["team-not-telling"]
+    assert [v["rule"] for v in checked["2"]["violations"]] == ["counter-not-my-job-find-others"]  # the pack it extends
+    assert checked["3"]["decision"] == "pass" and checked["1"]["lexicon"]["pack"] == "team-shipped"
+    assert pcspark.shipped("bank-counter") == "bank-counter" and pcspark.shipped("never-shipped.yaml") == "never-shipped.yaml"
+
+
 def test_the_readme_spark_example_runs_as_written(spark, tmp_path, monkeypatch, capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Spark"):]

@@ -16,18 +16,21 @@ carries `error` (the one-line message the CLI would print) and the other fields 
 
 The compiled checker is built once per Python worker process (`checker`, keyed by the packs) and
 reused by every batch and task that process runs; the driver builds one too, to fail fast on a
-broken pack or template and to resolve `select`/`ignore`.
+broken pack or template and to resolve `select`/`ignore`.  A team's pack file sent with the job
+(`--files team.yaml`) is read from Spark's copy where a process's folder lacks it (`shipped`).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 try:
     import pandas as pd
+    from pyspark import SparkFiles
     from pyspark.sql import DataFrame, functions as F
     from pyspark.sql.types import ByteType, IntegerType, LongType, ShortType
 except ImportError as missing:  # pragma: no cover - the message is the point
@@ -43,7 +46,7 @@ from ..readers.values import TURN_ROLES, role as read_role
 from ..selection import disabled_rules, selectors
 from .schema import CONVERSATION, CONVERSATION_FIELDS, UTTERANCE, UTTERANCE_FIELDS
 
-__all__ = ["CONVERSATION", "UTTERANCE", "Job", "check_column", "checker", "score_conversations"]
+__all__ = ["CONVERSATION", "UTTERANCE", "Job", "check_column", "checker", "score_conversations", "shipped"]
 
 _CHECKERS: dict[tuple[str, ...], Checker] = {}
 BUILDS: Counter = Counter()  # checkers compiled in this process, by packs (tests read it)
@@ -54,10 +57,23 @@ def checker(packs: Sequence[str]) -> Checker:
     key = tuple(packs)
     found = _CHECKERS.get(key)
     if found is None:
-        found = _CHECKERS[key] = Checker.load(list(key))
+        found = _CHECKERS[key] = Checker.load([shipped(pack) for pack in key])
         found.warm()
         BUILDS[key] += 1
     return found
+
+
+def shipped(pack: str) -> str:
+    """A pack file named by a path that is not here (`team.yaml` in the driver's folder, which an
+    executor's is not) but that went with the job (`spark-submit --files team.yaml`,
+    `SparkContext.addFile`): its copy where Spark keeps such files; any other name unchanged."""
+    if not pack.endswith((".yaml", ".yml")) or os.path.exists(pack):
+        return pack
+    try:
+        copy = SparkFiles.get(os.path.basename(pack))
+    except AttributeError:  # no SparkContext in this process: nothing was shipped to it
+        return pack
+    return copy if os.path.isfile(copy) else pack
 
 
 @dataclass(frozen=True)
