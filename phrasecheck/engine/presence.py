@@ -90,11 +90,9 @@ class Anchored(tuple):
     def live(self, text: NormalizedText) -> int:
         """The bits of the patterns whose anchor may be in the text (`AnchorPresence.anchored`);
         -1 when one of them is not of this presence."""
-        mask = self.mask
-        if mask <= 0:
-            return mask
-        last = self.presence._last  # `anchored`'s answer for the text it last read, asked inline:
-        return (last[1] if last is not None and last[0] is text else self.presence.anchored(text)) & mask  # every guard asks
+        if self.mask <= 0:
+            return self.mask
+        return self.presence.anchored(text) & self.mask
 
     def within(self, text: NormalizedText) -> list[CompiledPattern]:
         """The patterns whose anchor may be in the text; every one when one is not of this presence."""
