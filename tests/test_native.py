@@ -17,7 +17,7 @@ import pytest
 
 from phrasecheck import Checker
 from phrasecheck.engine.automaton import KeyScanner
-from phrasecheck.engine import automaton, checker as engine_checker, grams, hits, match, offsets, pattern, plain as plain_check, suggest, tables
+from phrasecheck.engine import automaton, checker as engine_checker, grams, hits, latin, match, offsets, pattern, plain as plain_check, suggest, tables
 from phrasecheck.engine.classify import CategoryModel
 from phrasecheck.engine.breaks import CLAUSE_BREAK, SENTENCE_MARK
 from phrasecheck.engine.regions import Regions
@@ -594,6 +594,60 @@ def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer(b
 
 
 @pytest.mark.skipif(suggest._compiled is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_spans_through_a_rewrite_by_hand():
+    """Copied 0-2, one converted character for the original's 5-7, then copied from 7: the
+    starts and ends of the rewrite's characters lead back there, in C and in Python alike."""
+    origins = [(0, 0, -1), (3, 5, 7), (4, 7, -1)]
+    expected = ((0, 1, 2, 5, 7, 8), (1, 2, 3, 7, 8, 11))
+    assert latin._through(origins, 8, (0, 1, 2, 3, 4, 5), (1, 2, 3, 4, 5, 8)) == expected
+    assert latin.through(origins, 8, (0, 1, 2, 3, 4, 5), (1, 2, 3, 4, 5, 8)) == expected
+    assert latin.through([], 0, (), ()) == ((), ())  # a text of placeholders only rewrites to nothing
+
+
+def test_the_compiled_spans_through_a_rewrite_equal_the_python_ones(bank: Checker):
+    """Every reply and training line whose letters convert (pinyin, initials), every character's
+    start and end and random few of them; then made-up segments over texts of up to 40."""
+    normalizer, rewrites = bank.normalizer, []
+    for text in _texts() + ["不gui我管，找bie人去", "你是sb吧 tmd", "nǐ bàn shá a", "bu gui wo guan", "傻bbbb。看看看"]:
+        front = normalizer.front(text)
+        rewrite = normalizer.source(text, front)[1] if front.rewritten else None
+        if rewrite is not None and rewrite.origins is not None:
+            rewrites.append((rewrite.origins, len(rewrite.text)))
+    assert len(rewrites) > 40
+    rng = random.Random(3)
+    for _ in range(2000):
+        length, origins, at = rng.randint(1, 40), [], 0
+        while at < (length if origins else 1):
+            low, copied = rng.randint(0, 80), rng.random() < 0.5
+            origins.append((at, low, -1 if copied else low + rng.randint(1, 5)))
+            at += rng.randint(1, 6) if copied else 1  # a converted character is one position
+        rewrites.append((origins, at if origins[-1][2] != -1 else max(length, at)))
+    for origins, length in rewrites:
+        every = tuple(range(length)), tuple(range(1, length + 1))
+        some = sorted(rng.sample(range(length), min(length, 3)))
+        for starts, ends in (every, (tuple(some), tuple(rng.randint(s + 1, length) for s in some))):
+            assert latin.through(origins, length, starts, ends) == latin._through(origins, length, starts, ends), origins
+
+
+@pytest.mark.skipif(latin.through is latin._through, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_spans_through_a_rewrite_refuse_what_lies_outside_it():
+    origins = [(0, 0, -1), (3, 5, 7)]
+    with pytest.raises(ValueError, match="outside the rewrite"):
+        latin.through(origins, 4, (4,), (5,))
+    with pytest.raises(ValueError, match="outside the rewrite"):
+        latin.through(origins, 4, (-1,), (1,))
+    with pytest.raises(ValueError, match="start at 0, rise"):
+        latin.through([(1, 0, -1)], 4, (1,), (2,))
+    with pytest.raises(ValueError, match="start at 0, rise"):
+        latin.through([(0, 0, -1), (2, 5, 5)], 4, (1,), (2,))  # a converted character standing for nothing
+    with pytest.raises(ValueError, match="cover one position"):
+        latin.through([(0, 0, -1), (2, 5, 7)], 4, (1,), (2,))  # a converted character stretched over two
+    with pytest.raises(TypeError, match="at, low, high"):
+        latin.through([[0, 0, -1]], 4, (1,), (2,))
+    with pytest.raises(ValueError, match="one position a character"):
+        latin.through(origins, 4, (1, 2), (2,))
+
+
 def test_the_compiled_rewrite_equals_the_python_one(bank: Checker, monkeypatch):
     """On every flagged message of the replies and training lines, with the hits the checker found,
     and on made-up hits over texts with spaces, stops, question marks and neighbouring offences."""

@@ -10,6 +10,7 @@
  *   - search_anchored (_search.c): a context pattern's search of a window;
  *   - quiet_base (_front.c): a text's source with its pauses marked, where it needs no rewrite;
  *   - rewritten (_rewrite.c): a flagged message's rewrite, each hit's standard line in its place;
+ *   - through (_origins.c): a folded text's offsets mapped back through a rewrite's segments;
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
  *     character comes from, and where the marks of clauses and sentences stood.
  */
@@ -305,6 +306,9 @@ static PyMethodDef functions[] = {
     {"rewritten", rewritten, METH_VARARGS,
      "rewritten(original, starts, ends, folded_length, edges, hits, settings): the message with each hit's (start, end, "
      "line) standard line in place of its words or clauses, as suggest.rewrite gives it; None for no hits."},
+    {"through", through, METH_VARARGS,
+     "through(origins, length, starts, ends): (starts, ends) of a folded text's characters in the original, from "
+     "theirs in a rewrite of it and the rewrite's segments (at, low, high), high -1 for a copied stretch"},
     {"offsets", offsets, METH_VARARGS,
      "offsets(text, translated, table, dropped, beyond, widened, widened_beyond): (starts, ends) of each folded "
      "character in text, or None when a character folds to several."},

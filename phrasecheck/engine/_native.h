@@ -95,6 +95,10 @@ PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
  * message's rewrite, or None. */
 PyObject *rewritten(PyObject *module, PyObject *args);
 
+/* through(origins, length, starts, ends) (_origins.c): a folded text's spans in a rewrite of the
+ * original mapped back to the original through the rewrite's segments (`latin.Rewrite`). */
+PyObject *through(PyObject *module, PyObject *args);
+
 /* The characters a text's phonetic string holds, as a bitmap over Latin-1 and the Private Use Area
  * block of the phonetic classes (U+E000 on); others are not kept, and may always be there. */
 #define HEARD_BITS 0x400

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 TONE_MARKS = str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuvvvvvnnnm")
@@ -77,8 +77,33 @@ class Rewrite(NamedTuple):
     """What is folded instead of the original text: words converted 繁→简, Latin runs converted."""
 
     text: str
-    origins: tuple[list[int], list[int]] | None  # where each character of `text` starts and ends in the original; None: 1:1
+    # Where `text` comes from in the original, None where one to one: a segment (at, low, high) per
+    # stretch copied (high -1: position at + k is the original's low + k) and per converted
+    # character (it stands for the original's [low, high)), each running to the next (`through`).
+    origins: list[tuple[int, int, int]] | None
     edges: frozenset[int]  # positions in `text` where a converted Latin run starts or ends
+
+
+def _through(origins: list[tuple[int, int, int]], length: int, starts: Sequence[int],
+             ends: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """`_native.through` in Python: the original (starts, ends) of characters whose (starts, ends)
+    are positions in a rewrite of `length` characters with these `origins`."""
+    firsts: list[int] = []
+    lasts: list[int] = [0]  # indexed by an end: the character ending at e is e - 1
+    for (at, low, high), stop in zip(origins, [*(at for at, _, _ in origins[1:]), length]):
+        if high < 0:
+            firsts.extend(range(low, low + stop - at))
+            lasts.extend(range(low + 1, low + stop - at + 1))
+        else:
+            firsts.append(low)
+            lasts.append(high)
+    return tuple(firsts[s] for s in starts), tuple(lasts[e] for e in ends)
+
+
+try:
+    from ._native import through
+except ImportError:  # not compiled: the Python above serves
+    through = _through
 
 
 class LatinRuns:
@@ -119,31 +144,31 @@ class LatinRuns:
         """`text` with its runs from `first` on converted and input placeholders dropped; None
         when nothing changes."""
         pieces: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
+        origins: list[tuple[int, int, int]] = []
         edges: set[int] = set()
-        position = 0
+        position = length = 0  # where the original is copied from next; the rewrite's length so far
         for found in self._runs.finditer(text, first):
             start, end = found.span()
             converted = self.convert(text, start, end) if found.group(1) else ()
             if converted is None:
                 continue
-            pieces.append(text[position:start])
-            starts.extend(range(position, start))
-            ends.extend(range(position + 1, start + 1))
+            if start > position:
+                pieces.append(text[position:start])
+                origins.append((length, position, -1))
+                length += start - position
             if converted:
-                edges.update((len(starts), len(starts) + len(converted)))
+                edges.update((length, length + len(converted)))
             for ch, low, high in converted:
                 pieces.append(ch)
-                starts.append(low)
-                ends.append(high)
+                origins.append((length, low, high))
+                length += 1
             position = end
         if not position:
             return None
-        pieces.append(text[position:])
-        starts.extend(range(position, len(text)))
-        ends.extend(range(position + 1, len(text) + 1))
-        return Rewrite("".join(pieces), (starts, ends), frozenset(edges))
+        if position < len(text):
+            pieces.append(text[position:])
+            origins.append((length, position, -1))
+        return Rewrite("".join(pieces), origins, frozenset(edges))
 
     def _plan(self, run: str) -> tuple[str, tuple[str, ...] | None] | None:
         """What a run of these letters becomes wherever it is not code or English: its initials'

@@ -27,12 +27,11 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
 from .breaks import CLAUSE_BREAK, CLAUSE_MARK, NO_BREAK, SENTENCE_BREAK, SENTENCE_MARK, boundaries
-from .latin import LatinRuns, Rewrite
+from .latin import LatinRuns, Rewrite, through
 from .offsets import OffsetMap
 from .tables import (BEYOND_BMP, BEYOND_BMP_CHARACTER, PHONETIC_BASE, PLACEHOLDERS, FlatTable, base_fold_table, char_class,
                      phonetic_tables, syllable_class)
@@ -83,11 +82,6 @@ _BMP = 0x10000
 _ASCII_RUNS = re.compile("[A-Za-z][A-Za-z]+")
 _DROPPED = "\x02"  # stands for "no character" in the flat fold table (control characters fold away anyway)
 _KEEP = object()
-
-
-def _gathered(table: Sequence[int], indexes: Sequence[int]) -> tuple[int, ...]:
-    """`table[i]` for each index, in one call (a `map` over `__getitem__` makes a call per index)."""
-    return itemgetter(*indexes)(table) if len(indexes) > 1 else tuple(table[i] for i in indexes)
 
 
 def _flat(folded: object) -> str | None:
@@ -335,8 +329,7 @@ class Normalizer:
             *range(bisect_left(starts, edge), bisect_right(starts, edge)),  # a folded character starts there
             *range(bisect_left(ends, edge) + 1, bisect_right(ends, edge) + 1)))  # or the one before it ends there
         if rewrite.origins is not None:
-            firsts, lasts = rewrite.origins
-            starts, ends = _gathered(firsts, starts), _gathered([0, *lasts], ends)  # the character ending at e is e - 1
+            starts, ends = through(rewrite.origins, len(rewrite.text), starts, ends)
         return NormalizedText(draft.original, mapped.norm, mapped.phon, starts, ends, mapped.breaks, mapped.translated,
                               rewrite, edges)
 
