@@ -113,7 +113,6 @@ def test_a_bound_counts_the_weights_under_the_floor_it_is_asked_with():
     assert table.live("不归我管\x01不归", "\x01", -0.5, 0.5, 2, 10) == [(4, 6)]
 
 
-
 @compiled_only
 def test_a_total_reads_no_category_column():
     # a rescored sentence needs only its total: a table built without columns gives it, and only
@@ -122,6 +121,7 @@ def test_a_total_reads_no_category_column():
     assert table.total("不归我管不归", 0, 6) == pytest.approx(-0.3)  # each n-gram once: 1.0 - 1.0 - 0.3
     with pytest.raises(ValueError, match="without category columns"):
         table.totals("不归我管", 0, 4)
+
 
 def test_a_model_with_longer_ngrams_than_the_table_takes_is_scanned():
     keys = ["不归我管" * 5, "找别人"]
@@ -593,7 +593,6 @@ def test_the_compiled_key_automaton_refuses_keys_and_searches_it_cannot_answer(b
         bank.matcher._first_tests.find("不归", "不归", unbuilt)
 
 
-@pytest.mark.skipif(suggest._compiled is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_spans_through_a_rewrite_by_hand():
     """Copied 0-2, one converted character for the original's 5-7, then copied from 7: the
     starts and ends of the rewrite's characters lead back there, in C and in Python alike."""
@@ -604,6 +603,7 @@ def test_spans_through_a_rewrite_by_hand():
     assert latin.through([], 0, (), ()) == ((), ())  # a text of placeholders only rewrites to nothing
 
 
+@pytest.mark.skipif(latin.through is latin._through, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_spans_through_a_rewrite_equal_the_python_ones(bank: Checker):
     """Every reply and training line whose letters convert (pinyin, initials), every character's
     start and end and random few of them; then made-up segments over texts of up to 40."""
@@ -648,6 +648,7 @@ def test_the_compiled_spans_through_a_rewrite_refuse_what_lies_outside_it():
         latin.through(origins, 4, (1, 2), (2,))
 
 
+@pytest.mark.skipif(suggest._compiled is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_rewrite_equals_the_python_one(bank: Checker, monkeypatch):
     """On every flagged message of the replies and training lines, with the hits the checker found,
     and on made-up hits over texts with spaces, stops, question marks and neighbouring offences."""
