@@ -367,6 +367,8 @@ def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank
     normalizer.front(plain)
     assert quiet(plain) is plain
     assert quiet("好 您稍等") is None  # as many spaces as words: `_spaced_by_word` tells
+    assert quiet("信号覆盖 您稍等") == "信号覆盖，您稍等"  # no phrase changes the 覆 of 覆盖: no 繁→简 by word
+    assert quiet("请您反覆 确认") is None and quiet("稍后回覆 您") is None  # words that change it: the Python front's
     for python_first in ["我 不 知 道 啊", "你好\n谢谢", "不归我管😀 好的", "不歸我管 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
         assert quiet(python_first) is None, python_first  # spaced word by word, wrapped, rare, typed pinyin
     unplanned = "QXZ 好的 您稍等"
@@ -375,7 +377,8 @@ def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank
     assert quiet(unplanned) == "QXZ 好的，您稍等"
     spaced = [f"{a} {b}" for a in ("好的", "好", "ok", "您好 ", "\u3000好的") for b in ("您稍等", "您", "ok稍等", "\t请讲", "")]
     told = 0
-    for text in [*_texts(), *_PLAIN_EDGES, *spaced]:
+    secondary = [f"{a}{b}" for a in ("信号覆盖", "请回覆", "反覆", "俱乐部", "与时俱进", "傢俱", "找藉口") for b in (" 好的", "", "覆 您好")]
+    for text in [*_texts(), *_PLAIN_EDGES, *spaced, *secondary]:
         text = text.replace("\ud800", "\ufffd")
         base = quiet(text)
         if base is None:

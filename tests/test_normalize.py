@@ -1,4 +1,5 @@
 from phrasecheck.engine.breaks import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK
+from phrasecheck.engine import hant
 from phrasecheck.engine.normalize import Normalizer
 
 N = Normalizer(fillers="嗯")
@@ -85,6 +86,25 @@ def test_words_the_per_character_table_gets_wrong_convert_as_words():
     norm, pieces = spans("反覆確認")
     assert pieces == ["反", "覆", "確", "認"]
 
+
+
+def test_a_secondary_form_converts_in_the_words_that_change_it_and_only_there():
+    assert N.fold("请您反覆确认") == "请您反复确认"  # no other traditional character in the text
+    assert N.fold("稍后回覆您") == "稍后回复您"
+    assert N.fold("别找藉口") == "别找借口"
+    assert N.fold("信号覆盖范围") == "信号覆盖范围"  # no phrase changes the 覆 of 覆盖
+
+
+def test_secondary_forms_out_of_their_contexts_are_what_word_conversion_leaves_alone():
+    simplified = sorted(set(hant.by_character().values()))
+    checked = 0
+    for form, contexts in hant.secondary().items():
+        for other in simplified:
+            for pair, at in ((form + other, 0), (other + form, 1)):
+                if pair not in contexts:
+                    assert hant.by_word(pair)[at] == form, pair
+                    checked += 1
+    assert checked > 30000
 
 L = Normalizer(initials={"sb": "傻逼", "tmd": "他妈的", "zz": "智障"})
 

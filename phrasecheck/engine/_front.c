@@ -6,7 +6,8 @@
  * source is the text with its pauses marked.  Telling so took a dozen regular expressions and
  * calls in Python, a fifth of such a message's check.  This tells it in one pass, and hands back
  * None whenever the Python front has more to do: a line break (soft wraps), a text spaced word
- * by word (hesitations), a rare character (繁体 by word, letters beyond ASCII, placeholders), or
+ * by word (hesitations), a rare character (繁体 by word, letters beyond ASCII, placeholders; not a
+ * secondary 繁体 form out of the contexts a phrase changes it in), or
  * a run of letters that converts or has not been planned yet (`LatinRuns.any_convert`, which
  * then plans it). */
 #include "_native.h"
@@ -86,16 +87,38 @@ static int runs_stay(PyObject *text, int kind, const void *data, Py_ssize_t leng
     return 1;
 }
 
-/* quiet_base(rare, plans, text): the text with its spoken pauses marked (the text itself when it
- * has none), or None; `rare` is a bit per BMP code point, `plans` the letter runs' plans. */
+/* Whether the secondary 繁体 form at `i` stands in one of `contexts` (two characters each: 反覆,
+ * 覆信), where a phrase may change it: 1, 0 elsewhere (信号覆盖), -1 with an exception. */
+static int in_context(PyObject *text, Py_ssize_t length, Py_ssize_t i, PyObject *contexts) {
+    for (Py_ssize_t low = i ? i - 1 : i; low <= i && low + 2 <= length; low++) {
+        PyObject *pair = PyUnicode_Substring(text, low, low + 2);
+        if (pair == NULL) {
+            return -1;
+        }
+        int found = PySet_Contains(contexts, pair);
+        Py_DECREF(pair);
+        if (found) {
+            return found;
+        }
+    }
+    return 0;
+}
+
+/* quiet_base(rare, plans, secondary, contexts, text): the text with its spoken pauses marked (the
+ * text itself when it has none), or None; `rare` is a bit per BMP code point, `plans` the letter
+ * runs' plans, `secondary` a bit per secondary 繁体 form (rare too: 覆 瞭 藉), which needs the
+ * Python front only in one of `contexts`, a frozenset of two-character strings. */
 PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
-    if (count != 3 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyDict_Check(args[1])
-        || !PyUnicode_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "quiet_base(rare: bytes of a bit per BMP code point, plans: dict, text: str)");
+    if (count != 5 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyDict_Check(args[1])
+        || !PyBytes_Check(args[2]) || PyBytes_GET_SIZE(args[2]) != 0x10000 / 8 || !PyFrozenSet_Check(args[3])
+        || !PyUnicode_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "quiet_base(rare: bytes of a bit per BMP code point, plans: dict, "
+                        "secondary: bytes of a bit per BMP code point, contexts: frozenset, text: str)");
         return NULL;
     }
-    PyObject *plans = args[1], *text = args[2];
+    PyObject *plans = args[1], *contexts = args[3], *text = args[4];
     const unsigned char *rare = (const unsigned char *)PyBytes_AS_STRING(args[0]);
+    const unsigned char *secondary = (const unsigned char *)PyBytes_AS_STRING(args[2]);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -103,7 +126,13 @@ PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c == '\n' || c >= 0x10000 || (rare[c >> 3] >> (c & 7)) & 1) {
-            Py_RETURN_NONE;
+            int needed = c < 0x10000 && (secondary[c >> 3] >> (c & 7)) & 1 ? in_context(text, length, i, contexts) : 1;
+            if (needed < 0) {
+                return NULL;
+            }
+            if (needed) {
+                Py_RETURN_NONE;
+            }
         }
         spaces += is_space(c);
     }

@@ -302,7 +302,7 @@ static PyMethodDef functions[] = {
      "search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten): a context pattern's matches "
      "(start, end, spans, mismatches, placeholders) anchored in phon[low:high], in `CompiledPattern.search` order."},
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
-     "quiet_base(rare, plans, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},
+     "quiet_base(rare, plans, secondary, contexts, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},
     {"rewritten", rewritten, METH_VARARGS,
      "rewritten(original, starts, ends, folded_length, edges, hits, settings): the message with each hit's (start, end, "
      "line) standard line in place of its words or clauses, as suggest.rewrite gives it; None for no hits."},

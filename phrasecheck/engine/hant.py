@@ -30,12 +30,19 @@ def by_character() -> dict[int, str]:
 
 
 @lru_cache(maxsize=None)
-def triggers() -> frozenset[int]:
-    """Characters that make a text worth the word conversion: those the per-character table
-    changes, and traditional forms it leaves alone (覆 瞭 藉…, see scripts/make_t2s_secondary.py)."""
+def secondary() -> dict[str, frozenset[str]]:
+    """Traditional forms the per-character table leaves alone (覆 瞭 藉…), each with the two
+    characters around it in the words OpenCC's phrases change it in (反覆, 覆信: not 覆盖; see
+    scripts/make_t2s_secondary.py)."""
     lines = _SECONDARY.read_text(encoding="utf-8").splitlines()
-    secondary = "".join(line for line in lines if not line.startswith("#"))
-    return frozenset(by_character()) | frozenset(map(ord, secondary))
+    return {character: frozenset(contexts) for character, *contexts in (line.split() for line in lines if not line.startswith("#"))}
+
+
+@lru_cache(maxsize=None)
+def triggers() -> frozenset[int]:
+    """Characters that may make a text worth the word conversion: those the per-character table
+    changes, and the secondary forms (`secondary`)."""
+    return frozenset(by_character()) | frozenset(map(ord, secondary()))
 
 
 def by_word(text: str) -> str:

@@ -143,7 +143,9 @@ class Normalizer:
         letters = [cp for cp, v in table.items() if v and len(v) == 1 and "a" <= v <= "z"] + list(range(97, 123))
         letter = char_class(letters).pattern
         runs = re.compile(f"({letter}{letter}+)|{PLACEHOLDERS.pattern}")  # one letter never converts
-        self._hant = char_class(hant.triggers())
+        self._hant = char_class(hant.by_character())
+        self._secondary = char_class(map(ord, hant.secondary()))
+        self._contexts = frozenset(context for found in hant.secondary().values() for context in found)
         classes, self._readings = phonetic_tables()
         self._latin = LatinRuns(table, initials or {}, functools.partial(syllable_class, classes), runs)
         # The classes searched in every text take all of the planes beyond the BMP as one range:
@@ -230,9 +232,18 @@ class Normalizer:
     def _rewrite(self, text: str, first: int, rare: re.Match[str] | None) -> Rewrite | None:
         """Word-level 繁→简 and Latin runs converted (see `latin`), or None when neither applies.
         `first`: where the first letter or rare character is; `rare`: the first rare one."""
-        source = hant.by_word(text) if rare and self._hant.search(text, rare.start()) else text
+        source = hant.by_word(text) if rare and self._needs_by_word(text, rare.start()) else text
         rewrite = self._latin.rewrite(source, first)
         return rewrite or (Rewrite(source, None, frozenset()) if source != text else None)
+
+    def _needs_by_word(self, text: str, start: int) -> bool:
+        """Whether word-level 繁→简 may change `text` from `start` on: a character the per-character
+        table changes, or a secondary form in a context a phrase changes it in (信号覆盖 needs none)."""
+        if self._hant.search(text, start):
+            return True
+        contexts = self._contexts
+        return any(text[max(0, at - 1):at + 1] in contexts or text[at:at + 2] in contexts
+                   for at in (found.start() for found in self._secondary.finditer(text, start)))
 
     def draft(self, text: str | Skim) -> NormalizedText:
         """Folded and phonetic text with boundaries but no offset map.  Enough to verify
@@ -253,10 +264,11 @@ class Normalizer:
         the flat tables fold all but a character that folds to several)."""
         return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
 
-    def quiet_source_parts(self) -> tuple[bytes, dict]:
+    def quiet_source_parts(self) -> tuple[bytes, dict, bytes, frozenset[str]]:
         """What `_native.quiet_base` reads to give a text's `source` where no rewrite applies:
-        the rare characters, a bit per BMP code point, and the letter runs' plans."""
-        return self._rare_bits, self._latin.plans
+        the rare characters, a bit per BMP code point, the letter runs' plans, and the secondary
+        繁体 forms (a bit each) with the contexts in which word-level 繁→简 may change them."""
+        return self._rare_bits, self._latin.plans, _bits(map(ord, hant.secondary())), self._contexts
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.
