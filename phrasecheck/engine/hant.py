@@ -35,7 +35,8 @@ def secondary() -> dict[str, frozenset[str]]:
     characters around it in the words OpenCC's phrases change it in (反覆, 覆信: not 覆盖; see
     scripts/make_t2s_secondary.py)."""
     lines = _SECONDARY.read_text(encoding="utf-8").splitlines()
-    return {character: frozenset(contexts) for character, *contexts in (line.split() for line in lines if not line.startswith("#"))}
+    rows = (line.split() for line in lines if line.strip() and not line.startswith("#"))
+    return {character: frozenset(contexts) for character, *contexts in rows}
 
 
 @lru_cache(maxsize=None)
