@@ -264,6 +264,14 @@ def test_traditional_words_the_character_table_misses_still_match(mini_checker):
     assert rules_fired(checker, "別找藉口了") == [("test-rule", "找藉口", "exact")]
 
 
+def test_compatibility_ideographs_of_traditional_characters_match_as_written_simplified(mini_checker):
+    # U+F91B and U+F92D are compatibility forms of 亂 and 來: NFKC alone leaves them traditional,
+    # where the same characters typed as 亂 and 來 fold to 乱 and 来
+    checker = mini_checker('phrases: ["乱七八糟的别来问"]', flag="乱七八糟的别来问")
+    assert rules_fired(checker, "\uf91b七八糟的别\uf92d问我") == [("test-rule", "\uf91b七八糟的别\uf92d问", "exact")]
+    assert rules_fired(checker, "亂七八糟的别來问我") == [("test-rule", "亂七八糟的别來问", "exact")]
+
+
 def test_core_pack_initials_flag_abuse(bank):
     (violation,) = bank.check("我看你是sb吧").violations
     assert violation.severity == "critical" and "sb" in violation.matched  # 你是sb吧: insult-person

@@ -95,6 +95,12 @@ def test_a_secondary_form_converts_in_the_words_that_change_it_and_only_there():
     assert N.fold("信号覆盖范围") == "信号覆盖范围"  # no phrase changes the 覆 of 覆盖
 
 
+def test_a_compatibility_ideograph_folds_as_its_unified_character_does():
+    assert N.fold("\uf91b七八糟") == N.fold("亂七八糟") == "乱七八糟"  # U+F91B: 亂
+    assert N.fold("\uf967归我管") == "不归我管"  # U+F967: 不, simplified already
+    assert N.fold("信号覆盖\uf900") == "信号覆盖岂"  # U+F900: 豈, beside a secondary form out of its contexts
+
+
 def test_secondary_forms_out_of_their_contexts_are_what_word_conversion_leaves_alone():
     simplified = sorted(set(hant.by_character().values()))
     checked = 0
