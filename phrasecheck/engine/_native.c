@@ -8,6 +8,7 @@
  *   - WordGraph (_wordgraph.c): the word edges of jieba's no-HMM cut, for the judge;
  *   - PatternVerifier (_verify.c): a pattern's match around an anchor, as `match_at` finds it;
  *   - search_anchored (_search.c): a context pattern's search of a window;
+ *   - JudgeText (_judge.c): the judge's guards of a text that quotes and reports nothing;
  *   - quiet_base (_front.c): a text's source with its pauses marked, where it needs no rewrite;
  *   - rewritten (_rewrite.c): a flagged message's rewrite, each hit's standard line in its place;
  *   - through (_origins.c): a folded text's offsets mapped back through a rewrite's segments;
@@ -325,8 +326,9 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__native(void) {
     PyTypeObject *types[] = {&GramTableType, &HitFilterType, &PlainCheckType, &WordGraphType, &PatternVerifierType,
-                             &KeyAutomatonType};
-    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph", "PatternVerifier", "KeyAutomaton"};
+                             &KeyAutomatonType, &JudgeTextType};
+    const char *names[] = {"GramTable", "HitFilter", "PlainCheck", "WordGraph", "PatternVerifier", "KeyAutomaton",
+                           "JudgeText"};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (PyType_Ready(types[i]) < 0) {
             return NULL;

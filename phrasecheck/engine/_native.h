@@ -27,6 +27,20 @@ static inline uint64_t finish(uint64_t h) {
     return h ^ (h >> 32);
 }
 
+/* bisect_left (`right` 0) or bisect_right (`right` 1) over a sorted C array. */
+static inline Py_ssize_t bisect(const Py_ssize_t *values, Py_ssize_t count, Py_ssize_t value, int right) {
+    Py_ssize_t low = 0, high = count;
+    while (low < high) {
+        Py_ssize_t middle = (low + high) / 2;
+        if (right ? value < values[middle] : value <= values[middle]) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    return low;
+}
+
 /* Appends a new reference to `list` and drops it: -1 (an exception set) when `item` is NULL, as
  * the call that made it failed, or when the append fails. */
 static inline int append_new(PyObject *list, PyObject *item) {
@@ -151,5 +165,6 @@ extern PyTypeObject PlainCheckType;
 extern PyTypeObject WordGraphType;
 extern PyTypeObject PatternVerifierType;
 extern PyTypeObject KeyAutomatonType;
+extern PyTypeObject JudgeTextType;
 
 #endif

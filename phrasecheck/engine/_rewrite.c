@@ -60,20 +60,6 @@ static int offsets_after(PyObject *offsets, Py_ssize_t value, Py_ssize_t *index)
     return 0;
 }
 
-/* bisect_left (`right` 0) or bisect_right (`right` 1) over a C array. */
-static Py_ssize_t bisect(const Py_ssize_t *values, Py_ssize_t count, Py_ssize_t value, int right) {
-    Py_ssize_t low = 0, high = count;
-    while (low < high) {
-        Py_ssize_t middle = (low + high) / 2;
-        if (right ? value < values[middle] : value <= values[middle]) {
-            high = middle;
-        } else {
-            low = middle + 1;
-        }
-    }
-    return low;
-}
-
 static int holds(PyObject *characters, Py_UCS4 c) {
     return PyUnicode_FindChar(characters, c, 0, PyUnicode_GET_LENGTH(characters), 1) >= 0;
 }

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import LexiconError
-from .judge import Decision, judge, word_edge_problem
+from .judge import Decision, compiled_guards, judge, word_edge_problem
 from .regions import JudgeContext, Regions
 from ..lexicon import Courtesy, LoadedPack, Rule, ScoringConfig, load_packs
 from ..lexicon.settings import JUDGE_PATTERN_FIELDS
@@ -301,14 +301,17 @@ class Checker:
         )
 
     def _build_plain(self):
-        """The compiled answer for a plain text with nothing to flag (`plain`), built on the first
-        check: it holds the automata and tables built then, and is not pickled."""
+        """The compiled answer for a plain text with nothing to flag (`plain`), and the judge's
+        compiled guards (`judge.compiled_guards`), built on the first check: they hold the
+        automata, tables and verifiers built then, and are not pickled."""
         self._plain = plain_checks(self.normalizer, self.matcher, self._classifier)
+        self.judging = replace(self.judging, compiled=compiled_guards(self.rules, self.judging))
         return self._plain
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_plain", None)
+        state["judging"] = replace(self.judging, compiled=None)
         return state
 
     def _trace(self, normalized, failures: list[Failure], decisions: list[Decision]) -> tuple[TraceEntry, ...]:

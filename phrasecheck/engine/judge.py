@@ -21,9 +21,16 @@ from .pattern import CompiledPattern
 from .quotes import Quotes
 from .regions import JudgeContext, Regions
 from .rules import CompiledRule
+from .words import word_ends
+
+try:
+    from ._native import JudgeText
+except ImportError:  # not compiled: `_first_problem` judges every candidate
+    JudgeText = None
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
 LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
+_SCOPES = {"hit": 0, "clause": 1, "sentence": 2, "utterance": 3}  # as `_judge.c` numbers them
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +167,47 @@ def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[Com
     say, so it is not judged (several rules hitting one phrase cost one judging, not one each)."""
     if len(candidates) == 1:  # most texts' patterns or model
         (candidate,) = candidates
-        return [candidate] if _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)[0] is None else []
+        return [candidate] if _kept(candidate, regions, role, rules[candidate.rule], context, quotes) else []
     chosen = _Chosen()
     for candidate in _ranked(candidates, rules):
-        if not chosen.overlaps(candidate) and _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)[0] is None:
+        if not chosen.overlaps(candidate) and _kept(candidate, regions, role, rules[candidate.rule], context, quotes):
             chosen.add(candidate)
     return chosen.hits
+
+
+def _kept(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes: Quotes) -> bool:
+    """Whether every guard passes (`_first_problem` finds nothing).  In a text that quotes nothing
+    and reports no one's words, most texts, what is left are the role, a `judge.mentions` word, and
+    the candidate's coverage, `unless` contexts and word edges, the last three compiled
+    (`_judge.c`): one call where the Python guards cost a dozen and a search per context."""
+    judged = regions.judged(context) if context.compiled is not None and not quotes.found else None
+    if judged is None or judged.reports():
+        return _first_problem(candidate, regions, role, compiled, context, quotes)[0] is None
+    return role in compiled.rule.roles and not judged.mentions() and judged.verdict(
+        candidate.rule, candidate.start, candidate.end, candidate.spans[-1][0], candidate.match_type == "model")
+
+
+def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tuple | None:
+    """What the compiled guards (`_judge.c`) read besides the text, built once per checker: each
+    rule's coverage, word-edge test and `unless` contexts (for a pattern's hit, then a model's),
+    the pack's `judge.not_excusing` words, particles, frames and mentions; None where the
+    extension is not compiled."""
+    if JudgeText is None:
+        return None
+
+    def searched(bit: int, pattern: CompiledPattern) -> tuple:
+        return (bit.bit_length() - 1 if bit > 0 else -1, *pattern.search_parts())
+
+    def unless(contexts, guards) -> tuple | None:
+        return (contexts.mask < 0, tuple((*searched(bit, pattern), _SCOPES[scope], reach or 0)
+                                         for bit, pattern, scope, reach in guards)) if guards else None
+
+    def anywhere(patterns) -> tuple | None:
+        return (patterns.mask < 0, tuple(searched(patterns.bit(p), p) for p in patterns)) if patterns else None
+
+    return (tuple((c.rule.coverage, c.rule.boundary == "token", *(unless(*g) for g in c.guards)) for c in rules),
+            anywhere(context.not_excusing), frozenset(ord(p) for p in context.particles if len(p) == 1), word_ends,
+            anywhere(context.frames), anywhere(context.mentions))
 
 
 def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes):

@@ -196,18 +196,28 @@ class CompiledPattern:
         if not known and self.absent_from(text):
             return []  # nine searches in ten
         high = len(text.phon) if high is None else high
-        scanner = self._anchor_keys
-        if scanner is None:
-            scanner = self._anchor_keys = KeyScanner(keys_of(self.elements[self.anchor]))
-        values = scanner.values
         if search_anchored is not None:  # the same steps compiled (`_search.c`)
+            verifier, starts, values = self.search_parts()
             return [PatternMatch(*found) for found in search_anchored(
-                self._verifier or self._built_verifier(), text.norm, text.phon, text.breaks,
-                self._anchor_starts or self._built_anchor_starts(scanner), values, low, high, bool(text.rewrite))]
+                verifier, text.norm, text.phon, text.breaks, starts, values, low, high, bool(text.rewrite))]
+        scanner = self._scanner()
+        values = scanner.values
         found = sorted(((which, number, low + start, alternative) for key, start, _ in scanner.matches(text.phon[low:high])
                         for which, number, alternative in values[key]), key=_order)
         return [match for _, _, start, alternative in found
                 if (match := self.match_at(text, alternative, start, typed_pinyin=True)) is not None]
+
+    def search_parts(self) -> tuple:
+        """What the compiled search reads besides the text: the verifier, the anchor's keys by
+        their first characters, and each key's spellings (`search_anchored`, `_judge.c`)."""
+        scanner = self._scanner()
+        return (self._verifier or self._built_verifier(), self._anchor_starts or self._built_anchor_starts(scanner),
+                scanner.values)
+
+    def _scanner(self) -> KeyScanner:
+        if self._anchor_keys is None:
+            self._anchor_keys = KeyScanner(keys_of(self.elements[self.anchor]))
+        return self._anchor_keys
 
 
 def keys_of(element: Element) -> dict[str, tuple[tuple[int, int, Alternative], ...]]:

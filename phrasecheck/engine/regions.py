@@ -17,6 +17,11 @@ from .presence import Anchored
 from .quotes import Quotes
 from .words import word_ends
 
+try:
+    from ._native import JudgeText
+except ImportError:  # not compiled: every candidate is judged in Python (`judge._first_problem`)
+    JudgeText = None
+
 # A sentence or clause this long (folded characters) is a call transcribed without stops (or with
 # no pause the folding can see, 「这 个 是 您 自己 的 问题」): for an `unless` context it is only
 # what lies near the hit, so the 「请问有什么可以帮您」 that opens a call does not excuse
@@ -50,6 +55,7 @@ class JudgeContext:
     report_ends: Anchored  # 这句话, 这个处理: pointing back, they end what a frame reported
     quote_talk: Anchored  # “…”这种话, 不能说“…”: beside a quotation, they make it the topic
     rescore: Callable[[str], bool] | None = None  # the model on folded text: does it still reach its threshold?
+    compiled: tuple | None = None  # `judge.compiled_guards`, built on a checker's first check and not pickled
 
 
 class Regions:
@@ -70,6 +76,7 @@ class Regions:
         self._frames: list[CompiledPattern] | None = None  # the frames matching in the text
         self._not_reported: list[CompiledPattern] | None = None  # and the words reporting nothing
         self._word_spaced: bool | None = None  # None: not looked at yet
+        self._judged: tuple | None = None  # (the text, its compiled guards): `judged`
 
     def edges(self, level: int) -> list[int]:
         """Where clauses (`CLAUSE_BREAK`) or sentences end inside the text, in order."""
@@ -208,6 +215,15 @@ class Regions:
             if match.end <= b and match.end - match.start < b - a:
                 return False
         return True
+
+    def judged(self, context: JudgeContext) -> JudgeText:
+        """The judge's compiled guards of the text (`judge.compiled_guards`), made once per text."""
+        judged, text = self._judged, self.text
+        if judged is None or judged[0] is not text:
+            anchored = context.frames.presence.anchored(text) if context.frames.presence is not None else 0
+            judged = self._judged = (text, JudgeText(context.compiled, text.norm, text.phon, text.breaks, bool(text.rewrite),
+                                                     text.edges, anchored.to_bytes((anchored.bit_length() + 7) // 8, "little")))
+        return judged[1]
 
     def token_edges(self, position: int) -> list[int]:
         """Word edges of the clause around `position`, from jieba's dictionary only.  Clause

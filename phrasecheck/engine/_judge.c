@@ -1,0 +1,413 @@
+/* JudgeText: the judge's guards of one folded text that quotes nothing and reports no one's words
+ * (`judge._kept`): coverage, the `unless` contexts and word edges, as `judge._first_problem` and
+ * `regions.Regions` test them, without their calls per candidate, per context and per match.
+ *
+ * JudgeText(specs, norm, phon, breaks, rewritten, latin_edges, anchored), where `specs` is what
+ * `judge.compiled_guards` builds once per checker: (rules, not_excusing, particles, word_ends,
+ * frames, mentions):
+ *   rules[i] = (coverage or None, token boundary, guards of a pattern's hit, guards of a model's),
+ *     each guards None or (all live, ((bit, verifier, starts, values, scope, reach), ...)), with
+ *     bit the context's presence bit index (-1: always searched) and scope 0 hit, 1 clause,
+ *     2 sentence, 3 utterance;
+ *   not_excusing, frames and mentions each None or (all live, ((bit, verifier, starts, values), ...));
+ *   particles a frozenset of code points; word_ends jieba's word ends of a str (`words.word_ends`).
+ * `latin_edges` are the positions where a converted Latin run starts or ends, `anchored` the
+ * presence bits of the text, little-endian bytes.  verdict(rule, start, end, last_start, model):
+ * whether none of these guards drops the candidate; reports() and mentions(): whether a frame of
+ * reported speech, a `judge.mentions` word matches anywhere in the text (asked once). */
+#include "_judge.h"
+
+/* Whether `item` is a tuple of at least `size` items, as `judge.compiled_guards` builds them: 1,
+ * or 0 with a TypeError. */
+static int shaped(PyObject *item, Py_ssize_t size) {
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < size) {
+        PyErr_Format(PyExc_TypeError, "JudgeText specs: expected a tuple of %zd items (judge.compiled_guards)", size);
+        return 0;
+    }
+    return 1;
+}
+
+/* A context's matches anchored in phon[low:high] (`CompiledPattern.search`): a new list of
+ * (start, end, ...) tuples, or NULL with an exception. */
+static PyObject *search(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_ssize_t high) {
+    if (!shaped(pattern, 4)) {
+        return NULL;
+    }
+    PyObject *bounds[2] = {PyLong_FromSsize_t(low), PyLong_FromSsize_t(high)};
+    PyObject *found = NULL;
+    if (bounds[0] != NULL && bounds[1] != NULL) {
+        /* pattern: (bit, verifier, starts, values, ...) */
+        PyObject *args[9] = {PyTuple_GET_ITEM(pattern, 1), self->norm, self->phon, self->breaks, PyTuple_GET_ITEM(pattern, 2),
+                             PyTuple_GET_ITEM(pattern, 3), bounds[0], bounds[1], self->rewritten};
+        found = search_anchored(NULL, args, 9);
+    }
+    Py_XDECREF(bounds[0]);
+    Py_XDECREF(bounds[1]);
+    return found;
+}
+
+static int span_of(PyObject *match, Py_ssize_t *start, Py_ssize_t *end) {
+    if (!PyTuple_Check(match) || PyTuple_GET_SIZE(match) < 2) {
+        PyErr_SetString(PyExc_TypeError, "a match must be a (start, end, ...) tuple");
+        return -1;
+    }
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 0));
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 1));
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Whether the text's presence bits hold `bit` (a pattern whose anchor may be in the text). */
+static int live(const JudgeText *self, PyObject *all, Py_ssize_t bit) {
+    if (bit < 0 || PyObject_IsTrue(all)) {
+        return 1;
+    }
+    Py_ssize_t byte = bit >> 3;
+    return byte < PyBytes_GET_SIZE(self->anchored) && (PyBytes_AS_STRING(self->anchored)[byte] >> (bit & 7)) & 1;
+}
+
+static int by_span(const void *a, const void *b) {
+    const Py_ssize_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/* The patterns of a list (None, or (all live, ((bit, verifier, starts, values), ...))): 1 with
+ * the tuple of patterns and whether all are live, 0 for None, -1 with an exception. */
+static int listed_patterns(PyObject *spec, PyObject **all, PyObject **patterns) {
+    if (spec == Py_None) {
+        return 0;
+    }
+    if (!shaped(spec, 2) || !shaped(PyTuple_GET_ITEM(spec, 1), 0)) {
+        return -1;
+    }
+    *all = PyTuple_GET_ITEM(spec, 0);
+    *patterns = PyTuple_GET_ITEM(spec, 1);
+    return 1;
+}
+
+/* A listed pattern's matches over the whole text (a new list), None where its anchor is nowhere
+ * in it (a new reference), or NULL with an exception. */
+static PyObject *matches_anywhere(JudgeText *self, PyObject *all, PyObject *pattern) {
+    Py_ssize_t bit = shaped(pattern, 4) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pattern, 0)) : -1;
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    return live(self, all, bit) ? search(self, pattern, 0, self->length) : Py_NewRef(Py_None);
+}
+
+/* The not_excusing words' matches over the whole text, sorted (Regions.excuses): 0, or -1. */
+static int idle_spans(JudgeText *self, PyObject *spec) {
+    PyObject *all = NULL, *patterns = NULL;
+    int listed = listed_patterns(spec, &all, &patterns);
+    if (listed < 0) {
+        return -1;
+    }
+    Py_ssize_t room = 8;
+    if (!(self->idle = PyMem_Malloc(sizeof(Py_ssize_t[2]) * room))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t p = 0; listed && p < PyTuple_GET_SIZE(patterns); p++) {
+        PyObject *matches = matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
+        if (matches == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t m = 0; matches != Py_None && m < PyList_GET_SIZE(matches); m++) {
+            if (self->idle_count == room) {
+                room *= 2;
+                Py_ssize_t (*grown)[2] = PyMem_Realloc(self->idle, sizeof(Py_ssize_t[2]) * room);
+                if (grown == NULL) {
+                    Py_DECREF(matches);
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                self->idle = grown;
+            }
+            Py_ssize_t *span = self->idle[self->idle_count];
+            if (span_of(PyList_GET_ITEM(matches, m), &span[0], &span[1]) < 0) {
+                Py_DECREF(matches);
+                return -1;
+            }
+            self->idle_count++;
+            self->idle_reach = span[1] - span[0] > self->idle_reach ? span[1] - span[0] : self->idle_reach;
+        }
+        Py_DECREF(matches);
+    }
+    qsort(self->idle, (size_t)self->idle_count, sizeof(Py_ssize_t[2]), by_span);
+    return 0;
+}
+
+/* Regions.excuses: whether a context's match counts (not inside a longer not_excusing word): 1, 0, or -1. */
+static int excuses(JudgeText *self, Py_ssize_t start, Py_ssize_t end) {
+    PyObject *spec = PyTuple_GET_ITEM(self->specs, 1);
+    if (spec == Py_None) {
+        return 1;
+    }
+    if (self->idle == NULL && idle_spans(self, spec) < 0) {
+        return -1;
+    }
+    Py_ssize_t low = 0, high = self->idle_count;  /* bisect_right over the spans' starts */
+    while (low < high) {
+        Py_ssize_t middle = (low + high) / 2;
+        if (start < self->idle[middle][0]) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    for (Py_ssize_t index = low; index > 0 && self->idle[index - 1][0] >= start - self->idle_reach; index--) {
+        const Py_ssize_t *span = self->idle[index - 1];
+        if (end <= span[1] && end - start < span[1] - span[0]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The remembered answer of `first_within` for (context, low, high): its slot. */
+static Found *found_slot(JudgeText *self, const void *verifier, Py_ssize_t low, Py_ssize_t high) {
+    if (self->found_used * 2 >= self->found_size) {
+        Py_ssize_t size = self->found_size ? self->found_size * 2 : 16;
+        Found *grown = PyMem_Malloc(sizeof(Found) * size), *old = self->found;
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < size; i++) {
+            grown[i].found = -1;
+        }
+        Py_ssize_t old_size = self->found_size;
+        self->found = grown;
+        self->found_size = size;
+        self->found_used = 0;
+        for (Py_ssize_t i = 0; i < old_size; i++) {
+            if (old[i].found >= 0) {
+                Found *slot = found_slot(self, old[i].verifier, old[i].low, old[i].high);
+                *slot = old[i];
+                self->found_used++;
+            }
+        }
+        PyMem_Free(old);
+    }
+    uint64_t h = finish(mix(mix(mix(0xcbf29ce484222325ULL, (Py_UCS4)((uintptr_t)verifier >> 4)), (Py_UCS4)low), (Py_UCS4)high));
+    for (size_t i = (size_t)h & (size_t)(self->found_size - 1);; i = (i + 1) & (size_t)(self->found_size - 1)) {
+        Found *slot = &self->found[i];
+        if (slot->found < 0 || (slot->verifier == verifier && slot->low == low && slot->high == high)) {
+            return slot;
+        }
+    }
+}
+
+/* Regions.first_within: whether a match of the context lies wholly in [low, high) and excuses: 1, 0, or -1. */
+static int first_within(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_ssize_t high) {
+    const void *verifier = PyTuple_GET_ITEM(pattern, 1);
+    Found *slot = found_slot(self, verifier, low, high);
+    if (slot == NULL) {
+        return -1;
+    }
+    if (slot->found >= 0) {
+        return slot->found;
+    }
+    PyObject *matches = search(self, pattern, low, high);
+    if (matches == NULL) {
+        return -1;
+    }
+    int found = 0;
+    for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
+        Py_ssize_t start, end;
+        if (span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0) {
+            found = -1;
+            break;
+        }
+        found = low <= start && end <= high ? excuses(self, start, end) : 0;
+    }
+    Py_DECREF(matches);
+    if (found < 0) {
+        return -1;
+    }
+    slot = found_slot(self, verifier, low, high);  /* the table may have grown meanwhile (not here: no search in between) */
+    if (slot == NULL) {
+        return -1;
+    }
+    *slot = (Found){verifier, low, high, found};
+    self->found_used++;
+    return found;
+}
+
+/* judge._unless_problem: whether the context excuses the hit [start, end): 1, 0, or -1. */
+static int excused(JudgeText *self, PyObject *guard, Py_ssize_t start, Py_ssize_t end) {
+    long scope = PyLong_AsLong(PyTuple_GET_ITEM(guard, 4));
+    Py_ssize_t reach = PyLong_AsSsize_t(PyTuple_GET_ITEM(guard, 5)), low, high;
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    if (scope == SCOPE_HIT) {  /* touching the hit, within its sentence, across no clause's edge */
+        judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
+        low = low > start - UNLESS_HIT_REACH ? low : start - UNLESS_HIT_REACH;
+        high = high < end + UNLESS_HIT_REACH ? high : end + UNLESS_HIT_REACH;
+        PyObject *matches = search(self, guard, low, high);
+        if (matches == NULL) {
+            return -1;
+        }
+        int found = 0;
+        for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
+            Py_ssize_t from, to;
+            if (span_of(PyList_GET_ITEM(matches, m), &from, &to) < 0) {
+                found = -1;
+                break;
+            }
+            if (from <= end && to >= start && low <= from && to <= high && !judge_crosses(self, from, to, LEVEL_CLAUSE)) {
+                found = excuses(self, from, to);
+            }
+        }
+        Py_DECREF(matches);
+        return found;
+    }
+    if (scope == SCOPE_UTTERANCE) {
+        low = 0;
+        high = self->length;
+    } else {
+        judge_guarded(self, start, end, scope == SCOPE_CLAUSE ? LEVEL_CLAUSE : LEVEL_SENTENCE, reach, &low, &high);
+    }
+    return first_within(self, guard, low, high);
+}
+
+static int ready(const JudgeText *self);
+
+/* verdict(rule, start, end, last_start, model) */
+static PyObject *JudgeText_verdict(JudgeText *self, PyObject *const *args, Py_ssize_t count) {
+    Py_ssize_t rule, start, end, last_start;
+    int model;
+    if (!ready(self)) {
+        return NULL;
+    }
+    if (count != 5) {
+        PyErr_SetString(PyExc_TypeError, "verdict(rule, start, end, last_start, model) takes 5 arguments");
+        return NULL;
+    }
+    rule = PyLong_AsSsize_t(args[0]);
+    start = PyLong_AsSsize_t(args[1]);
+    end = PyLong_AsSsize_t(args[2]);
+    last_start = PyLong_AsSsize_t(args[3]);
+    model = PyObject_IsTrue(args[4]);
+    if (PyErr_Occurred() || model < 0) {
+        return NULL;
+    }
+    PyObject *rules = PyTuple_GET_ITEM(self->specs, 0);
+    if (rule < 0 || rule >= PyTuple_GET_SIZE(rules) || start < 0 || end < start || end > self->length) {
+        PyErr_SetString(PyExc_ValueError, "verdict: no such rule, or a span outside the text");
+        return NULL;
+    }
+    PyObject *spec = PyTuple_GET_ITEM(rules, rule);  /* (coverage, token, guards, model guards) */
+    if (!shaped(spec, 4)) {
+        return NULL;
+    }
+    PyObject *coverage = PyTuple_GET_ITEM(spec, 0);
+    if (coverage != Py_None) {
+        Py_ssize_t low, high;
+        judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
+        double share = (double)(end - start) / (double)(high - low > 1 ? high - low : 1);
+        if (share < PyFloat_AsDouble(coverage)) {
+            Py_RETURN_FALSE;
+        }
+    }
+    PyObject *guards = PyTuple_GET_ITEM(spec, model ? 3 : 2);
+    if (guards != Py_None) {
+        if (!shaped(guards, 2) || !shaped(PyTuple_GET_ITEM(guards, 1), 0)) {
+            return NULL;
+        }
+        PyObject *all = PyTuple_GET_ITEM(guards, 0), *listed_guards = PyTuple_GET_ITEM(guards, 1);
+        for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(listed_guards); g++) {
+            PyObject *guard = PyTuple_GET_ITEM(listed_guards, g);
+            Py_ssize_t bit = shaped(guard, 6) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(guard, 0)) : -1;
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            if (!live(self, all, bit)) {
+                continue;
+            }
+            int found = excused(self, guard, start, end);
+            if (found != 0) {
+                return found < 0 ? NULL : Py_NewRef(Py_False);
+            }
+        }
+    }
+    if (PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1))) {
+        int cuts = judge_cuts_word(self, start, end, last_start);
+        if (cuts != 0) {
+            return cuts < 0 ? NULL : Py_NewRef(Py_False);
+        }
+    }
+    Py_RETURN_TRUE;
+}
+
+/* Whether a live pattern of `spec` (None or (all live, ((bit, verifier, starts, values), ...)))
+ * matches anywhere in the text: 1, 0, or -1. */
+static int any_match(JudgeText *self, PyObject *spec) {
+    PyObject *all = NULL, *patterns = NULL;
+    int listed = listed_patterns(spec, &all, &patterns);
+    if (listed <= 0) {
+        return listed;
+    }
+    for (Py_ssize_t p = 0; p < PyTuple_GET_SIZE(patterns); p++) {
+        PyObject *matches = matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
+        if (matches == NULL) {
+            return -1;
+        }
+        Py_ssize_t found = matches != Py_None && PyList_GET_SIZE(matches);
+        Py_DECREF(matches);
+        if (found) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int ready(const JudgeText *self) {
+    if (self->specs == NULL) {
+        PyErr_SetString(PyExc_TypeError, "JudgeText was not initialised");
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *answer(JudgeText *self, int *known, Py_ssize_t spec) {
+    if (!ready(self)) {
+        return NULL;
+    }
+    if (*known < 0 && (*known = any_match(self, PyTuple_GET_ITEM(self->specs, spec))) < 0) {
+        *known = -1;
+        return NULL;
+    }
+    return PyBool_FromLong(*known);
+}
+
+static PyObject *JudgeText_reports(JudgeText *self, PyObject *Py_UNUSED(ignored)) {
+    return answer(self, &self->reports, 4);
+}
+
+static PyObject *JudgeText_mentions(JudgeText *self, PyObject *Py_UNUSED(ignored)) {
+    return answer(self, &self->mentions, 5);
+}
+
+static PyMethodDef JudgeText_methods[] = {
+    {"reports", (PyCFunction)JudgeText_reports, METH_NOARGS,
+     "reports(): whether a frame of reported speech matches somewhere in the text (Regions.matching_frames)."},
+    {"mentions", (PyCFunction)JudgeText_mentions, METH_NOARGS,
+     "mentions(): whether a judge.mentions word matches somewhere in the text (Regions.mention)."},
+    {"verdict", (PyCFunction)(void (*)(void))JudgeText_verdict, METH_FASTCALL,
+     "verdict(rule, start, end, last_start, model): whether the candidate passes coverage, its unless contexts and word edges."},
+    {NULL}
+};
+
+PyTypeObject JudgeTextType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "phrasecheck.engine._native.JudgeText",
+    .tp_doc = "JudgeText(specs, norm, phon, breaks, rewritten, latin_edges, anchored): the judge's guards of one folded text "
+              "that quotes nothing and reports no one's words (judge.compiled_guards builds specs).",
+    .tp_basicsize = sizeof(JudgeText),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)JudgeText_init,
+    .tp_dealloc = (destructor)JudgeText_dealloc,
+    .tp_methods = JudgeText_methods,
+};

@@ -1,0 +1,97 @@
+"""The judge's compiled guards (`_judge.c`, `judge._kept`) against `judge._first_problem`: for a
+text that quotes nothing and reports no one's words they decide a candidate's role, mentions,
+coverage, `unless` contexts and word edges in one call, and must keep exactly the candidates the
+Python guards keep, or a decision would depend on how the package was installed."""
+
+import collections
+from dataclasses import replace
+
+import pytest
+
+from phrasecheck import Checker
+from phrasecheck.engine import judge
+from phrasecheck.engine.regions import JudgeText
+
+from test_fast_paths import _texts  # the training lines, corpus replies and long messages
+
+pytestmark = pytest.mark.skipif(JudgeText is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+
+
+def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Counter:
+    """Checks every text, asking each candidate's guards both ways; counts the compiled answers."""
+    compiled_kept = judge._kept
+    answered = collections.Counter()
+
+    def both(candidate, regions, role, compiled, context, quotes):
+        kept = compiled_kept(candidate, regions, role, compiled, context, quotes)
+        python = judge._first_problem(candidate, regions, role, compiled, context, quotes)
+        assert kept == (python[0] is None), (regions.text.original, candidate, python)
+        compiled_path = not quotes.found and not regions.judged(context).reports()
+        answered[("compiled" if compiled_path else "python", kept)] += 1
+        return kept
+
+    monkeypatch.setattr(judge, "_kept", both)
+    for text in texts:
+        checker.check(text)
+    return answered
+
+
+def test_compiled_guards_keep_what_the_python_guards_keep(bank: Checker, monkeypatch):
+    examples = [text for compiled in bank.rules for text in (*compiled.rule.examples.flag, *compiled.rule.examples.clean)]
+    answered = _judged_both_ways(bank, [*examples, *_texts()], monkeypatch)
+    # both ways were taken, and the compiled guards both kept and dropped candidates
+    assert answered[("compiled", True)] > 500 and answered[("compiled", False)] > 200
+    assert answered[("python", True)] > 50 and answered[("python", False)] > 50
+
+
+def test_a_checker_without_its_compiled_guards_judges_the_same(bank: Checker):
+    texts = [text for compiled in bank.rules for text in compiled.rule.examples.flag[:3]] + ["您好，请问您办理什么业务？"]
+    compiled = [bank.check(text).to_dict() for text in texts]
+    python_only = Checker.load("bank-counter")
+    python_only.check("您好")  # builds the plain check and the compiled guards
+    assert python_only.judging.compiled is not None
+    python_only.judging = replace(python_only.judging, compiled=None)  # as where the extension is not compiled
+    assert [python_only.check(text).to_dict() for text in texts] == compiled
+
+
+def test_a_context_as_long_as_the_idle_word_holding_it_still_excuses(write_pack, monkeypatch):
+    """Only a match inside a *longer* `judge.not_excusing` word excuses nothing: where the context
+    is the idle word itself (您好 here), it counts, compiled as in Python."""
+    path = write_pack("""
+        pack: mini
+        title: t
+        version: '1'
+        judge:
+          not_excusing: ["您好"]
+        rules:
+          - id: go-look
+            category: 测试
+            severity: error
+            scenario: 测试
+            phrases: ["自己去看"]
+            unless:
+              - pattern: "[您|您好]"
+                scope: sentence
+            why: 测试用规则。
+            suggest: ["请您稍候"]
+            source: {seed: "000", line: "1"}
+            examples: {flag: [你自己去看], clean: [您自己去看一下]}
+        """)
+    checker = Checker.load(str(path))
+    answered = _judged_both_ways(checker, ["您好，你自己去看", "你自己去看", "好的，你自己去看"], monkeypatch)
+    assert answered == {("compiled", True): 2, ("compiled", False): 1}
+    assert checker.check("您好，你自己去看").decision == "pass"
+
+
+def test_compiled_guards_refuse_what_they_cannot_read(bank: Checker):
+    bank.check("您好")  # the first check builds them
+    with pytest.raises(TypeError, match="specs"):
+        JudgeText((), "好", "好", b"\x02\x02", False, (), b"")
+    with pytest.raises(ValueError, match="one folded text"):
+        JudgeText(bank.judging.compiled, "好的", "好", b"\x02\x02", False, (), b"")
+    judged = JudgeText(bank.judging.compiled, "好的", "好的", b"\x02\x00\x02", False, (), b"")
+    with pytest.raises(ValueError, match="no such rule"):
+        judged.verdict(len(bank.rules), 0, 1, 0, False)
+    with pytest.raises(ValueError, match="outside the text"):
+        judged.verdict(0, 1, 3, 1, False)
+    assert judged.reports() is False and judged.mentions() is False
