@@ -1,7 +1,7 @@
 """The judge's compiled guards (`_judge.c`, `judge._kept`) against `judge._first_problem`: for a
-text that quotes nothing and reports no one's words they decide a candidate's role, mentions,
-coverage, `unless` contexts and word edges in one call, and must keep exactly the candidates the
-Python guards keep, or a decision would depend on how the package was installed."""
+text that quotes nothing they decide every guard of a candidate but its role in one call
+(coverage, `unless` contexts, mentions, reported speech, word edges), and must keep exactly the
+candidates the Python guards keep, or a decision would depend on how the package was installed."""
 
 import collections
 from dataclasses import replace
@@ -26,8 +26,7 @@ def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Count
         kept = compiled_kept(candidate, regions, role, compiled, context, quotes)
         python = judge._first_problem(candidate, regions, role, compiled, context, quotes)
         assert kept == (python[0] is None), (regions.text.original, candidate, python)
-        compiled_path = not quotes.found and not regions.judged(context).reports()
-        answered[("compiled" if compiled_path else "python", kept)] += 1
+        answered[("python" if quotes.found else "compiled", kept)] += 1
         return kept
 
     monkeypatch.setattr(judge, "_kept", both)
@@ -86,12 +85,11 @@ def test_a_context_as_long_as_the_idle_word_holding_it_still_excuses(write_pack,
 def test_compiled_guards_refuse_what_they_cannot_read(bank: Checker):
     bank.check("您好")  # the first check builds them
     with pytest.raises(TypeError, match="specs"):
-        JudgeText((), "好", "好", b"\x02\x02", False, (), b"")
+        JudgeText((), "好", "好", "好", b"\x02\x02", False, (), b"")
     with pytest.raises(ValueError, match="one folded text"):
-        JudgeText(bank.judging.compiled, "好的", "好", b"\x02\x02", False, (), b"")
-    judged = JudgeText(bank.judging.compiled, "好的", "好的", b"\x02\x00\x02", False, (), b"")
+        JudgeText(bank.judging.compiled, "好的", "好的", "好", b"\x02\x02", False, (), b"")
+    judged = JudgeText(bank.judging.compiled, "好的", "好的", "好的", b"\x02\x00\x02", False, (), b"")
     with pytest.raises(ValueError, match="no such rule"):
         judged.verdict(len(bank.rules), 0, 1, 0, False)
     with pytest.raises(ValueError, match="outside the text"):
         judged.verdict(0, 1, 3, 1, False)
-    assert judged.reports() is False and judged.mentions() is False

@@ -1,103 +1,34 @@
-/* JudgeText: the judge's guards of one folded text that quotes nothing and reports no one's words
- * (`judge._kept`): coverage, the `unless` contexts and word edges, as `judge._first_problem` and
- * `regions.Regions` test them, without their calls per candidate, per context and per match.
+/* JudgeText: the judge's guards of one folded text that quotes nothing (`judge._kept`): every
+ * guard of `judge._first_problem` but the role and quotation — coverage, the `unless` contexts,
+ * a `judge.mentions` word, reported speech and word edges — as it and `regions.Regions` test
+ * them, without their calls per candidate, per context and per match.
  *
- * JudgeText(specs, norm, phon, breaks, rewritten, latin_edges, anchored), where `specs` is what
- * `judge.compiled_guards` builds once per checker: (rules, not_excusing, particles, word_ends,
- * frames, mentions):
+ * JudgeText(specs, original, norm, phon, breaks, rewritten, latin_edges, anchored), where `specs`
+ * is what `judge.compiled_guards` builds once per checker (by index: `SPEC_*` in _judge.h):
  *   rules[i] = (coverage or None, token boundary, guards of a pattern's hit, guards of a model's),
  *     each guards None or (all live, ((bit, verifier, starts, values, scope, reach), ...)), with
  *     bit the context's presence bit index (-1: always searched) and scope 0 hit, 1 clause,
  *     2 sentence, 3 utterance;
- *   not_excusing, frames and mentions each None or (all live, ((bit, verifier, starts, values), ...));
- *   particles a frozenset of code points; word_ends jieba's word ends of a str (`words.word_ends`).
+ *   not_excusing, frames, mentions, not_reported and report_ends each None or (all live,
+ *     ((bit, verifier, starts, values), ...));
+ *   particles a frozenset of code points; word_ends jieba's word ends of a str (`words.word_ends`);
+ *   frame_reach; rescore (`JudgeContext.rescore`) or None; word_spaced (`wrapping.word_spaced`);
+ *   the reaches of `regions` and `judge` (`REACH_*`); the characters after a speech verb.
  * `latin_edges` are the positions where a converted Latin run starts or ends, `anchored` the
  * presence bits of the text, little-endian bytes.  verdict(rule, start, end, last_start, model):
- * whether none of these guards drops the candidate; reports() and mentions(): whether a frame of
- * reported speech, a `judge.mentions` word matches anywhere in the text (asked once). */
+ * whether none of these guards drops the candidate.  What a guard asks of the whole text (the
+ * frames and mentions matching in it, the words that excuse nothing) is found once. */
 #include "_judge.h"
-
-/* Whether `item` is a tuple of at least `size` items, as `judge.compiled_guards` builds them: 1,
- * or 0 with a TypeError. */
-static int shaped(PyObject *item, Py_ssize_t size) {
-    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < size) {
-        PyErr_Format(PyExc_TypeError, "JudgeText specs: expected a tuple of %zd items (judge.compiled_guards)", size);
-        return 0;
-    }
-    return 1;
-}
-
-/* A context's matches anchored in phon[low:high] (`CompiledPattern.search`): a new list of
- * (start, end, ...) tuples, or NULL with an exception. */
-static PyObject *search(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_ssize_t high) {
-    if (!shaped(pattern, 4)) {
-        return NULL;
-    }
-    PyObject *bounds[2] = {PyLong_FromSsize_t(low), PyLong_FromSsize_t(high)};
-    PyObject *found = NULL;
-    if (bounds[0] != NULL && bounds[1] != NULL) {
-        /* pattern: (bit, verifier, starts, values, ...) */
-        PyObject *args[9] = {PyTuple_GET_ITEM(pattern, 1), self->norm, self->phon, self->breaks, PyTuple_GET_ITEM(pattern, 2),
-                             PyTuple_GET_ITEM(pattern, 3), bounds[0], bounds[1], self->rewritten};
-        found = search_anchored(NULL, args, 9);
-    }
-    Py_XDECREF(bounds[0]);
-    Py_XDECREF(bounds[1]);
-    return found;
-}
-
-static int span_of(PyObject *match, Py_ssize_t *start, Py_ssize_t *end) {
-    if (!PyTuple_Check(match) || PyTuple_GET_SIZE(match) < 2) {
-        PyErr_SetString(PyExc_TypeError, "a match must be a (start, end, ...) tuple");
-        return -1;
-    }
-    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 0));
-    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 1));
-    return PyErr_Occurred() ? -1 : 0;
-}
-
-/* Whether the text's presence bits hold `bit` (a pattern whose anchor may be in the text). */
-static int live(const JudgeText *self, PyObject *all, Py_ssize_t bit) {
-    if (bit < 0 || PyObject_IsTrue(all)) {
-        return 1;
-    }
-    Py_ssize_t byte = bit >> 3;
-    return byte < PyBytes_GET_SIZE(self->anchored) && (PyBytes_AS_STRING(self->anchored)[byte] >> (bit & 7)) & 1;
-}
 
 static int by_span(const void *a, const void *b) {
     const Py_ssize_t *x = a, *y = b;
     return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
 }
 
-/* The patterns of a list (None, or (all live, ((bit, verifier, starts, values), ...))): 1 with
- * the tuple of patterns and whether all are live, 0 for None, -1 with an exception. */
-static int listed_patterns(PyObject *spec, PyObject **all, PyObject **patterns) {
-    if (spec == Py_None) {
-        return 0;
-    }
-    if (!shaped(spec, 2) || !shaped(PyTuple_GET_ITEM(spec, 1), 0)) {
-        return -1;
-    }
-    *all = PyTuple_GET_ITEM(spec, 0);
-    *patterns = PyTuple_GET_ITEM(spec, 1);
-    return 1;
-}
-
-/* A listed pattern's matches over the whole text (a new list), None where its anchor is nowhere
- * in it (a new reference), or NULL with an exception. */
-static PyObject *matches_anywhere(JudgeText *self, PyObject *all, PyObject *pattern) {
-    Py_ssize_t bit = shaped(pattern, 4) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pattern, 0)) : -1;
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
-    return live(self, all, bit) ? search(self, pattern, 0, self->length) : Py_NewRef(Py_None);
-}
-
 /* The not_excusing words' matches over the whole text, sorted (Regions.excuses): 0, or -1. */
 static int idle_spans(JudgeText *self, PyObject *spec) {
     PyObject *all = NULL, *patterns = NULL;
-    int listed = listed_patterns(spec, &all, &patterns);
+    int listed = judge_listed_patterns(spec, &all, &patterns);
     if (listed < 0) {
         return -1;
     }
@@ -107,7 +38,7 @@ static int idle_spans(JudgeText *self, PyObject *spec) {
         return -1;
     }
     for (Py_ssize_t p = 0; listed && p < PyTuple_GET_SIZE(patterns); p++) {
-        PyObject *matches = matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
+        PyObject *matches = judge_matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
         if (matches == NULL) {
             return -1;
         }
@@ -123,7 +54,7 @@ static int idle_spans(JudgeText *self, PyObject *spec) {
                 self->idle = grown;
             }
             Py_ssize_t *span = self->idle[self->idle_count];
-            if (span_of(PyList_GET_ITEM(matches, m), &span[0], &span[1]) < 0) {
+            if (judge_span_of(PyList_GET_ITEM(matches, m), &span[0], &span[1]) < 0) {
                 Py_DECREF(matches);
                 return -1;
             }
@@ -138,7 +69,7 @@ static int idle_spans(JudgeText *self, PyObject *spec) {
 
 /* Regions.excuses: whether a context's match counts (not inside a longer not_excusing word): 1, 0, or -1. */
 static int excuses(JudgeText *self, Py_ssize_t start, Py_ssize_t end) {
-    PyObject *spec = PyTuple_GET_ITEM(self->specs, 1);
+    PyObject *spec = PyTuple_GET_ITEM(self->specs, SPEC_NOT_EXCUSING);
     if (spec == Py_None) {
         return 1;
     }
@@ -207,14 +138,14 @@ static int first_within(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_s
     if (slot->found >= 0) {
         return slot->found;
     }
-    PyObject *matches = search(self, pattern, low, high);
+    PyObject *matches = judge_search(self, pattern, low, high);
     if (matches == NULL) {
         return -1;
     }
     int found = 0;
     for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
         Py_ssize_t start, end;
-        if (span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0) {
+        if (judge_span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0) {
             found = -1;
             break;
         }
@@ -242,16 +173,16 @@ static int excused(JudgeText *self, PyObject *guard, Py_ssize_t start, Py_ssize_
     }
     if (scope == SCOPE_HIT) {  /* touching the hit, within its sentence, across no clause's edge */
         judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
-        low = low > start - UNLESS_HIT_REACH ? low : start - UNLESS_HIT_REACH;
-        high = high < end + UNLESS_HIT_REACH ? high : end + UNLESS_HIT_REACH;
-        PyObject *matches = search(self, guard, low, high);
+        low = low > start - self->reaches[REACH_UNLESS_HIT] ? low : start - self->reaches[REACH_UNLESS_HIT];
+        high = high < end + self->reaches[REACH_UNLESS_HIT] ? high : end + self->reaches[REACH_UNLESS_HIT];
+        PyObject *matches = judge_search(self, guard, low, high);
         if (matches == NULL) {
             return -1;
         }
         int found = 0;
         for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
             Py_ssize_t from, to;
-            if (span_of(PyList_GET_ITEM(matches, m), &from, &to) < 0) {
+            if (judge_span_of(PyList_GET_ITEM(matches, m), &from, &to) < 0) {
                 found = -1;
                 break;
             }
@@ -271,85 +202,16 @@ static int excused(JudgeText *self, PyObject *guard, Py_ssize_t start, Py_ssize_
     return first_within(self, guard, low, high);
 }
 
-static int ready(const JudgeText *self);
-
-/* verdict(rule, start, end, last_start, model) */
-static PyObject *JudgeText_verdict(JudgeText *self, PyObject *const *args, Py_ssize_t count) {
-    Py_ssize_t rule, start, end, last_start;
-    int model;
-    if (!ready(self)) {
-        return NULL;
-    }
-    if (count != 5) {
-        PyErr_SetString(PyExc_TypeError, "verdict(rule, start, end, last_start, model) takes 5 arguments");
-        return NULL;
-    }
-    rule = PyLong_AsSsize_t(args[0]);
-    start = PyLong_AsSsize_t(args[1]);
-    end = PyLong_AsSsize_t(args[2]);
-    last_start = PyLong_AsSsize_t(args[3]);
-    model = PyObject_IsTrue(args[4]);
-    if (PyErr_Occurred() || model < 0) {
-        return NULL;
-    }
-    PyObject *rules = PyTuple_GET_ITEM(self->specs, 0);
-    if (rule < 0 || rule >= PyTuple_GET_SIZE(rules) || start < 0 || end < start || end > self->length) {
-        PyErr_SetString(PyExc_ValueError, "verdict: no such rule, or a span outside the text");
-        return NULL;
-    }
-    PyObject *spec = PyTuple_GET_ITEM(rules, rule);  /* (coverage, token, guards, model guards) */
-    if (!shaped(spec, 4)) {
-        return NULL;
-    }
-    PyObject *coverage = PyTuple_GET_ITEM(spec, 0);
-    if (coverage != Py_None) {
-        Py_ssize_t low, high;
-        judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
-        double share = (double)(end - start) / (double)(high - low > 1 ? high - low : 1);
-        if (share < PyFloat_AsDouble(coverage)) {
-            Py_RETURN_FALSE;
-        }
-    }
-    PyObject *guards = PyTuple_GET_ITEM(spec, model ? 3 : 2);
-    if (guards != Py_None) {
-        if (!shaped(guards, 2) || !shaped(PyTuple_GET_ITEM(guards, 1), 0)) {
-            return NULL;
-        }
-        PyObject *all = PyTuple_GET_ITEM(guards, 0), *listed_guards = PyTuple_GET_ITEM(guards, 1);
-        for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(listed_guards); g++) {
-            PyObject *guard = PyTuple_GET_ITEM(listed_guards, g);
-            Py_ssize_t bit = shaped(guard, 6) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(guard, 0)) : -1;
-            if (PyErr_Occurred()) {
-                return NULL;
-            }
-            if (!live(self, all, bit)) {
-                continue;
-            }
-            int found = excused(self, guard, start, end);
-            if (found != 0) {
-                return found < 0 ? NULL : Py_NewRef(Py_False);
-            }
-        }
-    }
-    if (PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1))) {
-        int cuts = judge_cuts_word(self, start, end, last_start);
-        if (cuts != 0) {
-            return cuts < 0 ? NULL : Py_NewRef(Py_False);
-        }
-    }
-    Py_RETURN_TRUE;
-}
-
 /* Whether a live pattern of `spec` (None or (all live, ((bit, verifier, starts, values), ...)))
  * matches anywhere in the text: 1, 0, or -1. */
 static int any_match(JudgeText *self, PyObject *spec) {
     PyObject *all = NULL, *patterns = NULL;
-    int listed = listed_patterns(spec, &all, &patterns);
+    int listed = judge_listed_patterns(spec, &all, &patterns);
     if (listed <= 0) {
         return listed;
     }
     for (Py_ssize_t p = 0; p < PyTuple_GET_SIZE(patterns); p++) {
-        PyObject *matches = matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
+        PyObject *matches = judge_matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
         if (matches == NULL) {
             return -1;
         }
@@ -370,32 +232,95 @@ static int ready(const JudgeText *self) {
     return 1;
 }
 
-static PyObject *answer(JudgeText *self, int *known, Py_ssize_t spec) {
+/* verdict(rule, start, end, last_start, model) */
+static PyObject *JudgeText_verdict(JudgeText *self, PyObject *const *args, Py_ssize_t count) {
+    Py_ssize_t rule, start, end, last_start;
+    int model;
     if (!ready(self)) {
         return NULL;
     }
-    if (*known < 0 && (*known = any_match(self, PyTuple_GET_ITEM(self->specs, spec))) < 0) {
-        *known = -1;
+    if (count != 5) {
+        PyErr_SetString(PyExc_TypeError, "verdict(rule, start, end, last_start, model) takes 5 arguments");
         return NULL;
     }
-    return PyBool_FromLong(*known);
-}
-
-static PyObject *JudgeText_reports(JudgeText *self, PyObject *Py_UNUSED(ignored)) {
-    return answer(self, &self->reports, 4);
-}
-
-static PyObject *JudgeText_mentions(JudgeText *self, PyObject *Py_UNUSED(ignored)) {
-    return answer(self, &self->mentions, 5);
+    rule = PyLong_AsSsize_t(args[0]);
+    start = PyLong_AsSsize_t(args[1]);
+    end = PyLong_AsSsize_t(args[2]);
+    last_start = PyLong_AsSsize_t(args[3]);
+    model = PyObject_IsTrue(args[4]);
+    if (PyErr_Occurred() || model < 0) {
+        return NULL;
+    }
+    PyObject *rules = PyTuple_GET_ITEM(self->specs, SPEC_RULES);
+    if (rule < 0 || rule >= PyTuple_GET_SIZE(rules) || start < 0 || end < start || end > self->length) {
+        PyErr_SetString(PyExc_ValueError, "verdict: no such rule, or a span outside the text");
+        return NULL;
+    }
+    PyObject *spec = PyTuple_GET_ITEM(rules, rule);  /* (coverage, token, guards, model guards) */
+    if (!judge_shaped(spec, 4)) {
+        return NULL;
+    }
+    PyObject *coverage = PyTuple_GET_ITEM(spec, 0);
+    if (coverage != Py_None) {
+        Py_ssize_t low, high;
+        judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
+        double share = (double)(end - start) / (double)(high - low > 1 ? high - low : 1);
+        if (share < PyFloat_AsDouble(coverage)) {
+            Py_RETURN_FALSE;
+        }
+    }
+    PyObject *guards = PyTuple_GET_ITEM(spec, model ? 3 : 2);
+    if (guards != Py_None) {
+        if (!judge_shaped(guards, 2) || !judge_shaped(PyTuple_GET_ITEM(guards, 1), 0)) {
+            return NULL;
+        }
+        PyObject *all = PyTuple_GET_ITEM(guards, 0), *listed_guards = PyTuple_GET_ITEM(guards, 1);
+        for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(listed_guards); g++) {
+            PyObject *guard = PyTuple_GET_ITEM(listed_guards, g);
+            Py_ssize_t bit = judge_shaped(guard, 6) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(guard, 0)) : -1;
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            if (!judge_live(self, all, bit)) {
+                continue;
+            }
+            int found = excused(self, guard, start, end);
+            if (found != 0) {
+                return found < 0 ? NULL : Py_NewRef(Py_False);
+            }
+        }
+    }
+    if (self->mentions < 0 && (self->mentions = any_match(self, PyTuple_GET_ITEM(self->specs, SPEC_MENTIONS))) < 0) {
+        self->mentions = -1;
+        return NULL;
+    }
+    if (self->mentions) {  /* the message talks about service language */
+        Py_RETURN_FALSE;
+    }
+    if (judge_matching_frames(self) < 0) {
+        return NULL;
+    }
+    if (self->reports) {  /* reported speech: a model's sentence that only reports, or a frame before the hit */
+        int reported = model ? judge_only_reports(self, start, end) : 0;
+        if (reported == 0) {
+            reported = judge_reported(self, start);
+        }
+        if (reported != 0) {
+            return reported < 0 ? NULL : Py_NewRef(Py_False);
+        }
+    }
+    if (PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1))) {
+        int cuts = judge_cuts_word(self, start, end, last_start);
+        if (cuts != 0) {
+            return cuts < 0 ? NULL : Py_NewRef(Py_False);
+        }
+    }
+    Py_RETURN_TRUE;
 }
 
 static PyMethodDef JudgeText_methods[] = {
-    {"reports", (PyCFunction)JudgeText_reports, METH_NOARGS,
-     "reports(): whether a frame of reported speech matches somewhere in the text (Regions.matching_frames)."},
-    {"mentions", (PyCFunction)JudgeText_mentions, METH_NOARGS,
-     "mentions(): whether a judge.mentions word matches somewhere in the text (Regions.mention)."},
     {"verdict", (PyCFunction)(void (*)(void))JudgeText_verdict, METH_FASTCALL,
-     "verdict(rule, start, end, last_start, model): whether the candidate passes coverage, its unless contexts and word edges."},
+     "verdict(rule, start, end, last_start, model): whether the candidate passes every guard but its role and quotation."},
     {NULL}
 };
 

@@ -15,13 +15,15 @@ static void JudgeText_free(JudgeText *self) {
     PyMem_Free(self->token_counts);
     PyMem_Free(self->idle);
     PyMem_Free(self->found);
+    PyMem_Free(self->frames);
     memset(&self->length, 0, sizeof(JudgeText) - offsetof(JudgeText, length));
-    self->reports = self->mentions = -1;
+    self->reports = self->mentions = self->spaced = -1;
 }
 
 void JudgeText_dealloc(JudgeText *self) {
     JudgeText_free(self);
     Py_XDECREF(self->specs);
+    Py_XDECREF(self->original);
     Py_XDECREF(self->norm);
     Py_XDECREF(self->phon);
     Py_XDECREF(self->breaks);
@@ -62,14 +64,23 @@ static int latin_edges(JudgeText *self, PyObject *positions) {
 }
 
 int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
-    PyObject *specs, *norm, *phon, *breaks, *rewritten, *latin, *anchored;
-    if (!PyArg_ParseTuple(args, "O!UUSOOS", &PyTuple_Type, &specs, &norm, &phon, &breaks, &rewritten, &latin, &anchored)) {
+    PyObject *specs, *original, *norm, *phon, *breaks, *rewritten, *latin, *anchored;
+    if (!PyArg_ParseTuple(args, "O!UUUSOOS", &PyTuple_Type, &specs, &original, &norm, &phon, &breaks, &rewritten, &latin,
+                          &anchored)) {
         return -1;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(norm);
-    if (PyTuple_GET_SIZE(specs) != 6 || !PyTuple_Check(PyTuple_GET_ITEM(specs, 0))
-        || !PyAnySet_Check(PyTuple_GET_ITEM(specs, 2)) || !PyCallable_Check(PyTuple_GET_ITEM(specs, 3))) {
-        PyErr_SetString(PyExc_TypeError, "specs must be (rules, not_excusing, particles, word_ends, frames, mentions)");
+    if (PyTuple_GET_SIZE(specs) != SPEC_COUNT || !PyTuple_Check(PyTuple_GET_ITEM(specs, SPEC_RULES))
+        || !PyAnySet_Check(PyTuple_GET_ITEM(specs, SPEC_PARTICLES)) || !PyCallable_Check(PyTuple_GET_ITEM(specs, SPEC_WORD_ENDS))
+        || !PyLong_Check(PyTuple_GET_ITEM(specs, SPEC_FRAME_REACH)) || !PyCallable_Check(PyTuple_GET_ITEM(specs, SPEC_WORD_SPACED))) {
+        PyErr_SetString(PyExc_TypeError, "specs must be (rules, not_excusing, particles, word_ends, frames, mentions, "
+                                         "not_reported, report_ends, frame_reach, rescore, word_spaced)");
+        return -1;
+    }
+    PyObject *reaches = PyTuple_GET_ITEM(specs, SPEC_REACHES);
+    if (!PyTuple_Check(reaches) || PyTuple_GET_SIZE(reaches) != REACH_COUNT
+        || !PyUnicode_Check(PyTuple_GET_ITEM(specs, SPEC_AFTER_SPEECH))) {
+        PyErr_SetString(PyExc_TypeError, "specs: reaches must be a tuple of ints and after_speech a str");
         return -1;
     }
     if (PyUnicode_GET_LENGTH(phon) != length || PyBytes_GET_SIZE(breaks) != length + 1) {
@@ -79,6 +90,8 @@ int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     JudgeText_free(self);
     Py_INCREF(specs);
     Py_XSETREF(self->specs, specs);
+    Py_INCREF(original);
+    Py_XSETREF(self->original, original);
     Py_INCREF(norm);
     Py_XSETREF(self->norm, norm);
     Py_INCREF(phon);
@@ -90,6 +103,11 @@ int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     Py_INCREF(anchored);
     Py_XSETREF(self->anchored, anchored);
     self->length = length;
+    for (Py_ssize_t r = 0; r < REACH_COUNT; r++) {
+        if ((self->reaches[r] = PyLong_AsSsize_t(PyTuple_GET_ITEM(reaches, r))) == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
     self->levels = (const unsigned char *)PyBytes_AS_STRING(breaks);
     Py_ssize_t clauses = 0, sentences = 0;
     for (Py_ssize_t i = 1; i < length; i++) {
@@ -129,21 +147,22 @@ int judge_crosses(const JudgeText *self, Py_ssize_t start, Py_ssize_t end, int l
 void judge_guarded(const JudgeText *self, Py_ssize_t start, Py_ssize_t end, int level, Py_ssize_t reach,
                     Py_ssize_t *low, Py_ssize_t *high) {
     judge_around(self, start, end, level, low, high);
-    if (*high - *low <= LONG_SENTENCE) {
+    if (*high - *low <= self->reaches[REACH_LONG_SENTENCE]) {
         return;
     }
     if (level == LEVEL_CLAUSE) {
-        *low = *low > start - LONG_CLAUSE_REACH ? *low : start - LONG_CLAUSE_REACH;
-        *high = *high < end + LONG_CLAUSE_REACH ? *high : end + LONG_CLAUSE_REACH;
+        Py_ssize_t near = self->reaches[REACH_LONG_CLAUSE];
+        *low = *low > start - near ? *low : start - near;
+        *high = *high < end + near ? *high : end + near;
         return;
     }
-    reach = reach ? reach : LONG_SENTENCE_REACH;
+    reach = reach ? reach : self->reaches[REACH_LONG_SENTENCE_NEAR];
     Py_ssize_t before = *low > start - reach ? *low : start - reach, after = *high < end + reach ? *high : end + reach;
     Py_ssize_t first_low, first_high, last_low, last_high;
     judge_around(self, before, before + 1, LEVEL_CLAUSE, &first_low, &first_high);
     judge_around(self, after - 1, after, LEVEL_CLAUSE, &last_low, &last_high);
-    Py_ssize_t from = first_high - first_low <= LONG_SENTENCE ? first_low : before;
-    Py_ssize_t to = last_high - last_low <= LONG_SENTENCE ? last_high : after;
+    Py_ssize_t from = first_high - first_low <= self->reaches[REACH_LONG_SENTENCE] ? first_low : before;
+    Py_ssize_t to = last_high - last_low <= self->reaches[REACH_LONG_SENTENCE] ? last_high : after;
     *low = *low > from ? *low : from;
     *high = *high < to ? *high : to;
 }
@@ -166,7 +185,7 @@ static const Py_ssize_t *token_edges(JudgeText *self, Py_ssize_t position, Py_ss
     if (self->tokens[clause] == NULL) {
         PyObject *words = PyUnicode_Substring(self->norm, low, high), *ends = NULL;
         if (words != NULL) {
-            ends = PyObject_CallOneArg(PyTuple_GET_ITEM(self->specs, 3), words);
+            ends = PyObject_CallOneArg(PyTuple_GET_ITEM(self->specs, SPEC_WORD_ENDS), words);
             Py_DECREF(words);
         }
         if (ends == NULL || !PyList_Check(ends)) {
@@ -254,7 +273,7 @@ int judge_cuts_word(JudgeText *self, Py_ssize_t start, Py_ssize_t end, Py_ssize_
         return 0;
     }
     PyObject *at = PyLong_FromUnsignedLong(PyUnicode_READ_CHAR(self->norm, end));
-    int particle = at ? PySet_Contains(PyTuple_GET_ITEM(self->specs, 2), at) : -1;
+    int particle = at ? PySet_Contains(PyTuple_GET_ITEM(self->specs, SPEC_PARTICLES), at) : -1;
     Py_XDECREF(at);
     if (particle != 0) {
         return particle < 0 ? -1 : 0;
@@ -268,4 +287,76 @@ int judge_cuts_word(JudgeText *self, Py_ssize_t start, Py_ssize_t end, Py_ssize_
     Py_ssize_t index = bisect(edges, count, end, 0) - 1;
     Py_ssize_t word_start = edges[index >= 0 ? index : count - 1];
     return !(word_start == last_start && end - last_start >= 2);
+}
+
+/* Whether `item` is a tuple of at least `size` items, as `judge.compiled_guards` builds them: 1,
+ * or 0 with a TypeError. */
+int judge_shaped(PyObject *item, Py_ssize_t size) {
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < size) {
+        PyErr_Format(PyExc_TypeError, "JudgeText specs: expected a tuple of %zd items (judge.compiled_guards)", size);
+        return 0;
+    }
+    return 1;
+}
+
+/* A context's matches anchored in phon[low:high] (`CompiledPattern.search`): a new list of
+ * (start, end, ...) tuples, or NULL with an exception. */
+PyObject *judge_search(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_ssize_t high) {
+    if (!judge_shaped(pattern, 4)) {
+        return NULL;
+    }
+    PyObject *bounds[2] = {PyLong_FromSsize_t(low), PyLong_FromSsize_t(high)};
+    PyObject *found = NULL;
+    if (bounds[0] != NULL && bounds[1] != NULL) {
+        /* pattern: (bit, verifier, starts, values, ...) */
+        PyObject *args[9] = {PyTuple_GET_ITEM(pattern, 1), self->norm, self->phon, self->breaks, PyTuple_GET_ITEM(pattern, 2),
+                             PyTuple_GET_ITEM(pattern, 3), bounds[0], bounds[1], self->rewritten};
+        found = search_anchored(NULL, args, 9);
+    }
+    Py_XDECREF(bounds[0]);
+    Py_XDECREF(bounds[1]);
+    return found;
+}
+
+int judge_span_of(PyObject *match, Py_ssize_t *start, Py_ssize_t *end) {
+    if (!PyTuple_Check(match) || PyTuple_GET_SIZE(match) < 2) {
+        PyErr_SetString(PyExc_TypeError, "a match must be a (start, end, ...) tuple");
+        return -1;
+    }
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 0));
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(match, 1));
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Whether the text's presence bits hold `bit` (a pattern whose anchor may be in the text). */
+int judge_live(const JudgeText *self, PyObject *all, Py_ssize_t bit) {
+    if (bit < 0 || PyObject_IsTrue(all)) {
+        return 1;
+    }
+    Py_ssize_t byte = bit >> 3;
+    return byte < PyBytes_GET_SIZE(self->anchored) && (PyBytes_AS_STRING(self->anchored)[byte] >> (bit & 7)) & 1;
+}
+
+/* The patterns of a list (None, or (all live, ((bit, verifier, starts, values), ...))): 1 with
+ * the tuple of patterns and whether all are live, 0 for None, -1 with an exception. */
+int judge_listed_patterns(PyObject *spec, PyObject **all, PyObject **patterns) {
+    if (spec == Py_None) {
+        return 0;
+    }
+    if (!judge_shaped(spec, 2) || !judge_shaped(PyTuple_GET_ITEM(spec, 1), 0)) {
+        return -1;
+    }
+    *all = PyTuple_GET_ITEM(spec, 0);
+    *patterns = PyTuple_GET_ITEM(spec, 1);
+    return 1;
+}
+
+/* A listed pattern's matches over the whole text (a new list), None where its anchor is nowhere
+ * in it (a new reference), or NULL with an exception. */
+PyObject *judge_matches_anywhere(JudgeText *self, PyObject *all, PyObject *pattern) {
+    Py_ssize_t bit = judge_shaped(pattern, 4) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pattern, 0)) : -1;
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    return judge_live(self, all, bit) ? judge_search(self, pattern, 0, self->length) : Py_NewRef(Py_None);
 }

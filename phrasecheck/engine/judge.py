@@ -19,7 +19,9 @@ from .breaks import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK
 from .normalize import NormalizedText
 from .pattern import CompiledPattern
 from .quotes import Quotes
-from .regions import JudgeContext, Regions
+from .regions import (AFTER_SPEECH_VERB, INERT_REACH, LONG_CLAUSE_REACH, LONG_SENTENCE, LONG_SENTENCE_REACH, REPORT_END_REACH,
+                      SPACED_REPORT_REACH, JudgeContext, Regions)
+from .wrapping import word_spaced
 from .rules import CompiledRule
 from .words import word_ends
 
@@ -29,6 +31,7 @@ except ImportError:  # not compiled: `_first_problem` judges every candidate
     JudgeText = None
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
+FRAME_WINDOW = 8  # characters before a frame's reach of a hit where the frame's own words may start
 LEVELS = {"clause": CLAUSE_BREAK, "sentence": SENTENCE_BREAK}
 _SCOPES = {"hit": 0, "clause": 1, "sentence": 2, "utterance": 3}  # as `_judge.c` numbers them
 
@@ -105,7 +108,7 @@ def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext
     next clause when the frame closes its own (「您刚才说：不归我管…」); never the agent's own
     clauses after it (「您说得对，可这事不归我管」)."""
     text, start = regions.text, candidate.start
-    window_low = max(0, start - context.frame_reach - 8)
+    window_low = max(0, start - context.frame_reach - FRAME_WINDOW)
     for match in regions.frames_within(context, window_low, start):
         if match.end > start or start - match.end > context.frame_reach:
             continue
@@ -176,22 +179,20 @@ def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[Com
 
 
 def _kept(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes: Quotes) -> bool:
-    """Whether every guard passes (`_first_problem` finds nothing).  In a text that quotes nothing
-    and reports no one's words, most texts, what is left are the role, a `judge.mentions` word, and
-    the candidate's coverage, `unless` contexts and word edges, the last three compiled
-    (`_judge.c`): one call where the Python guards cost a dozen and a search per context."""
-    judged = regions.judged(context) if context.compiled is not None and not quotes.found else None
-    if judged is None or judged.reports():
+    """Whether every guard passes (`_first_problem` finds nothing).  In a text that quotes nothing,
+    most texts, every guard but the role is compiled (`_judge.c`): one call where the Python guards
+    cost a dozen and a search per context."""
+    if context.compiled is None or quotes.found:
         return _first_problem(candidate, regions, role, compiled, context, quotes)[0] is None
-    return role in compiled.rule.roles and not judged.mentions() and judged.verdict(
+    return role in compiled.rule.roles and regions.judged(context).verdict(
         candidate.rule, candidate.start, candidate.end, candidate.spans[-1][0], candidate.match_type == "model")
 
 
 def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tuple | None:
     """What the compiled guards (`_judge.c`) read besides the text, built once per checker: each
     rule's coverage, word-edge test and `unless` contexts (for a pattern's hit, then a model's),
-    the pack's `judge.not_excusing` words, particles, frames and mentions; None where the
-    extension is not compiled."""
+    the pack's judge settings (`JudgeContext`) and the reaches they are read within; None where
+    the extension is not compiled."""
     if JudgeText is None:
         return None
 
@@ -205,9 +206,12 @@ def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tup
     def anywhere(patterns) -> tuple | None:
         return (patterns.mask < 0, tuple(searched(patterns.bit(p), p) for p in patterns)) if patterns else None
 
+    reaches = (UNLESS_HIT_REACH, LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH, SPACED_REPORT_REACH, INERT_REACH,
+               REPORT_END_REACH, FRAME_WINDOW)  # as `_judge.h` numbers them (REACH_*)
     return (tuple((c.rule.coverage, c.rule.boundary == "token", *(unless(*g) for g in c.guards)) for c in rules),
             anywhere(context.not_excusing), frozenset(ord(p) for p in context.particles if len(p) == 1), word_ends,
-            anywhere(context.frames), anywhere(context.mentions))
+            anywhere(context.frames), anywhere(context.mentions), anywhere(context.not_reported),
+            anywhere(context.report_ends), context.frame_reach, context.rescore, word_spaced, reaches, AFTER_SPEECH_VERB)
 
 
 def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes):

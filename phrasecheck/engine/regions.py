@@ -33,8 +33,8 @@ LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH = 60, 20, 10
 # In a call spaced word by word no pause shows where the customer's words an agent reports end:
 # an agent sums them up in a few (「您说 亏了 当初 买的 时候 干嘛 去了 没脑子 吗」) and goes on in its own.
 SPACED_REPORT_REACH = 8
-_INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
-_AFTER_SPEECH_VERB = "的了过是啊呀呢嘛吧哦"  # 「跟您说的 …」: a clause ending in these after its frame reports the next
+INERT_REACH = 16  # characters past a window where words reporting nothing may still hold a frame met in it
+AFTER_SPEECH_VERB = "的了过是啊呀呢嘛吧哦"  # 「跟您说的 …」: a clause ending in these after its frame reports the next
 # How far after a frame a word pointing back at the report (`JudgeContext.report_ends`) may stand:
 # a call reports a few pauses of someone's words, then judges them (「…别打了 然后就挂了 这个处理是不对的」).
 REPORT_END_REACH = 40
@@ -134,7 +134,7 @@ class Regions:
         `ends` points back at the report within `REPORT_END_REACH` characters in the same sentence
         (「…你这种情况赔不了 别打了 然后就挂了 这个处理是不对的」), up to it."""
         high = self.clause_after(frame_end - 1)[1]
-        closes = high == frame_end or not self.text.norm[frame_end:high].strip(_AFTER_SPEECH_VERB)
+        closes = high == frame_end or not self.text.norm[frame_end:high].strip(AFTER_SPEECH_VERB)
         if closes and high < self.length and self.text.breaks[high] < SENTENCE_BREAK:
             high = self.clause_after(high)[1]
         if self._word_spaced is None:
@@ -160,7 +160,7 @@ class Regions:
                 if inert is None:
                     if self._not_reported is None:
                         self._not_reported = context.not_reported.within(self.text)
-                    inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + _INERT_REACH, True)]
+                    inert = [m for pattern in self._not_reported for m in pattern.search(self.text, low, high + INERT_REACH, True)]
                 if not any(n.start < match.end <= n.end or n.start <= match.start < n.end for n in inert):
                     found.append(match)
         return found
@@ -221,7 +221,7 @@ class Regions:
         judged, text = self._judged, self.text
         if judged is None or judged[0] is not text:
             anchored = context.frames.presence.anchored(text) if context.frames.presence is not None else 0
-            judged = self._judged = (text, JudgeText(context.compiled, text.norm, text.phon, text.breaks, bool(text.rewrite),
+            judged = self._judged = (text, JudgeText(context.compiled, text.original, text.norm, text.phon, text.breaks, bool(text.rewrite),
                                                      text.edges, anchored.to_bytes((anchored.bit_length() + 7) // 8, "little")))
         return judged[1]
 
