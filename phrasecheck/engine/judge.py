@@ -20,15 +20,10 @@ from .normalize import NormalizedText
 from .pattern import CompiledPattern
 from .quotes import Quotes
 from .regions import (AFTER_SPEECH_VERB, INERT_REACH, LONG_CLAUSE_REACH, LONG_SENTENCE, LONG_SENTENCE_REACH, REPORT_END_REACH,
-                      SPACED_REPORT_REACH, JudgeContext, Regions)
+                      SPACED_REPORT_REACH, JudgeContext, JudgeText, Regions)
 from .wrapping import word_spaced
 from .rules import CompiledRule
 from .words import word_ends
-
-try:
-    from ._native import JudgeText
-except ImportError:  # not compiled: `_first_problem` judges every candidate
-    JudgeText = None
 
 UNLESS_HIT_REACH = 12  # folded characters around a hit that a `scope: hit` context may start in
 FRAME_WINDOW = 8  # characters before a frame's reach of a hit where the frame's own words may start
