@@ -38,9 +38,10 @@ def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Count
 def test_compiled_guards_keep_what_the_python_guards_keep(bank: Checker, monkeypatch):
     examples = [text for compiled in bank.rules for text in (*compiled.rule.examples.flag, *compiled.rule.examples.clean)]
     answered = _judged_both_ways(bank, [*examples, *_texts()], monkeypatch)
-    # both ways were taken, and the compiled guards both kept and dropped candidates
-    assert answered[("compiled", True)] > 500 and answered[("compiled", False)] > 200
-    assert answered[("python", True)] > 50 and answered[("python", False)] > 50
+    # both ways were taken (a quoting text takes the Python guards), each keeping and dropping
+    # candidates; without the corpus beside the repository the texts quote less
+    assert answered[("compiled", True)] > 1000 and answered[("compiled", False)] > 200
+    assert answered[("python", True)] > 20 and answered[("python", False)] > 100
 
 
 def test_a_checker_without_its_compiled_guards_judges_the_same(bank: Checker):
