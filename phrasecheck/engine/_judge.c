@@ -25,45 +25,18 @@ static int by_span(const void *a, const void *b) {
     return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
 }
 
-/* The not_excusing words' matches over the whole text, sorted (Regions.excuses): 0, or -1. */
+/* The not_excusing words' matches over the whole text, sorted, and the longest's length
+ * (Regions.excuses): 0, or -1. */
 static int idle_spans(JudgeText *self, PyObject *spec) {
-    PyObject *all = NULL, *patterns = NULL;
-    int listed = judge_listed_patterns(spec, &all, &patterns);
-    if (listed < 0) {
+    if (judge_add_matches(self, spec, 0, self->length, &self->idle) < 0) {
         return -1;
     }
-    Py_ssize_t room = 8;
-    if (!(self->idle = PyMem_Malloc(sizeof(Py_ssize_t[2]) * room))) {
-        PyErr_NoMemory();
-        return -1;
+    qsort(self->idle.items, (size_t)self->idle.count, sizeof(Py_ssize_t[2]), by_span);
+    for (Py_ssize_t i = 0; i < self->idle.count; i++) {
+        Py_ssize_t length = self->idle.items[i][1] - self->idle.items[i][0];
+        self->idle_reach = length > self->idle_reach ? length : self->idle_reach;
     }
-    for (Py_ssize_t p = 0; listed && p < PyTuple_GET_SIZE(patterns); p++) {
-        PyObject *matches = judge_matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
-        if (matches == NULL) {
-            return -1;
-        }
-        for (Py_ssize_t m = 0; matches != Py_None && m < PyList_GET_SIZE(matches); m++) {
-            if (self->idle_count == room) {
-                room *= 2;
-                Py_ssize_t (*grown)[2] = PyMem_Realloc(self->idle, sizeof(Py_ssize_t[2]) * room);
-                if (grown == NULL) {
-                    Py_DECREF(matches);
-                    PyErr_NoMemory();
-                    return -1;
-                }
-                self->idle = grown;
-            }
-            Py_ssize_t *span = self->idle[self->idle_count];
-            if (judge_span_of(PyList_GET_ITEM(matches, m), &span[0], &span[1]) < 0) {
-                Py_DECREF(matches);
-                return -1;
-            }
-            self->idle_count++;
-            self->idle_reach = span[1] - span[0] > self->idle_reach ? span[1] - span[0] : self->idle_reach;
-        }
-        Py_DECREF(matches);
-    }
-    qsort(self->idle, (size_t)self->idle_count, sizeof(Py_ssize_t[2]), by_span);
+    self->idle_known = 1;
     return 0;
 }
 
@@ -73,20 +46,21 @@ static int excuses(JudgeText *self, Py_ssize_t start, Py_ssize_t end) {
     if (spec == Py_None) {
         return 1;
     }
-    if (self->idle == NULL && idle_spans(self, spec) < 0) {
+    if (!self->idle_known && idle_spans(self, spec) < 0) {
         return -1;
     }
-    Py_ssize_t low = 0, high = self->idle_count;  /* bisect_right over the spans' starts */
+    Py_ssize_t (*idle)[2] = self->idle.items;
+    Py_ssize_t low = 0, high = self->idle.count;  /* bisect_right over the spans' starts */
     while (low < high) {
         Py_ssize_t middle = (low + high) / 2;
-        if (start < self->idle[middle][0]) {
+        if (start < idle[middle][0]) {
             high = middle;
         } else {
             low = middle + 1;
         }
     }
-    for (Py_ssize_t index = low; index > 0 && self->idle[index - 1][0] >= start - self->idle_reach; index--) {
-        const Py_ssize_t *span = self->idle[index - 1];
+    for (Py_ssize_t index = low; index > 0 && idle[index - 1][0] >= start - self->idle_reach; index--) {
+        const Py_ssize_t *span = idle[index - 1];
         if (end <= span[1] && end - start < span[1] - span[0]) {
             return 0;
         }
@@ -155,11 +129,7 @@ static int first_within(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_s
     if (found < 0) {
         return -1;
     }
-    slot = found_slot(self, verifier, low, high);  /* the table may have grown meanwhile (not here: no search in between) */
-    if (slot == NULL) {
-        return -1;
-    }
-    *slot = (Found){verifier, low, high, found};
+    *slot = (Found){verifier, low, high, found};  /* nothing was added to the table since the lookup */
     self->found_used++;
     return found;
 }
@@ -211,7 +181,7 @@ static int any_match(JudgeText *self, PyObject *spec) {
         return listed;
     }
     for (Py_ssize_t p = 0; p < PyTuple_GET_SIZE(patterns); p++) {
-        PyObject *matches = judge_matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
+        PyObject *matches = judge_live_matches(self, all, PyTuple_GET_ITEM(patterns, p), 0, self->length);
         if (matches == NULL) {
             return -1;
         }

@@ -21,6 +21,12 @@ typedef struct {
     int found;              /* -1: an empty slot */
 } Found;
 
+/* (start, end) spans, grown as they are added (`judge_add_span`). */
+typedef struct {
+    Py_ssize_t (*items)[2];
+    Py_ssize_t count, room;
+} Spans;
+
 typedef struct {
     PyObject_HEAD
     PyObject *specs, *original, *norm, *phon, *breaks, *rewritten, *anchored;
@@ -32,8 +38,9 @@ typedef struct {
     unsigned char *latin;      /* length + 1 flags; NULL when no Latin run was converted */
     Py_ssize_t **tokens;       /* word edges of each clause, by its index, built on first use */
     Py_ssize_t *token_counts;
-    Py_ssize_t (*idle)[2];     /* not_excusing matches, sorted; NULL until asked */
-    Py_ssize_t idle_count, idle_reach;
+    Spans idle;                /* not_excusing matches, sorted, once `idle_known` */
+    Py_ssize_t idle_reach;
+    int idle_known;
     Found *found;              /* `first_within` answers, open addressing */
     Py_ssize_t found_size, found_used;
     int reports, mentions;     /* -1 until asked */
@@ -65,9 +72,14 @@ int judge_live(const JudgeText *self, PyObject *all, Py_ssize_t bit);
 /* The patterns of a list (None, or (all live, ((bit, verifier, starts, values), ...))): 1 with
  * them and whether all are live, 0 for None, -1 with an exception. */
 int judge_listed_patterns(PyObject *spec, PyObject **all, PyObject **patterns);
-/* A listed pattern's matches over the whole text (a new list), None where its anchor is nowhere
- * in it, or NULL with an exception. */
-PyObject *judge_matches_anywhere(JudgeText *self, PyObject *all, PyObject *pattern);
+/* A listed pattern's matches anchored in phon[low:high] (a new list), None where its anchor is
+ * nowhere in the text, or NULL with an exception. */
+PyObject *judge_live_matches(JudgeText *self, PyObject *all, PyObject *pattern, Py_ssize_t low, Py_ssize_t high);
+/* Adds a span: 0, or -1 with an exception. */
+int judge_add_span(Spans *spans, Py_ssize_t start, Py_ssize_t end);
+/* Each match's (start, end) of the live patterns of a list in phon[low:high], added to `spans`:
+ * 0, or -1 with an exception. */
+int judge_add_matches(JudgeText *self, PyObject *spec, Py_ssize_t low, Py_ssize_t high, Spans *spans);
 /* Regions.matching_frames: the frames matching somewhere in the text, into self->frames: 0, or -1. */
 int judge_matching_frames(JudgeText *self);
 /* judge._frame_problem: whether a frame before the hit at `start` reports it: 1, 0, or -1. */

@@ -4,58 +4,6 @@
  * with them (`_frame_problem`, and for a model's sentence `_unreported` read again). */
 #include "_judge.h"
 
-typedef struct {
-    Py_ssize_t (*items)[2];
-    Py_ssize_t count, room;
-} Spans;
-
-static int add_span(Spans *spans, Py_ssize_t start, Py_ssize_t end) {
-    if (spans->count == spans->room) {
-        Py_ssize_t room = spans->room ? spans->room * 2 : 8;
-        Py_ssize_t (*grown)[2] = PyMem_Realloc(spans->items, sizeof(Py_ssize_t[2]) * room);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        spans->items = grown;
-        spans->room = room;
-    }
-    spans->items[spans->count][0] = start;
-    spans->items[spans->count][1] = end;
-    spans->count++;
-    return 0;
-}
-
-/* Each match's (start, end) of the live patterns of a list (`judge_listed_patterns`) in
- * phon[low:high], added to `spans`: 0, or -1. */
-static int add_matches(JudgeText *self, PyObject *spec, Py_ssize_t low, Py_ssize_t high, Spans *spans) {
-    PyObject *all = NULL, *patterns = NULL;
-    int listed = judge_listed_patterns(spec, &all, &patterns);
-    for (Py_ssize_t p = 0; listed > 0 && p < PyTuple_GET_SIZE(patterns); p++) {
-        PyObject *pattern = PyTuple_GET_ITEM(patterns, p);
-        Py_ssize_t bit = judge_shaped(pattern, 4) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pattern, 0)) : -1;
-        if (PyErr_Occurred()) {
-            return -1;
-        }
-        if (!judge_live(self, all, bit)) {
-            continue;
-        }
-        PyObject *matches = judge_search(self, pattern, low, high);
-        if (matches == NULL) {
-            return -1;
-        }
-        for (Py_ssize_t m = 0; m < PyList_GET_SIZE(matches); m++) {
-            Py_ssize_t start, end;
-            if (judge_span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0 || add_span(spans, start, end) < 0) {
-                Py_DECREF(matches);
-                return -1;
-            }
-        }
-        Py_DECREF(matches);
-    }
-    return listed < 0 ? -1 : 0;
-}
-
 int judge_matching_frames(JudgeText *self) {
     if (self->reports >= 0) {
         return 0;
@@ -72,7 +20,7 @@ int judge_matching_frames(JudgeText *self) {
         return -1;
     }
     for (Py_ssize_t p = 0; p < count; p++) {
-        PyObject *matches = judge_matches_anywhere(self, all, PyTuple_GET_ITEM(patterns, p));
+        PyObject *matches = judge_live_matches(self, all, PyTuple_GET_ITEM(patterns, p), 0, self->length);
         if (matches == NULL) {
             PyMem_Free(frames);
             return -1;
@@ -104,7 +52,7 @@ static int frames_within(JudgeText *self, Py_ssize_t low, Py_ssize_t high, Spans
         for (Py_ssize_t m = 0; !failed && m < PyList_GET_SIZE(matches); m++) {
             Py_ssize_t start, end;
             if (judge_span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0
-                || (!inert_known && add_matches(self, PyTuple_GET_ITEM(self->specs, SPEC_NOT_REPORTED), low,
+                || (!inert_known && judge_add_matches(self, PyTuple_GET_ITEM(self->specs, SPEC_NOT_REPORTED), low,
                                                 high + self->reaches[REACH_INERT], &inert) < 0)) {
                 failed = 1;
                 break;
@@ -115,7 +63,7 @@ static int frames_within(JudgeText *self, Py_ssize_t low, Py_ssize_t high, Spans
                 Py_ssize_t from = inert.items[n][0], to = inert.items[n][1];
                 reports_nothing = (from < end && end <= to) || (from <= start && start < to);
             }
-            if (!reports_nothing && add_span(found, start, end) < 0) {
+            if (!reports_nothing && judge_add_span(found, start, end) < 0) {
                 failed = 1;
             }
         }
@@ -163,7 +111,7 @@ static int reported_end(JudgeText *self, Py_ssize_t frame_end, Py_ssize_t *end) 
         Py_ssize_t limit = sentence_high < frame_end + self->reaches[REACH_REPORT_END] ? sentence_high
                                                                                       : frame_end + self->reaches[REACH_REPORT_END];
         Spans back = {NULL, 0, 0};
-        if (add_matches(self, ends, frame_end, limit, &back) < 0) {
+        if (judge_add_matches(self, ends, frame_end, limit, &back) < 0) {
             PyMem_Free(back.items);
             return -1;
         }

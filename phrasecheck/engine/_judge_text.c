@@ -13,7 +13,7 @@ static void JudgeText_free(JudgeText *self) {
     }
     PyMem_Free(self->tokens);
     PyMem_Free(self->token_counts);
-    PyMem_Free(self->idle);
+    PyMem_Free(self->idle.items);
     PyMem_Free(self->found);
     PyMem_Free(self->frames);
     memset(&self->length, 0, sizeof(JudgeText) - offsetof(JudgeText, length));
@@ -88,20 +88,11 @@ int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
         return -1;
     }
     JudgeText_free(self);
-    Py_INCREF(specs);
-    Py_XSETREF(self->specs, specs);
-    Py_INCREF(original);
-    Py_XSETREF(self->original, original);
-    Py_INCREF(norm);
-    Py_XSETREF(self->norm, norm);
-    Py_INCREF(phon);
-    Py_XSETREF(self->phon, phon);
-    Py_INCREF(breaks);
-    Py_XSETREF(self->breaks, breaks);
-    Py_INCREF(rewritten);
-    Py_XSETREF(self->rewritten, rewritten);
-    Py_INCREF(anchored);
-    Py_XSETREF(self->anchored, anchored);
+    PyObject **held[] = {&self->specs, &self->original, &self->norm, &self->phon, &self->breaks, &self->rewritten, &self->anchored};
+    PyObject *given[] = {specs, original, norm, phon, breaks, rewritten, anchored};
+    for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+        Py_XSETREF(*held[i], Py_NewRef(given[i]));
+    }
     self->length = length;
     for (Py_ssize_t r = 0; r < REACH_COUNT; r++) {
         if ((self->reaches[r] = PyLong_AsSsize_t(PyTuple_GET_ITEM(reaches, r))) == -1 && PyErr_Occurred()) {
@@ -351,12 +342,47 @@ int judge_listed_patterns(PyObject *spec, PyObject **all, PyObject **patterns) {
     return 1;
 }
 
-/* A listed pattern's matches over the whole text (a new list), None where its anchor is nowhere
- * in it (a new reference), or NULL with an exception. */
-PyObject *judge_matches_anywhere(JudgeText *self, PyObject *all, PyObject *pattern) {
+PyObject *judge_live_matches(JudgeText *self, PyObject *all, PyObject *pattern, Py_ssize_t low, Py_ssize_t high) {
     Py_ssize_t bit = judge_shaped(pattern, 4) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(pattern, 0)) : -1;
     if (PyErr_Occurred()) {
         return NULL;
     }
-    return judge_live(self, all, bit) ? judge_search(self, pattern, 0, self->length) : Py_NewRef(Py_None);
+    return judge_live(self, all, bit) ? judge_search(self, pattern, low, high) : Py_NewRef(Py_None);
+}
+
+int judge_add_span(Spans *spans, Py_ssize_t start, Py_ssize_t end) {
+    if (spans->count == spans->room) {
+        Py_ssize_t room = spans->room ? spans->room * 2 : 8;
+        Py_ssize_t (*grown)[2] = PyMem_Realloc(spans->items, sizeof(Py_ssize_t[2]) * room);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        spans->items = grown;
+        spans->room = room;
+    }
+    spans->items[spans->count][0] = start;
+    spans->items[spans->count][1] = end;
+    spans->count++;
+    return 0;
+}
+
+int judge_add_matches(JudgeText *self, PyObject *spec, Py_ssize_t low, Py_ssize_t high, Spans *spans) {
+    PyObject *all = NULL, *patterns = NULL;
+    int listed = judge_listed_patterns(spec, &all, &patterns);
+    for (Py_ssize_t p = 0; listed > 0 && p < PyTuple_GET_SIZE(patterns); p++) {
+        PyObject *matches = judge_live_matches(self, all, PyTuple_GET_ITEM(patterns, p), low, high);
+        if (matches == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t m = 0; matches != Py_None && m < PyList_GET_SIZE(matches); m++) {
+            Py_ssize_t start, end;
+            if (judge_span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0 || judge_add_span(spans, start, end) < 0) {
+                Py_DECREF(matches);
+                return -1;
+            }
+        }
+        Py_DECREF(matches);
+    }
+    return listed < 0 ? -1 : 0;
 }
