@@ -370,8 +370,9 @@ def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank
     assert quiet("好 您稍等") is None  # as many spaces as words: `_spaced_by_word` tells
     assert quiet("信号覆盖 您稍等") == "信号覆盖，您稍等"  # no phrase changes the 覆 of 覆盖: no 繁→简 by word
     assert quiet("请您反覆 确认") is None and quiet("稍后回覆 您") is None  # words that change it: the Python front's
-    for python_first in ["我 不 知 道 啊", "你好\n谢谢", "不归我管😀 好的", "不歸我管 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
-        assert quiet(python_first) is None, python_first  # spaced word by word, wrapped, rare, typed pinyin
+    for python_first in ["我 不 知 道 啊", "你好\n谢谢", "不归我管😀 好的", "這個計畫 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
+        assert quiet(python_first) is None, python_first  # spaced word by word, wrapped, rare, 繁体 by word, typed pinyin
+    assert quiet("不歸我管 好的") == "不歸我管，好的"  # 繁体 the fold table converts as any phrase would
     unplanned = "QXZ 好的 您稍等"
     assert quiet(unplanned) is None  # a run of letters not planned yet: `any_convert` plans it
     normalizer.front(unplanned)

@@ -1,3 +1,8 @@
+import subprocess
+from pathlib import Path
+
+import opencc
+
 from phrasecheck.engine.breaks import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK
 from phrasecheck.engine import hant
 from phrasecheck.engine.normalize import Normalizer
@@ -101,16 +106,45 @@ def test_a_compatibility_ideograph_folds_as_its_unified_character_does():
     assert N.fold("信号覆盖\uf900") == "信号覆盖岂"  # U+F900: 豈, beside a secondary form out of its contexts
 
 
-def test_secondary_forms_out_of_their_contexts_are_what_word_conversion_leaves_alone():
-    simplified = sorted(set(hant.by_character().values()))
+def test_secondary_forms_out_of_their_contexts_convert_by_word_as_per_character():
+    by_character = hant.by_character()
+    simplified = sorted(set(by_character.values()))
     checked = 0
     for form, contexts in hant.secondary().items():
+        alone = by_character.get(ord(form), form)  # 覆 stays 覆, 畫 becomes 画
         for other in simplified:
             for pair, at in ((form + other, 0), (other + form, 1)):
                 if pair not in contexts:
-                    assert hant.by_word(pair)[at] == form, pair
+                    assert hant.by_word(pair)[at] == alone, pair
                     checked += 1
-    assert checked > 30000
+    assert checked > 50000
+
+
+def _installed_phrases(folder) -> list[str]:
+    """The phrases of the installed OpenCC's 繁→简 (dumped as scripts/make_t2s_secondary.py does)."""
+    clib = Path(opencc.__file__).resolve().parent / "clib"
+    out = folder / "TSPhrases.txt"
+    subprocess.run([str(clib / "bin" / "opencc_dict"), "-i", str(clib / "share" / "opencc" / "TSPhrases.ocd2"),
+                    "-o", str(out), "-f", "ocd2", "-t", "text"], check=True, capture_output=True)
+    return [line.split("\t")[0] for line in out.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_a_traditional_text_folds_per_character_as_word_conversion_would(tmp_path):
+    # Only a secondary form in one of its contexts sends a text through OpenCC's phrases: every
+    # phrase OpenCC converts folds the same per character, alone or among other words.
+    phrases = _installed_phrases(tmp_path)
+    by_character, secondary = hant.by_character(), hant.secondary()
+
+    def simplified_changed(phrase: str) -> bool:  # 深沈 → 深沉: a simplified 沈 is folded as written in any text
+        return any(a != b and ord(a) not in by_character and a not in secondary for a, b in zip(phrase, hant.by_word(phrase)))
+
+    checked = [phrase for phrase in phrases if not simplified_changed(phrase)]
+    assert len(checked) > 300
+    for phrase in checked:
+        for text in (phrase, f"請{phrase}好嗎", f"{phrase}，{phrase}"):
+            assert N.fold(text) == N.fold(hant.by_word(text)), text
+    assert N.fold("這個計畫的項鍊") == "这个计划的项链"  # 畫 and 鍊 as their words convert them
+    assert N.fold("畫一張圖") == "画一张图"  # and per character elsewhere
 
 L = Normalizer(initials={"sb": "傻逼", "tmd": "他妈的", "zz": "智障"})
 

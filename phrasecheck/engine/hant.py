@@ -1,9 +1,12 @@
 """繁→简: one character at a time for the fold table, by word for the texts that need it.
 
-Per character, 反覆 stays 反覆 and 瞭解 stays 瞭解; OpenCC's phrase conversion gets them right
-but costs about a microsecond a text, so it runs only on texts with a traditional character.
+Per character, 反覆 stays 反覆, 瞭解 stays 瞭解 and 計畫 becomes 计画; OpenCC's phrase
+conversion gets them right, but it reads dictionaries no other message touches (in a stream of
+messages, a 60-character traditional one took 50 µs where a plain one takes 6), so it runs only
+on a text holding one of the few characters its phrases convert otherwise than per character, in
+a context a phrase does so in (`secondary`).  Every other traditional character converts per
+character as any phrase would convert it.
 """
-
 from __future__ import annotations
 
 import unicodedata
@@ -36,19 +39,27 @@ def by_character() -> dict[int, str]:
 
 @lru_cache(maxsize=None)
 def secondary() -> dict[str, frozenset[str]]:
-    """Traditional forms the per-character table leaves alone (覆 瞭 藉…), each with the two
-    characters around it in the words OpenCC's phrases change it in (反覆, 覆信: not 覆盖; see
-    scripts/make_t2s_secondary.py)."""
+    """Traditional forms OpenCC's phrases convert otherwise than the per-character table (覆 瞭 藉,
+    which it leaves alone; 畫 鍊, which it converts), each with the two characters around it in
+    the words those phrases hold (反覆, 覆信: not 覆盖; see scripts/make_t2s_secondary.py)."""
     lines = _SECONDARY.read_text(encoding="utf-8").splitlines()
     rows = (line.split() for line in lines if line.strip() and not line.startswith("#"))
     return {character: frozenset(contexts) for character, *contexts in rows}
 
 
 @lru_cache(maxsize=None)
+def compatibility_forms() -> frozenset[int]:
+    """The compatibility ideographs of the secondary forms (U+FAB7 → 覆): the contexts are spelled
+    in unified characters, so a text with one is converted by word wherever it stands."""
+    forms = secondary()
+    return frozenset(cp for cp in _COMPATIBILITY if unicodedata.normalize("NFKC", chr(cp)) in forms)
+
+
+@lru_cache(maxsize=None)
 def triggers() -> frozenset[int]:
-    """Characters that may make a text worth the word conversion: those the per-character table
-    changes, and the secondary forms (`secondary`)."""
-    return frozenset(by_character()) | frozenset(map(ord, secondary()))
+    """Characters that may make a text worth the word conversion: the secondary forms
+    (`secondary`) and their compatibility ideographs."""
+    return frozenset(map(ord, secondary())) | compatibility_forms()
 
 
 def by_word(text: str) -> str:

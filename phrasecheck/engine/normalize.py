@@ -143,7 +143,7 @@ class Normalizer:
         letters = [cp for cp, v in table.items() if v and len(v) == 1 and "a" <= v <= "z"] + list(range(97, 123))
         letter = char_class(letters).pattern
         runs = re.compile(f"({letter}{letter}+)|{PLACEHOLDERS.pattern}")  # one letter never converts
-        self._hant = char_class(hant.by_character())
+        self._compatibility = char_class(hant.compatibility_forms())
         self._secondary = char_class(map(ord, hant.secondary()))
         self._contexts = frozenset(context for found in hant.secondary().values() for context in found)
         classes, self._readings = phonetic_tables()
@@ -237,9 +237,10 @@ class Normalizer:
         return rewrite or (Rewrite(source, None, frozenset()) if source != text else None)
 
     def _needs_by_word(self, text: str, start: int) -> bool:
-        """Whether word-level 繁→简 may change `text` from `start` on: a character the per-character
-        table changes, or a secondary form in a context a phrase changes it in (信号覆盖 needs none)."""
-        if self._hant.search(text, start):
+        """Whether word-level 繁→简 may fold `text` otherwise than the per-character table from
+        `start` on: a secondary form in a context a phrase converts it in (信号覆盖 needs none),
+        or a compatibility ideograph of one."""
+        if self._compatibility.search(text, start):
             return True
         contexts = self._contexts
         return any(text[max(0, at - 1):at + 1] in contexts or text[at:at + 2] in contexts
