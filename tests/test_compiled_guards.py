@@ -1,7 +1,8 @@
-"""The judge's compiled guards (`_judge.c`, `judge._kept`) against `judge._first_problem`: for a
-text that quotes nothing they decide every guard of a candidate but its role in one call
-(coverage, `unless` contexts, mentions, reported speech, word edges), and must keep exactly the
-candidates the Python guards keep, or a decision would depend on how the package was installed."""
+"""The judge's compiled guards (`_judge.c`, `_judge_rank.c`) against `judge._first_problem` and
+`judge._judged_by_rank`: for a text that quotes nothing they rank the candidates and decide every
+guard of each (role, coverage, `unless` contexts, mentions, reported speech, word edges) in one
+call, and must keep exactly the candidates the Python guards keep, or a decision would depend on
+how the package was installed."""
 
 import collections
 from dataclasses import replace
@@ -10,7 +11,8 @@ import pytest
 
 from phrasecheck import Checker
 from phrasecheck.engine import judge
-from phrasecheck.engine.regions import JudgeText
+from phrasecheck.engine.match import Candidate
+from phrasecheck.engine.regions import JudgeText, Regions
 
 from test_fast_paths import _texts  # the training lines, corpus replies and long messages
 
@@ -18,18 +20,44 @@ pytestmark = pytest.mark.skipif(JudgeText is None, reason="phrasecheck/engine/_n
 
 
 def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Counter:
-    """Checks every text, asking each candidate's guards both ways; counts the compiled answers."""
-    compiled_kept = judge._kept
+    """Checks every text; wherever the judge takes the compiled way (`JudgeText.chosen`), also
+    judges each candidate and the whole list the Python way, which must agree.  Counts each
+    candidate's answer by the way the check itself took."""
     answered = collections.Counter()
+    compiled_judged, python_guards = Regions.judged, judge._first_problem
+    comparing = False  # the Python way, asked only to compare: not counted
 
-    def both(candidate, regions, role, compiled, context, quotes):
-        kept = compiled_kept(candidate, regions, role, compiled, context, quotes)
-        python = judge._first_problem(candidate, regions, role, compiled, context, quotes)
-        assert kept == (python[0] is None), (regions.text.original, candidate, python)
-        answered[("python" if quotes.found else "compiled", kept)] += 1
-        return kept
+    class BothWays:
+        def __init__(self, regions: Regions, context):
+            self.regions, self.context, self.compiled = regions, context, compiled_judged(regions, context)
 
-    monkeypatch.setattr(judge, "_kept", both)
+        def chosen(self, candidates, role):
+            nonlocal comparing
+            quotes = self.regions.quotes(self.context.quote_pairs)
+            for candidate in candidates:
+                compiled = checker.rules[candidate.rule]
+                kept = role in compiled.rule.roles and self.compiled.verdict(
+                    candidate.rule, candidate.start, candidate.end, candidate.spans[-1][0], candidate.match_type == "model")
+                python = python_guards(candidate, self.regions, role, compiled, self.context, quotes)
+                assert kept == (python[0] is None), (self.regions.text.original, candidate, python)
+                answered[("compiled", kept)] += 1
+            chosen = self.compiled.chosen(candidates, role)
+            comparing = True
+            try:
+                python_chosen = judge._judged_by_rank(candidates, self.regions, role, checker.rules, self.context, quotes)
+            finally:
+                comparing = False
+            assert chosen == python_chosen, (self.regions.text.original, candidates)
+            return chosen
+
+    def counted(candidate, regions, role, compiled, context, quotes):
+        found = python_guards(candidate, regions, role, compiled, context, quotes)
+        if not comparing:  # a text that quotes: the Python way alone
+            answered[("python", found[0] is None)] += 1
+        return found
+
+    monkeypatch.setattr(Regions, "judged", lambda regions, context: BothWays(regions, context))
+    monkeypatch.setattr(judge, "_first_problem", counted)
     for text in texts:
         checker.check(text)
     return answered
@@ -94,3 +122,12 @@ def test_compiled_guards_refuse_what_they_cannot_read(bank: Checker):
         judged.verdict(len(bank.rules), 0, 1, 0, False)
     with pytest.raises(ValueError, match="outside the text"):
         judged.verdict(0, 1, 3, 1, False)
+    with pytest.raises(TypeError, match="chosen"):
+        judged.chosen((), "agent")  # a list of candidates
+    hit = Candidate(0, 0, 2, ((0, 2),), "exact", 1.0)
+    with pytest.raises(ValueError, match="no such rule"):
+        judged.chosen([replace(hit, rule=len(bank.rules))], "agent")
+    with pytest.raises(TypeError, match="spans"):
+        judged.chosen([replace(hit, spans=())], "agent")
+    with pytest.raises(ValueError, match="outside the text"):
+        judged.chosen([replace(hit, end=5)], "agent")

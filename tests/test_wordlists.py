@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,17 @@ def test_the_service_names_the_entry_and_reloads_an_edited_list(tmp_path, monkey
         while entries("回头再说") != ["回头再说"]:
             assert time.monotonic() < deadline, "an edited list was not reloaded"
             time.sleep(0.05)
+
+
+def test_where_a_list_entry_and_a_rule_flag_the_same_words_the_rule_reports_them(tmp_path):
+    # At one severity the rule's own hit wins (it says why and what to say instead; the list only
+    # names the word), whichever way the judge takes: compiled, or the Python guards.
+    checker = Checker.load(str(list_pack(tmp_path, "不归我管\n回头再说\n")))
+    python_only = Checker.load(str(list_pack(tmp_path, "不归我管\n回头再说\n")))
+    python_only.check("您好")  # builds the compiled guards, then goes without them
+    python_only.judging = replace(python_only.judging, compiled=None)
+    for judged in (checker, python_only):
+        result = judged.check("这事不归我管，回头再说")
+        assert [(v.rule, v.matched) for v in result.violations] == [("deflect-not-my-job", "不归我管"),
+                                                                  ("house-words", "回头再说")]
+        assert result.violations[0].entry is None and result.violations[1].entry == "回头再说"

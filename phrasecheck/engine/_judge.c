@@ -1,4 +1,4 @@
-/* JudgeText: the judge's guards of one folded text that quotes nothing (`judge._kept`): every
+/* JudgeText: the judge's guards of one folded text that quotes nothing (`judge.judge`): every
  * guard of `judge._first_problem` but the role and quotation — coverage, the `unless` contexts,
  * a `judge.mentions` word, reported speech and word edges — as it and `regions.Regions` test
  * them, without their calls per candidate, per context and per match.
@@ -16,8 +16,10 @@
  *   the reaches of `regions` and `judge` (`REACH_*`); the characters after a speech verb.
  * `latin_edges` are the positions where a converted Latin run starts or ends, `anchored` the
  * presence bits of the text, little-endian bytes.  verdict(rule, start, end, last_start, model):
- * whether none of these guards drops the candidate.  What a guard asks of the whole text (the
- * frames and mentions matching in it, the words that excuse nothing) is found once. */
+ * whether none of these guards drops the candidate (what `chosen`, in _judge_rank.c, asks of
+ * each candidate it ranks; the tests hold it to `judge._first_problem`).  What a guard asks of
+ * the whole text (the frames and mentions matching in it, the words that excuse nothing) is
+ * found once. */
 #include "_judge.h"
 
 static int by_span(const void *a, const void *b) {
@@ -204,31 +206,32 @@ static int ready(const JudgeText *self) {
 
 /* verdict(rule, start, end, last_start, model) */
 static PyObject *JudgeText_verdict(JudgeText *self, PyObject *const *args, Py_ssize_t count) {
-    Py_ssize_t rule, start, end, last_start;
-    int model;
-    if (!ready(self)) {
-        return NULL;
-    }
     if (count != 5) {
         PyErr_SetString(PyExc_TypeError, "verdict(rule, start, end, last_start, model) takes 5 arguments");
         return NULL;
     }
-    rule = PyLong_AsSsize_t(args[0]);
-    start = PyLong_AsSsize_t(args[1]);
-    end = PyLong_AsSsize_t(args[2]);
-    last_start = PyLong_AsSsize_t(args[3]);
-    model = PyObject_IsTrue(args[4]);
+    Py_ssize_t rule = PyLong_AsSsize_t(args[0]), start = PyLong_AsSsize_t(args[1]), end = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t last_start = PyLong_AsSsize_t(args[3]);
+    int model = PyObject_IsTrue(args[4]);
     if (PyErr_Occurred() || model < 0) {
         return NULL;
+    }
+    int kept = judge_verdict(self, rule, start, end, last_start, model);
+    return kept < 0 ? NULL : PyBool_FromLong(kept);
+}
+
+int judge_verdict(JudgeText *self, Py_ssize_t rule, Py_ssize_t start, Py_ssize_t end, Py_ssize_t last_start, int model) {
+    if (!ready(self)) {
+        return -1;
     }
     PyObject *rules = PyTuple_GET_ITEM(self->specs, SPEC_RULES);
     if (rule < 0 || rule >= PyTuple_GET_SIZE(rules) || start < 0 || end < start || end > self->length) {
         PyErr_SetString(PyExc_ValueError, "verdict: no such rule, or a span outside the text");
-        return NULL;
+        return -1;
     }
-    PyObject *spec = PyTuple_GET_ITEM(rules, rule);  /* (coverage, token, guards, model guards) */
+    PyObject *spec = PyTuple_GET_ITEM(rules, rule);  /* (coverage, token, guards, model guards, ...) */
     if (!judge_shaped(spec, 4)) {
-        return NULL;
+        return -1;
     }
     PyObject *coverage = PyTuple_GET_ITEM(spec, 0);
     if (coverage != Py_None) {
@@ -236,39 +239,39 @@ static PyObject *JudgeText_verdict(JudgeText *self, PyObject *const *args, Py_ss
         judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
         double share = (double)(end - start) / (double)(high - low > 1 ? high - low : 1);
         if (share < PyFloat_AsDouble(coverage)) {
-            Py_RETURN_FALSE;
+            return 0;
         }
     }
     PyObject *guards = PyTuple_GET_ITEM(spec, model ? 3 : 2);
     if (guards != Py_None) {
         if (!judge_shaped(guards, 2) || !judge_shaped(PyTuple_GET_ITEM(guards, 1), 0)) {
-            return NULL;
+            return -1;
         }
         PyObject *all = PyTuple_GET_ITEM(guards, 0), *listed_guards = PyTuple_GET_ITEM(guards, 1);
         for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(listed_guards); g++) {
             PyObject *guard = PyTuple_GET_ITEM(listed_guards, g);
             Py_ssize_t bit = judge_shaped(guard, 6) ? PyLong_AsSsize_t(PyTuple_GET_ITEM(guard, 0)) : -1;
             if (PyErr_Occurred()) {
-                return NULL;
+                return -1;
             }
             if (!judge_live(self, all, bit)) {
                 continue;
             }
             int found = excused(self, guard, start, end);
             if (found != 0) {
-                return found < 0 ? NULL : Py_NewRef(Py_False);
+                return found < 0 ? -1 : 0;
             }
         }
     }
     if (self->mentions < 0 && (self->mentions = any_match(self, PyTuple_GET_ITEM(self->specs, SPEC_MENTIONS))) < 0) {
         self->mentions = -1;
-        return NULL;
+        return -1;
     }
     if (self->mentions) {  /* the message talks about service language */
-        Py_RETURN_FALSE;
+        return 0;
     }
     if (judge_matching_frames(self) < 0) {
-        return NULL;
+        return -1;
     }
     if (self->reports) {  /* reported speech: a model's sentence that only reports, or a frame before the hit */
         int reported = model ? judge_only_reports(self, start, end) : 0;
@@ -276,21 +279,23 @@ static PyObject *JudgeText_verdict(JudgeText *self, PyObject *const *args, Py_ss
             reported = judge_reported(self, start);
         }
         if (reported != 0) {
-            return reported < 0 ? NULL : Py_NewRef(Py_False);
+            return reported < 0 ? -1 : 0;
         }
     }
     if (PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1))) {
         int cuts = judge_cuts_word(self, start, end, last_start);
         if (cuts != 0) {
-            return cuts < 0 ? NULL : Py_NewRef(Py_False);
+            return cuts < 0 ? -1 : 0;
         }
     }
-    Py_RETURN_TRUE;
+    return 1;
 }
 
 static PyMethodDef JudgeText_methods[] = {
     {"verdict", (PyCFunction)(void (*)(void))JudgeText_verdict, METH_FASTCALL,
      "verdict(rule, start, end, last_start, model): whether the candidate passes every guard but its role and quotation."},
+    {"chosen", (PyCFunction)(void (*)(void))JudgeText_chosen, METH_FASTCALL,
+     "chosen(candidates, role): the candidates judge._judged_by_rank keeps, in the order of their starts."},
     {NULL}
 };
 

@@ -87,6 +87,11 @@ int judge_reported(JudgeText *self, Py_ssize_t start);
 /* The model's frame test of `_first_problem`: whether the sentence [start, end) reports someone's
  * words and, without them, scores below the threshold (`context.rescore`): 1, 0, or -1. */
 int judge_only_reports(JudgeText *self, Py_ssize_t start, Py_ssize_t end);
+/* Whether the candidate passes every guard but its role and quotation (`verdict`): 1, 0, or -1
+ * with an exception (also for a rule or span the text has not). */
+int judge_verdict(JudgeText *self, Py_ssize_t rule, Py_ssize_t start, Py_ssize_t end, Py_ssize_t last_start, int model);
+/* chosen(candidates, role) (_judge_rank.c) */
+PyObject *JudgeText_chosen(JudgeText *self, PyObject *const *args, Py_ssize_t count);
 int JudgeText_init(JudgeText *self, PyObject *args, PyObject *kwds);
 void JudgeText_dealloc(JudgeText *self);
 

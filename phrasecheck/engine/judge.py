@@ -134,6 +134,8 @@ def judge(
         regions.text = text  # the same folded text, now with offsets
     quotes = regions.quotes(context.quote_pairs)
     if trace is None and resolve_overlaps:
+        if context.compiled is not None and not quotes.found:  # most texts: every guard but quotation compiled
+            return regions.judged(context).chosen(candidates if isinstance(candidates, list) else list(candidates), role)
         return _judged_by_rank(candidates, regions, role, rules, context, quotes)
     kept = []
     for candidate in candidates:  # cheapest tests first
@@ -162,30 +164,21 @@ def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[Com
                     quotes: Quotes) -> list[Candidate]:
     """What `_without_overlaps` keeps of the judged candidates, judging only the ones it can keep:
     in rank order, a candidate overlapping one already chosen would lose to it whatever its guards
-    say, so it is not judged (several rules hitting one phrase cost one judging, not one each)."""
-    if len(candidates) == 1:  # most texts' patterns or model
-        (candidate,) = candidates
-        return [candidate] if _kept(candidate, regions, role, rules[candidate.rule], context, quotes) else []
+    say, so it is not judged (several rules hitting one phrase cost one judging, not one each).
+    In a text that quotes nothing, most texts, `JudgeText.chosen` (`_judge_rank.c`) does the same
+    in one call, each guard compiled."""
     chosen = _Chosen()
     for candidate in _ranked(candidates, rules):
-        if not chosen.overlaps(candidate) and _kept(candidate, regions, role, rules[candidate.rule], context, quotes):
+        if not chosen.overlaps(candidate) and _first_problem(candidate, regions, role, rules[candidate.rule], context,
+                                                             quotes)[0] is None:
             chosen.add(candidate)
     return chosen.hits
 
 
-def _kept(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes: Quotes) -> bool:
-    """Whether every guard passes (`_first_problem` finds nothing).  In a text that quotes nothing,
-    most texts, every guard but the role is compiled (`_judge.c`): one call where the Python guards
-    cost a dozen and a search per context."""
-    if context.compiled is None or quotes.found:
-        return _first_problem(candidate, regions, role, compiled, context, quotes)[0] is None
-    return role in compiled.rule.roles and regions.judged(context).verdict(
-        candidate.rule, candidate.start, candidate.end, candidate.spans[-1][0], candidate.match_type == "model")
-
-
 def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tuple | None:
     """What the compiled guards (`_judge.c`) read besides the text, built once per checker: each
-    rule's coverage, word-edge test and `unless` contexts (for a pattern's hit, then a model's),
+    rule's coverage, word-edge test, `unless` contexts (for a pattern's hit, then a model's),
+    roles and ranking (`CompiledRule.ranking`),
     the pack's judge settings (`JudgeContext`) and the reaches they are read within; None where
     the extension is not compiled."""
     if JudgeText is None:
@@ -203,7 +196,8 @@ def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tup
 
     reaches = (UNLESS_HIT_REACH, LONG_SENTENCE, LONG_SENTENCE_REACH, LONG_CLAUSE_REACH, SPACED_REPORT_REACH, INERT_REACH,
                REPORT_END_REACH, FRAME_WINDOW)  # as `_judge.h` numbers them (REACH_*)
-    return (tuple((c.rule.coverage, c.rule.boundary == "token", *(unless(*g) for g in c.guards)) for c in rules),
+    return (tuple((c.rule.coverage, c.rule.boundary == "token", *(unless(*g) for g in c.guards), c.rule.roles, *c.ranking)
+                  for c in rules),
             anywhere(context.not_excusing), frozenset(ord(p) for p in context.particles if len(p) == 1), word_ends,
             anywhere(context.frames), anywhere(context.mentions), anywhere(context.not_reported),
             anywhere(context.report_ends), context.frame_reach, context.rescore, word_spaced, reaches, AFTER_SPEECH_VERB)
