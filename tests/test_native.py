@@ -373,6 +373,12 @@ def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank
     for python_first in ["我 不 知 道 啊", "你好\n谢谢", "不归我管😀 好的", "這個計畫 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
         assert quiet(python_first) is None, python_first  # spaced word by word, wrapped, rare, 繁体 by word, typed pinyin
     assert quiet("不歸我管 好的") == "不歸我管，好的"  # 繁体 the fold table converts as any phrase would
+    for code in ("登录www.meitu.com 查询", "华为mate7 您好", "目录/private/var/mobile/ 好的", "@meitu小编 您好"):
+        normalizer.front(code)  # plans its runs: meitu, mate, mobile convert where they are not part of a code
+        assert quiet(code) is not None and quiet(code) == normalizer.source(code, normalizer.front(code))[0], code
+    typed = "我用meitu 拍的"
+    normalizer.front(typed)
+    assert quiet(typed) is None and normalizer.source(typed, normalizer.front(typed))[1] is not None  # typed pinyin
     unplanned = "QXZ 好的 您稍等"
     assert quiet(unplanned) is None  # a run of letters not planned yet: `any_convert` plans it
     normalizer.front(unplanned)

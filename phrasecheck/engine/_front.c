@@ -8,8 +8,8 @@
  * None whenever the Python front has more to do: a line break (soft wraps), a text spaced word
  * by word (hesitations), a rare character (繁体 by word, letters beyond ASCII, placeholders; not a
  * secondary 繁体 form out of the contexts a phrase changes it in), or
- * a run of letters that converts or has not been planned yet (`LatinRuns.any_convert`, which
- * then plans it). */
+ * a run of letters that converts (and is not part of a code, 「/mobile/」 「mate7」) or has not
+ * been planned yet (`LatinRuns.any_convert`, which then plans it). */
 #include "_native.h"
 
 static inline int is_space(Py_UCS4 c) {
@@ -59,9 +59,44 @@ static int is_pause(int kind, const void *data, Py_ssize_t length, Py_ssize_t i)
            || (next + 1 < length && is_han(PyUnicode_READ(kind, data, next + 1)));
 }
 
-/* Whether each run of two or more ASCII letters is planned to stay letters: 1, 0 when one
- * converts or is not planned yet, -1 with an exception. */
-static int runs_stay(PyObject *text, int kind, const void *data, Py_ssize_t length, PyObject *plans) {
+/* What `latin._is_code` reads: the characters that make a run part of a code, and how far back
+ * an @name may start. */
+typedef struct {
+    PyObject *marks;
+    Py_ssize_t name_reach;
+} CodeContext;
+
+static int code_mark(const CodeContext *code, Py_UCS4 c) {
+    return PyUnicode_FindChar(code->marks, c, 0, PyUnicode_GET_LENGTH(code->marks), 1) >= 0;
+}
+
+/* latin._is_code: whether the run [start, end) is part of a code, URL, number or @name. */
+static int is_code(const CodeContext *code, int kind, const void *data, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end) {
+    Py_UCS4 before = start ? PyUnicode_READ(kind, data, start - 1) : ' ';
+    if (code_mark(code, before) || before == '.' || Py_UNICODE_ISDIGIT(before)) {
+        return 1;
+    }
+    if (end < length) {
+        Py_UCS4 after = PyUnicode_READ(kind, data, end);
+        if (code_mark(code, after) || Py_UNICODE_ISDIGIT(after)
+            || (after == '.' && end + 1 < length && Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, end + 1)))) {
+            return 1;
+        }
+    }
+    Py_ssize_t low = start > code->name_reach ? start - code->name_reach : 0, position = start - 1;
+    for (; position >= low; position--) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, position);
+        if (!(Py_UNICODE_ISALNUM(c) || c == '_' || c == '-')) {
+            break;
+        }
+    }
+    return position >= low && PyUnicode_READ(kind, data, position) == '@';
+}
+
+/* Whether each run of two or more ASCII letters stays letters: planned to, or planned to convert
+ * but part of a code (`LatinRuns.convert` keeps it then): 1, 0 when one converts or is not
+ * planned yet, -1 with an exception. */
+static int runs_stay(PyObject *text, int kind, const void *data, Py_ssize_t length, PyObject *plans, const CodeContext *code) {
     for (Py_ssize_t i = 0; i < length;) {
         if (!is_ascii_letter(PyUnicode_READ(kind, data, i))) {
             i++;
@@ -78,8 +113,11 @@ static int runs_stay(PyObject *text, int kind, const void *data, Py_ssize_t leng
             }
             PyObject *plan = PyDict_GetItemWithError(plans, run);  /* borrowed */
             Py_DECREF(run);
-            if (plan != Py_None) {
-                return plan == NULL && PyErr_Occurred() ? -1 : 0;
+            if (plan == NULL) {
+                return PyErr_Occurred() ? -1 : 0;
+            }
+            if (plan != Py_None && !is_code(code, kind, data, length, i, end)) {
+                return 0;
             }
         }
         i = end;
@@ -104,19 +142,28 @@ static int in_context(PyObject *text, Py_ssize_t length, Py_ssize_t i, PyObject 
     return 0;
 }
 
-/* quiet_base(rare, plans, secondary, contexts, text): the text with its spoken pauses marked (the
- * text itself when it has none), or None; `rare` is a bit per BMP code point, `plans` the letter
- * runs' plans, `secondary` a bit per secondary 繁体 form (rare too: 覆 瞭 藉), which needs the
- * Python front only in one of `contexts`, a frozenset of two-character strings. */
+/* quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text): the text with its
+ * spoken pauses marked (the text itself when it has none), or None; `rare` is a bit per BMP code
+ * point, `plans` the letter runs' plans, `secondary` a bit per secondary 繁体 form (rare too: 覆 瞭
+ * 藉), which needs the Python front only in one of `contexts`, a frozenset of two-character
+ * strings; `code_marks` and `name_reach` what tells a run that is part of a code (`latin._is_code`). */
 PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
-    if (count != 5 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyDict_Check(args[1])
+    if (count != 7 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyDict_Check(args[1])
         || !PyBytes_Check(args[2]) || PyBytes_GET_SIZE(args[2]) != 0x10000 / 8 || !PyFrozenSet_Check(args[3])
-        || !PyUnicode_Check(args[4])) {
+        || !PyUnicode_Check(args[4]) || !PyLong_Check(args[5]) || !PyUnicode_Check(args[6])) {
         PyErr_SetString(PyExc_TypeError, "quiet_base(rare: bytes of a bit per BMP code point, plans: dict, "
-                        "secondary: bytes of a bit per BMP code point, contexts: frozenset, text: str)");
+                        "secondary: bytes of a bit per BMP code point, contexts: frozenset, code_marks: str, "
+                        "name_reach: int, text: str)");
         return NULL;
     }
-    PyObject *plans = args[1], *contexts = args[3], *text = args[4];
+    CodeContext code = {args[4], PyLong_AsSsize_t(args[5])};
+    if (code.name_reach < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "quiet_base: name_reach must not be negative");
+        }
+        return NULL;
+    }
+    PyObject *plans = args[1], *contexts = args[3], *text = args[6];
     const unsigned char *rare = (const unsigned char *)PyBytes_AS_STRING(args[0]);
     const unsigned char *secondary = (const unsigned char *)PyBytes_AS_STRING(args[2]);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -139,7 +186,7 @@ PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
     if (spaces && maybe_spaced_by_word(kind, data, length)) {
         Py_RETURN_NONE;
     }
-    int stay = runs_stay(text, kind, data, length, plans);
+    int stay = runs_stay(text, kind, data, length, plans, &code);
     if (stay <= 0) {
         if (stay < 0) {
             return NULL;

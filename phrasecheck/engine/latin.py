@@ -21,6 +21,7 @@ _LONGEST_RUN = 64  # letters: a longer run without a space is a code or a key, n
 # A run touching these is part of a code, a URL, an address or a number, not of a sentence.
 _CODE = frozenset("_@/\\:#&=%+-~")
 _NAME = 30  # how far back an @name may start
+CODE_CONTEXT = ("".join(sorted(_CODE)), _NAME)  # what `_is_code` reads, for the compiled front (`_native.quiet_base`)
 _REPEATED = re.compile(r"(.)\1+")
 _WORD_BEFORE, _WORD_AFTER = re.compile(f"([A-Za-z{_TONED}]+) +$"), re.compile(f" +([A-Za-z{_TONED}]+)")  # nǐ gào ba
 
@@ -128,17 +129,17 @@ class LatinRuns:
 
     def any_convert(self, runs: Iterable[str]) -> bool:
         """Whether any of these runs may convert: the question every text with letters asks, so a
-        plain dict remembers the answers (cheaper than lru_cache, which reorders on every hit)."""
-        plans = self._plans
+        plain dict remembers the answers (cheaper than lru_cache, which reorders on every hit).
+        Every run is planned, so that the compiled front finds them all the next time."""
+        plans, converts = self._plans, False
         for run in runs:
             plan = plans.get(run, _UNKNOWN)
             if plan is _UNKNOWN:
                 if len(plans) >= _REMEMBERED:
                     plans.clear()
                 plan = plans[run] = self._plan(run)
-            if plan is not None:
-                return True
-        return False
+            converts = converts or plan is not None
+        return converts
 
     def rewrite(self, text: str, first: int = 0) -> Rewrite | None:
         """`text` with its runs from `first` on converted and input placeholders dropped; None

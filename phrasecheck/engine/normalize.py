@@ -31,7 +31,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from . import hant
 from .breaks import CLAUSE_BREAK, CLAUSE_MARK, NO_BREAK, SENTENCE_BREAK, SENTENCE_MARK, boundaries
-from .latin import LatinRuns, Rewrite, through
+from .latin import CODE_CONTEXT, LatinRuns, Rewrite, through
 from .offsets import OffsetMap
 from .tables import (BEYOND_BMP, BEYOND_BMP_CHARACTER, PHONETIC_BASE, PLACEHOLDERS, FlatTable, base_fold_table, char_class,
                      phonetic_tables, syllable_class)
@@ -204,7 +204,8 @@ class Normalizer:
             return Front(base, -1, None, False)
         first = special.start()
         rare = self._rare.search(base, first)
-        return Front(base, first, rare, bool(rare or self._latin.any_convert(_ASCII_RUNS.findall(base, first))))
+        converts = self._latin.any_convert(_ASCII_RUNS.findall(base, first))  # plans every run, with a rare character too
+        return Front(base, first, rare, bool(rare) or converts)
 
     def source(self, text: str, front: Front) -> tuple[str, Rewrite | None]:
         """What the tables fold for `text` (its front's base, rewritten where a rewrite applies),
@@ -265,11 +266,12 @@ class Normalizer:
         the flat tables fold all but a character that folds to several)."""
         return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
 
-    def quiet_source_parts(self) -> tuple[bytes, dict, bytes, frozenset[str]]:
+    def quiet_source_parts(self) -> tuple[bytes, dict, bytes, frozenset[str], str, int]:
         """What `_native.quiet_base` reads to give a text's `source` where no rewrite applies:
-        the rare characters, a bit per BMP code point, the letter runs' plans, and the secondary
-        繁体 forms (a bit each) with the contexts in which word-level 繁→简 may change them."""
-        return self._rare_bits, self._latin.plans, _bits(map(ord, hant.secondary())), self._contexts
+        the rare characters, a bit per BMP code point, the letter runs' plans, the secondary
+        繁体 forms (a bit each) with the contexts in which word-level 繁→简 may change them, and
+        what tells a run of letters that is part of a code (`latin.CODE_CONTEXT`)."""
+        return self._rare_bits, self._latin.plans, _bits(map(ord, hant.secondary())), self._contexts, *CODE_CONTEXT
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.
