@@ -18,7 +18,7 @@ MODULE = "phrasecheck.engine._native"
 SOURCES = [f"phrasecheck/engine/{name}" for name in (
     "_native.c", "_gramtable.c", "_gramsums.c", "_gramunion.c", "_hitfilter.c", "_hitfilter_init.c", "_plain.c", "_wordgraph.c", "_verify.c",
     "_verify_init.c", "_front.c", "_needles.c", "_search.c", "_hits.c", "_keyscan.c", "_keyscan_build.c", "_rewrite.c",
-    "_origins.c", "_judge.c", "_judge_text.c", "_judge_frames.c", "_judge_rank.c")]
+    "_origins.c", "_judge.c", "_judge_text.c", "_judge_frames.c", "_judge_rank.c", "_latin.c")]
 HEADERS = ["phrasecheck/engine/_native.h", "phrasecheck/engine/_gramtable.h", "phrasecheck/engine/_hitfilter.h",
            "phrasecheck/engine/_verify.h", "phrasecheck/engine/_keyscan.h", "phrasecheck/engine/_judge.h"]
 

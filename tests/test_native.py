@@ -701,3 +701,27 @@ def test_the_compiled_rewrite_refuses_hits_outside_the_text():
         suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [[0, 2, "请您稍候"]], settings)
     assert suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [], settings) is None
     assert suggest._compiled("不归我管", (0, 1, 2, 3), (1, 2, 3, 4), 4, [], [(0, 4, "请您稍候")], settings) == "请您稍候"
+
+
+@pytest.mark.skipif(latin.latin_rewrite is None, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_latin_rewrite_gives_the_python_rewrite(bank: Checker, monkeypatch):
+    normalizer = bank.normalizer
+    pieces = ["不gui我管", "找bie人去", "NMD", "sb", "tmd", "zhutiyebuyiyang", "meitu", "华为mate7", "www.meitu.com",
+              "@meitu小编", "/private/mobile/", "ni ban sha", "OK", "APP", "haha", "\ue010", "ｇｕｉ", "Dance", "nǐ hǎo",
+              "safari", "在safari上", "x", "ab", "您好"]
+    rng = random.Random(7)
+    texts = [sep.join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for sep in ("", "，", " ", "好的") for _ in range(400)]
+    compiled_answers = []
+    compiled = latin.latin_rewrite
+
+    def counted(*args):
+        found = compiled(*args)
+        compiled_answers.append(found is not NotImplemented)
+        return found
+
+    monkeypatch.setattr(latin, "latin_rewrite", counted)
+    both = [normalizer.source(text, normalizer.front(text)) for text in texts]  # plans every run first
+    monkeypatch.setattr(latin, "latin_rewrite", None)
+    assert [normalizer.source(text, normalizer.front(text)) for text in texts] == both
+    assert sum(compiled_answers) > 900 and compiled_answers.count(False) > 50  # most compiled; spaced pinyin in Python
+    assert any(rewrite is not None and rewrite.edges for _, rewrite in both)

@@ -59,40 +59,6 @@ static int is_pause(int kind, const void *data, Py_ssize_t length, Py_ssize_t i)
            || (next + 1 < length && is_han(PyUnicode_READ(kind, data, next + 1)));
 }
 
-/* What `latin._is_code` reads: the characters that make a run part of a code, and how far back
- * an @name may start. */
-typedef struct {
-    PyObject *marks;
-    Py_ssize_t name_reach;
-} CodeContext;
-
-static int code_mark(const CodeContext *code, Py_UCS4 c) {
-    return PyUnicode_FindChar(code->marks, c, 0, PyUnicode_GET_LENGTH(code->marks), 1) >= 0;
-}
-
-/* latin._is_code: whether the run [start, end) is part of a code, URL, number or @name. */
-static int is_code(const CodeContext *code, int kind, const void *data, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end) {
-    Py_UCS4 before = start ? PyUnicode_READ(kind, data, start - 1) : ' ';
-    if (code_mark(code, before) || before == '.' || Py_UNICODE_ISDIGIT(before)) {
-        return 1;
-    }
-    if (end < length) {
-        Py_UCS4 after = PyUnicode_READ(kind, data, end);
-        if (code_mark(code, after) || Py_UNICODE_ISDIGIT(after)
-            || (after == '.' && end + 1 < length && Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, end + 1)))) {
-            return 1;
-        }
-    }
-    Py_ssize_t low = start > code->name_reach ? start - code->name_reach : 0, position = start - 1;
-    for (; position >= low; position--) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, position);
-        if (!(Py_UNICODE_ISALNUM(c) || c == '_' || c == '-')) {
-            break;
-        }
-    }
-    return position >= low && PyUnicode_READ(kind, data, position) == '@';
-}
-
 /* Whether each run of two or more ASCII letters stays letters: planned to, or planned to convert
  * but part of a code (`LatinRuns.convert` keeps it then): 1, 0 when one converts or is not
  * planned yet, -1 with an exception. */
@@ -212,3 +178,4 @@ PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
     }
     return base;
 }
+

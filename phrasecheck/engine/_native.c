@@ -10,6 +10,7 @@
  *   - search_anchored (_search.c): a context pattern's search of a window;
  *   - JudgeText (_judge.c): the judge's guards of a text that quotes and reports nothing;
  *   - quiet_base (_front.c): a text's source with its pauses marked, where it needs no rewrite;
+ *   - latin_rewrite (_latin.c): a text's Latin runs converted by their plans (`LatinRuns.rewrite`);
  *   - rewritten (_rewrite.c): a flagged message's rewrite, each hit's standard line in its place;
  *   - through (_origins.c): a folded text's offsets mapped back through a rewrite's segments;
  *   - translate, offsets and boundaries (here): one-to-one character tables, where each folded
@@ -303,7 +304,11 @@ static PyMethodDef functions[] = {
      "search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten): a context pattern's matches "
      "(start, end, spans, mismatches, placeholders) anchored in phon[low:high], in `CompiledPattern.search` order."},
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
-     "quiet_base(rare, plans, secondary, contexts, text): the text with its spoken pauses marked when it needs no other rewrite, else None."},
+     "quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text): the text with its spoken pauses marked "
+     "when it needs no other rewrite, else None."},
+    {"latin_rewrite", (PyCFunction)(void (*)(void))latin_rewrite, METH_FASTCALL,
+     "latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, text, first): "
+     "LatinRuns.rewrite as (text, origins, edges), None when nothing changes, NotImplemented where Python must tell."},
     {"rewritten", rewritten, METH_VARARGS,
      "rewritten(original, starts, ends, folded_length, edges, hits, settings): the message with each hit's (start, end, "
      "line) standard line in place of its words or clauses, as suggest.rewrite gives it; None for no hits."},

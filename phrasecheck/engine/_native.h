@@ -102,8 +102,21 @@ PyObject *verified_hits(PyObject *hits, PyObject *folded, PyObject *phon, const 
 /* search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten) (_search.c). */
 PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
-/* quiet_base(rare, plans, text) (_front.c): a text's source when it needs no rewrite, or None. */
+/* quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text) (_front.c): a text's
+ * source when it needs no rewrite, or None. */
 PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
+
+/* What `latin._is_code` reads (_latin.c): the characters that make a run part of a code, and how
+ * far back an @name may start. */
+typedef struct {
+    PyObject *marks;
+    Py_ssize_t name_reach;
+} CodeContext;
+/* latin._is_code: whether the run [start, end) of a text (kind, data, length) is part of a code,
+ * URL, number or @name. */
+int is_code(const CodeContext *code, int kind, const void *data, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end);
+/* latin_rewrite(...) (_latin.c): `LatinRuns.rewrite` of a text whose runs are planned. */
+PyObject *latin_rewrite(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
 /* rewritten(original, starts, ends, folded_length, edges, hits, settings) (_rewrite.c): a flagged
  * message's rewrite, or None. */

@@ -102,17 +102,21 @@ def _through(origins: list[tuple[int, int, int]], length: int, starts: Sequence[
 
 
 try:
-    from ._native import through
-except ImportError:  # not compiled: the Python above serves
-    through = _through
+    from ._native import latin_rewrite, through
+except ImportError:  # not compiled: the Python above and `LatinRuns.rewrite` serve
+    latin_rewrite, through = None, _through
 
 
 class LatinRuns:
     """Converts the letter runs of a text; built once per normalizer."""
 
     def __init__(self, fold: Mapping[int, str | None], initials: Mapping[str, str], code: Callable[[str], str],
-                 runs: re.Pattern[str]):
-        self._runs = runs  # group 1: a run of letters; otherwise a placeholder character, to drop
+                 runs: re.Pattern[str], compiled_runs: tuple[bytes, int, int]):
+        """`runs`: group 1 a run of letters; otherwise a placeholder character, to drop.
+        `compiled_runs`: the same for `latin_rewrite`, the letters a bit per BMP code point and
+        the placeholders' first and last code point."""
+        self._runs = runs
+        self._compiled_runs = compiled_runs
         # Kept with the normalizer (pickled with it): reading pypinyin's table takes 0.25 s, which
         # would otherwise fall on the first text typed in pinyin after a cold start.
         self._syllables = syllables()
@@ -143,7 +147,12 @@ class LatinRuns:
 
     def rewrite(self, text: str, first: int = 0) -> Rewrite | None:
         """`text` with its runs from `first` on converted and input placeholders dropped; None
-        when nothing changes."""
+        when nothing changes.  Compiled (`_native.latin_rewrite`) where every run is planned and
+        no typed syllable stands beside a word across spaces (`_next_to_english`)."""
+        if latin_rewrite is not None:
+            found = latin_rewrite(*self._compiled_runs, self._plans, *CODE_CONTEXT, text, first)
+            if found is not NotImplemented:
+                return found and Rewrite(*found)
         pieces: list[str] = []
         origins: list[tuple[int, int, int]] = []
         edges: set[int] = set()

@@ -34,6 +34,7 @@ from .breaks import CLAUSE_BREAK, CLAUSE_MARK, NO_BREAK, SENTENCE_BREAK, SENTENC
 from .latin import CODE_CONTEXT, LatinRuns, Rewrite, through
 from .offsets import OffsetMap
 from .tables import (BEYOND_BMP, BEYOND_BMP_CHARACTER, PHONETIC_BASE, PLACEHOLDERS, FlatTable, base_fold_table, char_class,
+                     code_point_bits,
                      phonetic_tables, syllable_class)
 from .wrapping import paused, unwrapped
 
@@ -66,15 +67,6 @@ class NormalizedText:
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
-
-
-def _bits(code_points: Iterable[int]) -> bytes:
-    """One bit per BMP code point, set for these."""
-    found = bytearray(_BMP // 8)
-    for cp in code_points:
-        if cp < _BMP:
-            found[cp >> 3] |= 1 << (cp & 7)
-    return bytes(found)
 
 
 _BMP = 0x10000
@@ -143,11 +135,12 @@ class Normalizer:
         letters = [cp for cp, v in table.items() if v and len(v) == 1 and "a" <= v <= "z"] + list(range(97, 123))
         letter = char_class(letters).pattern
         runs = re.compile(f"({letter}{letter}+)|{PLACEHOLDERS.pattern}")  # one letter never converts
+        compiled_runs = code_point_bits(letters), _PLACEHOLDER_RANGE[0], _PLACEHOLDER_RANGE[-1]
         self._compatibility = char_class(hant.compatibility_forms())
         self._secondary = char_class(map(ord, hant.secondary()))
         self._contexts = frozenset(context for found in hant.secondary().values() for context in found)
         classes, self._readings = phonetic_tables()
-        self._latin = LatinRuns(table, initials or {}, functools.partial(syllable_class, classes), runs)
+        self._latin = LatinRuns(table, initials or {}, functools.partial(syllable_class, classes), runs, compiled_runs)
         # The classes searched in every text take all of the planes beyond the BMP as one range:
         # listing their few letters and widened characters would make re test each one per character.
         rare = {*hant.triggers(), *_PLACEHOLDER_RANGE, *(cp for cp in widened + letters if 127 < cp < _BMP)}
@@ -155,13 +148,13 @@ class Normalizer:
         # Characters a text with letters seldom has, letters other than ASCII among them: one search
         # rules them all out, and the runs left to look at are ASCII.
         self._rare = char_class(rare, BEYOND_BMP)
-        self._rare_bits = _bits(rare)  # the same for the compiled front (`quiet_source_parts`)
+        self._rare_bits = code_point_bits(rare)  # the same for the compiled front (`quiet_source_parts`)
         # One search tells a plain text (the flat table does it all) from one that needs more.
         self._special = char_class(rare, "A-Za-z" + BEYOND_BMP)
         # As bits per BMP code point (`plain_tables`): what the flat tables cannot fold and lone
         # surrogates; and that with what `front` looks at besides (letters, spaces, breaks, rare).
-        self._flat_blocked = _bits(itertools.chain((cp for cp in widened if cp < _BMP), range(0xD800, 0xE000)))
-        self._plain_blocked = _bits(itertools.chain(rare, range(0xD800, 0xE000), range(ord("A"), ord("Z") + 1),
+        self._flat_blocked = code_point_bits(itertools.chain((cp for cp in widened if cp < _BMP), range(0xD800, 0xE000)))
+        self._plain_blocked = code_point_bits(itertools.chain(rare, range(0xD800, 0xE000), range(ord("A"), ord("Z") + 1),
                                                     range(ord("a"), ord("z") + 1), map(ord, " \t\n\u3000")))
         self._phonetic = {cp: codes[0] for cp, codes in self._readings.items()}
         # The same tables as flat strings over the BMP, indexed by code point: a string lookup
@@ -171,7 +164,7 @@ class Normalizer:
         self._phonetic_flat = FlatTable("".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP)))
         self._offset_map = OffsetMap(self._fold_flat.table, _DROPPED, self._dropped,
                                      array("I", sorted(cp for cp in dropped if cp >= _BMP)), self._widened,
-                                     _bits(widened), array("I", sorted(cp for cp in widened if cp >= _BMP)))
+                                     code_point_bits(widened), array("I", sorted(cp for cp in widened if cp >= _BMP)))
 
     def warm(self) -> None:
         """Build the long texts' lookup arrays now, where they serve (`FlatTable.warm`)."""
@@ -271,7 +264,7 @@ class Normalizer:
         the rare characters, a bit per BMP code point, the letter runs' plans, the secondary
         繁体 forms (a bit each) with the contexts in which word-level 繁→简 may change them, and
         what tells a run of letters that is part of a code (`latin.CODE_CONTEXT`)."""
-        return self._rare_bits, self._latin.plans, _bits(map(ord, hant.secondary())), self._contexts, *CODE_CONTEXT
+        return self._rare_bits, self._latin.plans, code_point_bits(map(ord, hant.secondary())), self._contexts, *CODE_CONTEXT
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.

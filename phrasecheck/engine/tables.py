@@ -63,6 +63,15 @@ def base_fold_table() -> dict[int, str | None]:
     return table
 
 
+def code_point_bits(code_points: Iterable[int]) -> bytes:
+    """One bit per BMP code point, set for these (what the compiled parts read a set of characters as)."""
+    found = bytearray(0x10000 // 8)
+    for cp in code_points:
+        if cp < 0x10000:
+            found[cp >> 3] |= 1 << (cp & 7)
+    return bytes(found)
+
+
 def char_class(code_points: Iterable[int], extra: str = "") -> re.Pattern[str]:
     """One compiled character class for a set of code points, as ranges, plus `extra` ranges."""
     ranges: list[list[int]] = []
