@@ -122,7 +122,7 @@ PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
                         "name_reach: int, text: str)");
         return NULL;
     }
-    CodeContext code = {args[4], PyLong_AsSsize_t(args[5])};
+    CodeContext code = {args[4], PyLong_AsSsize_t(args[5]), NULL};
     if (code.name_reach < 0) {
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_ValueError, "quiet_base: name_reach must not be negative");

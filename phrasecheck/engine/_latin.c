@@ -9,6 +9,11 @@ static int is_code_mark(const CodeContext *code, Py_UCS4 c) {
     return PyUnicode_FindChar(code->marks, c, 0, PyUnicode_GET_LENGTH(code->marks), 1) >= 0;
 }
 
+static int word_letter(const CodeContext *code, Py_UCS4 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c > 127 && PyUnicode_FindChar(code->toned, c, 0, PyUnicode_GET_LENGTH(code->toned), 1) >= 0);
+}
+
 int is_code(const CodeContext *code, int kind, const void *data, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end) {
     Py_UCS4 before = start ? PyUnicode_READ(kind, data, start - 1) : ' ';
     if (is_code_mark(code, before) || before == '.' || Py_UNICODE_ISDIGIT(before)) {
@@ -89,11 +94,29 @@ static int add_converted(Rewriting *out, Py_UCS4 c, Py_ssize_t low, Py_ssize_t h
     return 0;
 }
 
+/* Whether a word of letters stands across spaces just before the run [start, end) (its last
+ * letter within the @name reach) or just after it: `LatinRuns._next_to_english` then asks whether
+ * that word is pinyin. */
+static int beside_word(const CodeContext *code, int kind, const void *data, Py_ssize_t length, Py_ssize_t start,
+                       Py_ssize_t end) {
+    Py_ssize_t low = start > code->name_reach ? start - code->name_reach : 0, before = start - 1, after = end;
+    while (before >= low && PyUnicode_READ(kind, data, before) == ' ') {
+        before--;
+    }
+    if (before < start - 1 && before >= low && word_letter(code, PyUnicode_READ(kind, data, before))) {
+        return 1;
+    }
+    while (after < length && PyUnicode_READ(kind, data, after) == ' ') {
+        after++;
+    }
+    return after > end && after < length && word_letter(code, PyUnicode_READ(kind, data, after));
+}
+
 /* The converted characters of the run [start, end) by its plan (chars, syllables or None):
  * 1 when converted, 0 when it stays letters, 2 when the Python rewrite must tell (a neighbour
  * word across spaces, `LatinRuns._next_to_english`), -1 with an exception. */
-static int convert_run(Rewriting *out, PyObject *plan, int kind, const void *data, Py_ssize_t length,
-                       Py_ssize_t start, Py_ssize_t end) {
+static int convert_run(Rewriting *out, const CodeContext *code, PyObject *plan, int kind, const void *data,
+                       Py_ssize_t length, Py_ssize_t start, Py_ssize_t end) {
     if (!PyTuple_Check(plan) || PyTuple_GET_SIZE(plan) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(plan, 0))) {
         PyErr_SetString(PyExc_TypeError, "latin_rewrite: a plan must be (chars, syllables or None)");
         return -1;
@@ -104,8 +127,7 @@ static int convert_run(Rewriting *out, PyObject *plan, int kind, const void *dat
         PyErr_SetString(PyExc_TypeError, "latin_rewrite: a plan's syllables must be a tuple, one a character");
         return -1;
     }
-    if (syllables != Py_None && ((start > 0 && PyUnicode_READ(kind, data, start - 1) == ' ')
-                                 || (end < length && PyUnicode_READ(kind, data, end) == ' '))) {
+    if (syllables != Py_None && beside_word(code, kind, data, length, start, end)) {
         return 2;
     }
     Py_ssize_t first = out->length, low = start;
@@ -134,25 +156,31 @@ static int convert_run(Rewriting *out, PyObject *plan, int kind, const void *dat
     return 1;
 }
 
-/* latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, text, first):
+/* latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, toned, text, first):
  * `LatinRuns.rewrite`: (text, origins, edges) with the runs of two or more letters (`letters`, a
  * bit per BMP code point) from `first` on converted by their plans and the input's placeholders
  * dropped, None when nothing changes, or NotImplemented where the Python rewrite must tell (a run
- * not planned, a typed syllable beside a word across spaces). */
+ * not planned, a typed syllable beside a word across spaces); `toned` the letters with tone marks
+ * a neighbouring word may hold besides ASCII ones. */
 PyObject *latin_rewrite(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
-    if (count != 8 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyLong_Check(args[1])
+    if (count != 9 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyLong_Check(args[1])
         || !PyLong_Check(args[2]) || !PyDict_Check(args[3]) || !PyUnicode_Check(args[4]) || !PyLong_Check(args[5])
-        || !PyUnicode_Check(args[6]) || !PyLong_Check(args[7])) {
+        || !PyUnicode_Check(args[6]) || !PyUnicode_Check(args[7]) || !PyLong_Check(args[8])) {
         PyErr_SetString(PyExc_TypeError, "latin_rewrite(letters: bytes of a bit per BMP code point, placeholder_low: int, "
-                        "placeholder_high: int, plans: dict, code_marks: str, name_reach: int, text: str, first: int)");
+                        "placeholder_high: int, plans: dict, code_marks: str, name_reach: int, toned: str, text: str, "
+                        "first: int)");
         return NULL;
     }
     const unsigned char *letters = (const unsigned char *)PyBytes_AS_STRING(args[0]);
     long placeholder_low = PyLong_AsLong(args[1]), placeholder_high = PyLong_AsLong(args[2]);
-    CodeContext code = {args[4], PyLong_AsSsize_t(args[5])};
-    PyObject *plans = args[3], *text = args[6];
-    Py_ssize_t first = PyLong_AsSsize_t(args[7]);
+    CodeContext code = {args[4], PyLong_AsSsize_t(args[5]), args[6]};
+    PyObject *plans = args[3], *text = args[7];
+    Py_ssize_t first = PyLong_AsSsize_t(args[8]);
     if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (code.name_reach < 0) {
+        PyErr_SetString(PyExc_ValueError, "latin_rewrite: name_reach must not be negative");
         return NULL;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text), position = 0;
@@ -193,7 +221,7 @@ PyObject *latin_rewrite(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
             if (copy_stretch(&out, kind, data, position, i) < 0) {
                 goto done;
             }
-            if ((converted = convert_run(&out, plan, kind, data, length, i, end)) != 1) {
+            if ((converted = convert_run(&out, &code, plan, kind, data, length, i, end)) != 1) {
                 if (converted == 2) {
                     result = Py_NewRef(Py_NotImplemented);
                 }

@@ -307,7 +307,7 @@ static PyMethodDef functions[] = {
      "quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text): the text with its spoken pauses marked "
      "when it needs no other rewrite, else None."},
     {"latin_rewrite", (PyCFunction)(void (*)(void))latin_rewrite, METH_FASTCALL,
-     "latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, text, first): "
+     "latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, toned, text, first): "
      "LatinRuns.rewrite as (text, origins, edges), None when nothing changes, NotImplemented where Python must tell."},
     {"rewritten", rewritten, METH_VARARGS,
      "rewritten(original, starts, ends, folded_length, edges, hits, settings): the message with each hit's (start, end, "

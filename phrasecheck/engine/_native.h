@@ -111,6 +111,7 @@ PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
 typedef struct {
     PyObject *marks;
     Py_ssize_t name_reach;
+    PyObject *toned;       /* letters with tone marks a neighbouring word may hold (`latin_rewrite` only) */
 } CodeContext;
 /* latin._is_code: whether the run [start, end) of a text (kind, data, length) is part of a code,
  * URL, number or @name. */

@@ -148,9 +148,9 @@ class LatinRuns:
     def rewrite(self, text: str, first: int = 0) -> Rewrite | None:
         """`text` with its runs from `first` on converted and input placeholders dropped; None
         when nothing changes.  Compiled (`_native.latin_rewrite`) where every run is planned and
-        no typed syllable stands beside a word across spaces (`_next_to_english`)."""
+        no typed syllable stands beside a word of letters across spaces (`_next_to_english`)."""
         if latin_rewrite is not None:
-            found = latin_rewrite(*self._compiled_runs, self._plans, *CODE_CONTEXT, text, first)
+            found = latin_rewrite(*self._compiled_runs, self._plans, *CODE_CONTEXT, _TONED, text, first)
             if found is not NotImplemented:
                 return found and Rewrite(*found)
         pieces: list[str] = []
