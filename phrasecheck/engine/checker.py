@@ -258,10 +258,13 @@ class Checker:
             regions = Regions(normalized)  # judged afresh, once for the patterns' hits and the model's
         kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         if model_hits:  # the model speaks only for sentences no pattern already flagged
-            unclaimed = _unclaimed(model_hits, kept) if kept else model_hits
-            kept = sorted([*kept, *judge(unclaimed, normalized, role, self.rules, self.judging, trace=decisions,
-                                         regions=regions)], key=lambda c: c.start)
+            if kept:
+                kept = sorted([*kept, *judge(_unclaimed(model_hits, kept), normalized, role, self.rules, self.judging,
+                                             trace=decisions, regions=regions)], key=lambda c: c.start)
+            else:
+                kept = judge(model_hits, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         violations = []
+        severities = []
         replaced = []  # (start, end, standard line) of each violation that has one
         for candidate in kept:
             compiled = self.rules[candidate.rule]
@@ -289,9 +292,10 @@ class Checker:
                     entry=listed,
                 )
             )
+            severities.append(rule.severity)
             if suggestions:  # a list entry may have no standard line: its words then stay
                 replaced.append((candidate.start, candidate.end, suggestions[0]))
-        score, decision = score_utterance((v.severity for v in violations), self.scoring)
+        score, decision = score_utterance(severities, self.scoring)
         if explain and self._classifier:
             failures += self._classifier.near_misses(skim.marked)
         trace = self._trace(normalized, failures, decisions) if explain else None

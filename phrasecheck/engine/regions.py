@@ -64,8 +64,7 @@ class Regions:
     def __init__(self, text: NormalizedText):
         self.text = text
         self.length = len(text.norm)
-        self._edges = {CLAUSE_BREAK: edges_at_level(text.breaks, CLAUSE_BREAK),
-                       SENTENCE_BREAK: edges_at_level(text.breaks, SENTENCE_BREAK)}
+        self._edges: dict[int, list[int]] = {}  # by level, found on first use (a compiled judge needs none)
         self._tokens: dict[int, list[int]] = {}
         self._found: dict[tuple[int, int, int], PatternMatch | None] = {}
         self._idle: list[tuple[int, int]] | None = None  # not_excusing words, by start (`excuses`)
@@ -80,12 +79,15 @@ class Regions:
 
     def edges(self, level: int) -> list[int]:
         """Where clauses (`CLAUSE_BREAK`) or sentences end inside the text, in order."""
-        return self._edges[level]
+        edges = self._edges.get(level)
+        if edges is None:
+            edges = self._edges[level] = edges_at_level(self.text.breaks, level)
+        return edges
 
     def around(self, start: int, end: int, level: int) -> tuple[int, int]:
         """The clause or sentence holding [start, end): from the last edge at or before `start`
         to the first edge at or after `end` (a hit spanning an edge spans both stretches)."""
-        edges = self._edges[level]
+        edges = self.edges(level)
         before = bisect_right(edges, start) - 1
         after = bisect_left(edges, max(end, start + 1))
         return (edges[before] if before >= 0 else 0), (edges[after] if after < len(edges) else self.length)
@@ -113,12 +115,12 @@ class Regions:
 
     def sentences(self) -> list[tuple[int, int]]:
         """Every sentence as (start, end) folded offsets (what the category model scores)."""
-        bounds = [0, *self._edges[SENTENCE_BREAK], self.length]
+        bounds = [0, *self.edges(SENTENCE_BREAK), self.length]
         return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
     def crosses(self, start: int, end: int, level: int) -> bool:
         """Whether a clause or sentence edge lies strictly inside [start, end)."""
-        edges = self._edges[level]
+        edges = self.edges(level)
         index = bisect_right(edges, start)
         return index < len(edges) and edges[index] < end
 
