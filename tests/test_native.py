@@ -316,7 +316,10 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
                "verified, go on": 0}
     not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
     not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP
-    for text in [*_texts(), *_PLAIN_EDGES, *not_flat, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管",
+    # rewritten first: letters typed for a word, a pack's initials, 繁体 in the words a phrase converts
+    rewritten = [f"{a}{b}" for a in ("不gui我管", "找bie人去", "NMD", "这个计畫", "请反覆确认", "tmd", "你是sb吗", "wo不知道")
+                 for b in ("", "，好的", "您稍等", "！！", "。请问还有什么问题")]
+    for text in [*_texts(), *_PLAIN_EDGES, *not_flat, *rewritten, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管",
                  "\uf91b七八糟的别\uf92d问", "\uf967归我管"]:  # compatibility forms of 亂 來, and of 不
         found, source, kind = plain(text), text, ""
         if found is not None and (found is True or found[9] is not None):  # perhaps cleared from its quiet source
