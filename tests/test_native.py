@@ -315,11 +315,15 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
                "hits, none verified": 0, "bounded, scored below": 0, "quiet, nothing": 0, "quiet, go on": 0,
                "verified, go on": 0}
     not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
-    not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP
+    not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP, and not dropped as an emoji is
+    not_flat += [f"{a}{rest}" for a in ("𠮶个", "你办啥𠀀", "重3㎏的", "𡃁仔", "㎡数", "𠊎") for rest in
+                 ("不归我管，找别人去", "请您稍等", "急什么", "好的 您稍等", "没看见我正忙吗", "")]
     # rewritten first: letters typed for a word, a pack's initials, 繁体 in the words a phrase converts
     rewritten = [f"{a}{b}" for a in ("不gui我管", "找bie人去", "NMD", "这个计畫", "请反覆确认", "tmd", "你是sb吗", "wo不知道")
                  for b in ("", "，好的", "您稍等", "！！", "。请问还有什么问题")]
-    for text in [*_texts(), *_PLAIN_EDGES, *not_flat, *rewritten, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管",
+    with_emoji = [f"{a}{e}{b}" for a, b in (("不归我管", "，找别人去"), ("好的", " 您稍等"), ("急什么", "没看见我正忙吗"), ("您好", ""))
+                  for e in ("😀", "🙏", "👍🏻", "\U000E0001", "😤😤😤")]  # dropped by the fold: plain all the same
+    for text in [*_texts(), *_PLAIN_EDGES, *not_flat, *rewritten, *with_emoji, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管",
                  "\uf91b七八糟的别\uf92d问", "\uf967归我管"]:  # compatibility forms of 亂 來, and of 不
         found, source, kind = plain(text), text, ""
         if found is not None and (found is True or found[9] is not None):  # perhaps cleared from its quiet source
@@ -373,9 +377,11 @@ def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank
     assert quiet("好 您稍等") is None  # as many spaces as words: `_spaced_by_word` tells
     assert quiet("信号覆盖 您稍等") == "信号覆盖，您稍等"  # no phrase changes the 覆 of 覆盖: no 繁→简 by word
     assert quiet("请您反覆 确认") is None and quiet("稍后回覆 您") is None  # words that change it: the Python front's
-    for python_first in ["我 不 知 道 啊", "你好\n谢谢", "不归我管😀 好的", "這個計畫 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
+    for python_first in ["我 不 知 道 啊", "你好\n谢谢", "𠮶个不归我管 好的", "這個計畫 好的", "ＡＰＰ 好的", "ni ban sha 好的"]:
         assert quiet(python_first) is None, python_first  # spaced word by word, wrapped, rare, 繁体 by word, typed pinyin
     assert quiet("不歸我管 好的") == "不歸我管，好的"  # 繁体 the fold table converts as any phrase would
+    for emoji in ("不归我管😀 好的", "好的 您稍等🙏"):  # an emoji, which the fold drops: no pause beside it
+        assert quiet(emoji) is not None and quiet(emoji) == normalizer.source(emoji, normalizer.front(emoji))[0], emoji
     for code in ("登录www.meitu.com 查询", "华为mate7 您好", "目录/private/var/mobile/ 好的", "@meitu小编 您好"):
         normalizer.front(code)  # plans its runs: meitu, mate, mobile convert where they are not part of a code
         assert quiet(code) is not None and quiet(code) == normalizer.source(code, normalizer.front(code))[0], code

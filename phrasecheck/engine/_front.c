@@ -108,18 +108,20 @@ static int in_context(PyObject *text, Py_ssize_t length, Py_ssize_t i, PyObject 
     return 0;
 }
 
-/* quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text): the text with its
- * spoken pauses marked (the text itself when it has none), or None; `rare` is a bit per BMP code
- * point, `plans` the letter runs' plans, `secondary` a bit per secondary 繁体 form (rare too: 覆 瞭
- * 藉), which needs the Python front only in one of `contexts`, a frozenset of two-character
- * strings; `code_marks` and `name_reach` what tells a run that is part of a code (`latin._is_code`). */
+/* quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, beyond, text): the text with
+ * its spoken pauses marked (the text itself when it has none), or None; `rare` is a bit per BMP
+ * code point, `plans` the letter runs' plans, `secondary` a bit per secondary 繁体 form (rare too:
+ * 覆 瞭 藉), which needs the Python front only in one of `contexts`, a frozenset of two-character
+ * strings; `code_marks` and `name_reach` what tells a run that is part of a code (`latin._is_code`);
+ * `beyond` the characters beyond the BMP that the fold drops (emoji), which are not rare. */
 PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t count) {
-    if (count != 7 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyDict_Check(args[1])
+    if (count != 8 || !PyBytes_Check(args[0]) || PyBytes_GET_SIZE(args[0]) != 0x10000 / 8 || !PyDict_Check(args[1])
         || !PyBytes_Check(args[2]) || PyBytes_GET_SIZE(args[2]) != 0x10000 / 8 || !PyFrozenSet_Check(args[3])
-        || !PyUnicode_Check(args[4]) || !PyLong_Check(args[5]) || !PyUnicode_Check(args[6])) {
+        || !PyUnicode_Check(args[4]) || !PyLong_Check(args[5]) || !PyBytes_Check(args[6])
+        || PyBytes_GET_SIZE(args[6]) % sizeof(uint32_t) || !PyUnicode_Check(args[7])) {
         PyErr_SetString(PyExc_TypeError, "quiet_base(rare: bytes of a bit per BMP code point, plans: dict, "
                         "secondary: bytes of a bit per BMP code point, contexts: frozenset, code_marks: str, "
-                        "name_reach: int, text: str)");
+                        "name_reach: int, beyond: bytes of sorted uint32 code points, text: str)");
         return NULL;
     }
     CodeContext code = {args[4], PyLong_AsSsize_t(args[5]), NULL};
@@ -129,7 +131,7 @@ PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
         }
         return NULL;
     }
-    PyObject *plans = args[1], *contexts = args[3], *text = args[6];
+    PyObject *plans = args[1], *contexts = args[3], *beyond = args[6], *text = args[7];
     const unsigned char *rare = (const unsigned char *)PyBytes_AS_STRING(args[0]);
     const unsigned char *secondary = (const unsigned char *)PyBytes_AS_STRING(args[2]);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -138,7 +140,7 @@ PyObject *quiet_base(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
     Py_ssize_t pauses = 0, spaces = 0;
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c == '\n' || c >= 0x10000 || (rare[c >> 3] >> (c & 7)) & 1) {
+        if (c == '\n' || (c >= 0x10000 ? !listed_beyond(beyond, c) : (rare[c >> 3] >> (c & 7)) & 1)) {
             int needed = c < 0x10000 && (secondary[c >> 3] >> (c & 7)) & 1 ? in_context(text, length, i, contexts) : 1;
             if (needed < 0) {
                 return NULL;

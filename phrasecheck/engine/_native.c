@@ -120,19 +120,6 @@ static PyObject *translate(PyObject *Py_UNUSED(module), PyObject *args) {
  * several (a bit of `widened` per BMP code point, or in the sorted array `widened_beyond`), which
  * `Normalizer._offsets` maps one character at a time.  What it works out in Python, one character
  * at a time here instead of one stretch at a time there. */
-static int in_sorted(const uint32_t *beyond, Py_ssize_t count, Py_UCS4 c) {
-    Py_ssize_t low = 0, high = count;
-    while (low < high) {
-        Py_ssize_t middle = (low + high) / 2;
-        if (beyond[middle] < c) {
-            low = middle + 1;
-        } else {
-            high = middle;
-        }
-    }
-    return low < count && beyond[low] == c;
-}
-
 /* Whether `text` holds a character of `widened` (a bit per BMP code point) or of `beyond` (sorted
  * code points); -1 with an error when `widened` is not that size. */
 static int widens_any(PyObject *text, const Py_buffer *widened, const Py_buffer *beyond) {
@@ -304,7 +291,7 @@ static PyMethodDef functions[] = {
      "search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten): a context pattern's matches "
      "(start, end, spans, mismatches, placeholders) anchored in phon[low:high], in `CompiledPattern.search` order."},
     {"quiet_base", (PyCFunction)(void (*)(void))quiet_base, METH_FASTCALL,
-     "quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text): the text with its spoken pauses marked "
+     "quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, beyond, text): the text with its spoken pauses marked "
      "when it needs no other rewrite, else None."},
     {"latin_rewrite", (PyCFunction)(void (*)(void))latin_rewrite, METH_FASTCALL,
      "latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, toned, text, first): "

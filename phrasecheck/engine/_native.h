@@ -102,7 +102,27 @@ PyObject *verified_hits(PyObject *hits, PyObject *folded, PyObject *phon, const 
 /* search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten) (_search.c). */
 PyObject *search_anchored(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
-/* quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, text) (_front.c): a text's
+/* Whether `c` is one of `count` sorted code points. */
+static inline int in_sorted(const uint32_t *points, Py_ssize_t count, Py_UCS4 c) {
+    Py_ssize_t low = 0, high = count;
+    while (low < high) {
+        Py_ssize_t middle = (low + high) / 2;
+        if (points[middle] < c) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return low < count && points[low] == c;
+}
+
+/* Whether `c` is one of the sorted code points held in `sorted`, bytes of uint32 each: a character
+ * beyond the BMP the fold table drops (emoji, tags), which a plain text may hold. */
+static inline int listed_beyond(PyObject *sorted, Py_UCS4 c) {
+    return in_sorted((const uint32_t *)PyBytes_AS_STRING(sorted), PyBytes_GET_SIZE(sorted) / (Py_ssize_t)sizeof(uint32_t), c);
+}
+
+/* quiet_base(rare, plans, secondary, contexts, code_marks, name_reach, beyond, text) (_front.c): a text's
  * source when it needs no rewrite, or None. */
 PyObject *quiet_base(PyObject *module, PyObject *const *args, Py_ssize_t count);
 

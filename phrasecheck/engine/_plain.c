@@ -17,6 +17,7 @@ enum {
     FOLD,          /* the flat fold table (str indexed by code point) */
     PHONETIC,      /* the flat phonetic table */
     BLOCKED,       /* bytes: bit c set when code point c makes a text not plain */
+    BEYOND,        /* bytes: the sorted code points beyond the BMP the fold table drops (uint32 each), which a plain text may hold */
     FIND,          /* the matcher's find(phon, folded, *find_args): its scan and first tests */
     FIND_ARGS,
     LIVE,          /* the model's live(apart, *live_args), or None */
@@ -44,7 +45,8 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
     Py_UCS4 dropped;
     Py_ssize_t long_sentence;
     given[QUIET] = given[FLAT] = Py_None;
-    if (!PyArg_ParseTuple(args, "UUSCOO!OO!OO!nO|OO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[FIND],
+    if (!PyArg_ParseTuple(args, "UUSCSOO!OO!OO!nO|OO", &given[FOLD], &given[PHONETIC], &given[BLOCKED], &dropped, &given[BEYOND],
+                          &given[FIND],
                           &PyTuple_Type, &given[FIND_ARGS], &given[LIVE], &PyTuple_Type, &given[LIVE_ARGS], &given[WINDOWS],
                           &PyTuple_Type, &given[WINDOWS_ARGS], &long_sentence, &given[FOUND], &given[QUIET], &given[FLAT])) {
         return -1;
@@ -54,8 +56,8 @@ static int PlainCheck_init(PlainCheck *self, PyObject *args, PyObject *Py_UNUSED
         PyErr_SetString(PyExc_TypeError, "quiet and flat go together, flat a PlainCheck");
         return -1;
     }
-    if (PyBytes_GET_SIZE(given[BLOCKED]) != 0x10000 / 8) {
-        PyErr_SetString(PyExc_ValueError, "blocked must hold one bit per BMP code point");
+    if (PyBytes_GET_SIZE(given[BLOCKED]) != 0x10000 / 8 || PyBytes_GET_SIZE(given[BEYOND]) % sizeof(uint32_t)) {
+        PyErr_SetString(PyExc_ValueError, "blocked must hold one bit per BMP code point, beyond whole uint32 code points");
         return -1;
     }
     for (int i = 0; i < HELD; i++) {
@@ -169,7 +171,7 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
     const unsigned char *blocked = (const unsigned char *)PyBytes_AS_STRING(self->held[BLOCKED]);
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c >= 0x10000 || (blocked[c >> 3] >> (c & 7)) & 1) {
+        if (c >= 0x10000 ? !listed_beyond(self->held[BEYOND], c) : (blocked[c >> 3] >> (c & 7)) & 1) {
             if (self->held[QUIET] != Py_None) {
                 return quieted(self, text);
             }
@@ -191,7 +193,7 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
     Py_ssize_t nt = 0;
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        Py_UCS4 to = (Py_ssize_t)c < fold_size ? PyUnicode_READ(fold_kind, fold_data, c) : c;
+        Py_UCS4 to = (Py_ssize_t)c < fold_size ? PyUnicode_READ(fold_kind, fold_data, c) : self->dropped;  /* an emoji */
         if (to != self->dropped) {
             t[nt++] = to;
         }
@@ -304,7 +306,7 @@ done:
 PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
-    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, find, find_args, live, live_args, windows, windows_args, "
+    .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, beyond, find, find_args, live, live_args, windows, windows_args, "
               "long_sentence, found, quiet=None, flat=None)(text, rewritten=False): True when a plain text has nothing to "
               "check further (no hit that verification keeps, no sentence the model scores), None when it is not plain "
               "(with `quiet` and `flat`: nor has a quiet source they clear), else (translated, marked, folded, phon, "

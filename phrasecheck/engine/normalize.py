@@ -162,8 +162,9 @@ class Normalizer:
         # a check costs between requests, when the CPU cache holds something else.
         self._fold_flat = FlatTable("".join(_flat(table.get(cp, _KEEP)) or chr(cp) for cp in range(_BMP)))
         self._phonetic_flat = FlatTable("".join(self._phonetic.get(cp) or chr(cp) for cp in range(_BMP)))
+        self._dropped_beyond = array("I", sorted(cp for cp in dropped if cp >= _BMP))  # emoji, tags, variation selectors
         self._offset_map = OffsetMap(self._fold_flat.table, _DROPPED, self._dropped,
-                                     array("I", sorted(cp for cp in dropped if cp >= _BMP)), self._widened,
+                                     self._dropped_beyond, self._widened,
                                      code_point_bits(widened), array("I", sorted(cp for cp in widened if cp >= _BMP)))
 
     def warm(self) -> None:
@@ -252,19 +253,23 @@ class Normalizer:
         beyond the BMP (a dict lookup per character is twenty times slower)."""
         return folded.translate(self._phonetic) if BEYOND_BMP_CHARACTER.search(folded) else self._phonetic_flat(folded)
 
-    def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str]:
+    def plain_tables(self, flat_base: bool = False) -> tuple[str, str, bytes, str, bytes]:
         """What skims a plain text (`PlainCheck`): the flat fold and phonetic tables, the code
-        points that make a text not plain (a bit each) and the fold table's dropped character.
+        points that make a text not plain (a bit each), the fold table's dropped character and
+        the characters beyond the BMP it drops (emoji: a plain text may hold them), sorted.
         With `flat_base`, for a `source` (letters, pause marks and rare characters in it are plain:
         the flat tables fold all but a character that folds to several)."""
-        return self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked, _DROPPED
+        return (self._fold_flat.table, self._phonetic_flat.table, self._flat_blocked if flat_base else self._plain_blocked,
+                _DROPPED, self._dropped_beyond.tobytes())
 
-    def quiet_source_parts(self) -> tuple[bytes, dict, bytes, frozenset[str], str, int]:
+    def quiet_source_parts(self) -> tuple[bytes, dict, bytes, frozenset[str], str, int, bytes]:
         """What `_native.quiet_base` reads to give a text's `source` where no rewrite applies:
         the rare characters, a bit per BMP code point, the letter runs' plans, the secondary
-        繁体 forms (a bit each) with the contexts in which word-level 繁→简 may change them, and
-        what tells a run of letters that is part of a code (`latin.CODE_CONTEXT`)."""
-        return self._rare_bits, self._latin.plans, code_point_bits(map(ord, hant.secondary())), self._contexts, *CODE_CONTEXT
+        繁体 forms (a bit each) with the contexts in which word-level 繁→简 may change them,
+        what tells a run of letters that is part of a code (`latin.CODE_CONTEXT`), and the
+        characters beyond the BMP the fold drops, which are not rare (`plain_tables`)."""
+        return (self._rare_bits, self._latin.plans, code_point_bits(map(ord, hant.secondary())), self._contexts,
+                *CODE_CONTEXT, self._dropped_beyond.tobytes())
 
     def spoken_forms(self, literal: str, limit: int = 48) -> tuple[str, ...]:
         """Regional forms of a rule literal (你找别人去 → 侬找别人去, 你揾第个去…), itself first.
