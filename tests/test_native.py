@@ -313,14 +313,17 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
     (plain, flat), normalizer, matcher = checker._plain, checker.normalizer, checker.matcher
     answers = {"not plain": 0, "not flat": 0, "nothing": 0, "go on": 0, "flat, nothing": 0, "flat, go on": 0, "rewritten": 0,
                "hits, none verified": 0, "bounded, scored below": 0, "quiet, nothing": 0, "quiet, go on": 0,
-               "verified, go on": 0}
+               "verified, go on": 0, "typed": 0}
     not_flat = [f"您的包裹{n}㎏，{rest}" for n in range(8) for rest in ("请您稍等", "不归我管，找别人去")]  # ㎏ folds to two
     not_flat += ["𠮶个不归我管", "你办啥𠀀", "急什么𠀀没看见我正忙吗"]  # beyond the BMP, and not dropped as an emoji is
-    not_flat += [f"{a}{rest}" for a in ("𠮶个", "你办啥𠀀", "重3㎏的", "𡃁仔", "㎡数", "𠊎") for rest in
+    not_flat += [f"{a}{rest}" for a in ("𠮶个", "你办啥𠀀", "重3㎏的", "𡃁仔", "㎡数", "𠊎", "5㎞外", "𠀋") for rest in
                  ("不归我管，找别人去", "请您稍等", "急什么", "好的 您稍等", "没看见我正忙吗", "")]
     # rewritten first: letters typed for a word, a pack's initials, 繁体 in the words a phrase converts
     rewritten = [f"{a}{b}" for a in ("不gui我管", "找bie人去", "NMD", "这个计畫", "请反覆确认", "tmd", "你是sb吗", "wo不知道")
                  for b in ("", "，好的", "您稍等", "！！", "。请问还有什么问题")]
+    rewritten += [f"{a}{b}" for a in ("ni ban sha", "bu gui wo guan", "zhao bie ren qu ba", "ni zi ji kan", "jiyoushenme",
+                                      "mei kan jian wo zai mang ma", "ni zenme zheme ben", "aini")
+                  for b in ("", "，好的", "！！", "您好，", "。", "？", "？？？", "～")]
     with_emoji = [f"{a}{e}{b}" for a, b in (("不归我管", "，找别人去"), ("好的", " 您稍等"), ("急什么", "没看见我正忙吗"), ("您好", ""))
                   for e in ("😀", "🙏", "👍🏻", "\U000E0001", "😤😤😤")]  # dropped by the fold: plain all the same
     for text in [*_texts(), *_PLAIN_EDGES, *not_flat, *rewritten, *with_emoji, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管",
@@ -337,11 +340,14 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
             text = text.replace("\ud800", "\ufffd")  # as `check` does before it skims
             front = normalizer.front(text)
             source, rewrite = normalizer.source(text, front)
-            found, kind = flat(source, rewrite is not None), "flat, "
-            if found is None or (found is True and checker.sentence_classifier.reads_typed(source)):
-                answers["not flat"] += 1  # a character folding to several or beyond the BMP; or typed pinyin, read in Python
+            typed = checker.sentence_classifier.reads_typed(source)  # the twin over sounds reads it next, in Python
+            found, kind = flat(source, rewrite is not None, typed), "flat, "
+            if found is None:
+                answers["not flat"] += 1  # a character folding to several, or beyond the BMP and kept
                 continue
+            assert found is not True or not typed, text  # typed pinyin: what the check found, handed on
             answers["rewritten"] += front.rewritten
+            answers["typed"] += typed
         skim = normalizer.skim(text)
         assert (skim.rewrite.text if skim.rewrite else text) == source, text
         hits_found = matcher.find(skim.phon, skim.folded)

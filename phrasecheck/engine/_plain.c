@@ -156,13 +156,16 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
         PyErr_SetString(PyExc_TypeError, "a PlainCheck takes no keyword arguments");
         return NULL;
     }
-    if (count < 1 || count > 2 || !PyUnicode_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "a PlainCheck is called with (text: str, rewritten=False)");
+    if (count < 1 || count > 3 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "a PlainCheck is called with (text: str, rewritten=False, pieces=False)");
         return NULL;
     }
     PyObject *text = args[0];
-    int rewritten = count == 2 ? PyObject_IsTrue(args[1]) : 0;  /* the draft carries a rewrite (`Normalizer.source`) */
-    if (rewritten < 0) {
+    int rewritten = count >= 2 ? PyObject_IsTrue(args[1]) : 0;  /* the draft carries a rewrite (`Normalizer.source`) */
+    /* what it found handed back even where it clears the text: typed pinyin, which the model's twin
+     * over sounds (in Python) reads next */
+    int pieces = count == 3 ? PyObject_IsTrue(args[2]) : 0;
+    if (rewritten < 0 || pieces < 0) {
         return NULL;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
@@ -275,7 +278,7 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
             going_on = PyList_GET_ITEM(checked, i) != Py_None;
         }
     }
-    if (going_on) {
+    if (going_on || pieces) {
         if (!(translated = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t, nt))
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
@@ -307,7 +310,7 @@ PyTypeObject PlainCheckType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.PlainCheck",
     .tp_doc = "PlainCheck(fold, phonetic, blocked, dropped, beyond, find, find_args, live, live_args, windows, windows_args, "
-              "long_sentence, found, quiet=None, flat=None)(text, rewritten=False): True when a plain text has nothing to "
+              "long_sentence, found, quiet=None, flat=None)(text, rewritten=False, pieces=False): True when a plain text has nothing to "
               "check further (no hit that verification keeps, no sentence the model scores), None when it is not plain "
               "(with `quiet` and `flat`: nor has a quiet source they clear), else (translated, marked, folded, phon, "
               "hits, live, windows, the model's candidates or None, each hit value's verification (`verified_hits`) "

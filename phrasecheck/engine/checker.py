@@ -221,9 +221,10 @@ class Checker:
                 if plain is not None:  # letters or rare characters: plain once its front is read and rewritten
                     front = self.normalizer.front(text)
                     source = self.normalizer.source(text, front)
-                    found = plain[1](source[0], source[1] is not None)
-                    if found is True and self._classifier is not None and self._classifier.reads_typed(source[0]):
-                        found = None  # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it
+                    # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it (below),
+                    # from the pieces the plain check found
+                    typed = self._classifier is not None and self._classifier.reads_typed(source[0])
+                    found = plain[1](source[0], source[1] is not None, typed)
             if found is True:  # plain, and nothing the Python path would go on with
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             if found is None:
