@@ -1,8 +1,8 @@
 """The judge's compiled guards (`_judge.c`, `_judge_rank.c`) against `judge._first_problem` and
-`judge._judged_by_rank`: for a text that quotes nothing they rank the candidates and decide every
-guard of each (role, coverage, `unless` contexts, mentions, reported speech, word edges) in one
-call, and must keep exactly the candidates the Python guards keep, or a decision would depend on
-how the package was installed."""
+`judge._judged_by_rank`: they rank the candidates and decide every guard of each (role, coverage,
+`unless` contexts, mentions, reported speech, word edges; quotation asked in Python of a text
+that quotes) in one call, and must keep exactly the candidates the Python guards keep, or a
+decision would depend on how the package was installed."""
 
 import collections
 from dataclasses import replace
@@ -31,17 +31,19 @@ def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Count
         def __init__(self, regions: Regions, context):
             self.regions, self.context, self.compiled = regions, context, compiled_judged(regions, context)
 
-        def chosen(self, candidates, role):
+        def chosen(self, candidates, role, drops=None):
             nonlocal comparing
             quotes = self.regions.quotes(self.context.quote_pairs)
+            assert (drops is not None) == quotes.found  # a text that quotes has its quotation guards asked in Python
             for candidate in candidates:
                 compiled = checker.rules[candidate.rule]
                 kept = role in compiled.rule.roles and self.compiled.verdict(
                     candidate.rule, candidate.start, candidate.end, candidate.spans[-1][0], candidate.match_type == "model")
+                kept = kept and not (drops and drops(candidate))
                 python = python_guards(candidate, self.regions, role, compiled, self.context, quotes)
                 assert kept == (python[0] is None), (self.regions.text.original, candidate, python)
-                answered[("compiled", kept)] += 1
-            chosen = self.compiled.chosen(candidates, role)
+                answered[("quoting" if quotes.found else "compiled", kept)] += 1
+            chosen = self.compiled.chosen(candidates, role, drops)
             comparing = True
             try:
                 python_chosen = judge._judged_by_rank(candidates, self.regions, role, checker.rules, self.context, quotes)
@@ -52,7 +54,7 @@ def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Count
 
     def counted(candidate, regions, role, compiled, context, quotes):
         found = python_guards(candidate, regions, role, compiled, context, quotes)
-        if not comparing:  # a text that quotes: the Python way alone
+        if not comparing:  # the Python way alone: never, where the extension is built
             answered[("python", found[0] is None)] += 1
         return found
 
@@ -66,10 +68,11 @@ def _judged_both_ways(checker: Checker, texts, monkeypatch) -> collections.Count
 def test_compiled_guards_keep_what_the_python_guards_keep(bank: Checker, monkeypatch):
     examples = [text for compiled in bank.rules for text in (*compiled.rule.examples.flag, *compiled.rule.examples.clean)]
     answered = _judged_both_ways(bank, [*examples, *_texts()], monkeypatch)
-    # both ways were taken (a quoting text takes the Python guards), each keeping and dropping
-    # candidates; without the corpus beside the repository the texts quote less
+    # texts that quote and texts that do not, each keeping and dropping candidates; without the
+    # corpus beside the repository the texts quote less
     assert answered[("compiled", True)] > 1000 and answered[("compiled", False)] > 200
-    assert answered[("python", True)] > 20 and answered[("python", False)] > 100
+    assert answered[("quoting", True)] > 20 and answered[("quoting", False)] > 100
+    assert not answered[("python", True)] and not answered[("python", False)]
 
 
 def test_a_checker_without_its_compiled_guards_judges_the_same(bank: Checker):

@@ -295,7 +295,8 @@ static PyMethodDef JudgeText_methods[] = {
     {"verdict", (PyCFunction)(void (*)(void))JudgeText_verdict, METH_FASTCALL,
      "verdict(rule, start, end, last_start, model): whether the candidate passes every guard but its role and quotation."},
     {"chosen", (PyCFunction)(void (*)(void))JudgeText_chosen, METH_FASTCALL,
-     "chosen(candidates, role): the candidates judge._judged_by_rank keeps, in the order of their starts."},
+     "chosen(candidates, role, drops=None): the candidates judge._judged_by_rank keeps, in the order of their starts; "
+     "drops(candidate), where given, answers the quotation guards."},
     {NULL}
 };
 

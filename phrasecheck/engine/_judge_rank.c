@@ -1,11 +1,12 @@
-/* JudgeText.chosen: `judge._judged_by_rank` of a text that quotes nothing, in one call.
+/* JudgeText.chosen: `judge._judged_by_rank` in one call.
  *
  * The candidates are ranked as `judge._ranked` ranks them (most severe first, a rule's own hit
  * before a house-list entry, the most specific pack, a 禁止说 pair before a family, the longest
  * and surest, the first) and judged in that order, each only while it overlaps none already
  * chosen: a flagged message's hits cost one call, not a sort with a key per hit and a call per
  * guard test.  Each rule's spec (judge.compiled_guards) ends in (roles, severity, depth, generic),
- * its roles and `CompiledRule.ranking`. */
+ * its roles and `CompiledRule.ranking`.  In a text that quotes, `drops` (the quotation guards,
+ * `judge._quotation_drops`) is asked of each candidate every compiled guard passes. */
 #include "_judge.h"
 
 typedef struct {
@@ -128,12 +129,14 @@ static Py_ssize_t first_from(const Ranked *const *chosen, Py_ssize_t count, Py_s
     return low;
 }
 
-/* chosen(candidates, role) */
+/* chosen(candidates, role, drops=None) */
 PyObject *JudgeText_chosen(JudgeText *self, PyObject *const *args, Py_ssize_t count) {
-    if (count != 2 || !PyList_Check(args[0]) || !PyUnicode_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "chosen(candidates: list, role: str)");
+    if (count < 2 || count > 3 || !PyList_Check(args[0]) || !PyUnicode_Check(args[1])
+        || (count == 3 && args[2] != Py_None && !PyCallable_Check(args[2]))) {
+        PyErr_SetString(PyExc_TypeError, "chosen(candidates: list, role: str, drops: callable or None)");
         return NULL;
     }
+    PyObject *drops = count == 3 && args[2] != Py_None ? args[2] : NULL;  /* the quotation guards, in Python */
     if (self->specs == NULL) {
         PyErr_SetString(PyExc_TypeError, "JudgeText was not initialised");
         return NULL;
@@ -166,6 +169,12 @@ PyObject *JudgeText_chosen(JudgeText *self, PyObject *const *args, Py_ssize_t co
         int allowed = PySequence_Contains(PyTuple_GET_ITEM(PyTuple_GET_ITEM(rules, candidate->rule), 4), role);
         int passes = allowed > 0 ? judge_verdict(self, candidate->rule, candidate->start, candidate->end,
                                                  candidate->last_start, candidate->model) : allowed;
+        if (passes > 0 && drops != NULL) {
+            PyObject *dropped = PyObject_CallOneArg(drops, candidate->candidate);
+            int truth = dropped != NULL ? PyObject_IsTrue(dropped) : -1;
+            Py_XDECREF(dropped);
+            passes = truth < 0 ? -1 : !truth;
+        }
         if (passes < 0) {
             goto done;
         }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 from .match import Candidate
@@ -134,8 +135,11 @@ def judge(
         regions.text = text  # the same folded text, now with offsets
     quotes = regions.quotes(context.quote_pairs)
     if trace is None and resolve_overlaps:
-        if context.compiled is not None and not quotes.found:  # most texts: every guard but quotation compiled
-            return regions.judged(context).chosen(candidates if isinstance(candidates, list) else list(candidates), role)
+        if context.compiled is not None:  # every guard compiled but quotation, asked in Python where the text quotes
+            listed = candidates if isinstance(candidates, list) else list(candidates)
+            if quotes.found:
+                return regions.judged(context).chosen(listed, role, partial(_quotation_drops, regions, quotes, context))
+            return regions.judged(context).chosen(listed, role)
         return _judged_by_rank(candidates, regions, role, rules, context, quotes)
     kept = []
     for candidate in candidates:  # cheapest tests first
@@ -165,8 +169,8 @@ def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[Com
     """What `_without_overlaps` keeps of the judged candidates, judging only the ones it can keep:
     in rank order, a candidate overlapping one already chosen would lose to it whatever its guards
     say, so it is not judged (several rules hitting one phrase cost one judging, not one each).
-    In a text that quotes nothing, most texts, `JudgeText.chosen` (`_judge_rank.c`) does the same
-    in one call, each guard compiled."""
+    Where the extension is built, `JudgeText.chosen` (`_judge_rank.c`) does the same in one call,
+    each guard compiled but quotation (`_quotation_drops`)."""
     chosen = _Chosen()
     for candidate in _ranked(candidates, rules):
         if not chosen.overlaps(candidate) and _first_problem(candidate, regions, role, rules[candidate.rule], context,
@@ -221,20 +225,15 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
                 if reason:
                     return "unless", reason
     quoting = quotes.found  # most texts quote nothing, and report nothing: their tests are skipped
-    if quoting:
-        original_start, original_end = regions.text.original_span(candidate.start, candidate.end)
-        if quotes.holds(original_start) or (candidate.match_type != "model" and quotes.speech_touches(original_end - 1, original_end)):
-            return "quotation", "inside quotation marks"  # or a pattern's hit ending there: 「柜员对您说“这事别问我”」
+    if quoting and _quoted(candidate, regions, quotes):
+        return "quotation", "inside quotation marks"
     mention = regions.mention(context) if context.mentions else None
     if mention is not None:
         return "quotation", f"the message talks about what may be said ({regions.text.norm[mention.start:mention.end]!r})"
-    # a model scores the whole sentence: it cannot tell whose words a quote holds
-    if quoting and candidate.match_type == "model" and quotes.speech_touches(original_start, original_end):
-        topic = _quote_topic(regions, candidate, quotes, context)
-        if topic:
-            return "quotation", f"the sentence talks about the words it quotes ({topic!r})"
-        if not (context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
-            return "quotation", "the sentence quotes someone, and without the quoted words it scores below the threshold"
+    if quoting:
+        reason = _quoting_sentence(candidate, regions, quotes, context)
+        if reason:
+            return "quotation", reason
     if regions.matching_frames(context):
         if candidate.match_type == "model" and regions.frames_within(context, candidate.start, candidate.end) and not (
                 context.rescore and context.rescore(_unreported(regions, candidate, context))):
@@ -247,6 +246,32 @@ def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRul
         if reason:
             return "word_edge", reason
     return None, None
+
+
+def _quoted(candidate: Candidate, regions: Regions, quotes: Quotes) -> bool:
+    """Whether the hit starts inside quotation marks, or a pattern's hit ends where a quoted stretch
+    that can be speech does (「柜员对您说“这事别问我”」)."""
+    start, end = regions.text.original_span(candidate.start, candidate.end)
+    return quotes.holds(start) or (candidate.match_type != "model" and quotes.speech_touches(end - 1, end))
+
+
+def _quoting_sentence(candidate: Candidate, regions: Regions, quotes: Quotes, context: JudgeContext) -> str | None:
+    """Why a model's sentence that quotes someone is not the agent's own violation, or None: a
+    model scores the whole sentence and cannot tell whose words a quote holds."""
+    if candidate.match_type != "model" or not quotes.speech_touches(*regions.text.original_span(candidate.start, candidate.end)):
+        return None
+    topic = _quote_topic(regions, candidate, quotes, context)
+    if topic:
+        return f"the sentence talks about the words it quotes ({topic!r})"
+    if not (context.rescore and context.rescore(_unquoted(regions, candidate, quotes))):
+        return "the sentence quotes someone, and without the quoted words it scores below the threshold"
+    return None
+
+
+def _quotation_drops(regions: Regions, quotes: Quotes, context: JudgeContext, candidate: Candidate) -> bool:
+    """The quotation guards of `_first_problem`, asked by `JudgeText.chosen` of a candidate of a text
+    that quotes once every compiled guard has passed it."""
+    return _quoted(candidate, regions, quotes) or _quoting_sentence(candidate, regions, quotes, context) is not None
 
 
 def _unquoted(regions: Regions, candidate: Candidate, quotes: Quotes) -> str:
