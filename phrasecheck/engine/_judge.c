@@ -104,6 +104,29 @@ static Found *found_slot(JudgeText *self, const void *verifier, Py_ssize_t low, 
     }
 }
 
+/* Whether a match of the context anchored in [low, high) lies wholly in it and excuses (`excuses`),
+ * and, given the `hit` [start, end), touches it and crosses no clause's edge: 1, 0, or -1. */
+static int any_excusing(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_ssize_t high, const Py_ssize_t *hit) {
+    PyObject *matches = judge_search(self, pattern, low, high);
+    if (matches == NULL) {
+        return -1;
+    }
+    int found = 0;
+    for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
+        Py_ssize_t from, to;
+        if (judge_span_of(PyList_GET_ITEM(matches, m), &from, &to) < 0) {
+            found = -1;
+            break;
+        }
+        if (low <= from && to <= high
+            && (hit == NULL || (from <= hit[1] && to >= hit[0] && !judge_crosses(self, from, to, LEVEL_CLAUSE)))) {
+            found = excuses(self, from, to);
+        }
+    }
+    Py_DECREF(matches);
+    return found;
+}
+
 /* Regions.first_within: whether a match of the context lies wholly in [low, high) and excuses: 1, 0, or -1. */
 static int first_within(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_ssize_t high) {
     const void *verifier = PyTuple_GET_ITEM(pattern, 1);
@@ -114,20 +137,7 @@ static int first_within(JudgeText *self, PyObject *pattern, Py_ssize_t low, Py_s
     if (slot->found >= 0) {
         return slot->found;
     }
-    PyObject *matches = judge_search(self, pattern, low, high);
-    if (matches == NULL) {
-        return -1;
-    }
-    int found = 0;
-    for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
-        Py_ssize_t start, end;
-        if (judge_span_of(PyList_GET_ITEM(matches, m), &start, &end) < 0) {
-            found = -1;
-            break;
-        }
-        found = low <= start && end <= high ? excuses(self, start, end) : 0;
-    }
-    Py_DECREF(matches);
+    int found = any_excusing(self, pattern, low, high, NULL);
     if (found < 0) {
         return -1;
     }
@@ -147,23 +157,8 @@ static int excused(JudgeText *self, PyObject *guard, Py_ssize_t start, Py_ssize_
         judge_around(self, start, end, LEVEL_SENTENCE, &low, &high);
         low = low > start - self->reaches[REACH_UNLESS_HIT] ? low : start - self->reaches[REACH_UNLESS_HIT];
         high = high < end + self->reaches[REACH_UNLESS_HIT] ? high : end + self->reaches[REACH_UNLESS_HIT];
-        PyObject *matches = judge_search(self, guard, low, high);
-        if (matches == NULL) {
-            return -1;
-        }
-        int found = 0;
-        for (Py_ssize_t m = 0; !found && m < PyList_GET_SIZE(matches); m++) {
-            Py_ssize_t from, to;
-            if (judge_span_of(PyList_GET_ITEM(matches, m), &from, &to) < 0) {
-                found = -1;
-                break;
-            }
-            if (from <= end && to >= start && low <= from && to <= high && !judge_crosses(self, from, to, LEVEL_CLAUSE)) {
-                found = excuses(self, from, to);
-            }
-        }
-        Py_DECREF(matches);
-        return found;
+        const Py_ssize_t hit[2] = {start, end};
+        return any_excusing(self, guard, low, high, hit);
     }
     if (scope == SCOPE_UTTERANCE) {
         low = 0;

@@ -216,14 +216,13 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             front = source = bounds = scored = verified = None
+            typed = False  # holding syllables typed in pinyin, which the model's twin over sounds reads (in Python)
             if found is None:
                 text = _encodable(text)
                 if plain is not None:  # letters or rare characters: plain once its front is read and rewritten
                     front = self.normalizer.front(text)
                     source = self.normalizer.source(text, front)
-                    # typed in pinyin: the twin over sounds, which nothing compiled reads, may flag it (below),
-                    # from the pieces the plain check found
-                    typed = self._classifier is not None and self._classifier.reads_typed(source[0])
+                    typed = self._classifier is not None and self._classifier.reads_typed(source[0])  # its pieces kept
                     found = plain[1](source[0], source[1] is not None, typed)
             if found is True:  # plain, and nothing the Python path would go on with
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
@@ -238,8 +237,7 @@ class Checker:
                 skim = Skim(text, translated, marked, folded, phon, source and source[1])
             if self._classifier is not None:  # the plain check's, unless the twin over sounds reads the text
                 # (never one the first check read: a placeholder is a rare character, which sends a text on)
-                model_hits = (scored if scored is not None and (front is None or not self._classifier.reads_typed(skim.marked))
-                              else self._classifier.candidates(skim.marked, bounds))
+                model_hits = scored if scored is not None and not typed else self._classifier.candidates(skim.marked, bounds)
             if not hits and not model_hits:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
             draft = self.normalizer.draft(skim)
@@ -265,7 +263,6 @@ class Checker:
             else:
                 kept = judge(model_hits, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
         violations = []
-        severities = []
         replaced = []  # (start, end, standard line) of each violation that has one
         for candidate in kept:
             compiled = self.rules[candidate.rule]
@@ -293,10 +290,9 @@ class Checker:
                     entry=listed,
                 )
             )
-            severities.append(rule.severity)
             if suggestions:  # a list entry may have no standard line: its words then stay
                 replaced.append((candidate.start, candidate.end, suggestions[0]))
-        score, decision = score_utterance(severities, self.scoring)
+        score, decision = score_utterance([v.severity for v in violations], self.scoring)
         if explain and self._classifier:
             failures += self._classifier.near_misses(skim.marked)
         trace = self._trace(normalized, failures, decisions) if explain else None

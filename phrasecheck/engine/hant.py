@@ -7,6 +7,7 @@ on a text holding one of the few characters its phrases convert otherwise than p
 a context a phrase does so in (`secondary`).  Every other traditional character converts per
 character as any phrase would convert it.
 """
+
 from __future__ import annotations
 
 import unicodedata
