@@ -237,59 +237,73 @@ PyObject *GramTable_windows(GramTable *self, PyObject *const *args, Py_ssize_t c
     return found;
 }
 
-/* Adds the columns of `keys` to the sums by category, in order. */
-static void add_columns(const GramTable *self, const int32_t *keys, int count, double *by_category) {
-    int width = self->width;
-    for (int k = 0; k < count; k++) {
-        const double *column = self->columns + (size_t)keys[k] * width;
-        for (int c = 0; c < width; c++) {
-            by_category[c] += column[c];
-        }
+/* A span's n-grams, each once, in the order first met: their weights summed in that order, and
+ * where each is kept (its packed slot, or its key) for `best_of` to read its column.  A packed
+ * key's slot holds its weight (a key's index, its weight and the stamp kept by key were three more
+ * reads of memory a hit, each a cache miss in a stream of texts). */
+typedef struct {
+    double total;
+    Py_ssize_t count;
+    Py_ssize_t *marks;
+    Py_ssize_t small[256];  /* most spans are a sentence: their marks fit here */
+} Met;
+
+static int met_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end, Met *met) {
+    Py_ssize_t most = (end > start ? end - start : 0) * self->length_count;
+    met->marks = most <= (Py_ssize_t)(sizeof(met->small) / sizeof(met->small[0])) ? met->small
+                                                                                   : PyMem_Malloc(sizeof(Py_ssize_t) * most);
+    if (met->marks == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
-}
-
-#define COLUMN_BATCH 64
-
-/* The weights of the n-grams inside [start, end), each once, summed in the order first met: read
- * from a packed key's slot, which holds its weight (a key's index, its weight and the stamp kept
- * by key were three more reads of memory a hit, each a cache miss in a stream of texts). */
-static double total_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end) {
-    double total = 0.0;
+    met->total = 0.0;
+    met->count = 0;
     next_stamp(self);
     EACH_WEIGHT(self, text, start, end, weight, mark, {
         if (self->stamps[mark] != self->stamp) {
             self->stamps[mark] = self->stamp;
-            total += weight;
+            met->total += weight;
+            met->marks[met->count++] = mark;
         }
     });
-    return total;
+    return 0;
 }
 
-/* The index of the category whose bias plus the weights of the n-grams inside [start, end), each
- * once, is highest (the first on a tie).  A key's column (a row of the 8 MiB table of weights by
- * category) is asked of memory as the key is met and read a batch of keys later: the reads overlap
- * where each waited for the one before. */
-static int best_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end) {
+static void met_free(Met *met) {
+    if (met->marks != met->small) {
+        PyMem_Free(met->marks);
+    }
+}
+
+/* The index of the category whose bias plus the columns of the n-grams met is highest (the first
+ * on a tie), summed in the order met.  Every key's place in the key list and then its column (a row
+ * of the 8 MiB table of weights by category) are asked of memory before any is read: the reads
+ * overlap, where each waited for the one before. */
+static int best_of(GramTable *self, Met *met) {
     double by_category[MAX_CATEGORIES];
-    int width = self->width, batched = 0;
-    int32_t batch[COLUMN_BATCH];
+    int width = self->width;
     memcpy(by_category, self->category_bias, sizeof(double) * width);
-    next_stamp(self);
-    EACH_HIT(self, text, start, end, key, {
-        if (self->stamps[key] != self->stamp) {
-            self->stamps[key] = self->stamp;
-            const char *column = (const char *)(self->columns + (size_t)key * width);
-            for (size_t line = 0; line < sizeof(double) * (size_t)width; line += 64) {
-                PREFETCH(column + line);
-            }
-            if (batched == COLUMN_BATCH) {
-                add_columns(self, batch, batched, by_category);
-                batched = 0;
-            }
-            batch[batched++] = key;
+    Py_ssize_t *keys = met->marks;
+    if (self->packed != NULL) {
+        for (Py_ssize_t i = 0; i < met->count; i++) {
+            PREFETCH(self->slot_keys + keys[i]);
         }
-    });
-    add_columns(self, batch, batched, by_category);
+        for (Py_ssize_t i = 0; i < met->count; i++) {
+            keys[i] = self->slot_keys[keys[i]];
+        }
+    }
+    for (Py_ssize_t i = 0; i < met->count; i++) {
+        const char *column = (const char *)(self->columns + (size_t)keys[i] * width);
+        for (size_t line = 0; line < sizeof(double) * (size_t)width; line += 64) {
+            PREFETCH(column + line);
+        }
+    }
+    for (Py_ssize_t i = 0; i < met->count; i++) {
+        const double *column = self->columns + (size_t)keys[i] * width;
+        for (int c = 0; c < width; c++) {
+            by_category[c] += column[c];
+        }
+    }
     int best = 0;
     for (int c = 1; c < width; c++) {
         if (by_category[c] > by_category[best]) {
@@ -315,7 +329,12 @@ PyObject *GramTable_total(GramTable *self, PyObject *args) {
     if (parse_span(self, args, &text, &start, &end) < 0) {
         return NULL;
     }
-    return PyFloat_FromDouble(total_of(self, text, start, end));
+    Met met;
+    if (met_of(self, text, start, end, &met) < 0) {
+        return NULL;
+    }
+    met_free(&met);
+    return PyFloat_FromDouble(met.total);
 }
 
 /* totals(text, start=0, end=len(text)): (the weights of the n-grams inside, each once, summed in
@@ -327,13 +346,49 @@ PyObject *GramTable_totals(GramTable *self, PyObject *args) {
     if (parse_span(self, args, &text, &start, &end) < 0 || !has_columns(self)) {
         return NULL;
     }
-    double total = total_of(self, text, start, end);
-    return Py_BuildValue("(di)", total, best_of(self, text, start, end));
+    Met met;
+    if (met_of(self, text, start, end, &met) < 0) {
+        return NULL;
+    }
+    PyObject *result = Py_BuildValue("(di)", met.total, best_of(self, &met));
+    met_free(&met);
+    return result;
 }
 
-/* scored(text, spans, bias, threshold): (start, end, probability, category) of each (start, end)
- * of `spans` whose probability, the logistic of `bias` plus its total (clamped to ±60, as
- * `grams.sigmoid`), reaches `threshold`: a model's sentences scored in one call. */
+/* Each (start, end) of the list `spans` whose probability, the logistic of `bias` plus its total
+ * (clamped to ±60, as `grams.sigmoid`), reaches `threshold`, given to `emit` with its category:
+ * 0, or -1 with an exception. */
+typedef int (*Emit)(void *into, Py_ssize_t start, Py_ssize_t end, double probability, int category);
+
+static int each_scoring(GramTable *self, PyObject *text, PyObject *spans, double bias, double threshold, Emit emit,
+                        void *into) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(spans); i++) {
+        Py_ssize_t start, end;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(spans, i), "nn", &start, &end) || clip(self, text, &start, &end) < 0) {
+            return -1;
+        }
+        Met met;
+        if (met_of(self, text, start, end, &met) < 0) {
+            return -1;
+        }
+        double value = bias + met.total;
+        double probability = 1.0 / (1.0 + exp(-(value < -60.0 ? -60.0 : (value > 60.0 ? 60.0 : value))));
+        /* the category only for a span that scores: most score below, and their columns go unread */
+        int failed = probability >= threshold && emit(into, start, end, probability, best_of(self, &met)) < 0;
+        met_free(&met);
+        if (failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int emit_tuple(void *into, Py_ssize_t start, Py_ssize_t end, double probability, int category) {
+    return append_new((PyObject *)into, Py_BuildValue("(nndi)", start, end, probability, category));
+}
+
+/* scored(text, spans, bias, threshold): (start, end, probability, category) of each span of
+ * `spans` that reaches `threshold` (`each_scoring`): a model's sentences scored in one call. */
 PyObject *GramTable_scored(GramTable *self, PyObject *args) {
     PyObject *text, *spans;
     double bias, threshold;
@@ -341,19 +396,72 @@ PyObject *GramTable_scored(GramTable *self, PyObject *args) {
         return NULL;
     }
     PyObject *found = PyList_New(0);
-    for (Py_ssize_t i = 0; found != NULL && i < PyList_GET_SIZE(spans); i++) {
-        Py_ssize_t start, end;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(spans, i), "nn", &start, &end) || clip(self, text, &start, &end) < 0) {
-            Py_CLEAR(found);
-            break;
-        }
-        double value = bias + total_of(self, text, start, end);
-        double probability = 1.0 / (1.0 + exp(-(value < -60.0 ? -60.0 : (value > 60.0 ? 60.0 : value))));
-        /* the category only for a span that scores: most score below, and their columns go unread */
-        if (probability >= threshold
-            && append_new(found, Py_BuildValue("(nndi)", start, end, probability, best_of(self, text, start, end))) < 0) {
-            Py_CLEAR(found);
-        }
+    if (found != NULL && each_scoring(self, text, spans, bias, threshold, emit_tuple, found) < 0) {
+        Py_CLEAR(found);
     }
     return found;
+}
+
+/* What `emit_candidate` makes a candidate with. */
+typedef struct {
+    PyObject *found, *make, *rule_of, *match_type, *digits;
+} Making;
+
+/* make(rule, start, end, ((start, end),), match_type, round(probability, digits)) for a category
+ * that has a rule (rule_of[category] not None). */
+static int emit_candidate(void *into, Py_ssize_t start, Py_ssize_t end, double probability, int category) {
+    Making *making = into;
+    if (category >= PyTuple_GET_SIZE(making->rule_of)) {
+        PyErr_Format(PyExc_ValueError, "rule_of holds no entry for category %d", category);
+        return -1;
+    }
+    PyObject *rule = PyTuple_GET_ITEM(making->rule_of, category);
+    if (rule == Py_None) {
+        return 0;
+    }
+    static PyObject *round_name = NULL;
+    if (round_name == NULL && (round_name = PyUnicode_InternFromString("__round__")) == NULL) {
+        return -1;
+    }
+    PyObject *exact = PyFloat_FromDouble(probability);
+    PyObject *confidence = exact ? PyObject_CallMethodOneArg(exact, round_name, making->digits) : NULL;
+    PyObject *spans = Py_BuildValue("((nn))", start, end);
+    PyObject *candidate = NULL;
+    if (confidence != NULL && spans != NULL) {
+        PyObject *made[6] = {rule, PyTuple_GET_ITEM(PyTuple_GET_ITEM(spans, 0), 0),
+                             PyTuple_GET_ITEM(PyTuple_GET_ITEM(spans, 0), 1), spans, making->match_type, confidence};
+        candidate = PyObject_Vectorcall(making->make, made, 6, NULL);
+    }
+    Py_XDECREF(exact);
+    Py_XDECREF(confidence);
+    Py_XDECREF(spans);
+    return append_new(making->found, candidate);
+}
+
+/* candidates(make, rule_of, match_type, digits, bias, threshold, window_threshold, folded, live,
+ * windows): what `SentenceClassifier.candidates` gives a text whose bounds are `live` and
+ * `windows`: make(rule, start, end, ((start, end),), match_type, round(probability, digits)) for
+ * each sentence of `live` reaching `threshold`, then each window reaching `window_threshold`,
+ * whose category has a rule (rule_of[category] not None): what the plain check asks of a text
+ * the model's bounds let through, in one call. */
+PyObject *GramTable_candidates(GramTable *self, PyObject *const *args, Py_ssize_t count) {
+    Making making;
+    double bias, threshold, window_threshold;
+    PyObject *folded, *live, *windows;
+    if (fast_arguments("candidates", args, count, "OOOOdddUOO", &making.make, &making.rule_of, &making.match_type,
+                       &making.digits, &bias, &threshold, &window_threshold, &folded, &live, &windows) < 0
+        || !has_columns(self)) {
+        return NULL;
+    }
+    if (!PyTuple_Check(making.rule_of) || !PyList_Check(live) || !PyList_Check(windows)) {
+        PyErr_SetString(PyExc_TypeError, "candidates() takes rule_of as a tuple, live and windows as lists");
+        return NULL;
+    }
+    making.found = PyList_New(0);
+    if (making.found != NULL
+        && (each_scoring(self, folded, live, bias, threshold, emit_candidate, &making) < 0
+            || each_scoring(self, folded, windows, bias, window_threshold, emit_candidate, &making) < 0)) {
+        Py_CLEAR(making.found);
+    }
+    return making.found;
 }

@@ -308,6 +308,9 @@ static PyMethodDef GramTable_methods[] = {
      "totals(text, start=0, end=len(text)): (the n-grams' weights, each once; the best category's index)."},
     {"scored", (PyCFunction)GramTable_scored, METH_VARARGS,
      "scored(text, spans, bias, threshold): (start, end, probability, category) of each span scoring threshold."},
+    {"candidates", (PyCFunction)(void (*)(void))GramTable_candidates, METH_FASTCALL,
+     "candidates(make, rule_of, match_type, digits, bias, threshold, window_threshold, folded, live, windows): "
+     "make(rule, start, end, spans, match_type, confidence) of each span of live, then of windows, that scores."},
     {"union", (PyCFunction)GramTable_union, METH_VARARGS,
      "union(text, values): the bitwise or of values[key] over the keys the text holds, each once."},
     {NULL}

@@ -202,6 +202,7 @@ PyObject *GramTable_windows(GramTable *self, PyObject *const *args, Py_ssize_t c
 PyObject *GramTable_total(GramTable *self, PyObject *args);
 PyObject *GramTable_totals(GramTable *self, PyObject *args);
 PyObject *GramTable_scored(GramTable *self, PyObject *args);
+PyObject *GramTable_candidates(GramTable *self, PyObject *const *args, Py_ssize_t count);
 PyObject *GramTable_union(GramTable *self, PyObject *args);
 
 #endif

@@ -89,6 +89,15 @@ class CategoryModel:
         return self._grams.compiled(SENTENCE_MARK, self._floor(threshold), shortest, longest, layout,
                                     self._floor(window_threshold))
 
+    def compiled_candidates(self, make, rule_of: tuple[int | None, ...], match_type: str, digits: int,
+                            threshold: float, window_threshold: float):
+        """The compiled scoring of a text's bounded sentences and windows (`GramTable.candidates`)
+        as a function of the folded text and its bounds, making its candidates; None where the
+        model has no weights (nothing is bounded)."""
+        if self._empty:
+            return None
+        return self._grams.compiled_candidates(make, rule_of, match_type, digits, self.bias, threshold, window_threshold)
+
     def _floor(self, threshold: float) -> float:
         """What the n-gram weights of a sentence must sum to for it to score `threshold`."""
         return math.log(threshold / (1 - threshold)) - self.bias - _MARGIN

@@ -16,6 +16,7 @@ import math
 import operator
 from array import array
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol, Sequence
 
 from .automaton import KeyScanner
@@ -177,6 +178,10 @@ class _Compiled:
         return ((table.live, (mark, self._below, floor, shortest, longest)),
                 (table.windows, (layout.sentence_mark, layout.clause_mark, layout.long_sentence, layout.width,
                                  layout.shortest, layout.longest, self._below, window_floor)))
+
+    def compiled_candidates(self, *arguments):
+        """The table's `candidates` with `arguments` before the text and its bounds."""
+        return partial((self._table or self._built()).candidates, *arguments)
 
 
 class _CompiledSums:

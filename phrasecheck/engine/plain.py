@@ -6,8 +6,8 @@ model could flag.
 The Python path tells so through a dozen calls (`Normalizer.skim`, `Matcher.find`,
 `SentenceClassifier.candidates`), which was half of their time; `PlainCheck` (`_plain.c`) makes
 the same steps in C, calling the same compiled scan, first tests and bounds.  It scores the
-sentences the model's bounds let through (`SentenceClassifier.candidates_within`: most score below
-the threshold) and verifies each plausible hit once with its pattern's compiled `match_at`
+sentences the model's bounds let through (`GramTable.candidates`: most score below the
+threshold) and verifies each plausible hit once with its pattern's compiled `match_at`
 (`_hits.c`: a text whose hits all fail there and whose bounded sentences all score below, one in
 eight on STC-3, ends in it too), and hands any other text back: None when it is not plain, else
 the skim's pieces, the hits, the model's bounds and its candidates, and what each hit's

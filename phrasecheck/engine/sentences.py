@@ -16,6 +16,7 @@ from .tables import PLACEHOLDERS
 
 _REST_CHARS = 8
 _TYPED_SYLLABLES = 2  # a sentence with fewer syllables typed in pinyin is read by the model itself
+_MODEL, _CONFIDENCE_DIGITS = "model", 2  # a model candidate's match type, and its probability's rounding
 
 
 class Sounds:
@@ -94,25 +95,17 @@ class SentenceClassifier:
     def compiled_bounds(self):
         """What `candidates` first asks of a text without syllables typed in pinyin, as compiled
         calls: (live, its arguments, windows or None, theirs, the length from which a sentence is
-        cut into windows, and `candidates_within`); None where the model is not compiled (`PlainCheck`)."""
+        cut into windows, and the scoring of what they let through as candidates, a function of
+        the folded text and its bounds); None where the model is not compiled (`PlainCheck`).
+        Most bounded sentences score below the threshold and end the text there."""
         found = self.model.compiled_bounds(self.threshold, self.min_chars, self.max_chars, self.layout,
                                            self.window_threshold)
         if found is None:
             return None
         (live, live_args), (windows, windows_args) = found
-        return live, live_args, windows if self.window_chars else None, windows_args, self.long_sentence, self.candidates_within
-
-    def candidates_within(self, folded: str, live: list[tuple[int, int]],
-                          windows: list[tuple[int, int]]) -> list[Candidate]:
-        """`candidates` of a text without syllables typed in pinyin, from its `bounds` and its
-        folded text (marks out): what the plain check asks, most of whose bounded sentences score
-        below the threshold and end the text there."""
-        found = self.model.scored(live, folded, self.threshold) if live else []
-        if windows:
-            found += self.model.scored(windows, folded, self.window_threshold)
-        rule_of = self._rule_of
-        return [_model_candidate(rule, start, end, probability)
-                for start, end, probability, category in found if (rule := rule_of[category]) is not None]
+        candidates = self.model.compiled_candidates(Candidate, self._rule_of, _MODEL, _CONFIDENCE_DIGITS,
+                                                    self.threshold, self.window_threshold)
+        return live, live_args, windows if self.window_chars else None, windows_args, self.long_sentence, candidates
 
     def _as_candidates(self, scores: Iterable[SentenceScore]) -> list[Candidate]:
         """A candidate of its category's rule for each score of a category that has one."""
@@ -184,4 +177,4 @@ def _model(name: str, home, field: str) -> CategoryModel:
 
 def _model_candidate(rule: int, start: int, end: int, probability: float) -> Candidate:
     """The candidate of a sentence (or window) the model scores for `rule`'s category."""
-    return Candidate(rule, start, end, ((start, end),), "model", round(probability, 2))
+    return Candidate(rule, start, end, ((start, end),), _MODEL, round(probability, _CONFIDENCE_DIGITS))
