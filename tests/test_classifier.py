@@ -111,6 +111,21 @@ def test_a_pattern_hit_keeps_priority_over_the_model_on_its_sentence(checker):
     assert violation.match_type != "model" and violation.rule == "hurry"
 
 
+def test_a_pattern_hit_keeps_priority_over_a_more_severe_model_hit_on_its_sentence(tmp_path):
+    # the model reads 「快点快点你可真行」 as 讽刺 (可真 3 + 真行 2 + 快点 2.5 − 4 → 0.97), whose rule is
+    # now critical, over the error the pattern reports: the pattern's hit still speaks for the sentence
+    shutil.copy(MODEL, tmp_path / "tiny.json")
+    (tmp_path / "mini.yaml").write_text(PACK.replace("    severity: error\n    scenario: 测试\n    patterns: [\"大聪明\"]",
+                                                     "    severity: critical\n    scenario: 测试\n    patterns: [\"大聪明\"]"),
+                                        encoding="utf-8")
+    severe = Checker.load(str(tmp_path / "mini.yaml"), verify_examples=False)
+    assert severe.rule("mock").rule.severity == "critical"
+    (violation,) = severe.check("快点快点你可真行").violations
+    assert (violation.rule, violation.matched) == ("hurry", "快点快点")
+    (alone,) = severe.check("好的你可真行").violations  # with no pattern's hit, the model's stands
+    assert (alone.rule, alone.match_type) == ("mock", "model")
+
+
 def test_a_classifier_naming_an_unknown_rule_or_model_is_a_one_line_error(tmp_path):
     shutil.copy(MODEL, tmp_path / "tiny.json")
     (tmp_path / "mini.yaml").write_text(PACK.replace("讽刺: mock}", "讽刺: mocking}"), encoding="utf-8")

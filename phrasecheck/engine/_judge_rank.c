@@ -1,6 +1,7 @@
 /* JudgeText.chosen: `judge._judged_by_rank` in one call.
  *
- * The candidates are ranked as `judge._ranked` ranks them (most severe first, a rule's own hit
+ * The candidates are ranked as `judge._ranked` ranks them (a pattern's hit before the category
+ * model's, which `judge` asks in the same call, then the most severe first, a rule's own hit
  * before a house-list entry, the most specific pack, a 禁止说 pair before a family, the longest
  * and surest, the first) and judged in that order, each only while it overlaps none already
  * chosen: a flagged message's hits cost one call, not a sort with a key per hit and a call per
@@ -19,6 +20,9 @@ typedef struct {
 
 static int by_rank(const void *a, const void *b) {
     const Ranked *x = a, *y = b;
+    if (x->model != y->model) {
+        return x->model - y->model;
+    }
     if (x->severity != y->severity) {
         return x->severity < y->severity ? -1 : 1;
     }

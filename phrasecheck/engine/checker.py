@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import gc
 import json
-import itertools
 import re
 import os
-from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -255,13 +253,8 @@ class Checker:
             model_hits = [c for c in model_hits if self.rules[c.rule].id not in disabled]
         if explain or normalized.norm != draft.norm or normalized.breaks != draft.breaks:
             regions = Regions(normalized)  # judged afresh, once for the patterns' hits and the model's
-        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
-        if model_hits:  # the model speaks only for sentences no pattern already flagged
-            if kept:
-                kept = sorted([*kept, *judge(_unclaimed(model_hits, kept), normalized, role, self.rules, self.judging,
-                                             trace=decisions, regions=regions)], key=lambda c: c.start)
-            else:
-                kept = judge(model_hits, normalized, role, self.rules, self.judging, trace=decisions, regions=regions)
+        kept = judge(candidates, normalized, role, self.rules, self.judging, trace=decisions, regions=regions,
+                     model_hits=model_hits)
         violations = []
         replaced = []  # (start, end, standard line) of each violation that has one
         for candidate in kept:
@@ -381,18 +374,3 @@ class Checker:
 def _encodable(text: str) -> str:
     """The text with each lone surrogate (not encodable as UTF-8) as U+FFFD, offsets unchanged."""
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
-
-
-def _unclaimed(hits: Sequence[Candidate], kept: Sequence[Candidate]) -> list[Candidate]:
-    """The hits overlapping none of `kept`, each found by bisection: a long call gives both lists
-    a hit per few clauses, and holding each against all the others was quadratic."""
-    claimed = sorted((k.start, k.end) for k in kept)
-    starts = [start for start, _ in claimed]
-    reach = list(itertools.accumulate((end for _, end in claimed), max))  # the furthest end so far
-    unclaimed = []
-    for hit in hits:
-        before = bisect_left(starts, hit.end)  # the kept hits starting before this one ends
-        if not before or reach[before - 1] <= hit.start:
-            unclaimed.append(hit)
-    return unclaimed
-

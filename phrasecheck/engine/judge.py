@@ -10,9 +10,11 @@ one offence is never counted twice.  With a trace, each decision is recorded wit
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from typing import Sequence
 
 from .match import Candidate
@@ -99,6 +101,9 @@ def _unless_problem(regions: Regions, candidate: Candidate, pattern: CompiledPat
     return f"unless ({scope}): {text.norm[found.start:found.end]!r}"
 
 
+_START = attrgetter("start")
+
+
 def _frame_problem(regions: Regions, candidate: Candidate, context: JudgeContext) -> str | None:
     """Reported speech covers the clause the frame ends in (「您说柜员讲结账了不能办」), or the
     next clause when the frame closes its own (「您刚才说：不归我管…」); never the agent's own
@@ -124,23 +129,37 @@ def judge(
     resolve_overlaps: bool = True,
     trace: list[Decision] | None = None,
     regions: Regions | None = None,
+    model_hits: Sequence[Candidate] = (),
 ) -> list[Candidate]:
-    """The candidates that are violations; `regions`, when given, are those of a draft of `text`
-    with the same folded text and boundaries (its word edges already segmented)."""
-    if not candidates:
+    """The candidates that are violations, then the category model's `model_hits` that are and
+    overlap none of them (the model speaks only for sentences no pattern already flagged), by
+    start; `regions`, when given, are those of a draft of `text` with the same folded text and
+    boundaries (its word edges already segmented)."""
+    if not candidates and not model_hits:
         return []
     if regions is None:
         regions = Regions(text)
     else:
         regions.text = text  # the same folded text, now with offsets
     quotes = regions.quotes(context.quote_pairs)
-    if trace is None and resolve_overlaps:
+    if trace is None and resolve_overlaps:  # in one ranking, every pattern's hit before the model's (`_ranked`)
+        listed = [*candidates, *model_hits]
         if context.compiled is not None:  # every guard compiled but quotation, asked in Python where the text quotes
-            listed = candidates if isinstance(candidates, list) else list(candidates)
             if quotes.found:
                 return regions.judged(context).chosen(listed, role, partial(_quotation_drops, regions, quotes, context))
             return regions.judged(context).chosen(listed, role)
-        return _judged_by_rank(candidates, regions, role, rules, context, quotes)
+        return _judged_by_rank(listed, regions, role, rules, context, quotes)
+    kept = _judged_each(candidates, regions, role, rules, context, quotes, resolve_overlaps, trace)
+    if model_hits:
+        kept = sorted([*kept, *_judged_each(_unclaimed(model_hits, kept), regions, role, rules, context, quotes,
+                                            resolve_overlaps, trace)], key=_START)
+    return kept
+
+
+def _judged_each(candidates: Sequence[Candidate], regions: Regions, role: str, rules: Sequence[CompiledRule],
+                 context: JudgeContext, quotes: Quotes, resolve_overlaps: bool,
+                 trace: list[Decision] | None) -> list[Candidate]:
+    """`judge`, each candidate through every guard, for the explain trace's reasons (`trace`)."""
     kept = []
     for candidate in candidates:  # cheapest tests first
         stage, reason = _first_problem(candidate, regions, role, rules[candidate.rule], context, quotes)
@@ -162,6 +181,20 @@ def judge(
                        else f"overlaps {rules[winner.rule].id}, which is more severe or more specific")
                 trace[index] = Decision(candidate, False, "overlap", why)
     return chosen
+
+
+def _unclaimed(hits: Sequence[Candidate], kept: Sequence[Candidate]) -> list[Candidate]:
+    """The hits overlapping none of `kept`, each found by bisection: a long call gives both lists
+    a hit per few clauses, and holding each against all the others was quadratic."""
+    claimed = sorted((k.start, k.end) for k in kept)
+    starts = [start for start, _ in claimed]
+    reach = list(itertools.accumulate((end for _, end in claimed), max))  # the furthest end so far
+    unclaimed = []
+    for hit in hits:
+        before = bisect_left(starts, hit.end)  # the kept hits starting before this one ends
+        if not before or reach[before - 1] <= hit.start:
+            unclaimed.append(hit)
+    return unclaimed
 
 
 def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[CompiledRule], context: JudgeContext,
@@ -301,13 +334,13 @@ def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -
 
 
 def _ranked(candidates: Sequence[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
-    """Most severe first; at one severity a rule's own hit before a house-list entry (the rule says
+    """A pattern's hit before the category model's (`judge`); then the most severe first; at one severity a rule's own hit before a house-list entry (the rule says
     why and what to say instead, the list only names the word), the most specific pack, a rule for
     an explicit 禁止说 pair (its own standard line) before a category family, then the longest and
     surest hit."""
     def key(c: Candidate) -> tuple:
         severity, depth, generic = rules[c.rule].ranking
-        return severity, c.entry is not None, depth, generic, -(c.end - c.start), -c.confidence, c.start
+        return c.match_type == "model", severity, c.entry is not None, depth, generic, -(c.end - c.start), -c.confidence, c.start
     return sorted(candidates, key=key)
 
 
