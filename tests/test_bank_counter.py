@@ -2,6 +2,9 @@
 
 import pytest
 
+from phrasecheck import Checker
+from phrasecheck.lexicon import ScoringConfig
+
 # Each banned line exactly as seed 000 writes it, with the line the standard says to use instead.
 SEED_PAIRS = [
     ("B01", "你办啥", "您好,请问您办理什么业务?"),
@@ -87,3 +90,13 @@ def test_obfuscated_asr_and_traditional_variants_map_back_to_the_original(bank):
 def test_embedded_offence_is_replaced_in_place(bank):
     result = bank.check("钱我点过两遍了，款不对，不能办，你再数数。")
     assert result.rewrite == "钱我点过两遍了，您的款项有误,请您重新清点一下，你再数数。"
+
+
+def test_a_scoring_config_set_on_a_checker_decides_its_next_checks():
+    """Scores are remembered by severities, but only under the config that gave them."""
+    checker = Checker.load("bank-counter")  # its own: the shared fixture's config stays as it is
+    first = checker.check("急什么,没看见我正忙吗?")
+    assert (first.decision, first.score, [v.severity for v in first.violations]) == ("block", 98, ["error"])
+    checker.scoring = ScoringConfig(block_at="critical", warn_at="warning", deductions={"error": 10})
+    again = checker.check("急什么,没看见我正忙吗?")
+    assert (again.decision, again.score) == ("warn", 90)

@@ -32,7 +32,7 @@ from .results import TraceEntry, UtteranceResult, Violation
 from .presence import Anchored, AnchorPresence
 from .rules import CompiledRule, PatternCompiler
 from ..vocabulary import canonical_role
-from .score import score_utterance
+from .score import UtteranceScores
 from .suggest import rewritten
 from .words import dictionary
 
@@ -93,6 +93,7 @@ class Checker:
             if pack.classifier:
                 classifier, classifier_home = pack.classifier, loaded.path
         self.scoring = scoring
+        self._scores = UtteranceScores()
         self.classes = {name: tuple(words) for name, words in classes.items()}
         self.normalizer = kept_part(Normalizer, json.dumps([fillers, variants, dialect, initials], ensure_ascii=False,
                                                            sort_keys=True),
@@ -272,7 +273,7 @@ class Checker:
                                         rule.scenario, source, listed))
             if suggestions:  # a list entry may have no standard line: its words then stay
                 replaced.append((candidate.start, candidate.end, suggestions[0]))
-        score, decision = score_utterance([v.severity for v in violations], self.scoring)
+        score, decision = self._scores(tuple([v.severity for v in violations]), self.scoring)
         if explain and self._classifier:
             failures += self._classifier.near_misses(skim.marked)
         trace = self._trace(normalized, failures, decisions) if explain else None
