@@ -117,10 +117,10 @@ def test_a_context_as_long_as_the_idle_word_holding_it_still_excuses(write_pack,
 def test_compiled_guards_refuse_what_they_cannot_read(bank: Checker):
     bank.check("您好")  # the first check builds them
     with pytest.raises(TypeError, match="specs"):
-        JudgeText((), "好", "好", "好", b"\x02\x02", False, (), b"")
+        JudgeText((), "好", "好", "好", b"\x02\x02", False, ())
     with pytest.raises(ValueError, match="one folded text"):
-        JudgeText(bank.judging.compiled, "好的", "好的", "好", b"\x02\x02", False, (), b"")
-    judged = JudgeText(bank.judging.compiled, "好的", "好的", "好的", b"\x02\x00\x02", False, (), b"")
+        JudgeText(bank.judging.compiled, "好的", "好的", "好", b"\x02\x02", False, ())
+    judged = JudgeText(bank.judging.compiled, "好的", "好的", "好的", b"\x02\x00\x02", False, ())
     with pytest.raises(ValueError, match="no such rule"):
         judged.verdict(len(bank.rules), 0, 1, 0, False)
     with pytest.raises(ValueError, match="outside the text"):

@@ -181,6 +181,11 @@ def test_a_gram_table_union_needs_a_value_per_key():
     wide = (1 << 200 | 1, 1 << 64)
     assert table.union("xabc", wide) == (1 << 200 | 1 << 64 | 1) and table.union("c", wide) == 1 << 64
     assert table.union("ab", (2, 8)) == 2 and table.union("abc", (-2, 1)) == -1 and table.union("abc", (3, 1 << 70)) == 3 | 1 << 70
+    # as bytes, what the judge's per-text object reads: the same bits, little-endian, whatever their width
+    for text, values in (("xabc abx", (1, 4)), ("xyz", (1, 4)), ("xabc", wide), ("c", wide), ("abc", (3, 1 << 70))):
+        bits = table.union(text, values)
+        found = table.union(text, values, True)
+        assert int.from_bytes(found, "little") == bits and len(found) >= (bits.bit_length() + 7) // 8, text
 
 
 def test_each_way_of_scanning_the_matchers_keys_finds_what_scanning_the_text_finds(bank: Checker, texts, monkeypatch):

@@ -312,7 +312,8 @@ static PyMethodDef GramTable_methods[] = {
      "candidates(make, rule_of, match_type, digits, bias, threshold, window_threshold, folded, live, windows): "
      "make(rule, start, end, spans, match_type, confidence) of each span of live, then of windows, that scores."},
     {"union", (PyCFunction)GramTable_union, METH_VARARGS,
-     "union(text, values): the bitwise or of values[key] over the keys the text holds, each once."},
+     "union(text, values, as_bytes=False): the bitwise or of values[key] over the keys the text holds, each once "
+     "(or its little-endian bytes)."},
     {NULL}
 };
 

@@ -51,8 +51,9 @@ static int union_words(GramTable *self, PyObject *values) {
     return words != NULL;
 }
 
-/* The int of `width` words, the lowest first: one conversion of their bytes. */
-static PyObject *int_of_words(const uint64_t *words, Py_ssize_t width) {
+/* The int of `width` words, the lowest first, or their little-endian bytes (`as_bytes`): one
+ * conversion of their bytes. */
+static PyObject *int_of_words(const uint64_t *words, Py_ssize_t width, int as_bytes) {
     unsigned char small[64], *bytes = width <= 8 ? small : PyMem_Malloc((size_t)width * 8);
     if (bytes == NULL) {
         return PyErr_NoMemory();
@@ -62,21 +63,39 @@ static PyObject *int_of_words(const uint64_t *words, Py_ssize_t width) {
             bytes[w * 8 + b] = (unsigned char)(words[w] >> (8 * b));
         }
     }
-    PyObject *found = _PyLong_FromByteArray(bytes, (size_t)width * 8, 1, 0);
+    PyObject *found = as_bytes ? PyBytes_FromStringAndSize((const char *)bytes, width * 8)
+                               : _PyLong_FromByteArray(bytes, (size_t)width * 8, 1, 0);
     if (bytes != small) {
         PyMem_Free(bytes);
     }
     return found;
 }
 
-/* union(text, values): the bitwise or of values[key] over the keys the text holds, each once (0
- * when none): which context patterns' anchors may be in a text, from their anchors' first
- * characters (`presence.AnchorPresence`).  The values, a few machine words each, are or-ed as
- * words (converted once for a tuple asked again, as the presence asks its own): an int object
- * made for each key met was most of the call. */
+/* A non-negative int as its little-endian bytes, as many as it needs. */
+static PyObject *bytes_of_int(PyObject *value) {
+    if (value == NULL) {
+        return NULL;
+    }
+    size_t bits = _PyLong_NumBits(value);
+    PyObject *found = bits == (size_t)-1 ? NULL : PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((bits + 7) / 8));
+    if (found != NULL && _PyLong_AsByteArray((PyLongObject *)value, (unsigned char *)PyBytes_AS_STRING(found),
+                                             (size_t)PyBytes_GET_SIZE(found), 1, 0) < 0) {
+        Py_CLEAR(found);
+    }
+    Py_DECREF(value);
+    return found;
+}
+
+/* union(text, values, as_bytes=False): the bitwise or of values[key] over the keys the text
+ * holds, each once (0 when none), or its little-endian bytes: which context patterns' anchors
+ * may be in a text, from their anchors' first characters (`presence.AnchorPresence`; the bytes
+ * are what `JudgeText` reads).  The values, a few machine words each, are or-ed as words
+ * (converted once for a tuple asked again, as the presence asks its own): an int object made for
+ * each key met was most of the call. */
 PyObject *GramTable_union(GramTable *self, PyObject *args) {
     PyObject *text, *values;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &values)) {
+    int as_bytes = 0;
+    if (!PyArg_ParseTuple(args, "UO!|p", &text, &PyTuple_Type, &values, &as_bytes)) {
         return NULL;
     }
     if (PyTuple_GET_SIZE(values) != self->count) {
@@ -104,7 +123,7 @@ PyObject *GramTable_union(GramTable *self, PyObject *args) {
                 }
             }
         });
-        PyObject *result = int_of_words(found, width);
+        PyObject *result = int_of_words(found, width, as_bytes);
         if (found != small) {
             PyMem_Free(found);
         }
@@ -117,5 +136,5 @@ PyObject *GramTable_union(GramTable *self, PyObject *args) {
             Py_SETREF(found, PyNumber_Or(found, PyTuple_GET_ITEM(values, key)));
         }
     });
-    return found;
+    return as_bytes ? bytes_of_int(found) : found;
 }

@@ -3,7 +3,7 @@
  * a `judge.mentions` word, reported speech and word edges — as it and `regions.Regions` test
  * them, without their calls per candidate, per context and per match.
  *
- * JudgeText(specs, original, norm, phon, breaks, rewritten, latin_edges, anchored), where `specs`
+ * JudgeText(specs, original, norm, phon, breaks, rewritten, latin_edges), where `specs`
  * is what `judge.compiled_guards` builds once per checker (by index: `SPEC_*` in _judge.h):
  *   rules[i] = (coverage or None, token boundary, guards of a pattern's hit, guards of a model's),
  *     each guards None or (all live, ((bit, verifier, starts, values, scope, reach), ...)), with
@@ -13,9 +13,11 @@
  *     ((bit, verifier, starts, values), ...));
  *   particles a frozenset of code points; word_ends jieba's word ends of a str (`words.word_ends`);
  *   frame_reach; rescore (`JudgeContext.rescore`) or None; word_spaced (`wrapping.word_spaced`);
- *   the reaches of `regions` and `judge` (`REACH_*`); the characters after a speech verb.
- * `latin_edges` are the positions where a converted Latin run starts or ends, `anchored` the
- * presence bits of the text, little-endian bytes.  verdict(rule, start, end, last_start, model):
+ *   the reaches of `regions` and `judge` (`REACH_*`); the characters after a speech verb;
+ *   presence, (`GramTable.union`, its values) of the contexts' `AnchorPresence`, or None: called
+ *   on the text's phon for its presence bits, little-endian bytes (the bit indexes above).
+ * `latin_edges` are the positions where a converted Latin run starts or ends.
+ * verdict(rule, start, end, last_start, model):
  * whether none of these guards drops the candidate (what `chosen`, in _judge_rank.c, asks of
  * each candidate it ranks; the tests hold it to `judge._first_problem`).  What a guard asks of
  * the whole text (the frames and mentions matching in it, the words that excuse nothing) is
@@ -298,7 +300,7 @@ static PyMethodDef JudgeText_methods[] = {
 PyTypeObject JudgeTextType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "phrasecheck.engine._native.JudgeText",
-    .tp_doc = "JudgeText(specs, norm, phon, breaks, rewritten, latin_edges, anchored): the judge's guards of one folded text "
+    .tp_doc = "JudgeText(specs, original, norm, phon, breaks, rewritten, latin_edges): the judge's guards of one folded text "
               "that quotes nothing and reports no one's words (judge.compiled_guards builds specs).",
     .tp_basicsize = sizeof(JudgeText),
     .tp_flags = Py_TPFLAGS_DEFAULT,

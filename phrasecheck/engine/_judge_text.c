@@ -64,9 +64,8 @@ static int latin_edges(JudgeText *self, PyObject *positions) {
 }
 
 int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
-    PyObject *specs, *original, *norm, *phon, *breaks, *rewritten, *latin, *anchored;
-    if (!PyArg_ParseTuple(args, "O!UUUSOOS", &PyTuple_Type, &specs, &original, &norm, &phon, &breaks, &rewritten, &latin,
-                          &anchored)) {
+    PyObject *specs, *original, *norm, *phon, *breaks, *rewritten, *latin;
+    if (!PyArg_ParseTuple(args, "O!UUUSOO", &PyTuple_Type, &specs, &original, &norm, &phon, &breaks, &rewritten, &latin)) {
         return -1;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(norm);
@@ -74,7 +73,8 @@ int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
         || !PyAnySet_Check(PyTuple_GET_ITEM(specs, SPEC_PARTICLES)) || !PyCallable_Check(PyTuple_GET_ITEM(specs, SPEC_WORD_ENDS))
         || !PyLong_Check(PyTuple_GET_ITEM(specs, SPEC_FRAME_REACH)) || !PyCallable_Check(PyTuple_GET_ITEM(specs, SPEC_WORD_SPACED))) {
         PyErr_SetString(PyExc_TypeError, "specs must be (rules, not_excusing, particles, word_ends, frames, mentions, "
-                                         "not_reported, report_ends, frame_reach, rescore, word_spaced)");
+                                         "not_reported, report_ends, frame_reach, rescore, word_spaced, reaches, "
+                                         "after_speech, presence)");
         return -1;
     }
     PyObject *reaches = PyTuple_GET_ITEM(specs, SPEC_REACHES);
@@ -87,12 +87,29 @@ int JudgeText_init(JudgeText *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
         PyErr_SetString(PyExc_ValueError, "norm, phon and breaks must be of one folded text");
         return -1;
     }
+    /* the presence bits: (union, values) called for the text's bytes, or none */
+    PyObject *presence = PyTuple_GET_ITEM(specs, SPEC_PRESENCE), *anchored;
+    if (presence == Py_None) {
+        anchored = PyBytes_FromStringAndSize(NULL, 0);
+    } else if (!judge_shaped(presence, 2)) {
+        return -1;
+    } else {
+        anchored = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(presence, 0), phon, PyTuple_GET_ITEM(presence, 1), Py_True, NULL);
+        if (anchored != NULL && !PyBytes_Check(anchored)) {
+            PyErr_SetString(PyExc_TypeError, "specs: presence must give the text's bits as bytes");
+            Py_CLEAR(anchored);
+        }
+    }
+    if (anchored == NULL) {
+        return -1;
+    }
     JudgeText_free(self);
     PyObject **held[] = {&self->specs, &self->original, &self->norm, &self->phon, &self->breaks, &self->rewritten, &self->anchored};
     PyObject *given[] = {specs, original, norm, phon, breaks, rewritten, anchored};
     for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
         Py_XSETREF(*held[i], Py_NewRef(given[i]));
     }
+    Py_DECREF(anchored);
     self->length = length;
     for (Py_ssize_t r = 0; r < REACH_COUNT; r++) {
         if ((self->reaches[r] = PyLong_AsSsize_t(PyTuple_GET_ITEM(reaches, r))) == -1 && PyErr_Occurred()) {

@@ -215,9 +215,9 @@ def _judged_by_rank(candidates, regions: Regions, role: str, rules: Sequence[Com
 def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tuple | None:
     """What the compiled guards (`_judge.c`) read besides the text, built once per checker: each
     rule's coverage, word-edge test, `unless` contexts (for a pattern's hit, then a model's),
-    roles and ranking (`CompiledRule.ranking`),
-    the pack's judge settings (`JudgeContext`) and the reaches they are read within; None where
-    the extension is not compiled."""
+    roles and ranking (`CompiledRule.ranking`), the pack's judge settings (`JudgeContext`), the
+    reaches they are read within and the contexts' presence pass (`AnchorPresence.compiled`);
+    None where the extension is not compiled."""
     if JudgeText is None:
         return None
 
@@ -237,7 +237,8 @@ def compiled_guards(rules: Sequence[CompiledRule], context: JudgeContext) -> tup
                   for c in rules),
             anywhere(context.not_excusing), frozenset(ord(p) for p in context.particles if len(p) == 1), word_ends,
             anywhere(context.frames), anywhere(context.mentions), anywhere(context.not_reported),
-            anywhere(context.report_ends), context.frame_reach, context.rescore, word_spaced, reaches, AFTER_SPEECH_VERB)
+            anywhere(context.report_ends), context.frame_reach, context.rescore, word_spaced, reaches, AFTER_SPEECH_VERB,
+            context.frames.presence.compiled() if context.frames.presence is not None else None)
 
 
 def _first_problem(candidate, regions: Regions, role: str, compiled: CompiledRule, context: JudgeContext, quotes):

@@ -28,17 +28,18 @@ class AnchorPresence:
         self._owners: dict[str, int] = {}  # key → the bits of the patterns it anchors
         self._count = 0
         self._scan: Callable[[str], int] | None = None  # phon → bits, built on first use
+        self._union: tuple | None = None  # (`GramTable.union`, its values), compiled on first use
         self._last: tuple[object, int] | None = None  # (text, anchored), set whole
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_scan": None, "_last": None}
+        return {**self.__dict__, "_scan": None, "_union": None, "_last": None}
 
     def add(self, pattern: CompiledPattern) -> None:
         pattern.presence, pattern.presence_bit = self, 1 << self._count
         self._count += 1
         for key in keys_of(pattern.elements[pattern.anchor]):
             self._owners[key] = self._owners.get(key, 0) | pattern.presence_bit
-        self._scan = None
+        self._scan = self._union = None
 
     def anchored(self, text: NormalizedText) -> int:
         """The bits of the patterns whose anchor is somewhere in the text (and, compiled, of a few
@@ -48,12 +49,21 @@ class AnchorPresence:
             last = self._last = (text, (self._scan or self._built())(text.phon))
         return last[1]
 
-    def _built(self) -> Callable[[str], int]:
-        if COMPILED:
+    def compiled(self) -> tuple | None:
+        """The compiled pass as (`GramTable.union`, its values), which `JudgeText` calls itself for
+        its bits as bytes; None where it is not compiled."""
+        if COMPILED and self._union is None:
             owners = list(self._owners.values())
             table, members = first_characters(list(self._owners))
-            values = tuple(functools.reduce(operator.or_, (owners[key] for key in starting)) for starting in members)
-            self._scan = lambda phon: table.union(phon, values)
+            self._union = table.union, tuple(functools.reduce(operator.or_, (owners[key] for key in starting))
+                                             for starting in members)
+        return self._union
+
+    def _built(self) -> Callable[[str], int]:
+        compiled = self.compiled()
+        if compiled is not None:
+            union, values = compiled
+            self._scan = lambda phon: union(phon, values)
         else:
             scanner = KeyScanner(self._owners)
             self._scan = lambda phon: _union(scanner, phon)

@@ -222,9 +222,8 @@ class Regions:
         """The judge's compiled guards of the text (`judge.compiled_guards`), made once per text."""
         judged, text = self._judged, self.text
         if judged is None or judged[0] is not text:
-            anchored = context.frames.presence.anchored(text) if context.frames.presence is not None else 0
-            judged = self._judged = (text, JudgeText(context.compiled, text.original, text.norm, text.phon, text.breaks, bool(text.rewrite),
-                                                     text.edges, anchored.to_bytes((anchored.bit_length() + 7) // 8, "little")))
+            judged = self._judged = (text, JudgeText(context.compiled, text.original, text.norm, text.phon, text.breaks,
+                                                     bool(text.rewrite), text.edges))
         return judged[1]
 
     def token_edges(self, position: int) -> list[int]:
