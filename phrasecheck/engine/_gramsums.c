@@ -237,10 +237,10 @@ PyObject *GramTable_windows(GramTable *self, PyObject *const *args, Py_ssize_t c
     return found;
 }
 
-/* A span's n-grams, each once, in the order first met: their weights summed in that order, and
- * where each is kept (its packed slot, or its key) for `best_of` to read its column.  A packed
- * key's slot holds its weight (a key's index, its weight and the stamp kept by key were three more
- * reads of memory a hit, each a cache miss in a stream of texts). */
+/* A span's n-grams, each once, in the order first met: their weights summed in that order, and,
+ * when kept, where each is (its packed slot, or its key) for `best_of` to read its column.  A
+ * packed key's slot holds its weight (a key's index, its weight and the stamp kept by key were
+ * three more reads of memory a hit, each a cache miss in a stream of texts). */
 typedef struct {
     double total;
     Py_ssize_t count;
@@ -248,8 +248,8 @@ typedef struct {
     Py_ssize_t small[256];  /* most spans are a sentence: their marks fit here */
 } Met;
 
-static int met_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end, Met *met) {
-    Py_ssize_t most = (end > start ? end - start : 0) * self->length_count;
+static int met_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t end, int keep, Met *met) {
+    Py_ssize_t most = keep ? (end > start ? end - start : 0) * self->length_count : 0;
     met->marks = most <= (Py_ssize_t)(sizeof(met->small) / sizeof(met->small[0])) ? met->small
                                                                                    : PyMem_Malloc(sizeof(Py_ssize_t) * most);
     if (met->marks == NULL) {
@@ -263,7 +263,9 @@ static int met_of(GramTable *self, PyObject *text, Py_ssize_t start, Py_ssize_t 
         if (self->stamps[mark] != self->stamp) {
             self->stamps[mark] = self->stamp;
             met->total += weight;
-            met->marks[met->count++] = mark;
+            if (keep) {
+                met->marks[met->count++] = mark;
+            }
         }
     });
     return 0;
@@ -275,8 +277,8 @@ static void met_free(Met *met) {
     }
 }
 
-/* The index of the category whose bias plus the columns of the n-grams met is highest (the first
- * on a tie), summed in the order met.  Every key's place in the key list and then its column (a row
+/* The index of the category whose bias plus the columns of the n-grams met (kept) is highest (the
+ * first on a tie), summed in the order met; the marks are their keys afterwards.  Every key's place in the key list and then its column (a row
  * of the 8 MiB table of weights by category) are asked of memory before any is read: the reads
  * overlap, where each waited for the one before. */
 static int best_of(GramTable *self, Met *met) {
@@ -330,7 +332,7 @@ PyObject *GramTable_total(GramTable *self, PyObject *args) {
         return NULL;
     }
     Met met;
-    if (met_of(self, text, start, end, &met) < 0) {
+    if (met_of(self, text, start, end, 0, &met) < 0) {
         return NULL;
     }
     met_free(&met);
@@ -347,7 +349,7 @@ PyObject *GramTable_totals(GramTable *self, PyObject *args) {
         return NULL;
     }
     Met met;
-    if (met_of(self, text, start, end, &met) < 0) {
+    if (met_of(self, text, start, end, 1, &met) < 0) {
         return NULL;
     }
     PyObject *result = Py_BuildValue("(di)", met.total, best_of(self, &met));
@@ -368,7 +370,7 @@ static int each_scoring(GramTable *self, PyObject *text, PyObject *spans, double
             return -1;
         }
         Met met;
-        if (met_of(self, text, start, end, &met) < 0) {
+        if (met_of(self, text, start, end, 1, &met) < 0) {
             return -1;
         }
         double value = bias + met.total;

@@ -335,13 +335,14 @@ def _unreported(regions: Regions, candidate: Candidate, context: JudgeContext) -
 
 
 def _ranked(candidates: Sequence[Candidate], rules: Sequence[CompiledRule]) -> list[Candidate]:
-    """A pattern's hit before the category model's (`judge`); then the most severe first; at one severity a rule's own hit before a house-list entry (the rule says
-    why and what to say instead, the list only names the word), the most specific pack, a rule for
-    an explicit 禁止说 pair (its own standard line) before a category family, then the longest and
-    surest hit."""
+    """A pattern's hit before the category model's (`judge`); then the most severe first; at one
+    severity a rule's own hit before a house-list entry (the rule says why and what to say
+    instead, the list only names the word), the most specific pack, a rule for an explicit 禁止说
+    pair (its own standard line) before a category family, then the longest and surest hit."""
     def key(c: Candidate) -> tuple:
         severity, depth, generic = rules[c.rule].ranking
-        return c.match_type == "model", severity, c.entry is not None, depth, generic, -(c.end - c.start), -c.confidence, c.start
+        return (c.match_type == "model", severity, c.entry is not None, depth, generic, -(c.end - c.start),
+                -c.confidence, c.start)
     return sorted(candidates, key=key)
 
 
