@@ -362,6 +362,7 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
             assert found[:7] == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found, *bounds), text
             assert (found[9] is None) == (kind != "quiet, "), text
             draft = normalizer.draft(skim)  # each hit verified once, there: the candidates Python's verification finds
+            # (made in C, `told_candidates`, where every value was told)
             assert (found[8] is None) == (not hits_found), text
             assert matcher.verify(draft, hits_found, verified=found[8]) == matcher.verify(draft, hits_found), text
             answers["verified, go on"] += bool(hits_found)

@@ -20,6 +20,11 @@ from rapidfuzz import fuzz
 
 from .automaton import KeyScanner
 from .hits import COMPILED, FirstTests
+
+try:
+    from ._native import told_candidates
+except ImportError:  # not compiled: verify builds every candidate in Python
+    told_candidates = None
 from .normalize import NormalizedText, Normalizer
 from .pattern import CompiledPattern, PatternMatch
 from .spellings import count_mismatches
@@ -28,6 +33,8 @@ from .wordlist import CompiledList, code_units
 
 SHINGLE = 3
 LONG_PHRASE_SHINGLES = 8
+# A phonetic match's confidence by the characters it guessed (homophones, placeholders): 1, 2, … 5 or more.
+GUESSED_CONFIDENCE = tuple(round(max(0.5, 0.85 - 0.1 * (guessed - 1)), 2) for guessed in range(1, 6))
 
 
 @dataclass(slots=True)  # not frozen: built for every hit, and frozen init costs a setattr per field
@@ -209,9 +216,13 @@ class Matcher:
         """Candidates that pass verification; with `failures`, the anchor hits that did not, and why.
         `verified`: what the plain check's verification found for each value of the hits, in
         order (`_native.verified_hits`: a pattern's match, None, or Ellipsis where not told)."""
+        hits = list(hits)
+        if verified is not None and failures is None and told_candidates is not None:
+            made = told_candidates(hits, verified, Candidate, GUESSED_CONFIDENCE)
+            if made is not None:  # every value told by the plain check: no Python verification left
+                return made
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()
-        hits = list(hits)
         seen = None
         told = iter(verified or ())
         for end_index, values in hits:
@@ -237,7 +248,7 @@ class Matcher:
                         continue
                     guessed = match.mismatches + match.placeholders
                     if guessed:
-                        match_type, confidence = "phonetic", round(max(0.5, 0.85 - 0.1 * (guessed - 1)), 2)
+                        match_type, confidence = "phonetic", GUESSED_CONFIDENCE[min(guessed, len(GUESSED_CONFIDENCE)) - 1]
                     elif literal:
                         match_type, confidence = "exact", 1.0
                     else:
