@@ -329,11 +329,11 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
     for text in [*_texts(), *_PLAIN_EDGES, *not_flat, *rewritten, *with_emoji, "ok，您的APP已更新", "请 稍 等", "ni ban sha", "不歸我管", "覆盖範圍", "NMD不归我管",
                  "\uf91b七八糟的别\uf92d问", "\uf967归我管"]:  # compatibility forms of 亂 來, and of 不
         found, source, kind = plain(text), text, ""
-        if found is not None and (found is True or found[9] is not None):  # perhaps cleared from its quiet source
+        if found is not None and (found is True or found[10] is not None):  # perhaps cleared from its quiet source
             python_source = normalizer.source(text, normalizer.front(text))[0]
-            if found is True and python_source != text or found is not True and found[9] is not None:
+            if found is True and python_source != text or found is not True and found[10] is not None:
                 source, kind = python_source, "quiet, "
-                assert found is True or found[9] == source, text  # pauses marked as the Python front marks them
+                assert found is True or found[10] == source, text  # pauses marked as the Python front marks them
         if found is None:
             assert normalizer._special.search(text) or any(c in text for c in " \t\n\u3000\ud800"), text
             answers["not plain"] += 1
@@ -360,15 +360,41 @@ def test_the_plain_check_answers_what_the_python_path_answers(pack, tmp_path):
             answers["bounded, scored below"] += bounds != ([], [])
         else:
             assert found[:7] == (skim.translated, skim.marked, skim.folded, skim.phon, hits_found, *bounds), text
-            assert (found[9] is None) == (kind != "quiet, "), text
+            assert (found[10] is None) == (kind != "quiet, "), text
             draft = normalizer.draft(skim)  # each hit verified once, there: the candidates Python's verification finds
             # (made in C, `told_candidates`, where every value was told)
             assert (found[8] is None) == (not hits_found), text
+            # where each folded character comes from in the text the check read, as `with_offsets` maps it
+            assert found[9] == normalizer._offset_map(source, skim.translated), text
             assert matcher.verify(draft, hits_found, verified=found[8]) == matcher.verify(draft, hits_found), text
             answers["verified, go on"] += bool(hits_found)
             assert found[7] == model_hits or checker.sentence_classifier.reads_typed(skim.marked), text
             answers[kind + "go on"] += 1
     assert min(answers.values()) > 50, answers
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_fuzzy_phrases_aligned_from_the_compiled_loop_are_the_ones_python_aligns(bank: Checker):
+    """A long banned line misheard or reworded goes through edit-distance alignment; the compiled
+    loop over a text's hits (`told_candidates`) aligns each phrase once per anchor, where enough of
+    its shingles were heard, and keeps the surest candidate of each span, as the Python loop does."""
+    bank.check("您好")
+    plain, normalizer, matcher = bank._plain[0], bank.normalizer, bank.matcher
+    texts = ["有意见去跟领导反应吧，我也解决不了！", "有一见去给领导反映吧我也解决不了", "有意见你就去给领导反映吧，我这也解决不了",
+             "我有什么办法，又不是我让它坏的", "我又什么办法，有不是我让他坏的", "我有什么办法呢，这又不是我让它坏掉的。",
+             "有意见去给领导反映吧我也解决不了，有意见去给领导反映吧我也解决不了", "这个问题我有什么办法",
+             "有意见可以给领导反映，我们一起来解决", "机器坏了我有什么办法，又不是我让它坏的，有意见去找领导反映吧"]
+    aligned = 0
+    for text in texts:
+        found = plain(text)
+        assert isinstance(found, tuple), text  # a fuzzy shingle sends the text on
+        hits_found, verified = found[4], found[8]
+        assert Ellipsis in verified, text  # a shingle, which Python's rapidfuzz aligns
+        draft = normalizer.draft(normalizer.skim(text))
+        made = matcher.verify(draft, hits_found, verified=verified)
+        assert made == matcher.verify(draft, hits_found), text
+        aligned += sum(candidate.match_type == "fuzzy" for candidate in made)
+    assert aligned >= 4, aligned
 
 
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")

@@ -297,8 +297,9 @@ static PyMethodDef functions[] = {
      "latin_rewrite(letters, placeholder_low, placeholder_high, plans, code_marks, name_reach, toned, text, first): "
      "LatinRuns.rewrite as (text, origins, edges), None when nothing changes, NotImplemented where Python must tell."},
     {"told_candidates", (PyCFunction)(void (*)(void))told_candidates, METH_FASTCALL,
-     "told_candidates(hits, verified, make, confidences): Matcher.verify's candidates from the plain "
-     "check's verification of each hit value, or None where a value was told in Python."},
+     "told_candidates(hits, verified, make, confidences, align, text, shingle): Matcher.verify's candidates from the "
+     "plain check's verification of each hit value and align(text, phrase, anchor) of each fuzzy phrase's anchor, or "
+     "None where a value was told in Python."},
     {"rewritten", rewritten, METH_VARARGS,
      "rewritten(original, starts, ends, folded_length, edges, hits, settings): the message with each hit's (start, end, "
      "line) standard line in place of its words or clauses, as suggest.rewrite gives it; None for no hits."},

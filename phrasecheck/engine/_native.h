@@ -99,8 +99,9 @@ int spelling_of(PyObject *alternative, PyObject **norm, long *allowance);
  * entry, a fuzzy shingle); NULL with an exception (_hits.c). */
 PyObject *verified_hits(PyObject *hits, PyObject *folded, PyObject *phon, const unsigned char *breaks, int rewritten);
 
-/* told_candidates(hits, verified, make, confidences) (_hits.c): `Matcher.verify`'s candidates
- * built from what `verified_hits` told, or None where a value was not told. */
+/* told_candidates(hits, verified, make, confidences, align, text, shingle) (_hits.c): `Matcher.verify`'s
+ * candidates built from what `verified_hits` told and the fuzzy phrases aligned, or None where a
+ * value was not told. */
 PyObject *told_candidates(PyObject *module, PyObject *const *args, Py_ssize_t count);
 
 /* search_anchored(verifier, norm, phon, breaks, starts, values, low, high, rewritten) (_search.c). */

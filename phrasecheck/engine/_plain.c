@@ -149,6 +149,29 @@ static PyObject *quieted(PlainCheck *self, PyObject *text) {
     return found;
 }
 
+/* (starts, ends) as tuples of ints, `count` each: a character's start most often the end of the
+ * one before, that int shared. */
+static PyObject *spans_of(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t count) {
+    PyObject *a = PyTuple_New(count), *b = PyTuple_New(count);
+    for (Py_ssize_t i = 0; a != NULL && b != NULL && i < count; i++) {
+        PyObject *start = i > 0 && starts[i] == ends[i - 1] ? Py_NewRef(PyTuple_GET_ITEM(b, i - 1))
+                                                            : PyLong_FromSsize_t(starts[i]);
+        PyObject *end = PyLong_FromSsize_t(ends[i]);
+        if (start == NULL || end == NULL) {
+            Py_XDECREF(start);
+            Py_XDECREF(end);
+            Py_CLEAR(a);
+            break;
+        }
+        PyTuple_SET_ITEM(a, i, start);
+        PyTuple_SET_ITEM(b, i, end);
+    }
+    PyObject *pair = a != NULL && b != NULL ? PyTuple_Pack(2, a, b) : NULL;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return pair;
+}
+
 static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, size_t flags, PyObject *names) {
     PlainCheck *self = (PlainCheck *)called;
     Py_ssize_t count = PyVectorcall_NARGS(flags);
@@ -182,13 +205,24 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
         }
     }
     PyObject *translated = NULL, *marked = NULL, *folded = NULL, *phon = NULL, *hits = NULL;
-    PyObject *apart = NULL, *live = NULL, *windows = NULL, *found = NULL, *checked = NULL, *result = NULL;
+    PyObject *apart = NULL, *live = NULL, *windows = NULL, *found = NULL, *checked = NULL, *offsets = NULL, *result = NULL;
     Py_UCS4 small[5 * 256];
     Py_UCS4 *buffer = length <= 256 ? small : PyMem_Malloc(sizeof(Py_UCS4) * 5 * (length ? length : 1));
     if (buffer == NULL) {
         return PyErr_NoMemory();
     }
     Py_UCS4 *t = buffer, *m = buffer + length, *f = buffer + 2 * length, *p = buffer + 3 * length, *a = buffer + 4 * length;
+    /* where each character of translated comes from, and the original span of each folded one:
+     * the offsets `Normalizer.with_offsets` would work out again for a text that goes on */
+    Py_ssize_t small_places[3 * 256];
+    Py_ssize_t *places = length <= 256 ? small_places : PyMem_Malloc(sizeof(Py_ssize_t) * 3 * (length ? length : 1));
+    if (places == NULL) {
+        if (buffer != small) {
+            PyMem_Free(buffer);
+        }
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t *origin = places, *starts = places + length, *ends = places + 2 * length;
     Py_ssize_t fold_size = PyUnicode_GET_LENGTH(self->held[FOLD]), phonetic_size = PyUnicode_GET_LENGTH(self->held[PHONETIC]);
     int fold_kind = PyUnicode_KIND(self->held[FOLD]), phonetic_kind = PyUnicode_KIND(self->held[PHONETIC]);
     const void *fold_data = PyUnicode_DATA(self->held[FOLD]), *phonetic_data = PyUnicode_DATA(self->held[PHONETIC]);
@@ -198,6 +232,7 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         Py_UCS4 to = (Py_ssize_t)c < fold_size ? PyUnicode_READ(fold_kind, fold_data, c) : self->dropped;  /* an emoji */
         if (to != self->dropped) {
+            origin[nt] = i;
             t[nt++] = to;
         }
     }
@@ -205,11 +240,16 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
     Py_ssize_t nm = 0, nf = 0, na = 0;
     for (Py_ssize_t i = 0; i < nt; i++) {
         if (i >= 2 && t[i] == t[i - 1] && t[i] == t[i - 2]) {
+            if (t[i] != 0 && t[i] != 1) {
+                ends[nf - 1] = origin[i] + 1;  /* the second of a run stands for the rest */
+            }
             continue;
         }
         m[nm++] = t[i];
         if (t[i] != 0 && t[i] != 1) {
             Py_UCS4 c = t[i];
+            starts[nf] = origin[i];
+            ends[nf] = origin[i] + 1;
             f[nf] = c;
             p[nf++] = (Py_ssize_t)c < phonetic_size ? PyUnicode_READ(phonetic_kind, phonetic_data, c) : c;
         }
@@ -283,8 +323,11 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
         }
-        result = PyTuple_Pack(10, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None,
-                              checked ? checked : Py_None, Py_None);
+        if (!(offsets = spans_of(starts, ends, nf))) {
+            goto done;
+        }
+        result = PyTuple_Pack(11, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None,
+                              checked ? checked : Py_None, offsets, Py_None);
         goto done;
     }
     result = Py_True;
@@ -293,6 +336,10 @@ done:
     if (buffer != small) {
         PyMem_Free(buffer);
     }
+    if (places != small_places) {
+        PyMem_Free(places);
+    }
+    Py_XDECREF(offsets);
     Py_XDECREF(translated);
     Py_XDECREF(marked);
     Py_XDECREF(folded);
@@ -314,7 +361,7 @@ PyTypeObject PlainCheckType = {
               "check further (no hit that verification keeps, no sentence the model scores), None when it is not plain "
               "(with `quiet` and `flat`: nor has a quiet source they clear), else (translated, marked, folded, phon, "
               "hits, live, windows, the model's candidates or None, each hit value's verification (`verified_hits`) "
-              "or None, the quiet source or None) to go on with.",
+              "or None, (starts, ends) of each folded character in the text read, the quiet source or None) to go on with.",
     .tp_basicsize = sizeof(PlainCheck),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_vectorcall_offset = offsetof(PlainCheck, vectorcall),

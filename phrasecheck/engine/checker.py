@@ -215,6 +215,7 @@ class Checker:
                 model_hits = self._classifier.candidates(skim.marked)
         else:
             front = source = bounds = scored = verified = None
+            offsets = ((), ())  # starts and ends of the folded characters in the text the plain check read
             typed = False  # holding syllables typed in pinyin, which the model's twin over sounds reads (in Python)
             if found is None:
                 text = _encodable(text)
@@ -229,7 +230,7 @@ class Checker:
                 skim = self.normalizer.skim(text, front, source)
                 hits = self.matcher.find(skim.phon, skim.folded)
             else:
-                translated, marked, folded, phon, hits, live, windows, scored, verified, base = found
+                translated, marked, folded, phon, hits, live, windows, scored, verified, offsets, base = found
                 bounds = live, windows
                 if base is not None:  # the quiet source the plain check read: its pauses marked
                     source = paused_source(text, base)
@@ -239,7 +240,7 @@ class Checker:
                 model_hits = scored if scored is not None and not typed else self._classifier.candidates(skim.marked, bounds)
             if not hits and not model_hits:
                 return UtteranceResult(id, role, text, True, 100, "pass", (), None, self.lexicon, meta)
-            draft = self.normalizer.draft(skim)
+            draft = self.normalizer.draft(skim, offsets)
             # Verification reads the folded text and its boundaries, which the offsets do not change.
             candidates = self.matcher.verify(draft, hits, verified=verified) if hits else []
             if not candidates and not model_hits:  # most plausible hits fail verification

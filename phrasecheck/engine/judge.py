@@ -21,7 +21,7 @@ from .match import Candidate
 from .breaks import CLAUSE_BREAK, NO_BREAK, SENTENCE_BREAK
 from .normalize import NormalizedText
 from .pattern import CompiledPattern
-from .quotes import Quotes
+from .quotes import Quotes, quoting
 from .regions import (AFTER_SPEECH_VERB, INERT_REACH, LONG_CLAUSE_REACH, LONG_SENTENCE, LONG_SENTENCE_REACH, REPORT_END_REACH,
                       SPACED_REPORT_REACH, JudgeContext, JudgeText, Regions)
 from .wrapping import word_spaced
@@ -141,14 +141,16 @@ def judge(
         regions = Regions(text)
     else:
         regions.text = text  # the same folded text, now with offsets
-    quotes = regions.quotes(context.quote_pairs)
     if trace is None and resolve_overlaps:  # in one ranking, every pattern's hit before the model's (`_ranked`)
         listed = [*candidates, *model_hits]
         if context.compiled is not None:  # every guard compiled but quotation, asked in Python where the text quotes
-            if quotes.found:
-                return regions.judged(context).chosen(listed, role, partial(_quotation_drops, regions, quotes, context))
-            return regions.judged(context).chosen(listed, role)
-        return _judged_by_rank(listed, regions, role, rules, context, quotes)
+            judged = regions.judged(context)
+            if quoting(text.original, context.quote_pairs):
+                quotes = regions.quotes(context.quote_pairs)
+                return judged.chosen(listed, role, partial(_quotation_drops, regions, quotes, context))
+            return judged.chosen(listed, role)
+        return _judged_by_rank(listed, regions, role, rules, context, regions.quotes(context.quote_pairs))
+    quotes = regions.quotes(context.quote_pairs)
     kept = _judged_each(candidates, regions, role, rules, context, quotes, resolve_overlaps, trace)
     if model_hits:
         kept = sorted([*kept, *_judged_each(_unclaimed(model_hits, kept), regions, role, rules, context, quotes,

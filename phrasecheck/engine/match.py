@@ -218,8 +218,8 @@ class Matcher:
         order (`_native.verified_hits`: a pattern's match, None, or Ellipsis where not told)."""
         hits = list(hits)
         if verified is not None and failures is None and told_candidates is not None:
-            made = told_candidates(hits, verified, Candidate, GUESSED_CONFIDENCE)
-            if made is not None:  # every value told by the plain check: no Python verification left
+            made = told_candidates(hits, verified, Candidate, GUESSED_CONFIDENCE, _fuzzy_candidate, text, SHINGLE)
+            if made is not None:  # every value told by the plain check or fuzzy: no Python loop over them
                 return made
         found: dict[tuple[int, int, int], Candidate] = {}
         fuzzy_done: set[tuple[int, int]] = set()

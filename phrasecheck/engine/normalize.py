@@ -241,11 +241,12 @@ class Normalizer:
         return any(text[max(0, at - 1):at + 1] in contexts or text[at:at + 2] in contexts
                    for at in (found.start() for found in self._secondary.finditer(text, start)))
 
-    def draft(self, text: str | Skim) -> NormalizedText:
-        """Folded and phonetic text with boundaries but no offset map.  Enough to verify
-        candidates; `with_offsets` adds the offsets only when a candidate may survive."""
+    def draft(self, text: str | Skim, offsets: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())) -> NormalizedText:
+        """Folded and phonetic text with boundaries but no offset map (unless the plain check
+        gives its `offsets`: starts and ends in the text it read).  Enough to verify candidates;
+        `with_offsets` adds the offsets only when a candidate may survive."""
         skim = text if isinstance(text, Skim) else self.skim(text)
-        return NormalizedText(skim.original, skim.folded, skim.phon, (), (), boundaries(skim.marked, len(skim.folded)),
+        return NormalizedText(skim.original, skim.folded, skim.phon, *offsets, boundaries(skim.marked, len(skim.folded)),
                               skim.translated, skim.rewrite)
 
     def phonetic(self, folded: str) -> str:
@@ -324,19 +325,26 @@ class Normalizer:
         """A draft with its offset map: which original characters each folded character stands for
         (the draft itself, filled in, where no rewrite or character folding to several changes it).
 
+        A draft the plain check made carries the offsets it worked out (`draft`'s `offsets`).
         Only a text with a character that folds to several (㎏ → kg) takes the character-by-character
         way (`OffsetMap` otherwise).  A rewritten text is mapped to its rewrite, then through the
         rewrite's origins to the original; the folded positions of a rewrite's edges are found by
         bisection, both maps being sorted.
         """
         rewrite = draft.rewrite
-        if rewrite is None:  # the draft's folding is the text's: it takes its offsets in place
-            mapped = self._offset_map(draft.original, draft.translated)
-            if mapped is None:
-                return self._full_by_character(draft.original)
+        source = draft.original if rewrite is None else rewrite.text
+        mapped = (draft.starts, draft.ends) if draft.starts else self._offset_map(source, draft.translated)
+        if mapped is None:  # a character folds to several
+            if rewrite is None:
+                return self._full_by_character(source)
+            mapped = self._full_by_character(source)
+        elif rewrite is None or rewrite.origins is None and not rewrite.edges:
+            # the draft's folding is the text's, or a rewrite's that keeps every character's place
+            # (its pauses marked): the draft takes its offsets in place
             draft.starts, draft.ends = mapped
             return draft
-        mapped = self._offsets(rewrite.text, draft)
+        else:
+            mapped = NormalizedText(source, draft.norm, draft.phon, *mapped, draft.breaks, draft.translated)
         starts, ends = mapped.starts, mapped.ends
         edges = frozenset(i for edge in rewrite.edges for i in (
             *range(bisect_left(starts, edge), bisect_right(starts, edge)),  # a folded character starts there
@@ -345,13 +353,6 @@ class Normalizer:
             starts, ends = through(rewrite.origins, len(rewrite.text), starts, ends)
         return NormalizedText(draft.original, mapped.norm, mapped.phon, starts, ends, mapped.breaks, mapped.translated,
                               rewrite, edges)
-
-    def _offsets(self, text: str, draft: NormalizedText) -> NormalizedText:
-        translated = draft.translated
-        mapped = self._offset_map(text, translated)
-        if mapped is None:  # a character folds to several
-            return self._full_by_character(text)
-        return NormalizedText(text, draft.norm, draft.phon, *mapped, draft.breaks, translated)
 
     def _full_by_character(self, text: str) -> NormalizedText:
         fold = self._fold

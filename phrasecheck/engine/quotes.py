@@ -58,13 +58,19 @@ def _openings(pairs: tuple[str, ...]) -> re.Pattern:
     return re.compile(f"[{re.escape(openings)}]" if openings else "(?!)")
 
 
+def quoting(text: str, pairs: tuple[str, ...]) -> bool:
+    """Whether the text holds an opening mark of `pairs`: most messages quote nothing, and the
+    judge then makes no `Quotes` of them."""
+    return _openings(pairs).search(text) is not None
+
+
 class Quotes:
     """Original-text stretches inside quotation marks (an unclosed “ or 「 runs to the end of its
     sentence: to the end of the text it hid every later sentence from the judge), merged
     and sorted so each hit asks by bisection, however many quotes a long message holds."""
 
     def __init__(self, text: str, pairs: tuple[str, ...]):
-        self.found = bool(_openings(pairs).search(text))  # most messages quote nothing
+        self.found = quoting(text, pairs)
         if not self.found:
             self._starts = self._ends = self._speech_starts = self._speech_ends = ()
             return
