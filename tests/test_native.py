@@ -398,6 +398,29 @@ def test_fuzzy_phrases_aligned_from_the_compiled_loop_are_the_ones_python_aligns
 
 
 @pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
+def test_the_compiled_candidate_loop_refuses_what_it_cannot_read(bank: Checker):
+    """A wrong argument is a TypeError naming what was expected, never a crash."""
+    from phrasecheck.engine._native import told_candidates
+    draft = bank.normalizer.draft("您好")
+    with pytest.raises(TypeError, match="takes 7 arguments"):
+        told_candidates([], [], match.Candidate)
+
+    def call(hits_given, verified):
+        return told_candidates(hits_given, verified, match.Candidate, match.GUESSED_CONFIDENCE, match._fuzzy_candidate, draft,
+                               match.SHINGLE)
+
+    with pytest.raises(TypeError, match="hits and verified must be lists"):
+        call((), [])
+    with pytest.raises(TypeError, match=r"\(end_index, values\)"):
+        call([(1,)], [])
+    with pytest.raises(TypeError, match=r"\(kind, rule, payload, extra\)"):
+        call([(1, (("pattern", 0),))], [None])
+    with pytest.raises(TypeError, match="spans, mismatches, placeholders"):
+        call([(1, (("pattern", 0, None, None),))], [(0, 1)])
+    assert call([], []) == [] and call([(1, (("entry", 0, None, 0),))], [Ellipsis]) is None  # told in Python
+
+
+@pytest.mark.skipif(not hits.COMPILED, reason="phrasecheck/engine/_native.c was not compiled by the install")
 def test_the_compiled_front_marks_pauses_and_leaves_every_rewrite_to_python(bank: Checker):
     normalizer = bank.normalizer
     quiet = partial(plain_check.quiet_base, *normalizer.quiet_source_parts())

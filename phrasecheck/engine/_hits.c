@@ -162,6 +162,9 @@ PyObject *told_candidates(PyObject *module, PyObject *const *args, Py_ssize_t co
                 }
                 PyObject *phrase = PyTuple_GET_ITEM(value, 2), *address = PyLong_FromVoidPtr(phrase);
                 PyObject *times = address == NULL ? NULL : PyDict_GetItemWithError(seen, address);  /* borrowed */
+                if (times == NULL && !PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_ValueError, "told_candidates: a fuzzy value its hits do not hold");
+                }
                 PyObject *needed = times == NULL ? NULL : PyObject_GetAttr(phrase, min_hits_name);
                 int enough = needed == NULL ? -1 : PyObject_RichCompareBool(times, needed, Py_GE);
                 Py_XDECREF(needed);

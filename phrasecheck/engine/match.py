@@ -20,16 +20,16 @@ from rapidfuzz import fuzz
 
 from .automaton import KeyScanner
 from .hits import COMPILED, FirstTests
-
-try:
-    from ._native import told_candidates
-except ImportError:  # not compiled: verify builds every candidate in Python
-    told_candidates = None
 from .normalize import NormalizedText, Normalizer
 from .pattern import CompiledPattern, PatternMatch
 from .spellings import count_mismatches
 from .tables import PLACEHOLDERS
 from .wordlist import CompiledList, code_units
+
+try:
+    from ._native import told_candidates
+except ImportError:  # not compiled: verify builds every candidate in Python
+    told_candidates = None
 
 SHINGLE = 3
 LONG_PHRASE_SHINGLES = 8
