@@ -120,6 +120,30 @@ static PyObject *translate(PyObject *Py_UNUSED(module), PyObject *args) {
  * several (a bit of `widened` per BMP code point, or in the sorted array `widened_beyond`), which
  * `Normalizer._offsets` maps one character at a time.  What it works out in Python, one character
  * at a time here instead of one stretch at a time there. */
+/* (starts, ends) as two tuples of `count` ints: a character's start is most often the end of the
+ * one before, and that int is shared, not made again (past 256 every int is an allocation: half
+ * of a long text's). */
+PyObject *offset_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t count) {
+    PyObject *a = PyTuple_New(count), *b = PyTuple_New(count);
+    for (Py_ssize_t i = 0; a != NULL && b != NULL && i < count; i++) {
+        PyObject *start = i > 0 && starts[i] == ends[i - 1] ? Py_NewRef(PyTuple_GET_ITEM(b, i - 1))
+                                                            : PyLong_FromSsize_t(starts[i]);
+        PyObject *end = PyLong_FromSsize_t(ends[i]);
+        if (start == NULL || end == NULL) {
+            Py_XDECREF(start);
+            Py_XDECREF(end);
+            Py_CLEAR(a);
+            break;
+        }
+        PyTuple_SET_ITEM(a, i, start);
+        PyTuple_SET_ITEM(b, i, end);
+    }
+    PyObject *pair = a != NULL && b != NULL ? PyTuple_Pack(2, a, b) : NULL;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return pair;
+}
+
 /* Whether `text` holds a character of `widened` (a bit per BMP code point) or of `beyond` (sorted
  * code points); -1 with an error when `widened` is not that size. */
 static int widens_any(PyObject *text, const Py_buffer *widened, const Py_buffer *beyond) {
@@ -161,12 +185,14 @@ static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
     Py_ssize_t size = PyUnicode_GET_LENGTH(table), beyond_count = beyond.len / (Py_ssize_t)sizeof(uint32_t);
     int kind = PyUnicode_KIND(text), folded_kind = PyUnicode_KIND(translated), table_kind = PyUnicode_KIND(table);
     const void *data = PyUnicode_DATA(text), *folded_data = PyUnicode_DATA(translated), *table_data = PyUnicode_DATA(table);
-    Py_ssize_t *origin = PyMem_Malloc(sizeof(Py_ssize_t) * (folded ? folded : 1));
-    PyObject *starts = NULL, *ends = NULL, *result = NULL;
+    /* where each kept character comes from, then the span of each folded one: 3 × folded */
+    Py_ssize_t *origin = PyMem_Malloc(sizeof(Py_ssize_t) * 3 * (folded ? folded : 1));
+    PyObject *result = NULL;
     if (origin == NULL) {
         PyErr_NoMemory();
         goto done;
     }
+    Py_ssize_t *starts = origin + folded, *ends = origin + 2 * folded;
     Py_ssize_t kept = 0;
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
@@ -184,15 +210,7 @@ static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "the translated text does not keep the characters the table keeps");
         goto done;
     }
-    /* at most one entry per character of `translated` */
-    if (!(starts = PyTuple_New(folded)) || !(ends = PyTuple_New(folded))) {
-        goto done;
-    }
-    Py_ssize_t count = 0;
-    /* A character's start is most often the end of the one before: that int is shared, not made
-     * again (past 256 every int is an allocation: half of a long text's). */
-    PyObject *last_end = NULL;
-    Py_ssize_t last_end_value = -1;
+    Py_ssize_t count = 0;  /* at most one entry per character of `translated` */
     for (Py_ssize_t j = 0; j < folded;) {
         Py_UCS4 c = PyUnicode_READ(folded_kind, folded_data, j);
         if (c == 0 || c == 1) {
@@ -204,32 +222,15 @@ static PyObject *offsets(PyObject *Py_UNUSED(module), PyObject *args) {
             run++;
         }
         Py_ssize_t keep = run - j >= 3 ? 2 : run - j;
-        for (Py_ssize_t k = 0; k < keep; k++) {
-            Py_ssize_t end = (k == 1 && run - j >= 3) ? origin[run - 1] + 1 : origin[j + k] + 1;
-            PyObject *a = last_end != NULL && last_end_value == origin[j + k] ? Py_NewRef(last_end)
-                                                                              : PyLong_FromSsize_t(origin[j + k]);
-            PyObject *b = PyLong_FromSsize_t(end);
-            if (a == NULL || b == NULL) {
-                Py_XDECREF(a);
-                Py_XDECREF(b);
-                goto done;
-            }
-            PyTuple_SET_ITEM(starts, count, a);
-            PyTuple_SET_ITEM(ends, count, b);  /* the tuple holds it: `last_end` borrows */
-            last_end = b;
-            last_end_value = end;
-            count++;
+        for (Py_ssize_t k = 0; k < keep; k++, count++) {
+            starts[count] = origin[j + k];
+            ends[count] = (k == 1 && run - j >= 3) ? origin[run - 1] + 1 : origin[j + k] + 1;
         }
         j = run;
     }
-    if (_PyTuple_Resize(&starts, count) < 0 || _PyTuple_Resize(&ends, count) < 0) {
-        goto done;
-    }
-    result = PyTuple_Pack(2, starts, ends);
+    result = offset_spans(starts, ends, count);
 done:
     PyMem_Free(origin);
-    Py_XDECREF(starts);
-    Py_XDECREF(ends);
     PyBuffer_Release(&beyond);
     return result;
 }

@@ -99,6 +99,10 @@ int spelling_of(PyObject *alternative, PyObject **norm, long *allowance);
  * entry, a fuzzy shingle); NULL with an exception (_hits.c). */
 PyObject *verified_hits(PyObject *hits, PyObject *folded, PyObject *phon, const unsigned char *breaks, int rewritten);
 
+/* (starts, ends) of a folded text's characters as two tuples of ints, each start that is the end
+ * before it the same int (_native.c: `offsets`, and the plain check's for a text that goes on). */
+PyObject *offset_spans(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t count);
+
 /* told_candidates(hits, verified, make, confidences, align, text, shingle) (_hits.c): `Matcher.verify`'s
  * candidates built from what `verified_hits` told and the fuzzy phrases aligned, or None where a
  * value was not told. */

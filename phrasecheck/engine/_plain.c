@@ -149,29 +149,6 @@ static PyObject *quieted(PlainCheck *self, PyObject *text) {
     return found;
 }
 
-/* (starts, ends) as tuples of ints, `count` each: a character's start most often the end of the
- * one before, that int shared. */
-static PyObject *spans_of(const Py_ssize_t *starts, const Py_ssize_t *ends, Py_ssize_t count) {
-    PyObject *a = PyTuple_New(count), *b = PyTuple_New(count);
-    for (Py_ssize_t i = 0; a != NULL && b != NULL && i < count; i++) {
-        PyObject *start = i > 0 && starts[i] == ends[i - 1] ? Py_NewRef(PyTuple_GET_ITEM(b, i - 1))
-                                                            : PyLong_FromSsize_t(starts[i]);
-        PyObject *end = PyLong_FromSsize_t(ends[i]);
-        if (start == NULL || end == NULL) {
-            Py_XDECREF(start);
-            Py_XDECREF(end);
-            Py_CLEAR(a);
-            break;
-        }
-        PyTuple_SET_ITEM(a, i, start);
-        PyTuple_SET_ITEM(b, i, end);
-    }
-    PyObject *pair = a != NULL && b != NULL ? PyTuple_Pack(2, a, b) : NULL;
-    Py_XDECREF(a);
-    Py_XDECREF(b);
-    return pair;
-}
-
 static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, size_t flags, PyObject *names) {
     PlainCheck *self = (PlainCheck *)called;
     Py_ssize_t count = PyVectorcall_NARGS(flags);
@@ -323,7 +300,7 @@ static PyObject *PlainCheck_vectorcall(PyObject *called, PyObject *const *args, 
             || (!marked && !(marked = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, m, nm)))) {
             goto done;
         }
-        if (!(offsets = spans_of(starts, ends, nf))) {
+        if (!(offsets = offset_spans(starts, ends, nf))) {
             goto done;
         }
         result = PyTuple_Pack(11, translated, marked, folded, phon, hits, live, windows, found ? found : Py_None,
